@@ -1,0 +1,65 @@
+# Two commands: `make run` and `make test`. Both install what is missing first.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+GISAPP := $(VENV)/bin/gisapp
+SYS_PKGS := postgresql postgresql-contrib postgresql-postgis python3-venv nodejs npm
+TEST_DB ?= gisapp_test
+
+.PHONY: run test stop setup system python node assets db bench clean-db help
+
+help:
+	@echo "make run   - set up everything, start the embedded PostGIS, load the demo county, serve :5000"
+	@echo "make test  - set up everything and run the whole test suite against a real PostGIS"
+	@echo "make stop  - stop the embedded PostGIS"
+
+run: setup db
+	$(GISAPP) demo load --if-empty
+	$(GISAPP) serve
+
+test: setup
+	@if [ -z "$$TEST_DATABASE_URL" ] && [ -z "$$DATABASE_URL" ]; then $(GISAPP) db start; fi
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+stop:
+	@if [ -x $(GISAPP) ]; then $(GISAPP) db stop; fi
+
+setup: system python node
+
+# System packages: PostgreSQL + PostGIS 3, venv, Node.js. Installed with apt when run as root.
+system:
+	@missing=""; \
+	ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || missing="$$missing postgis"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	python3 -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing venv"; \
+	if [ -n "$$missing" ]; then \
+	  if [ -n "$$DATABASE_URL" ] && [ "$$missing" = " postgis" ]; then exit 0; fi; \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing system packages:$(SYS_PKGS)"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(SYS_PKGS); \
+	  else \
+	    echo "missing:$$missing. As root run: apt-get install $(SYS_PKGS)"; exit 1; \
+	  fi; \
+	fi
+
+python: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+node: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+db: setup
+	$(GISAPP) db start
+	$(GISAPP) db upgrade
+
+bench: setup db
+	$(PY) -m bench.run
+
+clean-db: stop
+	rm -rf var/pg

@@ -1,0 +1,59 @@
+"""gisapp: GIS grid management for social-governance joint duty (DB32/T 3335-2017)."""
+from __future__ import annotations
+
+from apiflask import APIFlask
+from flask import g
+
+from gisapp.config import Settings
+
+API_TITLE = "gisapp joint-duty API"
+API_VERSION = "1.0.0"
+
+
+def create_app(settings: Settings | None = None) -> APIFlask:
+    """Build the Flask application: small register_* steps, nothing done at import time."""
+    settings = settings or Settings.from_env()
+    app = APIFlask(__name__, title=API_TITLE, version=API_VERSION,
+                   spec_path="/api/v1/openapi.json", docs_path=None, json_errors=False)
+    app.config.update(
+        SETTINGS=settings,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        JSON_SORT_KEYS=False,
+        SECRET_KEY=settings.secret_key or None,
+        INFO={"description": "Event intake, geocoding and layers of the joint-duty command platform "
+                             "(社会治理联勤指挥调度平台)."},
+    )
+    register_database(app, settings)
+    register_errors(app)
+    register_blueprints(app)
+    return app
+
+
+def register_database(app: APIFlask, settings: Settings) -> None:
+    from gisapp.db import make_engine, make_session_factory
+
+    engine = make_engine(settings.resolved_database_url(), pool_size=settings.pool_size)
+    app.extensions["gisapp.engine"] = engine
+    app.extensions["gisapp.sessions"] = make_session_factory(engine)
+
+    @app.teardown_appcontext
+    def close_session(exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            if exc is not None:
+                session.rollback()
+            session.close()
+
+
+def register_errors(app: APIFlask) -> None:
+    from gisapp.api.errors import register
+
+    register(app)
+
+
+def register_blueprints(app: APIFlask) -> None:
+    from gisapp.api import events, layers, meta
+
+    app.register_blueprint(meta.bp)
+    app.register_blueprint(events.bp)
+    app.register_blueprint(layers.bp)

@@ -1,0 +1,50 @@
+"""One rendering of errors: JSON {"error": {"code", "message"}} for the API, a page for browsers."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from gisapp.errors import AppError
+
+log = logging.getLogger("gisapp")
+
+HTTP_CODES = {
+    400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+    413: "payload_too_large", 415: "unsupported_media_type", 500: "internal_error",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz" or \
+        request.accept_mimetypes.best == "application/json"
+
+
+def render(status: int, body: dict):
+    if _wants_json():
+        return jsonify(body), status
+    err = body["error"]
+    page = (f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>{status}</title>"
+            f"<h1>{status}</h1><p>{err['message']}</p><p><code>{err['code']}</code></p></html>")
+    return page, status, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(AppError)
+    def app_error(exc: AppError):
+        return render(exc.status, exc.to_dict())
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        message = {413: f"the request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes"}.get(
+            status, exc.description or exc.name)
+        return render(status, {"error": {"code": HTTP_CODES.get(status, exc.name.lower().replace(' ', '_')),
+                                          "message": message}})
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return render(500, {"error": {"code": "internal_error",
+                                      "message": "an internal error occurred; it has been logged"}})

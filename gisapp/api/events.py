@@ -1,0 +1,85 @@
+"""Event intake and reading (standard 6.1-6.2)."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from apiflask import APIBlueprint
+from flask import request
+
+from gisapp.api import db_session, settings
+from gisapp.api.params import bbox_param, int_param, time_param
+from gisapp.api.schemas import ErrorOut, EventIn, EventOut, EventPage, EventQuery
+from gisapp.domain.events import EventStatus
+from gisapp.domain.intake import parse_event_report
+from gisapp.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from gisapp.services.events import EventFilter, get_event, list_events
+from gisapp.services.intake import submit_event
+
+bp = APIBlueprint("events", __name__, url_prefix="/api/v1", tag="events")
+
+INTAKE_ERRORS = {
+    400: ("malformed_json", ErrorOut), 409: ("client_ref_conflict", ErrorOut),
+    413: ("payload_too_large", ErrorOut), 415: ("unsupported_media_type", ErrorOut),
+    422: ("invalid input: missing_category, unknown_category, missing_location, malformed_location, "
+          "invalid_coordinates, coordinates_out_of_range, unknown_crs, missing_channel, unknown_channel, "
+          "invalid_reporter, invalid_client_ref, invalid_description, unknown_field, invalid_body, "
+          "outside_jurisdiction", ErrorOut),
+}
+
+
+@bp.before_request
+def require_json_body():
+    """Every state-changing call carries a bounded JSON body."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    limit = settings().max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"the request body is larger than {limit} bytes")
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType("send the body as JSON with Content-Type: application/json")
+    if request.get_json(silent=True) is None:
+        raise MalformedRequest("the request body is not valid JSON")
+
+
+@bp.post("/events")
+@bp.input(EventIn, location="json", arg_name="body", validation=False)
+@bp.output(EventOut, status_code=201, description="the event was created and routed")
+@bp.doc(summary="Report an event: geocoded to its grid and routed",
+        responses={200: ("a retry with the same client_ref: the original event", EventOut), **INTAKE_ERRORS})
+def create_event(body):
+    report = parse_event_report(request.get_json())
+    session = db_session()
+    result = submit_event(session, report, actor="api")
+    session.commit()
+    status = 201 if result.created else 200
+    return result.event, status, {"Location": f"/api/v1/events/{result.event['id']}"}
+
+
+@bp.get("/events/<int:event_id>")
+@bp.output(EventOut)
+@bp.doc(summary="One event", responses={404: ("event_not_found", ErrorOut)})
+def read_event(event_id: int):
+    return get_event(db_session(), event_id)
+
+
+@bp.get("/events")
+@bp.input(EventQuery, location="query", validation=False)
+@bp.output(EventPage)
+@bp.doc(summary="Events, newest first, filtered and paginated", responses={422: ("invalid filter", ErrorOut)})
+def list_all(query_data):
+    cfg = settings()
+    status = request.args.get("status")
+    if status is not None and status not in set(EventStatus):
+        raise ValidationFailed(f"status must be one of {', '.join(EventStatus)}", code="unknown_status",
+                               field="status")
+    flt = EventFilter(grid=request.args.get("grid"), township=request.args.get("township"), status=status,
+                      category=request.args.get("category"), bbox=bbox_param(),
+                      since=time_param("since"), until=time_param("until"))
+    limit = int_param("limit", cfg.page_limit_default, minimum=1, maximum=cfg.page_limit_max)
+    offset = int_param("offset", 0, minimum=0)
+    items, total = list_events(db_session(), flt, limit=limit, offset=offset)
+    following = None
+    if offset + len(items) < total:
+        args = {k: v for k, v in request.args.items() if k not in ("limit", "offset")}
+        following = f"{request.path}?{urlencode({**args, 'limit': limit, 'offset': offset + limit})}"
+    return {"items": items, "total": total, "next": following}

@@ -1,0 +1,29 @@
+"""Map layers as GeoJSON (townships, communities, grids, key roads, key locations, cameras)."""
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+from flask import current_app
+
+from gisapp.api import db_session, settings
+from gisapp.api.params import bbox_param
+from gisapp.api.schemas import BboxQuery, ErrorOut, FeatureCollection, LayerList
+from gisapp.services.layers import describe_layers, layer_geojson
+
+bp = APIBlueprint("layers", __name__, url_prefix="/api/v1/layers", tag="layers")
+
+
+@bp.get("")
+@bp.output(LayerList)
+@bp.doc(summary="The map layers and their declared style")
+def index():
+    return {"items": describe_layers(settings().layers_dir)}
+
+
+@bp.get("/<name>")
+@bp.input(BboxQuery, location="query", validation=False)
+@bp.output(FeatureCollection, content_type="application/geo+json")
+@bp.doc(summary="One layer as GeoJSON, optionally within a bbox",
+        responses={404: ("unknown_layer", ErrorOut), 422: ("invalid_bbox", ErrorOut)})
+def features(name: str, query_data):
+    body = layer_geojson(db_session(), name, bbox_param())
+    return current_app.response_class(body, mimetype="application/geo+json")

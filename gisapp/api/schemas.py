@@ -1,0 +1,179 @@
+"""marshmallow schemas: they document the API in the OpenAPI document."""
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Dict, Float, Integer, List, Nested, String
+from apiflask.validators import OneOf
+
+CRS_VALUES = ["EPSG:4326", "EPSG:4490", "GCJ-02", "BD-09"]
+CHANNELS = ["patrol", "public", "hotline", "video", "referral"]
+
+
+class PointSchema(Schema):
+    type = String(required=True, validate=OneOf(["Point"]))
+    coordinates = List(Float(), required=True, metadata={"description": "[lon, lat]"})
+
+
+class ReporterSchema(Schema):
+    name = String(metadata={"description": "reporter's name (personal data)"})
+    phone = String(metadata={"description": "reporter's phone (personal data)"})
+
+
+class EventIn(Schema):
+    category = String(required=True, metadata={"description": "a category code from /api/v1/categories"})
+    description = String(metadata={"description": "what happened, at most 2000 characters"})
+    location = Nested(PointSchema, required=True)
+    crs = String(load_default="EPSG:4326", validate=OneOf(CRS_VALUES))
+    channel = String(required=True, validate=OneOf(CHANNELS))
+    reporter = Nested(ReporterSchema)
+    client_ref = String(metadata={"description": "the client's idempotency key: a retry with the same "
+                                                 "value returns the original event (200)"})
+
+
+class CodeName(Schema):
+    code = String()
+    name = String()
+
+
+class AssigneeSchema(Schema):
+    kind = String(validate=OneOf(["team", "department", "center"]))
+    id = String()
+    name = String()
+
+
+class CategoryRef(Schema):
+    code = String()
+    name = String()
+    kind = String()
+
+
+class DeadlinesSchema(Schema):
+    respond_by = String(metadata={"description": "ISO 8601 UTC: accept and arrive by"})
+    handle_by = String(metadata={"description": "ISO 8601 UTC: finish handling by"})
+
+
+class ReportedLocation(Schema):
+    crs = String()
+    coordinates = List(Float())
+
+
+class EventOut(Schema):
+    id = Integer()
+    status = String()
+    level = Integer(metadata={"description": "1: township sub-center and grid team; 2: county center "
+                                             "and department"})
+    priority = String()
+    channel = String()
+    category = Nested(CategoryRef)
+    description = String()
+    location = Nested(PointSchema, metadata={"description": "EPSG:4326"})
+    reported_location = Nested(ReportedLocation)
+    grid = Nested(CodeName)
+    community = Nested(CodeName)
+    township = Nested(CodeName)
+    county = Nested(CodeName)
+    center = Nested(CodeName)
+    assigned_to = Nested(AssigneeSchema)
+    deadlines = Nested(DeadlinesSchema)
+    reporter = Nested(ReporterSchema, allow_none=True)
+    client_ref = String(allow_none=True)
+    created_at = String()
+
+
+class EventPage(Schema):
+    items = List(Nested(EventOut))
+    total = Integer()
+    next = String(allow_none=True)
+
+
+class EventQuery(Schema):
+    grid = String()
+    township = String()
+    status = String()
+    category = String()
+    bbox = String(metadata={"description": "minlon,minlat,maxlon,maxlat (EPSG:4326)"})
+    since = String(metadata={"description": "ISO 8601, inclusive"})
+    until = String(metadata={"description": "ISO 8601, exclusive"})
+    limit = Integer()
+    offset = Integer()
+
+
+class LocateQuery(Schema):
+    lon = Float(required=True)
+    lat = Float(required=True)
+    crs = String(load_default="EPSG:4326", validate=OneOf(CRS_VALUES))
+
+
+class LocateOut(Schema):
+    grid = Nested(CodeName)
+    community = Nested(CodeName)
+    township = Nested(CodeName)
+    county = Nested(CodeName)
+    team = Nested(CodeName, allow_none=True)
+    center = Nested(CodeName, allow_none=True)
+    location = Nested(PointSchema)
+
+
+class Limits(Schema):
+    response_minutes = Integer()
+    handling_minutes = Integer()
+
+
+class CategoryOut(Schema):
+    code = String()
+    name = String()
+    name_en = String()
+    kind = String()
+    kind_name = String()
+    level = Integer()
+    department = Nested(CodeName)
+    priority = String()
+    limits = Nested(Limits)
+
+
+class CategoryList(Schema):
+    items = List(Nested(CategoryOut))
+
+
+class HealthOut(Schema):
+    status = String()
+    database = String()
+    postgis = String()
+
+
+class BboxQuery(Schema):
+    bbox = String(metadata={"description": "minlon,minlat,maxlon,maxlat (EPSG:4326)"})
+
+
+class FeatureCollection(Schema):
+    type = String()
+    name = String()
+    features = List(Dict())
+
+
+class LayerInfo(Schema):
+    name = String()
+    title = String()
+    title_en = String()
+    geometry_type = String()
+    url = String()
+    style = Dict()
+    properties = Dict()
+    min_zoom = Integer()
+    source = Dict()
+
+
+class LayerList(Schema):
+    items = List(Nested(LayerInfo))
+
+
+class ErrorDetail(Schema):
+    code = String()
+    message = String()
+    field = String()
+
+
+class ErrorOut(Schema):
+    error = Nested(ErrorDetail)
+
+

@@ -1,0 +1,136 @@
+"""The `gisapp` command line: database, demo data and serving."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from gisapp.config import PROJECT_ROOT, Settings
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _engine():
+    from gisapp.db import make_engine
+
+    return make_engine(_settings().resolved_database_url(), pool_size=2)
+
+
+@click.group(help="gisapp: GIS grid management for social-governance joint duty (DB32/T 3335-2017).")
+def main() -> None:
+    pass
+
+
+@main.group(help="The database: embedded PostGIS cluster and migrations.")
+def db() -> None:
+    pass
+
+
+@db.command("start", help="Create (first time) and start the embedded PostGIS under var/; "
+                          "does nothing when DATABASE_URL is set.")
+def db_start() -> None:
+    settings = _settings()
+    if settings.database_url:
+        click.echo("DATABASE_URL is set: using the external database, nothing started")
+        return
+    from gisapp.embedded import EmbeddedPostgres
+
+    url = EmbeddedPostgres(settings.var_dir).start()
+    click.echo(f"embedded PostGIS running at {url.split('@')[-1]}")
+
+
+@db.command("stop", help="Stop the embedded PostGIS.")
+def db_stop() -> None:
+    from gisapp.embedded import EmbeddedPostgres
+
+    stopped = EmbeddedPostgres(_settings().var_dir).stop()
+    click.echo("embedded PostGIS stopped" if stopped else "embedded PostGIS was not running")
+
+
+@db.command("create", help="Create a database in the embedded cluster (used for the test database).")
+@click.argument("name")
+def db_create(name: str) -> None:
+    from gisapp.embedded import EmbeddedPostgres
+
+    EmbeddedPostgres(_settings().var_dir).ensure_database(name)
+    click.echo(f"database {name} ready")
+
+
+@db.command("url", help="Print the SQLAlchemy URL the app uses.")
+@click.option("--database", default=None, help="another database of the embedded cluster")
+def db_url(database: str | None) -> None:
+    settings = _settings()
+    if database and not settings.database_url:
+        from gisapp.embedded import EmbeddedPostgres
+
+        click.echo(EmbeddedPostgres(settings.var_dir).url(database))
+    else:
+        click.echo(settings.resolved_database_url())
+
+
+@db.command("upgrade", help="Apply the pending sql/NNN_*.sql migrations in order.")
+def db_upgrade() -> None:
+    from gisapp.migrate import upgrade
+
+    applied = upgrade(_engine(), _settings().sql_dir)
+    click.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
+
+
+@main.group(help="Demo and synthetic jurisdictions.")
+def demo() -> None:
+    pass
+
+
+@demo.command("build", help="Regenerate layers/demo from the Nanjing source data (玄武区).")
+@click.option("--source", type=click.Path(path_type=Path), default=PROJECT_ROOT / "layers/source/nanjing")
+@click.option("--out", type=click.Path(path_type=Path), default=PROJECT_ROOT / "layers/demo")
+def demo_build(source: Path, out: Path) -> None:
+    from gisapp.demo.build import build
+
+    counts = build(source, out)
+    click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+@demo.command("synth", help="Generate a synthetic jurisdiction of any size (for benchmarks).")
+@click.option("--grids", type=click.IntRange(1), required=True)
+@click.option("--events", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+def demo_synth(grids: int, events: int, seed: int, out: Path) -> None:
+    from gisapp.demo.synth import synthesize
+
+    counts = synthesize(out, grids=grids, events=events, seed=seed)
+    click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+@demo.command("load", help="Load a generated jurisdiction (default: the demo county) into the database.")
+@click.option("--source", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              default=PROJECT_ROOT / "layers/demo")
+@click.option("--if-empty", is_flag=True, help="do nothing when a jurisdiction is already loaded")
+def demo_load(source: Path, if_empty: bool) -> None:
+    from gisapp.db import make_session_factory, transaction
+    from gisapp.services.jurisdiction import is_loaded, load_jurisdiction
+
+    with transaction(make_session_factory(_engine())) as session:
+        if is_loaded(session):
+            if if_empty:
+                click.echo("a jurisdiction is already loaded: kept as it is")
+                return
+            raise click.ClickException("a jurisdiction is already loaded; load into an empty database")
+        counts = load_jurisdiction(session, source, progress=lambda step: click.echo(f"loading {step} ..."))
+    click.echo("loaded " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+@main.command("serve", help="Serve the app with gunicorn on http://127.0.0.1:5000.")
+@click.option("--bind", default="127.0.0.1:5000", show_default=True)
+@click.option("--workers", type=int, default=max(2, (os.cpu_count() or 1) * 2), show_default=True)
+def serve(bind: str, workers: int) -> None:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    argv = [str(gunicorn), "--bind", bind, "--workers", str(workers), "--access-logfile", "-",
+            "gisapp:create_app()"]
+    click.echo(f"serving on http://{bind}  (Ctrl-C stops)")
+    os.execv(argv[0], argv)

@@ -1,0 +1,125 @@
+"""Reading events: one query shape, one serializer, for the single view and the list."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Mapping
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gisapp.errors import NotFound
+
+EVENT_COLUMNS = """
+e.id, e.status, e.level, e.priority, e.channel, e.description, e.client_ref,
+e.category_code, cat.name AS category_name, cat.kind_code,
+ST_X(e.geom) AS lon, ST_Y(e.geom) AS lat, e.reported_crs, e.reported_lon, e.reported_lat,
+e.grid_code, g.name AS grid_name, e.community_code, c.name AS community_name,
+e.township_code, t.name AS township_name, e.county_code, k.name AS county_name,
+e.center_code, cc.name AS center_name, e.assignee_kind,
+COALESCE(e.team_code, e.department_code, e.center_code) AS assignee_code,
+COALESCE(tm.name, d.name, cc.name) AS assignee_name,
+e.reporter_name, e.reporter_phone, e.respond_by, e.handle_by, e.created_at
+"""
+
+EVENT_FROM = """
+FROM events e
+JOIN categories cat ON cat.code = e.category_code
+JOIN grids g ON g.code = e.grid_code
+JOIN communities c ON c.code = e.community_code
+JOIN townships t ON t.code = e.township_code
+JOIN counties k ON k.code = e.county_code
+JOIN command_centers cc ON cc.code = e.center_code
+LEFT JOIN teams tm ON tm.code = e.team_code AND e.assignee_kind = 'team'
+LEFT JOIN departments d ON d.code = e.department_code AND e.assignee_kind = 'department'
+"""
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def serialize_event(row: Mapping[str, Any], *, with_reporter: bool = True) -> dict:
+    """The public JSON shape of an event, from a row of EVENT_COLUMNS (or the same keys)."""
+    out = {
+        "id": row["id"],
+        "status": row["status"],
+        "level": row["level"],
+        "priority": row["priority"],
+        "channel": row["channel"],
+        "category": {"code": row["category_code"], "name": row["category_name"], "kind": row["kind_code"]},
+        "description": row["description"],
+        "location": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
+        "reported_location": {"crs": row["reported_crs"],
+                              "coordinates": [row["reported_lon"], row["reported_lat"]]},
+        "grid": {"code": row["grid_code"], "name": row["grid_name"]},
+        "community": {"code": row["community_code"], "name": row["community_name"]},
+        "township": {"code": row["township_code"], "name": row["township_name"]},
+        "county": {"code": row["county_code"], "name": row["county_name"]},
+        "center": {"code": row["center_code"], "name": row["center_name"]},
+        "assigned_to": {"kind": row["assignee_kind"], "id": row["assignee_code"], "name": row["assignee_name"]},
+        "deadlines": {"respond_by": _iso(row["respond_by"]), "handle_by": _iso(row["handle_by"])},
+        "client_ref": row["client_ref"],
+        "created_at": _iso(row["created_at"]),
+    }
+    if with_reporter:
+        out["reporter"] = {"name": row["reporter_name"], "phone": row["reporter_phone"]}
+    return out
+
+
+def get_event(session: Session, event_id: int) -> dict:
+    """One event by id, or NotFound."""
+    row = session.execute(text(f"SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.id = :id"),
+                          {"id": event_id}).mappings().one_or_none()
+    if row is None:
+        raise NotFound(f"event {event_id} does not exist", code="event_not_found")
+    return serialize_event(row)
+
+
+def find_by_client_ref(session: Session, client_ref: str) -> tuple[dict, str | None] | None:
+    """The event recorded under a client reference and its request fingerprint, if any."""
+    row = session.execute(text(f"SELECT {EVENT_COLUMNS}, e.request_hash {EVENT_FROM} "
+                               "WHERE e.client_ref = :ref"), {"ref": client_ref}).mappings().one_or_none()
+    return (serialize_event(row), row["request_hash"]) if row else None
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    grid: str | None = None
+    township: str | None = None
+    status: str | None = None
+    category: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _where(f: EventFilter) -> tuple[str, dict]:
+    clauses, params = [], {}
+    for column, value in (("e.grid_code", f.grid), ("e.township_code", f.township),
+                          ("e.status", f.status), ("e.category_code", f.category)):
+        if value is not None:
+            name = column.split(".")[1]
+            clauses.append(f"{column} = :{name}")
+            params[name] = value
+    if f.bbox is not None:
+        clauses.append("e.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)")
+        params.update(zip(("minx", "miny", "maxx", "maxy"), f.bbox))
+    if f.since is not None:
+        clauses.append("e.created_at >= :since")
+        params["since"] = f.since
+    if f.until is not None:
+        clauses.append("e.created_at < :until")
+        params["until"] = f.until
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def list_events(session: Session, f: EventFilter, *, limit: int, offset: int) -> tuple[list[dict], int]:
+    """A page of events, newest first, and the total matching the filter."""
+    where, params = _where(f)
+    total = session.execute(text(f"SELECT count(*) FROM events e {where}"), params).scalar_one()
+    rows = session.execute(
+        text(f"SELECT {EVENT_COLUMNS} {EVENT_FROM} {where} "
+             "ORDER BY e.created_at DESC, e.id DESC LIMIT :limit OFFSET :offset"),
+        {**params, "limit": limit, "offset": offset}).mappings().all()
+    return [serialize_event(r, with_reporter=False) for r in rows], total

@@ -1,0 +1,19 @@
+"""Liveness of the database and PostGIS, for GET /healthz."""
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+
+def check(engine: Engine) -> tuple[bool, dict]:
+    """(healthy, body): the failing part is named, internal details are not."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            try:
+                version = conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
+            except Exception:
+                return False, {"status": "error", "database": "ok", "postgis": "missing"}
+    except Exception:
+        return False, {"status": "error", "database": "unreachable", "postgis": "unknown"}
+    return True, {"status": "ok", "database": "ok", "postgis": version}

@@ -1,0 +1,74 @@
+"""Map layers as GeoJSON, filtered by bounding box; their declarations live in layers/*.toml."""
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gisapp.errors import NotFound
+
+# name -> (FROM clause with alias t, properties as SQL json_build_object arguments)
+LAYER_QUERIES: dict[str, tuple[str, str]] = {
+    "townships": ("townships t", "'code', t.code, 'name', t.name, 'county_code', t.county_code"),
+    "communities": ("communities t JOIN townships p ON p.code = t.township_code",
+                    "'code', t.code, 'name', t.name, 'township_code', t.township_code, "
+                    "'township_name', p.name"),
+    "grids": ("grids t JOIN communities c ON c.code = t.community_code "
+              "LEFT JOIN teams tm ON tm.grid_code = t.code",
+              "'code', t.code, 'name', t.name, 'community_code', t.community_code, "
+              "'community_name', c.name, 'township_code', c.township_code, "
+              "'team', CASE WHEN tm.code IS NULL THEN NULL ELSE json_build_object("
+              "'code', tm.code, 'name', tm.name, 'members', (SELECT count(*) FROM members m "
+              "WHERE m.team_code = tm.code), 'on_duty', (SELECT count(*) FROM members m "
+              "WHERE m.team_code = tm.code AND m.duty_status IN ('on_duty', 'on_patrol'))) END"),
+    "key-roads": ("key_roads t", "'code', t.code, 'name', t.name, 'road_class', t.road_class, "
+                  "'length_m', round(ST_Length(t.geom::geography)::numeric, 1)"),
+    "key-locations": ("key_locations t", "'code', t.code, 'name', t.name, 'kind', t.kind, "
+                      "'risk_level', t.risk_level"),
+    "cameras": ("cameras t", "'device_id', t.device_id, 'name', t.name, 'azimuth_deg', t.azimuth_deg, "
+                "'fov_deg', t.fov_deg, 'range_m', t.range_m, 'online', t.online"),
+}
+ORDER = {"cameras": "t.device_id"}
+
+
+def layer_names() -> list[str]:
+    return list(LAYER_QUERIES)
+
+
+@lru_cache(maxsize=1)
+def _declarations(layers_dir: str) -> dict[str, dict]:
+    out = {}
+    for path in sorted(Path(layers_dir).glob("*.toml")):
+        with path.open("rb") as fh:
+            decl = tomllib.load(fh)
+        out[decl.get("name", path.stem)] = decl
+    return out
+
+
+def describe_layers(layers_dir: Path) -> list[dict]:
+    """The declared layers (title, geometry type, properties, style) that the API serves."""
+    decls = _declarations(str(layers_dir))
+    return [{"name": name, **{k: v for k, v in decls.get(name, {}).items() if k != "name"},
+             "url": f"/api/v1/layers/{name}"} for name in LAYER_QUERIES]
+
+
+def layer_geojson(session: Session, name: str, bbox: tuple[float, float, float, float] | None) -> str:
+    """A FeatureCollection (as JSON text, built in PostGIS) of one layer, optionally in a bbox."""
+    if name not in LAYER_QUERIES:
+        raise NotFound(f"no layer {name!r}; layers: {', '.join(LAYER_QUERIES)}", code="unknown_layer")
+    source, props = LAYER_QUERIES[name]
+    where, params = "", {}
+    if bbox is not None:
+        where = "WHERE t.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)"
+        params = dict(zip(("minx", "miny", "maxx", "maxy"), bbox))
+    sql = text(f"""
+        SELECT json_build_object('type', 'FeatureCollection', 'name', CAST(:layer AS text),
+               'features', COALESCE(json_agg(f.feature), '[]'::json))::text
+        FROM (SELECT json_build_object('type', 'Feature', 'geometry', ST_AsGeoJSON(t.geom, 7)::json,
+                                       'properties', json_build_object({props})) AS feature
+              FROM {source} {where} ORDER BY {ORDER.get(name, 't.code')}) f
+    """)
+    return session.execute(sql, {"layer": name, **params}).scalar_one()

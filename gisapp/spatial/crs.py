@@ -1,0 +1,320 @@
+"""Coordinate reference systems used by the platform and conversions between them.
+
+The platform stores every coordinate as EPSG:4326 (WGS84) longitude/latitude.
+Input may arrive in four systems:
+
+* ``EPSG:4326`` WGS84 [世界大地坐标系] -- GPS receivers, OpenStreetMap, GeoJSON.
+* ``EPSG:4490`` CGCS2000 [2000国家大地坐标系] -- Chinese national surveying data,
+  天地图 (Tianditu).  For this platform it is treated as identical to WGS84: the two
+  frames agree to a few centimetres, and pyproj's own EPSG:4490 -> EPSG:4326
+  transformation is a "ballpark" no-op (``proj=noop``).
+* ``GCJ-02`` [国测局坐标 / 火星坐标] -- the obfuscated system mandated for published
+  maps in China (Amap/高德, Tencent/腾讯, Google China).  It is WGS84 plus a
+  deterministic, non-linear offset of a few hundred metres.
+* ``BD-09`` [百度坐标] -- Baidu Maps; GCJ-02 plus a further offset (BD-09 lon/lat,
+  also called ``bd09ll``).  Baidu's Mercator variant ``bd09mc`` is NOT supported.
+
+Accuracy (measured by ``tests/spatial/test_crs.py``):
+
+* WGS84 -> GCJ-02 and GCJ-02 -> BD-09 are the published forward formulas (exact by
+  definition).
+* GCJ-02 -> WGS84 and BD-09 -> WGS84 are iterative inverses of the forward
+  formulas; the round trip error is far below a millimetre.  The commonly copied
+  one-step inverse (``2 * gcj - forward(gcj)``) is off by ~0.5-2 m and is not used.
+* :func:`bd09_to_gcj02` is the published closed-form inverse, itself approximate
+  (round-trip error up to ~0.22 m inside the China box, usually a few cm); it is
+  kept because it reproduces the values of the common open-source converters.
+  :func:`bd09_to_wgs84` does not depend on it for its final accuracy: it only
+  uses it as a starting point and then inverts the whole WGS84 -> BD-09 chain.
+
+Pure Python; every function works on one (lon, lat) pair, in degrees, lon first.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+
+__all__ = [
+    "Crs",
+    "UnknownCrs",
+    "parse_crs",
+    "to_wgs84",
+    "from_wgs84",
+    "wgs84_to_gcj02",
+    "gcj02_to_wgs84",
+    "gcj02_to_bd09",
+    "bd09_to_gcj02",
+    "wgs84_to_bd09",
+    "bd09_to_wgs84",
+    "in_china",
+]
+
+
+class Crs(StrEnum):
+    """Coordinate reference systems accepted by the platform (value = canonical name)."""
+
+    WGS84 = "EPSG:4326"
+    CGCS2000 = "EPSG:4490"
+    GCJ02 = "GCJ-02"
+    BD09 = "BD-09"
+
+
+class UnknownCrs(ValueError):
+    """Raised by :func:`parse_crs` for a CRS name the platform does not accept."""
+
+
+# Aliases, keyed by the normalised spelling (upper case, without "-", "_", ":",
+# "/", "." and blanks).  Keep docs/coordinates.md in sync.
+_ALIASES: dict[str, Crs] = {
+    "EPSG4326": Crs.WGS84,
+    "4326": Crs.WGS84,
+    "WGS84": Crs.WGS84,
+    "CRS84": Crs.WGS84,
+    "OGCCRS84": Crs.WGS84,
+    "EPSG4490": Crs.CGCS2000,
+    "4490": Crs.CGCS2000,
+    "CGCS2000": Crs.CGCS2000,
+    "GCJ02": Crs.GCJ02,
+    "GCJ": Crs.GCJ02,
+    "BD09": Crs.BD09,
+    "BD09LL": Crs.BD09,
+}
+
+_ACCEPTED = (
+    "EPSG:4326 (aliases: 4326, WGS84, WGS-84, CRS84, OGC:CRS84), "
+    "EPSG:4490 (aliases: 4490, CGCS2000), "
+    "GCJ-02 (aliases: GCJ02, GCJ), "
+    "BD-09 (aliases: BD09, BD09LL); case-insensitive"
+)
+
+
+def _normalise(value: str) -> str:
+    """Upper-case ``value`` and drop separators so aliases compare equal."""
+    return "".join(ch for ch in value.upper() if ch not in "-_:/. \t")
+
+
+def parse_crs(value: str | None) -> Crs:
+    """Return the :class:`Crs` named by ``value`` (None means WGS84); raise UnknownCrs otherwise.
+
+    >>> parse_crs(None), parse_crs("gcj02"), parse_crs("EPSG:4490"), parse_crs(" bd-09 ")
+    (<Crs.WGS84: 'EPSG:4326'>, <Crs.GCJ02: 'GCJ-02'>, <Crs.CGCS2000: 'EPSG:4490'>, <Crs.BD09: 'BD-09'>)
+    >>> parse_crs("EPSG:3857")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    UnknownCrs: unknown CRS 'EPSG:3857'; accepted: EPSG:4326 (aliases: 4326, WGS84, ...
+    """
+    if value is None:
+        return Crs.WGS84
+    if isinstance(value, Crs):
+        return value
+    if not isinstance(value, str):
+        raise UnknownCrs(f"unknown CRS {value!r}; accepted: {_ACCEPTED}")
+    crs = _ALIASES.get(_normalise(value))
+    if crs is None:
+        raise UnknownCrs(f"unknown CRS {value!r}; accepted: {_ACCEPTED}")
+    return crs
+
+
+# --------------------------------------------------------------------------- #
+# GCJ-02 forward transform (published algorithm, Krasovsky 1940 ellipsoid)
+# --------------------------------------------------------------------------- #
+
+_KRASOVSKY_A = 6378245.0  # semi-major axis, metres
+_KRASOVSKY_EE = 0.00669342162296594323  # first eccentricity squared
+
+_CHINA_LON_MIN, _CHINA_LON_MAX = 72.004, 137.8347
+_CHINA_LAT_MIN, _CHINA_LAT_MAX = 0.8293, 55.8271
+
+_INVERSE_TOLERANCE_DEG = 1e-9  # ~0.1 mm
+_INVERSE_MAX_ITERATIONS = 30
+
+
+def in_china(lon: float, lat: float) -> bool:
+    """True inside the rough China box (lon 72.004..137.8347, lat 0.8293..55.8271) where GCJ-02 applies.
+
+    >>> in_china(118.7969, 32.0603), in_china(2.2945, 48.8584), in_china(137.8347, 55.8271)
+    (True, False, True)
+    """
+    return _CHINA_LON_MIN <= lon <= _CHINA_LON_MAX and _CHINA_LAT_MIN <= lat <= _CHINA_LAT_MAX
+
+
+def _series_lat(x: float, y: float) -> float:
+    """Latitude series of the GCJ-02 offset, in pseudo-metres; x = lon-105, y = lat-35."""
+    pi = math.pi
+    s = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+    s += (20.0 * math.sin(6.0 * pi * x) + 20.0 * math.sin(2.0 * pi * x)) * 2.0 / 3.0
+    s += (20.0 * math.sin(pi * y) + 40.0 * math.sin(pi * y / 3.0)) * 2.0 / 3.0
+    s += (160.0 * math.sin(pi * y / 12.0) + 320.0 * math.sin(pi * y / 30.0)) * 2.0 / 3.0
+    return s
+
+
+def _series_lon(x: float, y: float) -> float:
+    """Longitude series of the GCJ-02 offset, in pseudo-metres; x = lon-105, y = lat-35."""
+    pi = math.pi
+    s = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+    s += (20.0 * math.sin(6.0 * pi * x) + 20.0 * math.sin(2.0 * pi * x)) * 2.0 / 3.0
+    s += (20.0 * math.sin(pi * x) + 40.0 * math.sin(pi * x / 3.0)) * 2.0 / 3.0
+    s += (150.0 * math.sin(pi * x / 12.0) + 300.0 * math.sin(pi * x / 30.0)) * 2.0 / 3.0
+    return s
+
+
+def _gcj02_offset(lon: float, lat: float) -> tuple[float, float]:
+    """GCJ-02 minus WGS84 at the WGS84 point (lon, lat), in degrees, with no China-box test."""
+    x, y = lon - 105.0, lat - 35.0
+    phi = math.radians(lat)
+    w2 = 1.0 - _KRASOVSKY_EE * math.sin(phi) ** 2
+    w = math.sqrt(w2)
+    # Pseudo-metres -> degrees via the meridian (M) and prime-vertical (N) radii.
+    meridian_radius = _KRASOVSKY_A * (1.0 - _KRASOVSKY_EE) / (w2 * w)
+    prime_vertical_radius = _KRASOVSKY_A / w
+    dlat = _series_lat(x, y) * 180.0 / (meridian_radius * math.pi)
+    dlon = _series_lon(x, y) * 180.0 / (prime_vertical_radius * math.cos(phi) * math.pi)
+    return dlon, dlat
+
+
+def wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
+    """Convert WGS84 lon/lat to GCJ-02 (unchanged outside the China box).
+
+    >>> tuple(round(v, 6) for v in wgs84_to_gcj02(116.397128, 39.916527))  # Tiananmen
+    (116.403372, 39.917931)
+    >>> wgs84_to_gcj02(2.2945, 48.8584)  # Eiffel Tower: outside China, unchanged
+    (2.2945, 48.8584)
+    """
+    if not in_china(lon, lat):
+        return lon, lat
+    dlon, dlat = _gcj02_offset(lon, lat)
+    return lon + dlon, lat + dlat
+
+
+def _invert(forward, target_lon: float, target_lat: float,
+            start: tuple[float, float]) -> tuple[float, float]:
+    """Fixed-point solve forward(p) == target starting from ``start`` (p -= forward(p) - target)."""
+    lon, lat = start
+    for _ in range(_INVERSE_MAX_ITERATIONS):
+        f_lon, f_lat = forward(lon, lat)
+        d_lon, d_lat = f_lon - target_lon, f_lat - target_lat
+        lon -= d_lon
+        lat -= d_lat
+        if abs(d_lon) < _INVERSE_TOLERANCE_DEG and abs(d_lat) < _INVERSE_TOLERANCE_DEG:
+            break
+    return lon, lat
+
+
+def _wgs84_to_gcj02_unboxed(lon: float, lat: float) -> tuple[float, float]:
+    """WGS84 -> GCJ-02 without the China-box test (keeps the inverse iteration smooth)."""
+    dlon, dlat = _gcj02_offset(lon, lat)
+    return lon + dlon, lat + dlat
+
+
+def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
+    """Convert GCJ-02 lon/lat to WGS84 by iterative inversion (sub-millimetre; unchanged outside China).
+
+    >>> tuple(round(v, 9) for v in gcj02_to_wgs84(*wgs84_to_gcj02(118.7969, 32.0603)))
+    (118.7969, 32.0603)
+    >>> gcj02_to_wgs84(-74.0445, 40.6892)  # Statue of Liberty: outside China, unchanged
+    (-74.0445, 40.6892)
+    """
+    if not in_china(lon, lat):
+        return lon, lat
+    return _invert(_wgs84_to_gcj02_unboxed, lon, lat, (lon, lat))
+
+
+# --------------------------------------------------------------------------- #
+# BD-09 <-> GCJ-02 (published x_pi formulas)
+# --------------------------------------------------------------------------- #
+
+_X_PI = math.pi * 3000.0 / 180.0
+_BD_DLON, _BD_DLAT = 0.0065, 0.006
+
+
+def gcj02_to_bd09(lon: float, lat: float) -> tuple[float, float]:
+    """Convert GCJ-02 lon/lat to BD-09 (applied everywhere, also outside China).
+
+    >>> tuple(round(v, 6) for v in gcj02_to_bd09(*wgs84_to_gcj02(116.397128, 39.916527)))
+    (116.409739, 39.924269)
+    >>> tuple(round(v, 6) for v in gcj02_to_bd09(0.0, 0.0))  # no GCJ box: BD shift still applies
+    (0.0065, 0.006)
+    """
+    z = math.hypot(lon, lat) + 0.00002 * math.sin(lat * _X_PI)
+    theta = math.atan2(lat, lon) + 0.000003 * math.cos(lon * _X_PI)
+    return z * math.cos(theta) + _BD_DLON, z * math.sin(theta) + _BD_DLAT
+
+
+def bd09_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
+    """Convert BD-09 lon/lat to GCJ-02 with the published closed-form inverse (approximate: error up to ~0.22 m).
+
+    >>> tuple(round(v, 5) for v in bd09_to_gcj02(*gcj02_to_bd09(116.403372, 39.917931)))
+    (116.40337, 39.91793)
+    >>> tuple(round(v, 5) for v in bd09_to_gcj02(*gcj02_to_bd09(2.2945, 48.8584)))  # outside China too
+    (2.2945, 48.8584)
+    """
+    x, y = lon - _BD_DLON, lat - _BD_DLAT
+    z = math.hypot(x, y) - 0.00002 * math.sin(y * _X_PI)
+    theta = math.atan2(y, x) - 0.000003 * math.cos(x * _X_PI)
+    return z * math.cos(theta), z * math.sin(theta)
+
+
+def wgs84_to_bd09(lon: float, lat: float) -> tuple[float, float]:
+    """Convert WGS84 lon/lat to BD-09 (WGS84 -> GCJ-02 -> BD-09).
+
+    >>> tuple(round(v, 6) for v in wgs84_to_bd09(116.397128, 39.916527))
+    (116.409739, 39.924269)
+    >>> tuple(round(v, 6) for v in wgs84_to_bd09(2.2945, 48.8584))  # outside China: only the BD shift
+    (2.300894, 48.864421)
+    """
+    return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
+
+
+def bd09_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
+    """Convert BD-09 lon/lat to WGS84 by iteratively inverting WGS84 -> BD-09 (sub-millimetre).
+
+    >>> tuple(round(v, 9) for v in bd09_to_wgs84(*wgs84_to_bd09(118.7969, 32.0603)))
+    (118.7969, 32.0603)
+    >>> tuple(round(v, 9) for v in bd09_to_wgs84(*wgs84_to_bd09(2.2945, 48.8584)))  # outside China
+    (2.2945, 48.8584)
+    """
+    gcj = bd09_to_gcj02(lon, lat)
+    if in_china(*gcj):
+        forward = lambda x, y: gcj02_to_bd09(*_wgs84_to_gcj02_unboxed(x, y))  # noqa: E731
+        start = gcj02_to_wgs84(*gcj)
+    else:
+        forward = gcj02_to_bd09
+        start = gcj
+    return _invert(forward, lon, lat, start)
+
+
+# --------------------------------------------------------------------------- #
+# Dispatch
+# --------------------------------------------------------------------------- #
+
+
+def to_wgs84(lon: float, lat: float, crs: Crs) -> tuple[float, float]:
+    """Convert a lon/lat given in ``crs`` to WGS84 (EPSG:4326), the storage CRS.
+
+    >>> tuple(round(v, 6) for v in to_wgs84(118.802084, 32.058224, Crs.GCJ02))
+    (118.7969, 32.0603)
+    >>> to_wgs84(118.7969, 32.0603, Crs.CGCS2000)  # CGCS2000 is taken as WGS84
+    (118.7969, 32.0603)
+    """
+    crs = parse_crs(crs)
+    if crs in (Crs.WGS84, Crs.CGCS2000):
+        return float(lon), float(lat)
+    if crs is Crs.GCJ02:
+        return gcj02_to_wgs84(lon, lat)
+    return bd09_to_wgs84(lon, lat)
+
+
+def from_wgs84(lon: float, lat: float, crs: Crs) -> tuple[float, float]:
+    """Convert a WGS84 (EPSG:4326) lon/lat to ``crs``, e.g. for display on an Amap/Baidu base map.
+
+    >>> tuple(round(v, 6) for v in from_wgs84(116.397128, 39.916527, Crs.BD09))
+    (116.409739, 39.924269)
+    >>> from_wgs84(2.2945, 48.8584, Crs.GCJ02)  # outside China, unchanged
+    (2.2945, 48.8584)
+    """
+    crs = parse_crs(crs)
+    if crs in (Crs.WGS84, Crs.CGCS2000):
+        return float(lon), float(lat)
+    if crs is Crs.GCJ02:
+        return wgs84_to_gcj02(lon, lat)
+    return wgs84_to_bd09(lon, lat)

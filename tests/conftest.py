@@ -1,0 +1,103 @@
+"""Fixtures: a real PostGIS, a template database with the demo county, live HTTP servers.
+
+The template (migrated + demo county loaded) is built once per run; tests that need their own
+data get a clone of it (CREATE DATABASE ... TEMPLATE), so tests never see each other's rows.
+TEST_DATABASE_URL may point at an external PostGIS whose role can CREATE DATABASE.
+"""
+from __future__ import annotations
+
+import threading
+import uuid
+
+import psycopg2
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from gisapp.config import PROJECT_ROOT, Settings
+from gisapp.db import make_engine
+from tests.support import admin as _admin, server_url as _server_url, with_db as _with_db
+
+TEMPLATE = "gisapp_test_tpl"
+DEMO = PROJECT_ROOT / "layers" / "demo"
+
+
+@pytest.fixture(scope="session")
+def template_url() -> str:
+    """A database with every migration applied and the demo county loaded."""
+    from gisapp.db import make_session_factory, transaction
+    from gisapp.migrate import upgrade
+    from gisapp.services.jurisdiction import load_jurisdiction
+
+    _admin(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+    _admin(f'CREATE DATABASE "{TEMPLATE}"')
+    url = _with_db(_server_url(), TEMPLATE)
+    engine = make_engine(url, pool_size=1)
+    upgrade(engine, PROJECT_ROOT / "sql")
+    with transaction(make_session_factory(engine)) as session:
+        load_jurisdiction(session, DEMO)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def clone_db(template_url):
+    """A factory of fresh databases cloned from the template; all dropped at the end."""
+    made: list[str] = []
+
+    def clone() -> str:
+        name = f"gisapp_test_{uuid.uuid4().hex[:10]}"
+        _admin(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+        made.append(name)
+        return _with_db(template_url, name)
+
+    yield clone
+    for name in made:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def shared_engine(clone_db):
+    engine = make_engine(clone_db(), pool_size=2)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture()
+def session(shared_engine):
+    """A session inside a transaction that is rolled back after the test."""
+    conn = shared_engine.connect()
+    outer = conn.begin()
+    sess = Session(bind=conn, join_transaction_mode="create_savepoint")
+    yield sess
+    sess.close()
+    outer.rollback()
+    conn.close()
+
+
+class LiveServer:
+    def __init__(self, url: str, database_url: str, app):
+        self.url, self.database_url, self.app = url, database_url, app
+
+    def db(self):
+        return psycopg2.connect(self.database_url.replace("postgresql+psycopg2://", "postgresql://"))
+
+
+def start_server(database_url: str, **overrides) -> tuple[LiveServer, object]:
+    from gisapp import create_app
+
+    app = create_app(Settings(database_url=database_url, **overrides))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return LiveServer(f"http://127.0.0.1:{server.server_port}", database_url, app), server
+
+
+@pytest.fixture(scope="module")
+def live(clone_db):
+    """The app over real HTTP on a free loopback port, on a database of this module's own."""
+    srv, server = start_server(clone_db())
+    yield srv
+    server.shutdown()
+    srv.app.extensions["gisapp.engine"].dispose()

@@ -1,0 +1,33 @@
+"""Helpers shared by tests: where the test PostGIS server is and how to administer it."""
+from __future__ import annotations
+
+import os
+
+import psycopg2
+from sqlalchemy.engine import make_url
+
+from gisapp.config import PROJECT_ROOT
+
+
+def server_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    from gisapp.embedded import EmbeddedPostgres
+
+    return EmbeddedPostgres(PROJECT_ROOT / "var").url("postgres")
+
+
+def with_db(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def admin(sql: str) -> None:
+    dsn = with_db(server_url(), "postgres").replace("postgresql+psycopg2://", "postgresql://")
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        conn.close()
