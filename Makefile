@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 GISAPP := $(VENV)/bin/gisapp
-SYS_PKGS := postgresql postgresql-contrib postgresql-postgis python3-venv nodejs npm
+SYS_PKGS := postgresql postgresql-contrib postgresql-postgis python3-venv nodejs npm chromium
 TEST_DB ?= gisapp_test
 
 .PHONY: run test stop setup system python node assets db bench clean-db help
@@ -24,18 +24,19 @@ test: setup
 stop:
 	@if [ -x $(GISAPP) ]; then $(GISAPP) db stop; fi
 
-setup: system python node
+setup: system python node assets
 
 # System packages: PostgreSQL + PostGIS 3, venv, Node.js. Installed with apt when run as root.
 system:
 	@missing=""; \
-	ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || missing="$$missing postgis"; \
+	if [ -z "$$DATABASE_URL" ]; then \
+	  ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || missing="$$missing postgis"; fi; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	python3 -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing venv"; \
 	if [ -n "$$missing" ]; then \
-	  if [ -n "$$DATABASE_URL" ] && [ "$$missing" = " postgis" ]; then exit 0; fi; \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing system packages:$(SYS_PKGS)"; \
+	    echo "installing system packages (missing:$$missing)"; \
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(SYS_PKGS); \
 	  else \
 	    echo "missing:$$missing. As root run: apt-get install $(SYS_PKGS)"; exit 1; \
@@ -53,6 +54,9 @@ node: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+assets: python node
+	$(GISAPP) assets build
 
 db: setup
 	$(GISAPP) db start

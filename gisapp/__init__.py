@@ -4,7 +4,7 @@ from __future__ import annotations
 from apiflask import APIFlask
 from flask import g
 
-from gisapp.config import Settings
+from gisapp.config import PROJECT_ROOT, Settings
 
 API_TITLE = "gisapp joint-duty API"
 API_VERSION = "1.0.0"
@@ -13,8 +13,9 @@ API_VERSION = "1.0.0"
 def create_app(settings: Settings | None = None) -> APIFlask:
     """Build the Flask application: small register_* steps, nothing done at import time."""
     settings = settings or Settings.from_env()
-    app = APIFlask(__name__, title=API_TITLE, version=API_VERSION,
-                   spec_path="/api/v1/openapi.json", docs_path=None, json_errors=False)
+    app = APIFlask(__name__, title=API_TITLE, version=API_VERSION, spec_path="/api/v1/openapi.json",
+                   docs_path=None, json_errors=False,  # docs UI would load from a CDN: off
+                   static_folder=str(PROJECT_ROOT / "static"), static_url_path="/static")
     app.config.update(
         SETTINGS=settings,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
@@ -53,7 +54,10 @@ def register_errors(app: APIFlask) -> None:
 
 def register_blueprints(app: APIFlask) -> None:
     from gisapp.api import events, layers, meta
+    from gisapp.web import bp as web, register_assets
 
+    register_assets(app)
+    app.register_blueprint(web)
     app.register_blueprint(meta.bp)
     app.register_blueprint(events.bp)
     app.register_blueprint(layers.bp)

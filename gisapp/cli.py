@@ -125,6 +125,25 @@ def demo_load(source: Path, if_empty: bool) -> None:
     click.echo("loaded " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 
+@main.group(help="Front-end assets (npm packages + static/, bundled by flask-assets).")
+def assets() -> None:
+    pass
+
+
+@assets.command("build", help="Bundle the front-end assets into static/gen.")
+def assets_build() -> None:
+    from flask_assets import Environment
+    from gisapp.web import BUNDLES, register_assets
+    from flask import Flask
+
+    app = Flask(__name__, static_folder=str(PROJECT_ROOT / "static"))
+    env: Environment = register_assets(app)
+    with app.app_context():
+        for name in BUNDLES:
+            env[name].build()
+            click.echo(f"built {name}: {env[name].urls()[0]}")
+
+
 @main.command("serve", help="Serve the app with gunicorn on http://127.0.0.1:5000.")
 @click.option("--bind", default="127.0.0.1:5000", show_default=True)
 @click.option("--workers", type=int, default=max(2, (os.cpu_count() or 1) * 2), show_default=True)

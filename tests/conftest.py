@@ -6,10 +6,12 @@ TEST_DATABASE_URL may point at an external PostGIS whose role can CREATE DATABAS
 """
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 
 import psycopg2
+from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -20,7 +22,7 @@ from gisapp.db import make_engine
 from tests.support import admin as _admin, server_url as _server_url, with_db as _with_db
 
 TEMPLATE = "gisapp_test_tpl"
-DEMO = PROJECT_ROOT / "layers" / "demo"
+DEMO = Path(os.environ.get("GISAPP_TEST_DEMO_DIR") or PROJECT_ROOT / "layers" / "demo")
 
 
 @pytest.fixture(scope="session")

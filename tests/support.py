@@ -31,3 +31,10 @@ def admin(sql: str) -> None:
             cur.execute(sql)
     finally:
         conn.close()
+
+
+def distance_m(a, b) -> float:
+    """Geodesic distance in metres between two (lon, lat) points."""
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84").inv(a[0], a[1], b[0], b[1])[2]

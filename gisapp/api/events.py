@@ -8,7 +8,7 @@ from flask import request
 
 from gisapp.api import db_session, settings
 from gisapp.api.params import bbox_param, int_param, time_param
-from gisapp.api.schemas import ErrorOut, EventIn, EventOut, EventPage, EventQuery
+from gisapp.api.schemas import error_response, ref_response, EventIn, EventOut, EventPage, EventQuery
 from gisapp.domain.events import EventStatus
 from gisapp.domain.intake import parse_event_report
 from gisapp.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
@@ -18,12 +18,12 @@ from gisapp.services.intake import submit_event
 bp = APIBlueprint("events", __name__, url_prefix="/api/v1", tag="events")
 
 INTAKE_ERRORS = {
-    400: ("malformed_json", ErrorOut), 409: ("client_ref_conflict", ErrorOut),
-    413: ("payload_too_large", ErrorOut), 415: ("unsupported_media_type", ErrorOut),
-    422: ("invalid input: missing_category, unknown_category, missing_location, malformed_location, "
+    400: error_response("malformed_json"), 409: error_response("client_ref_conflict"),
+    413: error_response("payload_too_large"), 415: error_response("unsupported_media_type"),
+    422: error_response("invalid input: missing_category, unknown_category, missing_location, malformed_location, "
           "invalid_coordinates, coordinates_out_of_range, unknown_crs, missing_channel, unknown_channel, "
           "invalid_reporter, invalid_client_ref, invalid_description, unknown_field, invalid_body, "
-          "outside_jurisdiction", ErrorOut),
+          "outside_jurisdiction"),
 }
 
 
@@ -45,7 +45,7 @@ def require_json_body():
 @bp.input(EventIn, location="json", arg_name="body", validation=False)
 @bp.output(EventOut, status_code=201, description="the event was created and routed")
 @bp.doc(summary="Report an event: geocoded to its grid and routed",
-        responses={200: ("a retry with the same client_ref: the original event", EventOut), **INTAKE_ERRORS})
+        responses={200: ref_response("a retry with the same client_ref: the original event", "EventOut"), **INTAKE_ERRORS})
 def create_event(body):
     report = parse_event_report(request.get_json())
     session = db_session()
@@ -57,7 +57,7 @@ def create_event(body):
 
 @bp.get("/events/<int:event_id>")
 @bp.output(EventOut)
-@bp.doc(summary="One event", responses={404: ("event_not_found", ErrorOut)})
+@bp.doc(summary="One event", responses={404: error_response("event_not_found")})
 def read_event(event_id: int):
     return get_event(db_session(), event_id)
 
@@ -65,7 +65,7 @@ def read_event(event_id: int):
 @bp.get("/events")
 @bp.input(EventQuery, location="query", validation=False)
 @bp.output(EventPage)
-@bp.doc(summary="Events, newest first, filtered and paginated", responses={422: ("invalid filter", ErrorOut)})
+@bp.doc(summary="Events, newest first, filtered and paginated", responses={422: error_response("invalid filter")})
 def list_all(query_data):
     cfg = settings()
     status = request.args.get("status")

@@ -6,7 +6,7 @@ from flask import current_app
 
 from gisapp.api import db_session, settings
 from gisapp.api.params import bbox_param
-from gisapp.api.schemas import BboxQuery, ErrorOut, FeatureCollection, LayerList
+from gisapp.api.schemas import error_response, BboxQuery, FeatureCollection, LayerList
 from gisapp.services.layers import describe_layers, layer_geojson
 
 bp = APIBlueprint("layers", __name__, url_prefix="/api/v1/layers", tag="layers")
@@ -23,7 +23,7 @@ def index():
 @bp.input(BboxQuery, location="query", validation=False)
 @bp.output(FeatureCollection, content_type="application/geo+json")
 @bp.doc(summary="One layer as GeoJSON, optionally within a bbox",
-        responses={404: ("unknown_layer", ErrorOut), 422: ("invalid_bbox", ErrorOut)})
+        responses={404: error_response("unknown_layer"), 422: error_response("invalid_bbox")})
 def features(name: str, query_data):
     body = layer_geojson(db_session(), name, bbox_param())
     return current_app.response_class(body, mimetype="application/geo+json")

@@ -6,7 +6,7 @@ from flask import current_app, jsonify, request
 
 from gisapp.api import db_session
 from gisapp.api.params import float_param
-from gisapp.api.schemas import CategoryList, ErrorOut, HealthOut, LocateOut, LocateQuery
+from gisapp.api.schemas import error_response, CategoryList, HealthOut, LocateOut, LocateQuery
 from gisapp.domain.intake import parse_point
 from gisapp.errors import OutsideJurisdiction, ValidationFailed
 from gisapp.services import health
@@ -38,7 +38,7 @@ def categories():
 @bp.input(LocateQuery, location="query", validation=False)
 @bp.output(LocateOut)
 @bp.doc(summary="Which grid, community, township and county contain a point",
-        responses={404: ("outside_jurisdiction", ErrorOut), 422: ("invalid input", ErrorOut)})
+        responses={404: error_response("outside_jurisdiction"), 422: error_response("invalid input")})
 def locate_point(query_data):
     try:
         crs = parse_crs(request.args.get("crs"))

@@ -167,6 +167,26 @@ class LayerList(Schema):
     items = List(Nested(LayerInfo))
 
 
+ERROR_JSON = {
+    "type": "object",
+    "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+        "code": {"type": "string", "description": "stable, for programs"},
+        "message": {"type": "string", "description": "for people"},
+        "field": {"type": "string"}}}},
+}
+
+
+def error_response(description: str) -> dict:
+    """An OpenAPI response object for an error answer."""
+    return {"description": description, "content": {"application/json": {"schema": ERROR_JSON}}}
+
+
+def ref_response(description: str, component: str) -> dict:
+    """An OpenAPI response object pointing at a schema component generated from a marshmallow schema."""
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}}}
+
+
 class ErrorDetail(Schema):
     code = String()
     message = String()

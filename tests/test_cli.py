@@ -1,0 +1,53 @@
+"""The `gisapp` command line against a real, empty database."""
+import uuid
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from gisapp.cli import main
+from gisapp.db import make_engine
+from tests.support import admin, server_url, with_db
+
+
+@pytest.fixture()
+def empty_db(monkeypatch):
+    name = f"gisapp_test_cli_{uuid.uuid4().hex[:8]}"
+    admin(f'CREATE DATABASE "{name}"')
+    url = with_db(server_url(), name)
+    monkeypatch.setenv("DATABASE_URL", url)
+    yield url
+    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_help_lists_the_commands():
+    out = CliRunner().invoke(main, ["--help"]).output
+    for word in ("db", "demo", "serve", "assets"):
+        assert word in out
+    assert "synth" in CliRunner().invoke(main, ["demo", "--help"]).output
+
+
+def test_upgrade_then_load_demo_once(empty_db):
+    runner = CliRunner()
+    first = runner.invoke(main, ["db", "upgrade"])
+    assert first.exit_code == 0 and "applied" in first.output
+    assert "applied 0" in runner.invoke(main, ["db", "upgrade"]).output
+    loaded = runner.invoke(main, ["demo", "load", "--if-empty"])
+    assert loaded.exit_code == 0, loaded.output
+    again = runner.invoke(main, ["demo", "load", "--if-empty"])
+    assert again.exit_code == 0 and "already loaded" in again.output
+    refused = runner.invoke(main, ["demo", "load"])
+    assert refused.exit_code != 0
+    engine = make_engine(empty_db, pool_size=1)
+    with engine.connect() as conn:
+        counts = conn.execute(text("SELECT (SELECT count(*) FROM townships), (SELECT count(*) FROM communities), "
+                                   "(SELECT count(*) FROM command_centers), (SELECT count(*) FROM teams), "
+                                   "(SELECT count(*) FROM grids)")).one()
+    engine.dispose()
+    assert counts[:3] == (8, 61, 9)
+    assert counts[3] == counts[4]
+
+
+def test_db_start_with_external_url_starts_nothing(empty_db):
+    out = CliRunner().invoke(main, ["db", "start"]).output
+    assert "nothing started" in out
