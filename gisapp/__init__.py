@@ -19,11 +19,12 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     app.config.update(
         SETTINGS=settings,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
-        JSON_SORT_KEYS=False,
         SECRET_KEY=settings.secret_key or None,
         INFO={"description": "Event intake, geocoding and layers of the joint-duty command platform "
                              "(社会治理联勤指挥调度平台)."},
     )
+    app.json.ensure_ascii = False  # Chinese names as UTF-8, not \u escapes
+    app.json.sort_keys = False
     register_database(app, settings)
     register_errors(app)
     register_blueprints(app)

@@ -44,7 +44,7 @@ def _declarations(layers_dir: str) -> dict[str, dict]:
     for path in sorted(Path(layers_dir).glob("*.toml")):
         with path.open("rb") as fh:
             decl = tomllib.load(fh)
-        out[decl.get("name", path.stem)] = decl
+        out[path.stem] = decl  # the file name is the API name (key-roads); "name" is the table
     return out
 
 

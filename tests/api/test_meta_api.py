@@ -81,6 +81,8 @@ def test_layers_are_geojson_with_their_properties(live):
         "townships", "communities", "grids", "key-roads", "key-locations", "cameras"]
     counts = {}
     for layer in index:
+        # every layer carries its declared title and style from layers/<name>.toml
+        assert layer["title"] and layer["style"] and layer["geometry_type"]
         r = get(live, layer["url"])
         assert r.status_code == 200
         assert r.headers["Content-Type"].startswith("application/geo+json")
