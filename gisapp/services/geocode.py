@@ -3,6 +3,7 @@
 Shared-edge rule: a point on an edge (or vertex) shared by several grids is covered by all of
 them (ST_Covers, boundary included); it goes to the grid with the lowest code. Codes are
 fixed, so the rule is deterministic and needs no geometry beyond the indexed covers test.
+The query itself is the SQL function locate_grid() of sql/007_locate_grid.sql.
 """
 from __future__ import annotations
 
@@ -34,25 +35,7 @@ class Location:
     county_center: Area | None
 
 
-LOCATE_SQL = text("""
-SELECT g.code AS grid_code, g.name AS grid_name,
-       c.code AS community_code, c.name AS community_name,
-       t.code AS township_code, t.name AS township_name,
-       k.code AS county_code, k.name AS county_name,
-       tm.code AS team_code, tm.name AS team_name,
-       sc.code AS sub_center_code, sc.name AS sub_center_name,
-       cc.code AS county_center_code, cc.name AS county_center_name
-FROM grids g
-JOIN communities c ON c.code = g.community_code
-JOIN townships t ON t.code = c.township_code
-JOIN counties k ON k.code = t.county_code
-LEFT JOIN teams tm ON tm.grid_code = g.code
-LEFT JOIN command_centers sc ON sc.township_code = t.code AND sc.level = 'township'
-LEFT JOIN command_centers cc ON cc.county_code = k.code AND cc.level = 'county'
-WHERE ST_Covers(g.geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
-ORDER BY g.code
-LIMIT 1
-""")
+LOCATE_SQL = text("SELECT * FROM locate_grid(:lon, :lat)")  # sql/007_locate_grid.sql
 
 
 def _area(row, prefix: str) -> Area | None:

@@ -52,6 +52,7 @@ class IntakeResult:
 
 
 def _replay(session: Session, report: EventReport) -> IntakeResult | None:
+    """The original event of a retried report, or 409 when the client_ref meant something else."""
     found = find_by_client_ref(session, report.client_ref) if report.client_ref else None
     if found is None:
         return None
@@ -72,11 +73,9 @@ def submit_event(session: Session, report: EventReport, *, actor: str,
     """Record a validated report as a routed event with deadlines and its first log entry.
 
     Idempotent on report.client_ref: a retry returns the original event, also when two
-    retries race (the unique index decides; the loser reads the winner's row).
+    retries race. The unique index decides: the insert of a known client_ref does nothing and
+    the original is read back. Retries are rare, so the common path pays no look-up for them.
     """
-    replay = _replay(session, report)
-    if replay:
-        return replay
     category = session.execute(CATEGORY_SQL, {"code": report.category}).mappings().one_or_none()
     if category is None:
         raise ValidationFailed(f"unknown category {report.category!r}; see GET /api/v1/categories",
@@ -114,7 +113,7 @@ def submit_event(session: Session, report: EventReport, *, actor: str,
         "note": f"level {int(route.level)} dispatch to {route.assignee.name} via {route.center.name}",
     }
     new_id = session.execute(INSERT_SQL, row).scalar_one_or_none()
-    if new_id is None:  # a concurrent retry with the same client_ref committed first
+    if new_id is None:  # this client_ref is already recorded (a retry, or a racing twin)
         replay = _replay(session, report)
         assert replay is not None
         return replay
