@@ -25,6 +25,8 @@ import json
 import math
 import pathlib
 from collections import defaultdict
+from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
 import pyproj
@@ -205,6 +207,14 @@ def _components(members: list[int], adj: dict[int, dict[int, float]]) -> list[li
 
 def _tile(county, grid_polys: list, grid_parent: list[str]) -> tuple[list, list[int]]:
     """Node everything on the 1e-7 grid, polygonize, and give every face to one grid."""
+    faces = _faces(county, grid_polys)
+    owner = _initial_owners(faces, np.asarray(grid_polys))
+    _reattach_detached(owner, _face_adjacency(faces), shapely.area(faces), grid_parent)
+    return list(faces), owner.tolist()
+
+
+def _faces(county, grid_polys: list) -> np.ndarray:
+    """Faces of the grid and county boundaries noded together, keeping those inside the county."""
     lines = [county.boundary] + [p.boundary for p in grid_polys]
     noded = shapely.union_all(lines, grid_size=_GRID)
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
@@ -212,9 +222,11 @@ def _tile(county, grid_polys: list, grid_parent: list[str]) -> tuple[list, list[
     shapely.prepare(county)
     inside = shapely.contains_xy(county, *shapely.get_coordinates(
         shapely.point_on_surface(faces)).T)
-    faces = faces[inside]
+    return faces[inside]
 
-    grids = np.asarray(grid_polys)
+
+def _initial_owners(faces: np.ndarray, grids: np.ndarray) -> np.ndarray:
+    """Index of the grid each face overlaps most (ties to the lower index; else the nearest)."""
     tree = shapely.STRtree(grids)
     fi, gi = tree.query(faces, predicate="intersects")
     overlap = shapely.area(shapely.intersection(faces[fi], grids[gi]))
@@ -227,8 +239,11 @@ def _tile(county, grid_polys: list, grid_parent: list[str]) -> tuple[list, list[
     if len(missing):
         _, near = tree.query_nearest(faces[missing], all_matches=False)
         owner[missing] = near
+    return owner
 
-    # Face adjacency (shared edge length); the faces are noded so shared edges coincide.
+
+def _face_adjacency(faces: np.ndarray) -> dict[int, dict[int, float]]:
+    """Shared edge length between touching faces (noded, so shared edges coincide exactly)."""
     ftree = shapely.STRtree(faces)
     a_idx, b_idx = ftree.query(faces, predicate="intersects")
     keep = a_idx < b_idx
@@ -240,37 +255,49 @@ def _tile(county, grid_polys: list, grid_parent: list[str]) -> tuple[list, list[
         if length > 0:
             adj[a][b] = length
             adj[b][a] = length
-    area = shapely.area(faces)
+    return adj
 
-    # Reattach detached bits of a grid to the neighbouring grid sharing the longest border,
-    # preferring grids of the same community, then the same township.
+
+def _reattach_detached(owner: np.ndarray, adj: dict[int, dict[int, float]], area: np.ndarray,
+                       grid_parent: list[str]) -> None:
+    """Give each detached bit of a grid to a neighbouring grid, in place, until none moves."""
     for _ in range(20):
         moved = False
         by_grid: dict[int, list[int]] = defaultdict(list)
         for f, g in enumerate(owner.tolist()):
             by_grid[g].append(f)
         for g in sorted(by_grid):
+            # owner changes as bits move, so each grid's pieces are found from the current state
             intra = {f: {h: w for h, w in adj[f].items() if owner[h] == g} for f in by_grid[g]}
             comps = _components(by_grid[g], intra)
             if len(comps) < 2:
                 continue
             comps.sort(key=lambda c: -float(area[c].sum()))
             for comp in comps[1:]:
-                border: dict[int, float] = defaultdict(float)
-                for f in comp:
-                    for h, w in adj[f].items():
-                        if owner[h] != g:
-                            border[int(owner[h])] += w
-                if not border:
-                    continue
-                target = max(border, key=lambda t: (
-                    grid_parent[t] == grid_parent[g],
-                    grid_parent[t][:9] == grid_parent[g][:9], border[t], -t))
-                owner[comp] = target
-                moved = True
+                target = _reattach_target(comp, g, owner, adj, grid_parent)
+                if target is not None:
+                    owner[comp] = target
+                    moved = True
         if not moved:
             break
-    return list(faces), owner.tolist()
+
+
+def _reattach_target(comp: list[int], g: int, owner: np.ndarray, adj: dict[int, dict[int, float]],
+                     grid_parent: list[str]) -> int | None:
+    """The grid to take the detached faces ``comp`` of grid ``g``, or None if nothing borders it.
+
+    Prefers grids of the same community, then of the same township, then the longest border.
+    """
+    border: dict[int, float] = defaultdict(float)
+    for f in comp:
+        for h, w in adj[f].items():
+            if owner[h] != g:
+                border[int(owner[h])] += w
+    if not border:
+        return None
+    return max(border, key=lambda t: (
+        grid_parent[t] == grid_parent[g],
+        grid_parent[t][:9] == grid_parent[g][:9], border[t], -t))
 
 
 # ---------------------------------------------------------------------------------- features
@@ -323,63 +350,120 @@ def _unmetric(x: float, y: float) -> tuple[float, float]:
     return x / (common.M_PER_DEG_LON_EQ * _K), y / common.M_PER_DEG_LAT
 
 
+# A camera before numbering: (name, lon, lat, azimuth, fov, range_m).
+_Camera = tuple[str, float, float, float, int, int]
+
+
 def _camera_features(county, roads: list[tuple[str, object]], seed: int) -> list[dict]:
+    """Cameras along the key roads, at their intersections and around the key locations."""
     rng = names.rng_for(seed, "cameras")
     shapely.prepare(county)
-    cams: list[tuple] = []  # (name, lon, lat, azimuth, fov, range)
+    # The three groups draw from one generator in this order; keep it, or every camera changes.
+    placed = [*_road_cameras(roads, rng), *_intersection_cameras(roads),
+              *_location_cameras(county, rng)]
+    cams = _inside(county, placed)
+    online = rng.random(len(cams)) < 0.95
+    feats = [common.camera_feature(COUNTY_CODE, s + 1, name, lon, lat, az, fov, rng_m,
+                                   bool(online[s]))
+             for s, (name, lon, lat, az, fov, rng_m) in enumerate(cams)]
+    feats.sort(key=lambda f: f["properties"]["device_id"])
+    return feats
 
-    def add(name, lon, lat, az, fov, rng_m):
+
+def _inside(county, cams: list[_Camera]) -> list[_Camera]:
+    """The cameras whose rounded position is inside the county, with that rounded position."""
+    out = []
+    for name, lon, lat, az, fov, rng_m in cams:
         lon, lat = common.rnd(lon), common.rnd(lat)
         if shapely.contains_xy(county, lon, lat):
-            cams.append((name, lon, lat, az, fov, rng_m))
+            out.append((name, lon, lat, az, fov, rng_m))
+    return out
 
-    # Along key roads: every ~350 m, alternating sides, looking along the road.
+
+def _road_cameras(roads: list[tuple[str, object]], rng: np.random.Generator) -> list[_Camera]:
+    """Every ~350 m along each key road, alternating sides, looking along the road."""
+    cams: list[_Camera] = []
     for name, line in roads:
         k = 0
         for part in shapely.get_parts(line):
             m = _metric(part)
             d = 120.0
             while d < m.length - 60:
-                p0 = m.interpolate(d - 5)
-                p1 = m.interpolate(d + 5)
-                dx, dy = p1.x - p0.x, p1.y - p0.y
-                norm = math.hypot(dx, dy) or 1.0
                 side = 1 if k % 2 == 0 else -1
-                px = (p0.x + p1.x) / 2 + side * 12 * dy / norm
-                py = (p0.y + p1.y) / 2 - side * 12 * dx / norm
-                lon, lat = _unmetric(px, py)
-                az = math.degrees(math.atan2(dx, dy)) % 360
-                if side < 0:
-                    az = (az + 180) % 360
+                lon, lat, az = _roadside_pose(m, d, side)
                 k += 1
-                add(f"{name}{k:02d}号杆-{common.direction_name(az)}向", lon, lat, az,
-                    90 if k % 3 else 60, 150)
+                cams.append((f"{name}{k:02d}号杆-{common.direction_name(az)}向", lon, lat, az,
+                             90 if k % 3 else 60, 150))
                 d += 330 + float(rng.integers(0, 60))
-    # At intersections of key roads: one all-round dome and one camera along each road.
+    return cams
+
+
+def _roadside_pose(m, d: float, side: int) -> tuple[float, float, float]:
+    """Position 12 m to one side of metric line ``m`` at distance ``d``, and its azimuth.
+
+    The camera on the right-hand side looks forward along the line, the left-hand one back.
+    """
+    p0 = m.interpolate(d - 5)
+    p1 = m.interpolate(d + 5)
+    dx, dy = p1.x - p0.x, p1.y - p0.y
+    norm = math.hypot(dx, dy) or 1.0
+    px = (p0.x + p1.x) / 2 + side * 12 * dy / norm
+    py = (p0.y + p1.y) / 2 - side * 12 * dx / norm
+    lon, lat = _unmetric(px, py)
+    az = math.degrees(math.atan2(dx, dy)) % 360
+    if side < 0:
+        az = (az + 180) % 360
+    return lon, lat, az
+
+
+_Crossing = tuple[str, object, str, object, object]  # name a, line a, name b, line b, point
+
+
+def _crossings(roads: list[tuple[str, object]]) -> Iterator[_Crossing]:
+    """Each intersection point of two key roads, with both roads.
+
+    Crossings within about 30 m of one already yielded are skipped, so a junction gets one set.
+    """
     seen: list[tuple[float, float]] = []
     for i in range(len(roads)):
         for j in range(i + 1, len(roads)):
             (na, la), (nb, lb) = roads[i], roads[j]
-            hit = shapely.intersection(la, lb)
-            for p in shapely.get_parts(hit):
-                if p.is_empty or p.geom_type != "Point":
+            for c in shapely.get_parts(shapely.intersection(la, lb)):
+                if c.is_empty or c.geom_type != "Point":
                     continue
-                c = p
                 if any(abs(c.x - x) < 3e-4 and abs(c.y - y) < 3e-4 for x, y in seen):
                     continue
                 seen.append((c.x, c.y))
-                add(f"{na}与{nb}路口-全景", c.x, c.y, 0, 360, 100)
-                for road_name, road in ((na, la), (nb, lb)):
-                    m = _metric(road)
-                    d = m.project(_metric(c))
-                    q = m.interpolate(min(d + 40, m.length))
-                    if q.distance(_metric(c)) < 1:
-                        q = m.interpolate(max(d - 40, 0))
-                    lon, lat = common.offset(c.x, c.y, 10, 10)
-                    qx, qy = _unmetric(q.x, q.y)
-                    az = common.azimuth(c.x, c.y, qx, qy)
-                    add(f"{na}与{nb}路口-{common.direction_name(az)}向", lon, lat, az, 90, 120)
-    # Around key locations: four cameras looking at the site.
+                yield na, la, nb, lb, c
+
+
+def _intersection_cameras(roads: list[tuple[str, object]]) -> list[_Camera]:
+    """At each key road intersection: one all-round dome and one camera along each road."""
+    cams: list[_Camera] = []
+    for na, la, nb, lb, c in _crossings(roads):
+        cams.append((f"{na}与{nb}路口-全景", c.x, c.y, 0, 360, 100))
+        for road in (la, lb):
+            lon, lat = common.offset(c.x, c.y, 10, 10)
+            az = _along_road_azimuth(road, c)
+            label = f"{na}与{nb}路口-{common.direction_name(az)}向"
+            cams.append((label, lon, lat, az, 90, 120))
+    return cams
+
+
+def _along_road_azimuth(road, c) -> float:
+    """Bearing from point ``c`` towards a point 40 m along ``road`` (backwards at its end)."""
+    m = _metric(road)
+    d = m.project(_metric(c))
+    q = m.interpolate(min(d + 40, m.length))
+    if q.distance(_metric(c)) < 1:
+        q = m.interpolate(max(d - 40, 0))
+    qx, qy = _unmetric(q.x, q.y)
+    return common.azimuth(c.x, c.y, qx, qy)
+
+
+def _location_cameras(county, rng: np.random.Generator) -> list[_Camera]:
+    """Four cameras around each key location inside the county, looking at the site."""
+    cams: list[_Camera] = []
     for _code, name, _kind, _risk, (x, y) in xuanwu.KEY_LOCATIONS:
         if not shapely.contains_xy(county, x, y):
             continue
@@ -389,18 +473,20 @@ def _camera_features(county, roads: list[tuple[str, object]], seed: int) -> list
             lon, lat = common.offset(x, y, dist * math.sin(math.radians(bearing)),
                                      dist * math.cos(math.radians(bearing)))
             az = (bearing + 180) % 360
-            add(f"{name}周边{n + 1}号-{common.direction_name(az)}向", lon, lat, az,
-                120 if n % 2 else 90, 200)
-
-    online = rng.random(len(cams)) < 0.95
-    feats = [common.camera_feature(COUNTY_CODE, s + 1, name, lon, lat, az, fov, rng_m,
-                                   bool(online[s]))
-             for s, (name, lon, lat, az, fov, rng_m) in enumerate(cams)]
-    feats.sort(key=lambda f: f["properties"]["device_id"])
-    return feats
+            cams.append((f"{name}周边{n + 1}号-{common.direction_name(az)}向", lon, lat, az,
+                         120 if n % 2 else 90, 200))
+    return cams
 
 
 # -------------------------------------------------------------------------------------- build
+
+class _Divisions(NamedTuple):
+    """Real names and parents of the county's townships and communities, keyed by code."""
+
+    township_name: dict[str, str]
+    comm_name: dict[str, str]
+    comm_parent: dict[str, str]
+
 
 def build(source_dir: pathlib.Path, out_dir: pathlib.Path, *, seed: int = 320102) -> dict[str, int]:
     """Regenerate the demo county into out_dir; return counts per file (e.g. {"grids": 452, ...})."""
@@ -409,40 +495,72 @@ def build(source_dir: pathlib.Path, out_dir: pathlib.Path, *, seed: int = 320102
     out_dir.mkdir(parents=True, exist_ok=True)
 
     county = _load_county(source_dir)
+    div = _load_divisions(source_dir)
+    township_poly = _township_polys(county, div)
+    comm_poly = _community_polys(township_poly, div)
+    grid_codes, grid_polys, grid_parent = _grid_cells(comm_poly, seed)
+    faces, owner = _tile(county, grid_polys, grid_parent)
+    grid_geom = _grid_geoms(faces, owner, grid_codes)
+
+    n = _write_areas(out_dir, div, grid_geom, grid_parent=dict(zip(grid_codes, grid_parent)))
+    n.update(_write_people(out_dir, seed))
+    n.update(common.write_static(out_dir, COUNTY_CODE, xuanwu.COUNTY_NAME,
+                                 [(t, div.township_name[t]) for t in sorted(div.township_name)],
+                                 seed))
+    n.update(_write_roads_and_devices(out_dir, seed))
+    n["events"] = common.write_jsonl(out_dir / "events.jsonl", [])
+    common.write_manifest(out_dir, county_code=COUNTY_CODE, name=xuanwu.COUNTY_NAME,
+                          generated_by="gisapp demo build", seed=seed, counts=n,
+                          extra={"full_name": xuanwu.COUNTY_FULL_NAME})
+    return n
+
+
+def _load_divisions(source_dir: pathlib.Path) -> _Divisions:
+    """The county's streets and communities from the source CSVs, checked against xuanwu.py."""
     streets = [r for r in _read_csv(source_dir / "streets.csv") if r["areaCode"] == COUNTY_CODE]
     comm_rows = [r for r in _read_csv(source_dir / "communities.csv")
                  if r["areaCode"] == COUNTY_CODE]
     streets.sort(key=lambda r: r["code"])
     comm_rows.sort(key=lambda r: r["code"])
-    township_name = {r["code"]: r["name"] for r in streets}
-    comm_name = {r["code"]: _community_name(r["name"]) for r in comm_rows}
-    comm_parent = {r["code"]: r["streetCode"] for r in comm_rows}
-    missing = sorted(set(comm_name) - set(xuanwu.COMMUNITY_ANCHORS))
+    div = _Divisions(township_name={r["code"]: r["name"] for r in streets},
+                     comm_name={r["code"]: _community_name(r["name"]) for r in comm_rows},
+                     comm_parent={r["code"]: r["streetCode"] for r in comm_rows})
+    missing = sorted(set(div.comm_name) - set(xuanwu.COMMUNITY_ANCHORS))
     if missing:
         raise ValueError(f"no hand-placed location for communities {missing}")
-    if set(comm_parent.values()) - set(township_name):
+    if set(div.comm_parent.values()) - set(div.township_name):
         raise ValueError("community whose street is not in streets.csv")
+    return div
 
-    # 1. townships
+
+# ------------------------------------------------------------------------ build: partitioning
+
+def _township_polys(county, div: _Divisions) -> dict[str, object]:
+    """Townships: Voronoi cells of their community anchors and filler sites, merged per street."""
     sites, labels = [], []
-    for code in sorted(comm_name):
+    for code in sorted(div.comm_name):
         sites.append(xuanwu.COMMUNITY_ANCHORS[code])
-        labels.append(comm_parent[code])
+        labels.append(div.comm_parent[code])
     for tcode, pts in sorted(xuanwu.TOWNSHIP_FILLERS.items()):
-        if tcode in township_name:
+        if tcode in div.township_name:
             sites.extend(pts)
             labels.extend([tcode] * len(pts))
-    township_poly = _partition(county, sites, labels)
+    return _partition(county, sites, labels)
 
-    # 2. communities
+
+def _community_polys(township_poly: dict[str, object], div: _Divisions) -> dict[str, object]:
+    """Communities: Voronoi cells of their relaxed anchors, clipped to their township."""
     comm_poly: dict[str, object] = {}
-    for tcode in sorted(township_name):
-        codes = sorted(c for c in comm_name if comm_parent[c] == tcode)
+    for tcode in sorted(div.township_name):
+        codes = sorted(c for c in div.comm_name if div.comm_parent[c] == tcode)
         anchors = np.array([xuanwu.COMMUNITY_ANCHORS[c] for c in codes])
         relaxed = _relax(township_poly[tcode], anchors, 5) if len(codes) > 1 else anchors
         comm_poly.update(_partition(township_poly[tcode], [tuple(p) for p in relaxed], codes))
+    return comm_poly
 
-    # 3. grids
+
+def _grid_cells(comm_poly: dict[str, object], seed: int) -> tuple[list[str], list, list[str]]:
+    """Grids: Voronoi cells of seeded k-means sites per community; codes, polygons, parents."""
     rng = names.rng_for(seed, "grids")
     counts = _grid_counts({c: _fwd(p).area for c, p in comm_poly.items()})
     grid_codes, grid_polys, grid_parent = [], [], []
@@ -457,58 +575,70 @@ def build(source_dir: pathlib.Path, out_dir: pathlib.Path, *, seed: int = 320102
             grid_codes.append(gcode)
             grid_polys.append(cells[gcode])
             grid_parent.append(ccode)
+    return grid_codes, grid_polys, grid_parent
 
-    # 4. exact tiling
-    faces, owner = _tile(county, grid_polys, grid_parent)
+
+def _grid_geoms(faces: list, owner: list[int], grid_codes: list[str]) -> dict[str, object]:
+    """Each grid's geometry: the union of the tiling faces it owns."""
     faces_of: dict[int, list] = defaultdict(list)
     for f, g in zip(faces, owner):
         faces_of[g].append(f)
     if len(faces_of) != len(grid_codes):
         raise RuntimeError("a grid lost all of its area while tiling")
-    grid_geom = {grid_codes[g]: shapely.union_all(fs, grid_size=_GRID) for g, fs in faces_of.items()}
-    comm_geom = {c: shapely.union_all([grid_geom[g] for g, p in zip(grid_codes, grid_parent) if p == c],
-                                      grid_size=_GRID) for c in sorted(comm_name)}
-    town_geom = {t: shapely.union_all([comm_geom[c] for c in comm_geom if comm_parent[c] == t],
-                                      grid_size=_GRID) for t in sorted(township_name)}
-    county_geom = shapely.union_all(list(town_geom.values()), grid_size=_GRID)
+    return {grid_codes[g]: shapely.union_all(fs, grid_size=_GRID) for g, fs in faces_of.items()}
 
-    # 5. write
-    grid_name = {g: f"{comm_name[p]}第{int(g[-3:])}网格" for g, p in zip(grid_codes, grid_parent)}
+
+# ----------------------------------------------------------------------------- build: writing
+
+def _write_areas(out_dir: pathlib.Path, div: _Divisions, grid_geom: dict[str, object], *,
+                 grid_parent: dict[str, str]) -> dict[str, int]:
+    """Write the four area layers, each level the union of its children; return their counts."""
+    comm_geom = {c: shapely.union_all([grid_geom[g] for g, p in grid_parent.items() if p == c],
+                                      grid_size=_GRID) for c in sorted(div.comm_name)}
+    town_geom = {t: shapely.union_all([comm_geom[c] for c in comm_geom if div.comm_parent[c] == t],
+                                      grid_size=_GRID) for t in sorted(div.township_name)}
+    county_geom = shapely.union_all(list(town_geom.values()), grid_size=_GRID)
+    grid_name = {g: f"{div.comm_name[p]}第{int(g[-3:])}网格" for g, p in grid_parent.items()}
     n: dict[str, int] = {}
     n["county"] = common.write_geojson(out_dir / "county.geojson", _area_features(
         [(COUNTY_CODE, xuanwu.COUNTY_NAME, None, county_geom)],
         extra={COUNTY_CODE: {"full_name": xuanwu.COUNTY_FULL_NAME}}))
     n["townships"] = common.write_geojson(out_dir / "townships.geojson", _area_features(
-        [(t, township_name[t], COUNTY_CODE, g) for t, g in town_geom.items()]))
+        [(t, div.township_name[t], COUNTY_CODE, g) for t, g in town_geom.items()]))
     n["communities"] = common.write_geojson(out_dir / "communities.geojson", _area_features(
-        [(c, comm_name[c], comm_parent[c], g) for c, g in comm_geom.items()]))
+        [(c, div.comm_name[c], div.comm_parent[c], g) for c, g in comm_geom.items()]))
     n["grids"] = common.write_geojson(out_dir / "grids.geojson", _area_features(
         [(g, grid_name[g], g[:12], geom) for g, geom in grid_geom.items()]))
+    return n
 
-    # Everything below uses the geometry exactly as written (read back), so points that are
-    # checked to be inside stay inside after the round trip.
+
+# The writers below read the geometry back exactly as written, so points that are checked to be
+# inside stay inside after the round trip.
+
+def _write_people(out_dir: pathlib.Path, seed: int) -> dict[str, int]:
+    """Write one team per written grid and its members; return their counts."""
     written = json.loads((out_dir / "grids.geojson").read_text(encoding="utf-8"))["features"]
     codes_sorted = [f["properties"]["code"] for f in written]
     polys = [shape(f["geometry"]) for f in written]
     names_sorted = [f["properties"]["name"] for f in written]
-    n["teams"] = common.write_json_list(out_dir / "teams.json",
-                                        common.teams(codes_sorted, names_sorted))
-    n["members"] = common.write_json_list(
-        out_dir / "members.json",
-        common.members(codes_sorted, common.polygon_sampler(polys), seed))
+    return {
+        "teams": common.write_json_list(out_dir / "teams.json",
+                                        common.teams(codes_sorted, names_sorted)),
+        "members": common.write_json_list(
+            out_dir / "members.json",
+            common.members(codes_sorted, common.polygon_sampler(polys), seed)),
+    }
 
-    n.update(common.write_static(out_dir, COUNTY_CODE, xuanwu.COUNTY_NAME,
-                                 [(t, township_name[t]) for t in sorted(township_name)], seed))
+
+def _write_roads_and_devices(out_dir: pathlib.Path, seed: int) -> dict[str, int]:
+    """Write key roads, key locations and cameras inside the written county; return counts."""
     county_written = shape(json.loads((out_dir / "county.geojson").read_text(encoding="utf-8"))
                            ["features"][0]["geometry"])
     road_feats, road_lines = _road_features(county_written)
-    n["key_roads"] = common.write_geojson(out_dir / "key_roads.geojson", road_feats)
-    n["key_locations"] = common.write_geojson(out_dir / "key_locations.geojson",
-                                              _location_features(county_written))
-    n["cameras"] = common.write_geojson(out_dir / "cameras.geojson",
-                                        _camera_features(county_written, road_lines, seed))
-    n["events"] = common.write_jsonl(out_dir / "events.jsonl", [])
-    common.write_manifest(out_dir, county_code=COUNTY_CODE, name=xuanwu.COUNTY_NAME,
-                          generated_by="gisapp demo build", seed=seed, counts=n,
-                          extra={"full_name": xuanwu.COUNTY_FULL_NAME})
-    return n
+    return {
+        "key_roads": common.write_geojson(out_dir / "key_roads.geojson", road_feats),
+        "key_locations": common.write_geojson(out_dir / "key_locations.geojson",
+                                              _location_features(county_written)),
+        "cameras": common.write_geojson(out_dir / "cameras.geojson",
+                                        _camera_features(county_written, road_lines, seed)),
+    }

@@ -30,6 +30,7 @@ Sampler = Callable[[np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarr
 # --------------------------------------------------------------------------------- formatting
 
 def iso(epoch_seconds: int) -> str:
+    """UTC ISO 8601 timestamp with a Z suffix, to the second."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(epoch_seconds)))
 
 
@@ -39,10 +40,12 @@ def dumps(obj) -> str:
 
 
 def rnd(v: float) -> float:
+    """A coordinate rounded to the shared precision."""
     return round(float(v), PRECISION)
 
 
 def polygon_coords(poly: shapely.Polygon) -> list:
+    """GeoJSON rings (exterior first) of one polygon, rounded."""
     return [[[rnd(x), rnd(y)] for x, y in ring.coords]
             for ring in (poly.exterior, *poly.interiors)]
 
@@ -62,16 +65,19 @@ def line_geojson(geom) -> dict:
 
 
 def point_geojson(x: float, y: float) -> dict:
+    """GeoJSON Point, rounded."""
     return {"type": "Point", "coordinates": [rnd(x), rnd(y)]}
 
 
 def feature(properties: dict, geometry: dict) -> dict:
+    """A GeoJSON Feature."""
     return {"type": "Feature", "properties": properties, "geometry": geometry}
 
 
 # ------------------------------------------------------------------------------------ writers
 
 def write_text(path: pathlib.Path, text: str) -> None:
+    """UTF-8 text, byte for byte (no newline translation)."""
     path.write_bytes(text.encode("utf-8"))
 
 
@@ -80,20 +86,26 @@ def write_json(path: pathlib.Path, obj) -> None:
     write_text(path, json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2) + "\n")
 
 
-def write_json_list(path: pathlib.Path, items: Iterable[dict]) -> int:
-    """A JSON list with one record per line, streamed. Returns the number of records."""
+def _write_array(path: pathlib.Path, items: Iterable[dict], opening: str, closing: str) -> int:
+    """Stream ``items`` one per line between ``opening`` and ``closing``; return their number."""
     n = 0
     with path.open("w", encoding="utf-8", newline="\n") as fh:
-        fh.write("[")
+        fh.write(opening)
         for item in items:
             fh.write(",\n" if n else "\n")
             fh.write(dumps(item))
             n += 1
-        fh.write("\n]\n" if n else "]\n")
+        fh.write(("\n" if n else "") + closing)  # an empty array stays on one line: "[]"
     return n
 
 
+def write_json_list(path: pathlib.Path, items: Iterable[dict]) -> int:
+    """A JSON list with one record per line, streamed. Returns the number of records."""
+    return _write_array(path, items, "[", "]\n")
+
+
 def write_jsonl(path: pathlib.Path, items: Iterable[dict]) -> int:
+    """One JSON record per line (JSON Lines), streamed. Returns the number of records."""
     n = 0
     with path.open("w", encoding="utf-8", newline="\n") as fh:
         for item in items:
@@ -105,15 +117,7 @@ def write_jsonl(path: pathlib.Path, items: Iterable[dict]) -> int:
 
 def write_geojson(path: pathlib.Path, features: Iterable[dict]) -> int:
     """A GeoJSON FeatureCollection with one feature per line, streamed."""
-    n = 0
-    with path.open("w", encoding="utf-8", newline="\n") as fh:
-        fh.write('{"type":"FeatureCollection","features":[')
-        for f in features:
-            fh.write(",\n" if n else "\n")
-            fh.write(dumps(f))
-            n += 1
-        fh.write("\n]}\n" if n else "]}\n")
-    return n
+    return _write_array(path, features, '{"type":"FeatureCollection","features":[', "]}\n")
 
 
 def write_static(out_dir: pathlib.Path, county_code: str, county_name: str,
@@ -131,6 +135,7 @@ def write_static(out_dir: pathlib.Path, county_code: str, county_name: str,
 
 def write_manifest(out_dir: pathlib.Path, *, county_code: str, name: str, generated_by: str,
                    seed: int, counts: dict[str, int], extra: dict | None = None) -> None:
+    """manifest.json: county, CRS, generator, seed, counts per file and any extra keys."""
     doc = {"county_code": county_code, "name": name, "crs": "EPSG:4326",
            "generated_by": generated_by, "seed": seed, "counts": dict(sorted(counts.items()))}
     if extra:
@@ -192,6 +197,7 @@ _DIRS = ("北", "东北", "东", "东南", "南", "西南", "西", "西北")
 
 
 def direction_name(azimuth_deg: float) -> str:
+    """The nearest of the eight compass directions, in Chinese."""
     return _DIRS[int(((azimuth_deg % 360) + 22.5) // 45) % 8]
 
 
@@ -211,6 +217,7 @@ _STATUS_P = (0.45, 0.35, 0.1, 0.1)
 
 
 def teams(grid_codes: Sequence[str], grid_names: Sequence[str]) -> Iterator[dict]:
+    """One 联勤队 per grid, led by its member 01."""
     for code, name in zip(grid_codes, grid_names):
         yield {"code": "T" + code, "name": name + "联勤队", "grid_code": code,
                "leader_member_code": "M" + code + "01"}
@@ -260,6 +267,7 @@ def camera_id(county_code: str, type_code: str, serial: int) -> str:
 
 def camera_feature(county_code: str, serial: int, name: str, lon: float, lat: float,
                    azimuth_deg: float, fov: int, range_m: int, online: bool) -> dict:
+    """A camera as a GeoJSON Point feature (dome if fov is 360)."""
     return feature(
         {"device_id": camera_id(county_code, "131" if fov == 360 else "132", serial),
          "name": name, "azimuth_deg": int(round(azimuth_deg)) % 360, "fov_deg": int(fov),

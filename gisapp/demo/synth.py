@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 import pathlib
+from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
 import pyproj
@@ -128,94 +130,134 @@ def _area_feature(code: str, name: str, parent: str | None, coords_or_geom) -> d
     return common.feature({"code": code, "name": name, "parent_code": parent}, geometry)
 
 
+class _Labels(NamedTuple):
+    """Codes and names of every township, community and grid of a layout."""
+
+    town_codes: list[str]
+    town_names: list[str]
+    comm_codes: list[str]
+    comm_names: list[str]
+    grid_codes: list[str]
+    grid_names: list[str]
+
+
 def synthesize(out_dir: pathlib.Path, *, grids: int, events: int = 0, seed: int = 1) -> dict[str, int]:
     """Write a synthetic jurisdiction with about `grids` grids (exactly is fine) in the same format."""
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     L = _Layout(int(grids))
-    n: dict[str, int] = {}
-
-    town_names = [p + "街道" for p in names.place_names(names.rng_for(seed, "township-names"),
-                                                       L.n_town)]
-    comm_names = [p + "社区" for p in names.place_names(names.rng_for(seed, "community-names"),
-                                                       L.n_comm)]
-    town_codes = [L.township_code(t) for t in range(L.n_town)]
-    comm_codes = [L.community_code(c) for c in range(L.n_comm)]
-    grid_codes = [f"{comm_codes[c]}{s:03d}" for c, s in zip(L.comm.tolist(), L.serial.tolist())]
-    grid_names = [f"{comm_names[c]}第{s}网格" for c, s in zip(L.comm.tolist(), L.serial.tolist())]
-
-    # Areas: grids, communities, townships, county.
-    def grid_feats():
-        for i in range(L.n_grids):
-            yield _area_feature(grid_codes[i], grid_names[i], comm_codes[L.comm[i]],
-                                _rect(L.gx0[i], L.gy0[i], L.gx1[i], L.gy1[i]))
-
-    n["grids"] = common.write_geojson(out_dir / "grids.geojson", grid_feats())
-
-    comm_geom: dict[int, object] = {}
-
-    def comm_feats():
-        for c in range(L.n_comm):
-            t = c // L.cpt
-            if L.comm_full(c):
-                geom = _rect(*L.comm_bounds(c))
-            else:
-                geom = _union_coords([(int(L.gx0[i]), int(L.gy0[i]), int(L.gx1[i]), int(L.gy1[i]))
-                                      for i in L.comm_grids(c)])
-                comm_geom[c] = geom
-            yield _area_feature(comm_codes[c], comm_names[c], town_codes[t], geom)
-
-    n["communities"] = common.write_geojson(out_dir / "communities.geojson", comm_feats())
-
-    town_shapes = []
-
-    def town_feats():
-        for t in range(L.n_town):
-            if L.town_full(t):
-                b = L.town_bounds(t)
-                geom = _rect(*b)
-                town_shapes.append(shapely.box(*(_deg(v) for v in b)))
-            else:
-                parts = [comm_geom[c] if c in comm_geom
-                         else shapely.box(*(_deg(v) for v in L.comm_bounds(c)))
-                         for c in L.town_comms(t)]
-                geom = shapely.union_all(parts, grid_size=common.GRID_SIZE)
-                town_shapes.append(geom)
-            yield _area_feature(town_codes[t], town_names[t], COUNTY_CODE, geom)
-
-    n["townships"] = common.write_geojson(out_dir / "townships.geojson", town_feats())
-    county = shapely.union_all(town_shapes, grid_size=common.GRID_SIZE)
-    n["county"] = common.write_geojson(out_dir / "county.geojson", [
-        _area_feature(COUNTY_CODE, COUNTY_NAME, None, county)])
+    lb = _labels(L, seed)
+    n, county = _write_areas(out_dir, L, lb)
 
     # People and static content.
-    gx0, gy0, gx1, gy1 = (L.gx0 / SCALE, L.gy0 / SCALE, L.gx1 / SCALE, L.gy1 / SCALE)
-    sampler = common.rect_sampler(gx0, gy0, gx1, gy1)
-    n["teams"] = common.write_json_list(out_dir / "teams.json", common.teams(grid_codes, grid_names))
+    sampler = common.rect_sampler(L.gx0 / SCALE, L.gy0 / SCALE, L.gx1 / SCALE, L.gy1 / SCALE)
+    n["teams"] = common.write_json_list(out_dir / "teams.json",
+                                        common.teams(lb.grid_codes, lb.grid_names))
     n["members"] = common.write_json_list(out_dir / "members.json",
-                                          common.members(grid_codes, sampler, seed))
+                                          common.members(lb.grid_codes, sampler, seed))
     n.update(common.write_static(out_dir, COUNTY_CODE, COUNTY_NAME,
-                                 list(zip(town_codes, town_names)), seed))
+                                 list(zip(lb.town_codes, lb.town_names)), seed))
 
-    # Key roads: straight lines along the middle of lattice rows / columns.
-    road_feats, road_lines = _roads(L, county, seed)
-    n["key_roads"] = common.write_geojson(out_dir / "key_roads.geojson", road_feats)
-
-    # Key locations: one per township at the centre of a grid.
-    loc_feats, loc_points = _locations(L, town_codes, town_names)
-    n["key_locations"] = common.write_geojson(out_dir / "key_locations.geojson", loc_feats)
-
-    n["cameras"] = common.write_geojson(out_dir / "cameras.geojson",
-                                        _cameras(L, comm_names, loc_points, seed))
+    n.update(_write_roads_and_devices(out_dir, L, lb, county, seed))
     n["events"] = common.write_jsonl(out_dir / "events.jsonl",
-                                     common.events(int(events), grid_names, sampler, seed))
+                                     common.events(int(events), lb.grid_names, sampler, seed))
     common.write_manifest(out_dir, county_code=COUNTY_CODE, name=COUNTY_NAME,
                           generated_by="gisapp demo synth", seed=seed, counts=n,
                           extra={"requested_grids": int(grids)})
     return n
 
 
+def _labels(L: _Layout, seed: int) -> _Labels:
+    """Seeded place names and the lattice codes of every area."""
+    town_names = [p + "街道" for p in names.place_names(names.rng_for(seed, "township-names"),
+                                                       L.n_town)]
+    comm_names = [p + "社区" for p in names.place_names(names.rng_for(seed, "community-names"),
+                                                       L.n_comm)]
+    comm_codes = [L.community_code(c) for c in range(L.n_comm)]
+    comms, serials = L.comm.tolist(), L.serial.tolist()
+    return _Labels(
+        town_codes=[L.township_code(t) for t in range(L.n_town)],
+        town_names=town_names,
+        comm_codes=comm_codes,
+        comm_names=comm_names,
+        grid_codes=[f"{comm_codes[c]}{s:03d}" for c, s in zip(comms, serials)],
+        grid_names=[f"{comm_names[c]}第{s}网格" for c, s in zip(comms, serials)],
+    )
+
+
+# ------------------------------------------------------------------------------------- areas
+
+def _write_areas(out_dir: pathlib.Path, L: _Layout, lb: _Labels) -> tuple[dict[str, int], object]:
+    """Write grids, communities, townships and county; return their counts and the county shape."""
+    # Filled while the features are streamed out: the partial communities' shapes are reused
+    # for their townships, and the township shapes make up the county.
+    partial_comms: dict[int, object] = {}
+    town_shapes: list = []
+    n = {"grids": common.write_geojson(out_dir / "grids.geojson", _grid_features(L, lb))}
+    n["communities"] = common.write_geojson(out_dir / "communities.geojson",
+                                            _community_features(L, lb, partial_comms))
+    n["townships"] = common.write_geojson(out_dir / "townships.geojson",
+                                          _township_features(L, lb, partial_comms, town_shapes))
+    county = shapely.union_all(town_shapes, grid_size=common.GRID_SIZE)
+    n["county"] = common.write_geojson(out_dir / "county.geojson", [
+        _area_feature(COUNTY_CODE, COUNTY_NAME, None, county)])
+    return n, county
+
+
+def _grid_features(L: _Layout, lb: _Labels) -> Iterator[dict]:
+    """Every grid as its lattice rectangle."""
+    for i in range(L.n_grids):
+        yield _area_feature(lb.grid_codes[i], lb.grid_names[i], lb.comm_codes[L.comm[i]],
+                            _rect(L.gx0[i], L.gy0[i], L.gx1[i], L.gy1[i]))
+
+
+def _community_features(L: _Layout, lb: _Labels, partial: dict[int, object]) -> Iterator[dict]:
+    """Every community; the shapes of partial ones (not a full block) are stored in ``partial``."""
+    for c in range(L.n_comm):
+        t = c // L.cpt
+        if L.comm_full(c):
+            geom = _rect(*L.comm_bounds(c))
+        else:
+            geom = _union_coords([(int(L.gx0[i]), int(L.gy0[i]), int(L.gx1[i]), int(L.gy1[i]))
+                                  for i in L.comm_grids(c)])
+            partial[c] = geom
+        yield _area_feature(lb.comm_codes[c], lb.comm_names[c], lb.town_codes[t], geom)
+
+
+def _township_features(L: _Layout, lb: _Labels, partial_comms: dict[int, object],
+                       town_shapes: list) -> Iterator[dict]:
+    """Every township; each one's shape is appended to ``town_shapes``."""
+    for t in range(L.n_town):
+        if L.town_full(t):
+            b = L.town_bounds(t)
+            geom = _rect(*b)
+            town_shapes.append(shapely.box(*(_deg(v) for v in b)))
+        else:
+            parts = [partial_comms[c] if c in partial_comms
+                     else shapely.box(*(_deg(v) for v in L.comm_bounds(c)))
+                     for c in L.town_comms(t)]
+            geom = shapely.union_all(parts, grid_size=common.GRID_SIZE)
+            town_shapes.append(geom)
+        yield _area_feature(lb.town_codes[t], lb.town_names[t], COUNTY_CODE, geom)
+
+
+# ---------------------------------------------------------------- roads, locations, cameras
+
+def _write_roads_and_devices(out_dir: pathlib.Path, L: _Layout, lb: _Labels, county,
+                             seed: int) -> dict[str, int]:
+    """Write key roads, key locations and cameras; return their counts."""
+    road_feats, _road_lines = _roads(L, county, seed)
+    loc_feats, loc_points = _locations(L, lb.town_codes, lb.town_names)
+    return {
+        "key_roads": common.write_geojson(out_dir / "key_roads.geojson", road_feats),
+        "key_locations": common.write_geojson(out_dir / "key_locations.geojson", loc_feats),
+        "cameras": common.write_geojson(out_dir / "cameras.geojson",
+                                        _cameras(L, lb.comm_names, loc_points, seed)),
+    }
+
+
 def _roads(L: _Layout, county, seed: int) -> tuple[list[dict], list]:
+    """Straight key roads along the middle of lattice rows (路) and columns (大道)."""
     cols = L.tx * L.cx * BLOCK
     rows = L.ty * L.cy * BLOCK
     nh = min(40, max(2, round(rows / 30)))
@@ -249,6 +291,7 @@ def _roads(L: _Layout, county, seed: int) -> tuple[list[dict], list]:
 
 
 def _locations(L: _Layout, town_codes: list[str], town_names: list[str]):
+    """One key location per township, at the centre of its middle community's middle grid."""
     feats, points = [], []
     for t in range(L.n_town):
         comms = L.town_comms(t)

@@ -16,19 +16,24 @@ import json
 import re
 import pathlib
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 import shapely
 from shapely.geometry import shape
 
+from . import catalogue
+
 LEVELS = ("county", "townships", "communities", "grids")
 
 
 def read_features(path: pathlib.Path) -> list[dict]:
+    """The features of a GeoJSON FeatureCollection file."""
     return json.loads(pathlib.Path(path).read_text(encoding="utf-8"))["features"]
 
 
 def read_layer(out_dir: pathlib.Path, name: str) -> tuple[list[dict], np.ndarray]:
+    """Properties and shapely geometries of one area layer."""
     feats = read_features(pathlib.Path(out_dir) / f"{name}.geojson")
     return [f["properties"] for f in feats], np.array([shape(f["geometry"]) for f in feats])
 
@@ -77,6 +82,7 @@ def _pair_report(parents: tuple[list[dict], np.ndarray], children: tuple[list[di
 
 
 def tiling_report(out_dir: pathlib.Path) -> dict[str, dict]:
+    """The tiling measures for each parent/child pair of area levels."""
     layers = {name: read_layer(out_dir, name) for name in LEVELS}
     return {f"{p}/{c}": _pair_report(layers[p], layers[c]) for p, c in zip(LEVELS, LEVELS[1:])}
 
@@ -97,10 +103,11 @@ def _read_jsonl(path: pathlib.Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+Report = Callable[[str], None]  # records one problem message
+
+
 def record_problems(out_dir: pathlib.Path, *, max_problems: int = 50) -> list[str]:
     """Every inconsistency found between the files of ``out_dir`` (empty list = all good)."""
-    from . import catalogue
-
     out_dir = pathlib.Path(out_dir)
     problems: list[str] = []
 
@@ -109,13 +116,44 @@ def record_problems(out_dir: pathlib.Path, *, max_problems: int = 50) -> list[st
             problems.append(msg)
 
     layers = {name: read_layer(out_dir, name) for name in LEVELS}
-    (cprops,), (county,) = layers["county"][0], layers["county"][1]
+    codes = _check_area_codes(layers, bad)
+    ccode = codes["county"][0]
+    (county,) = layers["county"][1]
+    grid_props, grid_geoms = layers["grids"]
+    # Prepared once here: the member, camera and event checks all test points against them.
+    for g in grid_geoms:
+        shapely.prepare(g)
+    shapely.prepare(county)
+    grid_geom = {p["code"]: g for p, g in zip(grid_props, grid_geoms)}
+
+    teams, members = _check_people(out_dir, codes["grids"], grid_geom, bad)
+    cats, departments, centers = _check_static(out_dir, ccode, codes["townships"], bad)
+    roads, locations, cams = _check_roads_and_devices(out_dir, county, ccode, bad)
+    events = _check_events(out_dir, grid_geoms, {c["code"] for c in cats["categories"]}, bad)
+    actual = {
+        "county": 1, "townships": len(codes["townships"]), "communities": len(codes["communities"]),
+        "grids": len(codes["grids"]), "teams": len(teams), "members": len(members),
+        "centers": len(centers), "departments": len(departments),
+        "categories": len(cats["categories"]), "key_roads": len(roads),
+        "key_locations": len(locations), "cameras": len(cams), "events": len(events),
+    }
+    _check_manifest(_read_json(out_dir / "manifest.json"), actual, ccode, bad)
+    return problems
+
+
+# Code width per area level; each level's parent code is its own code minus the last 3 digits.
+_CODE_WIDTHS = {"townships": 9, "communities": 12, "grids": 15}
+
+
+def _check_area_codes(layers: dict[str, tuple[list[dict], np.ndarray]],
+                      bad: Report) -> dict[str, list[str]]:
+    """Check the codes, parents and names of the four area levels; return the codes per level."""
+    (cprops,) = layers["county"][0]
     ccode = cprops["code"]
     if not re.fullmatch(r"\d{6}", ccode) or cprops["parent_code"] is not None:
         bad(f"county code/parent {ccode!r}")
-    widths = {"townships": 9, "communities": 12, "grids": 15}
     codes: dict[str, list[str]] = {"county": [ccode]}
-    for name, width in widths.items():
+    for name, width in _CODE_WIDTHS.items():
         props, geoms = layers[name]
         cs = [p["code"] for p in props]
         codes[name] = cs
@@ -130,24 +168,31 @@ def record_problems(out_dir: pathlib.Path, *, max_problems: int = 50) -> list[st
         serial = int(p["code"][-3:])
         if not 1 <= serial <= 999:
             bad(f"grid serial {p['code']}")
+    return codes
 
-    grid_props, grid_geoms = layers["grids"]
-    grid_index = {p["code"]: i for i, p in enumerate(grid_props)}
-    for g in grid_geoms:
-        shapely.prepare(g)
-    shapely.prepare(county)
 
-    # Teams and members.
+def _check_people(out_dir: pathlib.Path, grid_codes: list[str], grid_geom: dict[str, object],
+                  bad: Report) -> tuple[list[dict], list[dict]]:
+    """Check teams.json and members.json; return both."""
     teams = _read_json(out_dir / "teams.json")
     members = _read_json(out_dir / "members.json")
-    if [t["grid_code"] for t in teams] != codes["grids"]:
+    if [t["grid_code"] for t in teams] != grid_codes:
         bad("teams: not exactly one per grid, in grid order")
-    by_team: dict[str, list[dict]] = defaultdict(list)
-    for m in members:
-        by_team[m["team_code"]].append(m)
     member_codes = [m["code"] for m in members]
     if len(set(member_codes)) != len(member_codes):
         bad("members: duplicate codes")
+    _check_teams(teams, members, bad)
+    team_codes = {t["code"] for t in teams}
+    for m in members:
+        _check_member(m, team_codes, grid_geom, bad)
+    return teams, members
+
+
+def _check_teams(teams: list[dict], members: list[dict], bad: Report) -> None:
+    """Each team: code and name follow its grid, 3-6 members and exactly its one leader."""
+    by_team: dict[str, list[dict]] = defaultdict(list)
+    for m in members:
+        by_team[m["team_code"]].append(m)
     for t in teams:
         if t["code"] != "T" + t["grid_code"] or not t["name"].endswith("联勤队"):
             bad(f"team {t['code']}: bad code/name")
@@ -155,29 +200,44 @@ def record_problems(out_dir: pathlib.Path, *, max_problems: int = 50) -> list[st
         leaders = [m for m in ms if m["role"] == "grid_leader"]
         if not 3 <= len(ms) <= 6 or len(leaders) != 1 or leaders[0]["code"] != t["leader_member_code"]:
             bad(f"team {t['code']}: {len(ms)} members, {len(leaders)} leaders")
-    teams_codes = {t["code"] for t in teams}
-    for m in members:
-        if m["team_code"] not in teams_codes or not m["code"].startswith("M" + m["team_code"][1:]):
-            bad(f"member {m['code']}: unknown team / bad code")
-            continue
-        if m["role"] not in catalogue.ROLES or m["duty_status"] not in catalogue.DUTY_STATUSES:
-            bad(f"member {m['code']}: bad role/status")
-        if not _MOBILE.match(m["phone"]) or not m["name"]:
-            bad(f"member {m['code']}: bad phone/name")
-        pos = m["position"]
-        if pos is None:
-            if m["duty_status"] != "off_duty" or m["position_at"] is not None:
-                bad(f"member {m['code']}: null position while {m['duty_status']}")
-            continue
-        g = grid_geoms[grid_index[m["team_code"][1:]]]
-        if not shapely.contains_xy(g, pos[0], pos[1]):
-            bad(f"member {m['code']}: position {pos} outside its grid")
-        if not _ISO.match(m["position_at"] or ""):
-            bad(f"member {m['code']}: bad position_at")
 
-    # Static content.
+
+def _check_member(m: dict, team_codes: set[str], grid_geom: dict[str, object], bad: Report) -> None:
+    """One member: known team, valid fields, and a position inside the team's grid (if any)."""
+    if m["team_code"] not in team_codes or not m["code"].startswith("M" + m["team_code"][1:]):
+        bad(f"member {m['code']}: unknown team / bad code")
+        return  # without a valid team there is no grid to check the position against
+    if m["role"] not in catalogue.ROLES or m["duty_status"] not in catalogue.DUTY_STATUSES:
+        bad(f"member {m['code']}: bad role/status")
+    if not _MOBILE.match(m["phone"]) or not m["name"]:
+        bad(f"member {m['code']}: bad phone/name")
+    pos = m["position"]
+    if pos is None:
+        if m["duty_status"] != "off_duty" or m["position_at"] is not None:
+            bad(f"member {m['code']}: null position while {m['duty_status']}")
+        return
+    if not shapely.contains_xy(grid_geom[m["team_code"][1:]], pos[0], pos[1]):
+        bad(f"member {m['code']}: position {pos} outside its grid")
+    if not _ISO.match(m["position_at"] or ""):
+        bad(f"member {m['code']}: bad position_at")
+
+
+def _check_static(out_dir: pathlib.Path, ccode: str, township_codes: list[str],
+                  bad: Report) -> tuple[dict, list[dict], list[dict]]:
+    """Check categories, departments and centres; return them."""
     cats = _read_json(out_dir / "categories.json")
     departments = _read_json(out_dir / "departments.json")
+    dept_codes = _check_departments(departments, bad)
+    _check_categories(cats, dept_codes, bad)
+    centers = _read_json(out_dir / "centers.json")
+    expected = [(f"{ccode}-C", "county", ccode)] + [(f"{t}-C", "township", t) for t in township_codes]
+    if [(c["code"], c["level"], c["area_code"]) for c in centers] != expected:
+        bad("centers: not one county centre plus one per township")
+    return cats, departments, centers
+
+
+def _check_departments(departments: list[dict], bad: Report) -> set[str]:
+    """Unique codes and complete contact details; return the department codes."""
     dept_codes = {d["code"] for d in departments}
     if len(dept_codes) != len(departments):
         bad("departments: duplicate codes")
@@ -185,6 +245,11 @@ def record_problems(out_dir: pathlib.Path, *, max_problems: int = 50) -> list[st
         if not (_LANDLINE.match(d["duty_phone"]) and _MOBILE.match(d["leader"]["phone"])
                 and _MOBILE.match(d["liaison"]["phone"]) and d["leader"]["name"] and d["name"]):
             bad(f"department {d['code']}: incomplete")
+    return dept_codes
+
+
+def _check_categories(cats: dict, dept_codes: set[str], bad: Report) -> None:
+    """Kinds as in the catalogue; each category of a known kind and department, sane limits."""
     kinds = [k["code"] for k in cats["kinds"]]
     if kinds != [k["code"] for k in catalogue.KINDS]:
         bad("categories: kinds differ from the catalogue")
@@ -200,22 +265,29 @@ def record_problems(out_dir: pathlib.Path, *, max_problems: int = 50) -> list[st
             bad(f"category {c['code']}: bad priority/level")
         if not 0 < c["response_minutes"] < c["handling_minutes"]:
             bad(f"category {c['code']}: bad time limits")
-    centers = _read_json(out_dir / "centers.json")
-    expected = [(f"{ccode}-C", "county", ccode)] + [(f"{t}-C", "township", t) for t in codes["townships"]]
-    if [(c["code"], c["level"], c["area_code"]) for c in centers] != expected:
-        bad("centers: not one county centre plus one per township")
 
-    # Roads, key locations, cameras: inside the county.
-    inside = county.buffer(1e-7)
-    for name in ("key_roads", "key_locations"):
-        for f in read_features(out_dir / f"{name}.geojson"):
+
+def _check_roads_and_devices(out_dir: pathlib.Path, county, ccode: str,
+                             bad: Report) -> tuple[list[dict], list[dict], list[dict]]:
+    """Roads, key locations and cameras lie in the county; return the three feature lists."""
+    roads = read_features(out_dir / "key_roads.geojson")
+    locations = read_features(out_dir / "key_locations.geojson")
+    inside = county.buffer(1e-7)  # tolerate the 1e-7 degree snapping of the written boundary
+    for name, feats in (("key_roads", roads), ("key_locations", locations)):
+        for f in feats:
             if not inside.covers(shape(f["geometry"])):
                 bad(f"{name}: {f['properties']['code']} outside the county")
-    for f in read_features(out_dir / "key_roads.geojson"):
+    for f in roads:
         if not f["properties"]["length_m"] > 0 or f["properties"]["road_class"] not in (
                 "trunk", "primary", "secondary"):
             bad(f"road {f['properties']['code']}: bad length/class")
     cams = read_features(out_dir / "cameras.geojson")
+    _check_cameras(cams, county, ccode, bad)
+    return roads, locations, cams
+
+
+def _check_cameras(cams: list[dict], county, ccode: str, bad: Report) -> None:
+    """Unique sorted GB/T 28181 ids of this county, inside it, with plausible properties."""
     ids = [f["properties"]["device_id"] for f in cams]
     if len(set(ids)) != len(ids) or ids != sorted(ids):
         bad("cameras: device ids not unique and sorted")
@@ -230,7 +302,10 @@ def record_problems(out_dir: pathlib.Path, *, max_problems: int = 50) -> list[st
                 and 50 <= p["range_m"] <= 200 and isinstance(p["online"], bool) and p["name"]):
             bad(f"camera {p['device_id']}: bad properties")
 
-    # Events: strictly inside a grid.
+
+def _check_events(out_dir: pathlib.Path, grid_geoms: np.ndarray, cat_codes: set[str],
+                  bad: Report) -> list[dict]:
+    """Events strictly inside a grid, with unique refs and valid fields; return them."""
     events = _read_jsonl(out_dir / "events.jsonl")
     if events:
         tree = shapely.STRtree(grid_geoms)
@@ -248,17 +323,10 @@ def record_problems(out_dir: pathlib.Path, *, max_problems: int = 50) -> list[st
                 or e["status"] not in ("closed", "dispatched") or not _ISO.match(e["created_at"])
                 or not e["description"]):
             bad(f"event {e['client_ref']}: bad fields")
+    return events
 
-    # Manifest.
-    manifest = _read_json(out_dir / "manifest.json")
-    actual = {
-        "county": 1, "townships": len(codes["townships"]), "communities": len(codes["communities"]),
-        "grids": len(codes["grids"]), "teams": len(teams), "members": len(members),
-        "centers": len(centers), "departments": len(departments),
-        "categories": len(cats["categories"]), "key_roads": len(read_features(out_dir / "key_roads.geojson")),
-        "key_locations": len(read_features(out_dir / "key_locations.geojson")),
-        "cameras": len(cams), "events": len(events),
-    }
+
+def _check_manifest(manifest: dict, actual: dict[str, int], ccode: str, bad: Report) -> None:
+    """The manifest's counts, county code and CRS match the files."""
     if manifest["counts"] != actual or manifest["county_code"] != ccode or manifest["crs"] != "EPSG:4326":
         bad(f"manifest: {manifest['counts']} != {actual}")
-    return problems
