@@ -43,13 +43,21 @@ def _area(row, prefix: str) -> Area | None:
     return Area(code, getattr(row, f"{prefix}_name")) if code is not None else None
 
 
+def outside(lon: float, lat: float) -> OutsideJurisdiction:
+    return OutsideJurisdiction(f"the point ({lon:.6f}, {lat:.6f}) is outside every grid of the "
+                               "jurisdiction; check the coordinates and their crs")
+
+
 def locate(session: Session, lon: float, lat: float) -> Location:
     """The grid containing a WGS84 point, with its parents, team and centers."""
     row = session.execute(LOCATE_SQL, {"lon": lon, "lat": lat}).one_or_none()
     if row is None:
-        raise OutsideJurisdiction(
-            f"the point ({lon:.6f}, {lat:.6f}) is outside every grid of the jurisdiction; "
-            "check the coordinates and their crs")
+        raise outside(lon, lat)
+    return location_from_row(row)
+
+
+def location_from_row(row) -> Location:
+    """A Location from a row carrying the columns of locate_grid()."""
     return Location(
         grid=_area(row, "grid"), community=_area(row, "community"),
         township=_area(row, "township"), county=_area(row, "county"),

@@ -13,14 +13,17 @@ from gisapp.domain.intake import EventReport
 from gisapp.domain.routing import Party, route_event
 from gisapp.errors import Conflict, ValidationFailed
 from gisapp.services.events import find_by_client_ref, serialize_event
-from gisapp.services.geocode import Location, locate
+from gisapp.services.geocode import Location, location_from_row, outside
 from gisapp.spatial.crs import to_wgs84
 
-CATEGORY_SQL = text("""
+# the category and the geocoded place in one round trip; the place only for a known category
+CONTEXT_SQL = text("""
 SELECT c.code, c.name, c.kind_code, c.priority, c.level, c.response_minutes, c.handling_minutes,
-       d.code AS department_code, d.name AS department_name
-FROM categories c JOIN departments d ON d.code = c.department_code
-WHERE c.code = :code
+       d.code AS department_code, d.name AS department_name, l.*
+FROM (SELECT 1) AS one
+LEFT JOIN categories c ON c.code = :code
+LEFT JOIN departments d ON d.code = c.department_code
+LEFT JOIN LATERAL locate_grid(:lon, :lat) AS l ON c.code IS NOT NULL
 """)
 
 INSERT_SQL = text("""
@@ -76,12 +79,15 @@ def submit_event(session: Session, report: EventReport, *, actor: str,
     retries race. The unique index decides: the insert of a known client_ref does nothing and
     the original is read back. Retries are rare, so the common path pays no look-up for them.
     """
-    category = session.execute(CATEGORY_SQL, {"code": report.category}).mappings().one_or_none()
-    if category is None:
+    lon, lat = to_wgs84(report.point.lon, report.point.lat, report.crs)
+    context = session.execute(CONTEXT_SQL, {"code": report.category, "lon": lon, "lat": lat}).one()
+    if context.code is None:
         raise ValidationFailed(f"unknown category {report.category!r}; see GET /api/v1/categories",
                                code="unknown_category", field="category")
-    lon, lat = to_wgs84(report.point.lon, report.point.lat, report.crs)
-    where: Location = locate(session, lon, lat)
+    if context.grid_code is None:
+        raise outside(lon, lat)
+    where: Location = location_from_row(context)
+    category = context._mapping
     route = route_event(
         category_level=category["level"], grid_team=_party("team", where.team),
         township_center=_party("center", where.township_center),

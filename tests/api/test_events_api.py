@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
+from gisapp.api.schemas import EventOut
 from gisapp.spatial.crs import Crs, from_wgs84
 from tests.support import distance_m
 
@@ -81,6 +82,8 @@ def test_level_one_event_is_geocoded_and_routed_to_the_grid_team(live, cats, inn
     assert log == [("created", "dispatched", "api")]
     again = requests.get(f"{live.url}{URL}/{ev['id']}", timeout=10).json()
     assert again == ev
+    # the documented schema (OpenAPI) describes exactly what is sent
+    assert EventOut().dump(ev) == ev
 
 
 def test_level_two_event_goes_to_county_center_and_department(live, cats, inner):
