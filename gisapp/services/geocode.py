@@ -3,7 +3,8 @@
 Shared-edge rule: a point on an edge (or vertex) shared by several grids is covered by all of
 them (ST_Covers, boundary included); it goes to the grid with the lowest code. Codes are
 fixed, so the rule is deterministic and needs no geometry beyond the indexed covers test.
-The query itself is the SQL function locate_grid() of sql/007_locate_grid.sql.
+It reads grid_directory (sql/008_grid_directory.sql): one row per grid with its parents' names,
+its team and its centers, so a look-up is one indexed covers test on one table.
 """
 from __future__ import annotations
 
@@ -35,7 +36,18 @@ class Location:
     county_center: Area | None
 
 
-LOCATE_SQL = text("SELECT * FROM locate_grid(:lon, :lat)")  # sql/007_locate_grid.sql
+DIRECTORY_COLUMNS = """
+grid_code, grid_name, community_code, community_name, township_code, township_name,
+county_code, county_name, team_code, team_name, sub_center_code, sub_center_name,
+county_center_code, county_center_name"""
+
+# the covering grids through the GiST index, the lowest code first (the shared-edge rule)
+COVERING_GRID = f"""
+SELECT {DIRECTORY_COLUMNS} FROM grid_directory
+WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+ORDER BY grid_code LIMIT 1"""
+
+LOCATE_SQL = text(COVERING_GRID)
 
 
 def _area(row, prefix: str) -> Area | None:
@@ -57,7 +69,7 @@ def locate(session: Session, lon: float, lat: float) -> Location:
 
 
 def location_from_row(row) -> Location:
-    """A Location from a row carrying the columns of locate_grid()."""
+    """A Location from a row carrying DIRECTORY_COLUMNS."""
     return Location(
         grid=_area(row, "grid"), community=_area(row, "community"),
         township=_area(row, "township"), county=_area(row, "county"),

@@ -13,7 +13,7 @@ from gisapp.domain.intake import EventReport
 from gisapp.domain.routing import Party, route_event
 from gisapp.errors import Conflict, ValidationFailed
 from gisapp.services.events import find_by_client_ref, serialize_event
-from gisapp.services.geocode import Location, location_from_row, outside
+from gisapp.services.geocode import COVERING_GRID, Location, location_from_row, outside
 from gisapp.spatial.crs import to_wgs84
 
 # the category and the geocoded place in one round trip; the place only for a known category
@@ -23,8 +23,8 @@ SELECT c.code, c.name, c.kind_code, c.priority, c.level, c.response_minutes, c.h
 FROM (SELECT 1) AS one
 LEFT JOIN categories c ON c.code = :code
 LEFT JOIN departments d ON d.code = c.department_code
-LEFT JOIN LATERAL locate_grid(:lon, :lat) AS l ON c.code IS NOT NULL
-""")
+LEFT JOIN LATERAL ({covering}) AS l ON c.code IS NOT NULL
+""".format(covering=COVERING_GRID))
 
 INSERT_SQL = text("""
 WITH ins AS (

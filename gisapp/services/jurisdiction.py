@@ -146,6 +146,7 @@ def load_jurisdiction(session: Session, src: Path, *, progress: Callable[[str], 
     for step in (_load_areas, _load_organisation, _load_features):
         progress(step.__name__.removeprefix("_load_"))
         step(cur, src, counts)
+    session.execute(text("SELECT refresh_grid_directory()"))
     progress("events")
     counts["events"] = load_history(session, src / "events.jsonl")
     return counts
