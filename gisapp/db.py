@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from dataclasses import dataclass
+from typing import Iterator, Sequence
 
 from sqlalchemy import create_engine
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -21,7 +22,9 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,
-        connect_args={"options": "-c timezone=UTC -c statement_timeout=30000"},
+        # generic plans for our prepared statements: their plan does not depend on the values
+        connect_args={"options": "-c timezone=UTC -c statement_timeout=30000 "
+                                 "-c plan_cache_mode=force_generic_plan"},
     )
 
 
@@ -41,3 +44,28 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A hot statement prepared once per connection (PREPARE), then only executed.
+
+    psycopg2 has no automatic server-side preparation; without it PostgreSQL plans the
+    statement on every call, which costs as much as running a geocoding look-up. Prepared
+    statements belong to the connection and survive rollbacks; they do not survive a
+    transaction-pooling proxy (pgbouncer in transaction mode), which this app does not use.
+    """
+
+    name: str
+    sql: str                # positional parameters $1, $2, ...
+    types: tuple[str, ...]  # their SQL types
+
+    def execute(self, session: Session, params: Sequence) -> CursorResult:
+        """EXECUTE the statement on the session's connection, preparing it there first if needed."""
+        conn = session.connection()
+        prepared = conn.connection.info.setdefault("gisapp.prepared", set())
+        if self.name not in prepared:
+            conn.exec_driver_sql(f"PREPARE {self.name} ({', '.join(self.types)}) AS {self.sql}")
+            prepared.add(self.name)
+        placeholders = ", ".join(["%s"] * len(params))
+        return conn.exec_driver_sql(f"EXECUTE {self.name} ({placeholders})", tuple(params))

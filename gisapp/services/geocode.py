@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gisapp.db import Prepared
 from gisapp.errors import OutsideJurisdiction
 
 
@@ -41,13 +41,16 @@ grid_code, grid_name, community_code, community_name, township_code, township_na
 county_code, county_name, team_code, team_name, sub_center_code, sub_center_name,
 county_center_code, county_center_name"""
 
-# the covering grids through the GiST index, the lowest code first (the shared-edge rule)
-COVERING_GRID = f"""
+
+def covering_grid(lon: str, lat: str) -> str:
+    """SQL of the covering grid through the GiST index, lowest code first (the shared-edge rule)."""
+    return f"""
 SELECT {DIRECTORY_COLUMNS} FROM grid_directory
-WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint({lon}, {lat}), 4326))
 ORDER BY grid_code LIMIT 1"""
 
-LOCATE_SQL = text(COVERING_GRID)
+
+LOCATE = Prepared("gisapp_locate", covering_grid("$1", "$2"), ("float8", "float8"))
 
 
 def _area(row, prefix: str) -> Area | None:
@@ -62,7 +65,7 @@ def outside(lon: float, lat: float) -> OutsideJurisdiction:
 
 def locate(session: Session, lon: float, lat: float) -> Location:
     """The grid containing a WGS84 point, with its parents, team and centers."""
-    row = session.execute(LOCATE_SQL, {"lon": lon, "lat": lat}).one_or_none()
+    row = LOCATE.execute(session, (lon, lat)).one_or_none()
     if row is None:
         raise outside(lon, lat)
     return location_from_row(row)

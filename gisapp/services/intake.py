@@ -4,48 +4,55 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gisapp.db import Prepared
 from gisapp.domain.deadlines import deadlines_for
 from gisapp.domain.events import EventStatus
 from gisapp.domain.intake import EventReport
 from gisapp.domain.routing import Party, route_event
 from gisapp.errors import Conflict, ValidationFailed
 from gisapp.services.events import find_by_client_ref, serialize_event
-from gisapp.services.geocode import COVERING_GRID, Location, location_from_row, outside
+from gisapp.services.geocode import Location, covering_grid, location_from_row, outside
 from gisapp.spatial.crs import to_wgs84
 
 # the category and the geocoded place in one round trip; the place only for a known category
-CONTEXT_SQL = text("""
+CONTEXT = Prepared("gisapp_intake_context", f"""
 SELECT c.code, c.name, c.kind_code, c.priority, c.level, c.response_minutes, c.handling_minutes,
        d.code AS department_code, d.name AS department_name, l.*
 FROM (SELECT 1) AS one
-LEFT JOIN categories c ON c.code = :code
+LEFT JOIN categories c ON c.code = $1
 LEFT JOIN departments d ON d.code = c.department_code
-LEFT JOIN LATERAL ({covering}) AS l ON c.code IS NOT NULL
-""".format(covering=COVERING_GRID))
+LEFT JOIN LATERAL ({covering_grid("$2", "$3")}) AS l ON c.code IS NOT NULL
+""", ("text", "float8", "float8"))
 
-INSERT_SQL = text("""
+# (column, SQL type) of the event row, in parameter order; lon and lat make the point
+EVENT_FIELDS = (
+    ("client_ref", "text"), ("request_hash", "text"), ("category_code", "text"),
+    ("description", "text"), ("channel", "text"), ("status", "text"), ("level", "smallint"),
+    ("priority", "text"), ("reported_crs", "text"), ("reported_lon", "float8"),
+    ("reported_lat", "float8"), ("grid_code", "text"), ("community_code", "text"),
+    ("township_code", "text"), ("county_code", "text"), ("center_code", "text"),
+    ("assignee_kind", "text"), ("team_code", "text"), ("department_code", "text"),
+    ("reporter_name", "text"), ("reporter_phone", "text"), ("respond_by", "timestamptz"),
+    ("handle_by", "timestamptz"), ("created_at", "timestamptz"),
+)
+INSERT_FIELDS = EVENT_FIELDS + (("lon", "float8"), ("lat", "float8"), ("actor", "text"), ("note", "text"))
+_n = len(EVENT_FIELDS)
+
+INSERT = Prepared("gisapp_intake_insert", f"""
 WITH ins AS (
-    INSERT INTO events (client_ref, request_hash, category_code, description, channel, status, level,
-                        priority, geom, reported_crs, reported_lon, reported_lat, grid_code,
-                        community_code, township_code, county_code, center_code, assignee_kind,
-                        team_code, department_code, reporter_name, reporter_phone, respond_by,
-                        handle_by, created_at)
-    VALUES (:client_ref, :request_hash, :category_code, :description, :channel, :status, :level,
-            :priority, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :reported_crs, :reported_lon,
-            :reported_lat, :grid_code, :community_code, :township_code, :county_code, :center_code,
-            :assignee_kind, :team_code, :department_code, :reporter_name, :reporter_phone,
-            :respond_by, :handle_by, :created_at)
+    INSERT INTO events ({", ".join(name for name, _ in EVENT_FIELDS)}, geom)
+    VALUES ({", ".join(f"${i}" for i in range(1, _n + 1))},
+            ST_SetSRID(ST_MakePoint(${_n + 1}, ${_n + 2}), 4326))
     ON CONFLICT (client_ref) DO NOTHING
-    RETURNING id, created_at
+    RETURNING id, created_at, status
 ), logged AS (
     INSERT INTO event_log (event_id, at, actor, action, from_status, to_status, note)
-    SELECT id, created_at, :actor, 'created', NULL, :status, :note FROM ins
+    SELECT id, created_at, ${_n + 3}, 'created', NULL, status, ${_n + 4} FROM ins
 )
 SELECT id FROM ins
-""")
+""", tuple(sql_type for _, sql_type in INSERT_FIELDS))
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,7 @@ def submit_event(session: Session, report: EventReport, *, actor: str,
     the original is read back. Retries are rare, so the common path pays no look-up for them.
     """
     lon, lat = to_wgs84(report.point.lon, report.point.lat, report.crs)
-    context = session.execute(CONTEXT_SQL, {"code": report.category, "lon": lon, "lat": lat}).one()
+    context = CONTEXT.execute(session, (report.category, lon, lat)).one()
     if context.code is None:
         raise ValidationFailed(f"unknown category {report.category!r}; see GET /api/v1/categories",
                                code="unknown_category", field="category")
@@ -118,7 +125,7 @@ def submit_event(session: Session, report: EventReport, *, actor: str,
         "actor": actor,
         "note": f"level {int(route.level)} dispatch to {route.assignee.name} via {route.center.name}",
     }
-    new_id = session.execute(INSERT_SQL, row).scalar_one_or_none()
+    new_id = INSERT.execute(session, [row[name] for name, _ in INSERT_FIELDS]).scalar_one_or_none()
     if new_id is None:  # this client_ref is already recorded (a retry, or a racing twin)
         replay = _replay(session, report)
         assert replay is not None
