@@ -1,12 +1,14 @@
 """Engine and sessions: one engine per app, one session per request."""
 from __future__ import annotations
 
+from collections import namedtuple
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator, Sequence
 
 from sqlalchemy import create_engine
-from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -46,13 +48,20 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+@lru_cache(maxsize=64)
+def _row_type(columns: tuple[str, ...]):
+    return namedtuple("Row", columns)
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A hot statement prepared once per connection (PREPARE), then only executed.
 
     psycopg2 has no automatic server-side preparation; without it PostgreSQL plans the
-    statement on every call, which costs as much as running a geocoding look-up. Prepared
-    statements belong to the connection and survive rollbacks; they do not survive a
+    statement on every call, which costs as much as running a geocoding look-up. The statement
+    runs on the session's own DBAPI connection, inside the session's transaction, through a
+    plain cursor: SQLAlchemy's execution layer would cost as much again as the query.
+    Prepared statements belong to the connection and survive rollbacks; they do not survive a
     transaction-pooling proxy (pgbouncer in transaction mode), which this app does not use.
     """
 
@@ -60,12 +69,14 @@ class Prepared:
     sql: str                # positional parameters $1, $2, ...
     types: tuple[str, ...]  # their SQL types
 
-    def execute(self, session: Session, params: Sequence) -> CursorResult:
-        """EXECUTE the statement on the session's connection, preparing it there first if needed."""
-        conn = session.connection()
-        prepared = conn.connection.info.setdefault("gisapp.prepared", set())
-        if self.name not in prepared:
-            conn.exec_driver_sql(f"PREPARE {self.name} ({', '.join(self.types)}) AS {self.sql}")
-            prepared.add(self.name)
-        placeholders = ", ".join(["%s"] * len(params))
-        return conn.exec_driver_sql(f"EXECUTE {self.name} ({placeholders})", tuple(params))
+    def fetch_one(self, session: Session, params: Sequence):
+        """EXECUTE on the session's connection (preparing it there first); the first row or None."""
+        dbapi = session.connection().connection
+        prepared = dbapi.info.setdefault("gisapp.prepared", set())
+        with dbapi.cursor() as cur:
+            if self.name not in prepared:
+                cur.execute(f"PREPARE {self.name} ({', '.join(self.types)}) AS {self.sql}")
+                prepared.add(self.name)
+            cur.execute(f"EXECUTE {self.name} ({', '.join(['%s'] * len(params))})", tuple(params))
+            row = cur.fetchone()
+            return None if row is None else _row_type(tuple(d.name for d in cur.description))(*row)

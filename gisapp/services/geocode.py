@@ -65,7 +65,7 @@ def outside(lon: float, lat: float) -> OutsideJurisdiction:
 
 def locate(session: Session, lon: float, lat: float) -> Location:
     """The grid containing a WGS84 point, with its parents, team and centers."""
-    row = LOCATE.execute(session, (lon, lat)).one_or_none()
+    row = LOCATE.fetch_one(session, (lon, lat))
     if row is None:
         raise outside(lon, lat)
     return location_from_row(row)

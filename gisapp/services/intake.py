@@ -87,14 +87,14 @@ def submit_event(session: Session, report: EventReport, *, actor: str,
     the original is read back. Retries are rare, so the common path pays no look-up for them.
     """
     lon, lat = to_wgs84(report.point.lon, report.point.lat, report.crs)
-    context = CONTEXT.execute(session, (report.category, lon, lat)).one()
+    context = CONTEXT.fetch_one(session, (report.category, lon, lat))
     if context.code is None:
         raise ValidationFailed(f"unknown category {report.category!r}; see GET /api/v1/categories",
                                code="unknown_category", field="category")
     if context.grid_code is None:
         raise outside(lon, lat)
     where: Location = location_from_row(context)
-    category = context._mapping
+    category = context._asdict()
     route = route_event(
         category_level=category["level"], grid_team=_party("team", where.team),
         township_center=_party("center", where.township_center),
@@ -125,9 +125,9 @@ def submit_event(session: Session, report: EventReport, *, actor: str,
         "actor": actor,
         "note": f"level {int(route.level)} dispatch to {route.assignee.name} via {route.center.name}",
     }
-    new_id = INSERT.execute(session, [row[name] for name, _ in INSERT_FIELDS]).scalar_one_or_none()
-    if new_id is None:  # this client_ref is already recorded (a retry, or a racing twin)
+    inserted = INSERT.fetch_one(session, [row[name] for name, _ in INSERT_FIELDS])
+    if inserted is None:  # this client_ref is already recorded (a retry, or a racing twin)
         replay = _replay(session, report)
         assert replay is not None
         return replay
-    return IntakeResult(serialize_event({**row, "id": new_id}), created=True)
+    return IntakeResult(serialize_event({**row, "id": inserted.id}), created=True)
