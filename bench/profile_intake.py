@@ -120,6 +120,23 @@ def _wrap_session_execute(timers: Timers):
     return lambda: setattr(Session, "execute", original)
 
 
+def _wrap_prepared(timers: Timers):
+    """Time the app's prepared statements: they run on the raw cursor, past SQLAlchemy's events."""
+    from gisapp.db import Prepared
+
+    original = Prepared.fetch_one
+
+    def fetch_one(self, session, params):
+        t0 = CLOCK()
+        try:
+            return original(self, session, params)
+        finally:
+            timers.add(_classify(f"EXECUTE {self.name}"), CLOCK() - t0)
+
+    Prepared.fetch_one = fetch_one
+    return lambda: setattr(Prepared, "fetch_one", original)
+
+
 def _wrap_marshmallow_dump(timers: Timers):
     import marshmallow
 
@@ -217,7 +234,7 @@ def run_profile(url: str, points, categories, *, n: int, tag: str, label: str) -
     app = create_app(Settings(database_url=url))
     timers = Timers()
     _instrument(app.extensions["gisapp.engine"], timers)
-    undo = [_wrap_marshmallow_dump(timers), _wrap_session_execute(timers),
+    undo = [_wrap_marshmallow_dump(timers), _wrap_session_execute(timers), _wrap_prepared(timers),
             _wrap_function(events_api, "parse_event_report", "report validation (parse_event_report)", timers)]
     try:
         real = _drive(app, "/api/v1/events", n=n, warmup=warmup, points=points, categories=categories,

@@ -9,11 +9,10 @@ from __future__ import annotations
 import os
 import threading
 import uuid
+from pathlib import Path
 
 import psycopg2
-from pathlib import Path
 import pytest
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
-
-from datetime import datetime
 
 from psycopg2.extras import execute_values
 from sqlalchemy import text
