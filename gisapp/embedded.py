@@ -77,8 +77,15 @@ class EmbeddedPostgres:
         return self.home / "data"
 
     def _secret(self, name: str) -> str | None:
-        path = self.meta_dir / name
+        # the password and port live beside the cluster they belong to: a new checkout at a
+        # path whose cluster already exists (same /var/lib/gisapp/<hash>) finds them there
+        path = self.home / name
         return path.read_text().strip() if path.exists() else None
+
+    def _keep(self, name: str, value: str) -> None:
+        path = self.home / name
+        path.write_text(value)
+        os.chmod(path, 0o600)
 
     def url(self, database: str = DB_NAME) -> str:
         """SQLAlchemy URL of a database in the cluster."""
@@ -119,7 +126,9 @@ class EmbeddedPostgres:
         bindir = find_bindir()
         self._choose_home()
         if (self.data_dir / "PG_VERSION").exists():
-            return False
+            if self._secret("password"):
+                return False
+            self._set_aside_orphan(bindir)
         if self.data_dir.exists():
             shutil.rmtree(self.data_dir)  # a half-made cluster from an interrupted initdb
         self.home.mkdir(parents=True, exist_ok=True)
@@ -138,10 +147,15 @@ class EmbeddedPostgres:
             pwfile.unlink(missing_ok=True)
         if done.returncode != 0:
             raise SetupError(f"initdb failed: {done.stderr.strip()[-2000:]}")
-        secret = self.meta_dir / "password"
-        secret.write_text(password)
-        os.chmod(secret, 0o600)
+        self._keep("password", password)
         return True
+
+    def _set_aside_orphan(self, bindir: Path) -> None:
+        """Move away a cluster nobody can log in to (its password was lost with an old checkout)."""
+        self._run([str(bindir / "pg_ctl"), "stop", "-m", "fast", "-w", "-D", str(self.data_dir)])
+        target = self.home / f"data.orphaned.{int(time.time())}"
+        self.data_dir.rename(target)
+        print(f"the cluster in {self.data_dir} had no recorded password: moved to {target}")
 
     def start(self) -> str:
         """Start the cluster if it is not running, create the app database; return its URL."""
@@ -150,7 +164,7 @@ class EmbeddedPostgres:
             port = int(self._secret("port") or 0)
             if not port or not _port_free(port):
                 port = _free_port()
-            (self.meta_dir / "port").write_text(str(port))
+            self._keep("port", str(port))
             bindir = find_bindir()
             options = (f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
                        "-c max_connections=200 -c shared_buffers=256MB -c fsync=on")
