@@ -1,7 +1,7 @@
 """The HTTP anchor: a bare Flask endpoint on the same stack as the app, doing one INSERT.
 
-Same Flask, same SQLAlchemy engine settings (gisapp.db.make_engine: pre-ping pool, same
-connect options), same session-per-request pattern, same gunicorn worker class and count.
+Same Flask, the app's own engine and session-per-request (gisapp.register_database), same
+gunicorn worker class and count.
 No validation, no geocoding, no routing: the posted JSON goes into bench_intake as it is.
 
 Served as: DATABASE_URL=... gunicorn 'bench.bare_app:create_app()'
@@ -11,10 +11,14 @@ from __future__ import annotations
 import json
 import os
 
-from flask import Flask, g, jsonify, request
+from dataclasses import replace
+
+from flask import Flask, jsonify, request
 from sqlalchemy import text
 
-from gisapp.db import make_engine, make_session_factory
+from gisapp import register_database
+from gisapp.api import db_session
+from gisapp.config import Settings
 
 TABLE_SQL = """
 CREATE TABLE IF NOT EXISTS bench_intake (
@@ -31,18 +35,9 @@ INSERT_SQL = text("INSERT INTO bench_intake (client_ref, body) VALUES (:client_r
 
 def create_app(database_url: str | None = None) -> Flask:
     app = Flask(__name__)
-    engine = make_engine(database_url or os.environ["DATABASE_URL"],
-                         pool_size=int(os.environ.get("GISAPP_DB_POOL_SIZE") or 10))
-    sessions = make_session_factory(engine)
-    app.extensions["bench.engine"] = engine
-
-    @app.teardown_appcontext
-    def close_session(exc):
-        session = g.pop("db_session", None)
-        if session is not None:
-            if exc is not None:
-                session.rollback()
-            session.close()
+    # the app's own engine, session-per-request and teardown: the same stack, only the view differs
+    register_database(app, replace(Settings.from_env(), database_url=database_url or os.environ["DATABASE_URL"]))
+    app.extensions["bench.engine"] = app.extensions["gisapp.engine"]
 
     @app.get("/healthz")
     def healthz():
@@ -53,7 +48,7 @@ def create_app(database_url: str | None = None) -> Flask:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             return {"error": "the request body is not a JSON object"}, 400
-        session = g.db_session = sessions()
+        session = db_session()
         new_id = session.execute(INSERT_SQL, {"client_ref": body.get("client_ref"),
                                               "body": json.dumps(body, ensure_ascii=False)}).scalar_one()
         session.commit()
