@@ -51,3 +51,26 @@ def test_upgrade_then_load_demo_once(empty_db):
 def test_db_start_with_external_url_starts_nothing(empty_db):
     out = CliRunner().invoke(main, ["db", "start"]).output
     assert "nothing started" in out
+
+
+def test_synth_then_load_with_history(empty_db, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "synth"
+    made = runner.invoke(main, ["demo", "synth", "--grids", "60", "--events", "25", "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    loaded = runner.invoke(main, ["demo", "load", "--source", str(out)])
+    assert loaded.exit_code == 0, loaded.output
+    engine = make_engine(empty_db, pool_size=1)
+    with engine.connect() as conn:
+        grids, events, logged, directory = conn.execute(text(
+            "SELECT (SELECT count(*) FROM grids), (SELECT count(*) FROM events), "
+            "(SELECT count(DISTINCT event_id) FROM event_log), (SELECT count(*) FROM grid_directory)")).one()
+        unrouted = conn.execute(text(
+            "SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM grids g WHERE g.code = e.grid_code "
+            "AND ST_Covers(g.geom, e.geom))")).scalar_one()
+    engine.dispose()
+    assert grids == directory == 60
+    # every historical event went through intake: geocoded to the grid that covers it, and logged
+    assert events == logged == 25
+    assert unrouted == 0

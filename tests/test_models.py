@@ -1,6 +1,8 @@
 """The Python mirrors of the schema (models, enums) agree with sql/."""
 import re
 
+import pytest
+
 from sqlalchemy import inspect, text
 
 from gisapp.domain.events import Channel, EventStatus, Priority
@@ -26,3 +28,29 @@ def test_every_model_column_exists_in_the_database(session):
     for table in Base.metadata.sorted_tables:
         actual = {c["name"] for c in inspector.get_columns(table.name)}
         assert {c.name for c in table.columns} <= actual, table.name
+
+
+def test_schema_refuses_what_the_model_forbids(session):
+    from sqlalchemy.exc import IntegrityError
+
+    grid = session.execute(text("SELECT code, community_code FROM grids ORDER BY code LIMIT 1")).one()
+    cases = [
+        # a second county center for the same county
+        "INSERT INTO command_centers (code, name, level, county_code) VALUES ('X-C', 'x', 'county', '320102')",
+        # a grid whose code does not extend its community's code
+        f"INSERT INTO grids (code, name, community_code, geom) SELECT '999999999999001', 'x', "
+        f"'{grid.community_code}', geom FROM grids WHERE code = '{grid.code}'",
+        # a second grid leader in one team
+        f"INSERT INTO members (code, team_code, name, role, duty_status) VALUES ('MX', 'T{grid.code}', 'x', "
+        "'grid_leader', 'on_duty')",
+        # a duty status outside the vocabulary
+        f"INSERT INTO members (code, team_code, name, role, duty_status) VALUES ('MY', 'T{grid.code}', 'x', "
+        "'volunteer', 'asleep')",
+        # a camera id that is not a 20-digit national video id
+        "INSERT INTO cameras (device_id, name, azimuth_deg, fov_deg, range_m, geom) VALUES "
+        "('123', 'x', 0, 90, 50, ST_SetSRID(ST_MakePoint(118.8, 32.05), 4326))",
+    ]
+    for sql in cases:
+        with pytest.raises(IntegrityError):
+            with session.begin_nested():
+                session.execute(text(sql))
