@@ -5,7 +5,7 @@ import hashlib
 import json
 import math
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from gisapp.domain.events import Channel
 from gisapp.errors import ValidationFailed
@@ -38,9 +38,9 @@ class EventReport:
 
     def fingerprint(self) -> str:
         """Hash of the content, to tell a true retry from a different report reusing a client_ref."""
-        body = asdict(self)
-        body.pop("client_ref")
-        return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+        content = (self.category, self.description, self.point.lon, self.point.lat, str(self.crs),
+                   str(self.channel), self.reporter_name, self.reporter_phone)
+        return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
 
 
 def _fail(code: str, message: str, field: str) -> ValidationFailed:
