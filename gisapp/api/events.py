@@ -45,9 +45,11 @@ def require_json_body():
 @bp.input(EventIn, location="json", arg_name="body", validation=False)
 @bp.output(EventOut, status_code=201, description="the event was created and routed")
 @bp.doc(summary="Report an event: geocoded to its grid and routed",
-        responses={200: ref_response("a retry with the same client_ref: the original event", "EventOut"), **INTAKE_ERRORS})
+        responses={200: ref_response("a retry with the same client_ref: the original event", "EventOut"),
+                   **INTAKE_ERRORS})
 def create_event(body):
-    report = parse_event_report(request.get_json())
+    # body: the decoded JSON, documented by EventIn; the domain validates it with stable codes
+    report = parse_event_report(body)
     session = db_session()
     result = submit_event(session, report, actor="api")
     session.commit()

@@ -274,3 +274,10 @@ def test_errors_are_json_even_for_unknown_routes(live):
     r = requests.delete(f"{live.url}{URL}", timeout=10)
     assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
     assert json.loads(r.text)
+
+
+def test_a_json_array_is_not_a_report(live):
+    before = count_events(live)
+    r = raw(live, b'[{"category": "x"}]')
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_body"
+    assert count_events(live) == before
