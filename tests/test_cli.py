@@ -5,7 +5,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
+from sqlalchemy.orm import Session
+
 from gisapp.cli import main
+from gisapp.services.geocode import locate
 from gisapp.db import make_engine
 from tests.support import admin, server_url, with_db
 
@@ -69,7 +72,20 @@ def test_synth_then_load_with_history(empty_db, tmp_path):
         unrouted = conn.execute(text(
             "SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM grids g WHERE g.code = e.grid_code "
             "AND ST_Covers(g.geom, e.geom))")).scalar_one()
+        # the middle of an edge shared by two rectangular grids lies exactly on both boundaries
+        a, b, lon, lat = conn.execute(text("""
+            SELECT a.code, b.code, ST_X(m), ST_Y(m) FROM grids a JOIN grids b
+              ON a.code < b.code AND ST_Touches(a.geom, b.geom)
+             AND GeometryType(ST_Intersection(a.geom, b.geom)) = 'LINESTRING'
+            CROSS JOIN LATERAL ST_LineInterpolatePoint(ST_Intersection(a.geom, b.geom), 0.5) AS m
+            WHERE ST_X(ST_StartPoint(ST_Intersection(a.geom, b.geom))) = ST_X(ST_EndPoint(ST_Intersection(a.geom, b.geom)))
+            ORDER BY a.code, b.code LIMIT 1""")).one()
+        covering = conn.execute(text("SELECT code FROM grids WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(:x, :y), "
+                                     "4326)) ORDER BY code"), {"x": lon, "y": lat}).scalars().all()
+    with Session(engine) as session:
+        assert locate(session, lon, lat).grid.code == a
     engine.dispose()
+    assert covering == [a, b]
     assert grids == directory == 60
     # every historical event went through intake: geocoded to the grid that covers it, and logged
     assert events == logged == 25
