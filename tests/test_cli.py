@@ -4,12 +4,11 @@ import uuid
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
-
 from sqlalchemy.orm import Session
 
 from gisapp.cli import main
-from gisapp.services.geocode import locate
 from gisapp.db import make_engine
+from gisapp.services.geocode import locate
 from tests.support import admin, server_url, with_db
 
 
