@@ -125,6 +125,104 @@ def demo_load(source: Path, if_empty: bool) -> None:
     click.echo("loaded " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 
+@main.group(help="Accounts (roles bound to an area or a department).")
+def users() -> None:
+    pass
+
+
+def _cli_actor():
+    import getpass
+
+    from gisapp.services.audit import Actor
+
+    return Actor(f"cli:{getpass.getuser()}", "system", "local")
+
+
+@users.command("create", help="Create an account; the password is asked for unless --password is given.")
+@click.option("--username", required=True)
+@click.option("--role", required=True, help="county_commander, township_dispatcher, grid_officer, "
+                                             "department_staff, planner, auditor, security_admin, system_admin")
+@click.option("--bound-to", required=True, help="the county, township or grid code, or the department code")
+@click.option("--display-name", default="")
+@click.password_option("--password", prompt="Password", help="prompted (hidden) when omitted")
+def users_create(username: str, role: str, bound_to: str, display_name: str, password: str) -> None:
+    from gisapp.db import make_session_factory, transaction
+    from gisapp.errors import AppError
+    from gisapp.services.accounts import create_user
+
+    try:
+        with transaction(make_session_factory(_engine())) as session:
+            account = create_user(session, _settings().audit_key(), _cli_actor(), username=username, role=role,
+                                  bound_to=bound_to, password=password, display_name=display_name)
+    except AppError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from None
+    click.echo(f"created {account.username} ({account.role}, {account.binding} {account.bound_to})")
+
+
+def _account_change(change, *args) -> None:
+    from gisapp.db import make_session_factory, transaction
+    from gisapp.errors import AppError
+
+    try:
+        with transaction(make_session_factory(_engine())) as session:
+            change(session, _settings().audit_key(), _cli_actor(), *args)
+    except AppError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from None
+
+
+@users.command("disable", help="Disable an account and revoke its tokens.")
+@click.argument("username")
+def users_disable(username: str) -> None:
+    from gisapp.services.accounts import disable_user
+
+    _account_change(disable_user, username)
+    click.echo(f"disabled {username}")
+
+
+@users.command("reset-password", help="Set a new password (asked for), unlock the account, revoke its tokens.")
+@click.argument("username")
+@click.password_option("--password", prompt="New password", help="prompted (hidden) when omitted")
+def users_reset_password(username: str, password: str) -> None:
+    from gisapp.services.accounts import reset_password
+
+    _account_change(reset_password, username, password)
+    click.echo(f"password of {username} reset")
+
+
+@users.command("list", help="List the accounts.")
+def users_list() -> None:
+    from sqlalchemy import text
+
+    with _engine().connect() as conn:
+        rows = conn.execute(text(
+            "SELECT username, role, COALESCE(county_code, township_code, grid_code, department_code) AS bound, "
+            "disabled, locked_until FROM users ORDER BY username")).all()
+    for r in rows:
+        state = "disabled" if r.disabled else (f"locked until {r.locked_until:%Y-%m-%d %H:%M}" if r.locked_until
+                                               else "active")
+        click.echo(f"{r.username:24} {r.role:20} {r.bound:16} {state}")
+
+
+@main.group(help="The tamper-evident audit trail.")
+def audit() -> None:
+    pass
+
+
+@audit.command("verify", help="Check the HMAC chain of the audit trail; exit 1 at the first broken record.")
+def audit_verify() -> None:
+    from gisapp.db import make_session_factory
+    from gisapp.services.audit import verify
+
+    with make_session_factory(_engine())() as session:
+        result = verify(session, _settings().audit_key())
+    if result.ok:
+        click.echo(f"audit trail intact: {result.checked} record(s) verified")
+        return
+    click.echo(f"audit trail BROKEN at record {result.first_broken}: {result.reason} "
+               f"({result.checked} record(s) before it verified)", err=True)
+    sys.exit(1)
+
+
 @main.group(help="Front-end assets (npm packages + static/, bundled by flask-assets).")
 def assets() -> None:
     pass

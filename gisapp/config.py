@@ -42,6 +42,20 @@ class Settings:
             pool_size=_int("GISAPP_DB_POOL_SIZE", 10),
         )
 
+    def audit_key(self) -> bytes:
+        """The HMAC key of the audit chain: GISAPP_AUDIT_KEY, else a random key kept in var/audit.key."""
+        from_env = os.environ.get("GISAPP_AUDIT_KEY")
+        if from_env:
+            return from_env.encode()
+        path = self.var_dir / "audit.key"
+        if not path.exists():
+            import secrets
+
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            os.chmod(path, 0o600)
+        return path.read_text().strip().encode()
+
     def resolved_database_url(self) -> str:
         """DATABASE_URL if set, else the URL of the embedded cluster under var/."""
         if self.database_url:

@@ -89,3 +89,31 @@ def test_synth_then_load_with_history(empty_db, tmp_path):
     # every historical event went through intake: geocoded to the grid that covers it, and logged
     assert events == logged == 25
     assert unrouted == 0
+
+
+def test_users_and_audit_verify(empty_db, monkeypatch):
+    monkeypatch.setenv("GISAPP_AUDIT_KEY", "cli-test-key")
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(main, ["demo", "load"]).exit_code == 0
+    made = runner.invoke(main, ["users", "create", "--username", "demo-township", "--role", "township_dispatcher",
+                                "--bound-to", "320102002", "--password", "Meiyuan#2026"])
+    assert made.exit_code == 0, made.output
+    weak = runner.invoke(main, ["users", "create", "--username", "weakling", "--role", "planner",
+                                "--bound-to", "320102", "--password", "123456"])
+    assert weak.exit_code != 0 and "password_too_short" in weak.output
+    assert runner.invoke(main, ["users", "reset-password", "demo-township", "--password", "Meiyuan#2027"]).exit_code == 0
+    assert runner.invoke(main, ["users", "disable", "demo-township"]).exit_code == 0
+    listed = runner.invoke(main, ["users", "list"]).output
+    assert "demo-township" in listed and "disabled" in listed
+    ok = runner.invoke(main, ["audit", "verify"])
+    assert ok.exit_code == 0 and "3 record(s)" in ok.output
+    # a record altered directly in the database is caught
+    engine = make_engine(empty_db, pool_size=1)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        conn.execute(text("UPDATE audit_log SET actor = 'someone-else' WHERE action = 'account.disable'"))
+        conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
+    engine.dispose()
+    broken = runner.invoke(main, ["audit", "verify"])
+    assert broken.exit_code == 1 and "BROKEN at record 3" in broken.output

@@ -1,0 +1,191 @@
+"""Accounts: creation under the password policy, login with lockout, bearer tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gisapp.domain.security import (ROLE_BINDING, Binding, PasswordPolicy, PolicyViolation,
+                                    Role, binding_code_length, check_password)
+from gisapp.errors import AppError, Conflict, ValidationFailed
+from gisapp.services.audit import Actor, record
+
+HASHER = PasswordHasher()  # argon2id, memory-hard (RFC 9106 defaults of argon2-cffi)
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+TOKEN_TTL = timedelta(hours=12)
+BINDING_COLUMN = {Binding.COUNTY: "county_code", Binding.TOWNSHIP: "township_code",
+                  Binding.GRID: "grid_code", Binding.DEPARTMENT: "department_code"}
+
+
+class AuthenticationFailed(AppError):
+    status = 401
+    code = "authentication_failed"
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+    role: Role
+    binding: Binding
+    bound_to: str  # the area or department code
+
+
+def _policy_error(exc: PolicyViolation) -> ValidationFailed:
+    return ValidationFailed(exc.message, code=exc.code, field="password")
+
+
+def create_user(session: Session, key: bytes, by: Actor, *, username: str, role: str, bound_to: str,
+                password: str, display_name: str = "", policy: PasswordPolicy = PasswordPolicy()) -> Account:
+    """Create an account bound to an area or department; audited in the same transaction."""
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValidationFailed(f"unknown role {role!r}; roles: {', '.join(Role)}", code="unknown_role",
+                               field="role") from None
+    binding = ROLE_BINDING[role]
+    length = binding_code_length(binding)
+    if length is not None and (len(bound_to) != length or not bound_to.isdigit()):
+        raise ValidationFailed(f"a {role} is bound to a {binding} code of {length} digits",
+                               code="invalid_binding", field="bound_to")
+    try:
+        check_password(password, username=username, policy=policy)
+    except PolicyViolation as exc:
+        raise _policy_error(exc) from None
+    if session.execute(text("SELECT 1 FROM users WHERE username = :u"), {"u": username}).first():
+        raise Conflict(f"the username {username!r} is taken", code="username_taken")
+    column = BINDING_COLUMN[binding]
+    user_id = session.execute(text(
+        f"INSERT INTO users (username, display_name, role, {column}, password_hash) "
+        f"SELECT :u, :d, :r, :b, :h WHERE EXISTS (SELECT 1 FROM {_binding_table(binding)} WHERE code = :b) "
+        "RETURNING id"), {"u": username, "d": display_name, "r": str(role), "b": bound_to,
+                          "h": HASHER.hash(password)}).scalar_one_or_none()
+    if user_id is None:
+        raise ValidationFailed(f"no {binding} with code {bound_to}", code="unknown_binding", field="bound_to")
+    record(session, key, by, "account.create", target=username,
+           details={"role": str(role), "bound_to": bound_to})
+    return Account(user_id, username, role, binding, bound_to)
+
+
+def _binding_table(binding: Binding) -> str:
+    return {Binding.COUNTY: "counties", Binding.TOWNSHIP: "townships", Binding.GRID: "grids",
+            Binding.DEPARTMENT: "departments"}[binding]
+
+
+def _account(row) -> Account:
+    role = Role(row.role)
+    binding = ROLE_BINDING[role]
+    return Account(row.id, row.username, role, binding, getattr(row, BINDING_COLUMN[binding]))
+
+
+USER_SQL = text("SELECT id, username, role, county_code, township_code, grid_code, department_code, "
+                "password_hash, failed_logins, locked_until, disabled FROM users WHERE username = :u FOR UPDATE")
+
+
+def authenticate(session: Session, key: bytes, username: str, password: str, *, client_addr: str | None,
+                 now: datetime | None = None) -> Account:
+    """Check a password; 5 failures lock the account for 15 minutes. Every outcome is audited.
+
+    The caller commits whatever happens: a failed attempt must be counted and recorded.
+    """
+    now = now or datetime.now(timezone.utc)
+    who = Actor(username, None, client_addr)
+    row = session.execute(USER_SQL, {"u": username}).one_or_none()
+    if row is None or row.disabled:
+        HASHER.hash(password)  # same cost as a real check: no timing oracle for usernames
+        record(session, key, who, "login", success=False, details={"reason": "unknown or disabled"})
+        raise AuthenticationFailed("wrong username or password")
+    who = Actor(username, row.role, client_addr)
+    if row.locked_until is not None and row.locked_until > now:
+        record(session, key, who, "login", success=False, details={"reason": "locked"})
+        raise AuthenticationFailed(f"the account is locked until {row.locked_until.isoformat()} "
+                                   "after repeated failed logins", code="account_locked")
+    try:
+        HASHER.verify(row.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        failed = row.failed_logins + 1
+        locked = now + LOCKOUT if failed >= MAX_FAILED_LOGINS else None
+        session.execute(text("UPDATE users SET failed_logins = :f, locked_until = :l WHERE id = :id"),
+                        {"f": 0 if locked else failed, "l": locked, "id": row.id})
+        record(session, key, who, "login", success=False, details={"reason": "wrong password"})
+        if locked:
+            record(session, key, who, "account.lock", target=username, details={"until": locked.isoformat()})
+        raise AuthenticationFailed("wrong username or password") from None
+    session.execute(text("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = :id"),
+                    {"id": row.id})
+    record(session, key, who, "login")
+    return _account(row)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, account: Account, *, now: datetime | None = None,
+                ttl: timedelta = TOKEN_TTL) -> tuple[str, datetime]:
+    """A new bearer token for an authenticated account: (token, expiry). Only its hash is stored."""
+    now = now or datetime.now(timezone.utc)
+    token = secrets.token_urlsafe(32)
+    expires = now + ttl
+    session.execute(text("INSERT INTO api_tokens (user_id, token_hash, created_at, expires_at) "
+                         "VALUES (:u, :h, :c, :e)"),
+                    {"u": account.id, "h": _token_hash(token), "c": now, "e": expires})
+    return token, expires
+
+
+def account_for_token(session: Session, token: str, *, now: datetime | None = None) -> Account | None:
+    """The account behind a live (unexpired, unrevoked) token of an enabled user, else None."""
+    now = now or datetime.now(timezone.utc)
+    row = session.execute(text(
+        "SELECT u.id, u.username, u.role, u.county_code, u.township_code, u.grid_code, u.department_code "
+        "FROM api_tokens t JOIN users u ON u.id = t.user_id "
+        "WHERE t.token_hash = :h AND t.revoked_at IS NULL AND t.expires_at > :now AND NOT u.disabled"),
+        {"h": _token_hash(token), "now": now}).one_or_none()
+    return _account(row) if row else None
+
+
+def revoke_token(session: Session, token: str, *, now: datetime | None = None) -> bool:
+    """Revoke a token; False if it was unknown or already revoked."""
+    now = now or datetime.now(timezone.utc)
+    done = session.execute(text("UPDATE api_tokens SET revoked_at = :now WHERE token_hash = :h "
+                                "AND revoked_at IS NULL"), {"h": _token_hash(token), "now": now})
+    return done.rowcount == 1
+
+
+def _user_id(session: Session, username: str) -> int:
+    user_id = session.execute(text("SELECT id FROM users WHERE username = :u FOR UPDATE"),
+                              {"u": username}).scalar_one_or_none()
+    if user_id is None:
+        raise ValidationFailed(f"no account {username!r}", code="unknown_user", field="username")
+    return user_id
+
+
+def disable_user(session: Session, key: bytes, by: Actor, username: str) -> None:
+    """Disable an account and revoke its tokens; audited."""
+    user_id = _user_id(session, username)
+    session.execute(text("UPDATE users SET disabled = true WHERE id = :id"), {"id": user_id})
+    session.execute(text("UPDATE api_tokens SET revoked_at = now() WHERE user_id = :id AND revoked_at IS NULL"),
+                    {"id": user_id})
+    record(session, key, by, "account.disable", target=username)
+
+
+def reset_password(session: Session, key: bytes, by: Actor, username: str, password: str,
+                   policy: PasswordPolicy = PasswordPolicy()) -> None:
+    """Set a new password under the policy, unlock the account and revoke its tokens; audited."""
+    user_id = _user_id(session, username)
+    try:
+        check_password(password, username=username, policy=policy)
+    except PolicyViolation as exc:
+        raise _policy_error(exc) from None
+    session.execute(text("UPDATE users SET password_hash = :h, password_changed_at = now(), failed_logins = 0, "
+                         "locked_until = NULL WHERE id = :id"), {"h": HASHER.hash(password), "id": user_id})
+    session.execute(text("UPDATE api_tokens SET revoked_at = now() WHERE user_id = :id AND revoked_at IS NULL"),
+                    {"id": user_id})
+    record(session, key, by, "account.reset_password", target=username)

@@ -1,0 +1,93 @@
+"""The audit trail: append-only records chained by HMAC-SHA-256 (GB/T 22239-2019 8.1.4.3).
+
+Each record's hash covers the previous record's hash and this record's content, keyed with a
+secret the database does not hold: whoever edits a row directly (or deletes one, or inserts one
+in the middle) breaks the chain at that point, and `verify` names the first broken record.
+Appends are serialised with a transaction-scoped advisory lock, so the chain is a line even
+under concurrent writers; the record commits or rolls back with the business change it belongs to.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+AUDIT_LOCK = 3_335_2017_01
+
+LAST_SQL = text("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
+INSERT_SQL = text("""
+INSERT INTO audit_log (at, actor, role, client_addr, action, target, success, details, prev_hash, hash)
+VALUES (:at, :actor, :role, :client_addr, :action, :target, :success, CAST(:details AS jsonb),
+        :prev_hash, :hash)
+RETURNING id
+""")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: an account (username and role) or a system process, and from where."""
+
+    name: str
+    role: str | None = None
+    client_addr: str | None = None
+
+
+def _digest(key: bytes, prev_hash: str, at: datetime, actor: str, role: str | None,
+            client_addr: str | None, action: str, target: str, success: bool, details: dict) -> str:
+    content = json.dumps([prev_hash, at.astimezone(timezone.utc).isoformat(), actor, role, client_addr,
+                          action, target, success, details], sort_keys=True, ensure_ascii=False,
+                         separators=(",", ":"))
+    return hmac.new(key, content.encode(), hashlib.sha256).hexdigest()
+
+
+def record(session: Session, key: bytes, actor: Actor, action: str, *, target: str = "",
+           success: bool = True, details: dict | None = None, at: datetime | None = None) -> int:
+    """Append one audit record in the session's transaction; returns its id."""
+    details = details or {}
+    at = at or datetime.now(timezone.utc)
+    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
+    prev_hash = session.execute(LAST_SQL).scalar_one_or_none() or ""
+    digest = _digest(key, prev_hash, at, actor.name, actor.role, actor.client_addr, action, target,
+                     success, details)
+    return session.execute(INSERT_SQL, {
+        "at": at, "actor": actor.name, "role": actor.role, "client_addr": actor.client_addr,
+        "action": action, "target": target, "success": success,
+        "details": json.dumps(details, ensure_ascii=False), "prev_hash": prev_hash, "hash": digest,
+    }).scalar_one()
+
+
+@dataclass(frozen=True)
+class Verification:
+    checked: int
+    first_broken: int | None  # id of the first record whose link or content does not verify
+    reason: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_broken is None
+
+
+def verify(session: Session, key: bytes, *, batch: int = 5000) -> Verification:
+    """Walk the chain from the first record; report the first record that does not verify."""
+    prev_hash, checked, last_id = "", 0, 0
+    while True:
+        rows = session.execute(text(
+            "SELECT id, at, actor, role, client_addr, action, target, success, details, prev_hash, hash "
+            "FROM audit_log WHERE id > :last ORDER BY id LIMIT :n"), {"last": last_id, "n": batch}).all()
+        if not rows:
+            return Verification(checked, None, None)
+        for r in rows:
+            if r.prev_hash != prev_hash:
+                return Verification(checked, r.id, "the link to the previous record is broken "
+                                                    "(a record was removed or inserted)")
+            expected = _digest(key, prev_hash, r.at, r.actor, r.role, r.client_addr, r.action, r.target,
+                               r.success, r.details)
+            if not hmac.compare_digest(expected, r.hash):
+                return Verification(checked, r.id, "the record's content does not match its hash "
+                                                    "(it was altered)")
+            prev_hash, checked, last_id = r.hash, checked + 1, r.id
