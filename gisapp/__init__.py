@@ -5,6 +5,7 @@ from apiflask import APIFlask
 from flask import g
 
 from gisapp.config import PROJECT_ROOT, Settings
+from gisapp.web.headers import register_security_headers
 
 API_TITLE = "gisapp joint-duty API"
 API_VERSION = "1.0.0"
@@ -13,6 +14,7 @@ API_VERSION = "1.0.0"
 def create_app(settings: Settings | None = None) -> APIFlask:
     """Build the Flask application: small register_* steps, nothing done at import time."""
     settings = settings or Settings.from_env()
+    settings.check_production()
     app = APIFlask(__name__, title=API_TITLE, version=API_VERSION, spec_path="/api/v1/openapi.json",
                    docs_path=None, json_errors=False,  # docs UI would load from a CDN: off
                    static_folder=str(PROJECT_ROOT / "static"), static_url_path="/static")
@@ -28,6 +30,7 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     register_database(app, settings)
     register_errors(app)
     register_blueprints(app)
+    register_security_headers(app, basemap_origin=settings.basemap_origin)
     return app
 
 

@@ -27,6 +27,8 @@ class Settings:
     page_limit_default: int = 50
     page_limit_max: int = 500
     pool_size: int = 10
+    production: bool = False
+    basemap_origin: str | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -40,7 +42,15 @@ class Settings:
             page_limit_default=_int("GISAPP_PAGE_LIMIT_DEFAULT", 50),
             page_limit_max=_int("GISAPP_PAGE_LIMIT_MAX", 500),
             pool_size=_int("GISAPP_DB_POOL_SIZE", 10),
+            production=os.environ.get("GISAPP_ENV", "").lower() == "production",
+            basemap_origin=os.environ.get("GISAPP_BASEMAP_ORIGIN") or None,
         )
+
+    def check_production(self) -> None:
+        """Refuse to run in production with a missing or short secret key."""
+        if self.production and len(self.secret_key) < 32:
+            raise RuntimeError("GISAPP_ENV=production needs GISAPP_SECRET_KEY: at least 32 random characters "
+                               "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
 
     def audit_key(self) -> bytes:
         """The HMAC key of the audit chain: GISAPP_AUDIT_KEY, else a random key kept in var/audit.key."""
