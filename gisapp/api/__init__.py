@@ -1,10 +1,11 @@
 """Thin API blueprints: parse, (later: authorise), call a service, serialise."""
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app, g, request
 from sqlalchemy.orm import Session
 
 from gisapp.config import Settings
+from gisapp.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaType
 
 
 def db_session() -> Session:
@@ -16,3 +17,16 @@ def db_session() -> Session:
 
 def settings() -> Settings:
     return current_app.config["SETTINGS"]
+
+
+def require_json_body():
+    """Every state-changing call carries a bounded JSON body (a before_request hook)."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    limit = settings().max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"the request body is larger than {limit} bytes")
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType("send the body as JSON with Content-Type: application/json")
+    if request.get_json(silent=True) is None:
+        raise MalformedRequest("the request body is not valid JSON")

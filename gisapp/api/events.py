@@ -6,12 +6,12 @@ from urllib.parse import urlencode
 from apiflask import APIBlueprint
 from flask import jsonify, request
 
-from gisapp.api import db_session, settings
+from gisapp.api import db_session, require_json_body, settings
 from gisapp.api.params import bbox_param, int_param, time_param
 from gisapp.api.schemas import error_response, ref_response, EventIn, EventOut, EventPage, EventQuery
 from gisapp.domain.events import EventStatus
 from gisapp.domain.intake import parse_event_report
-from gisapp.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from gisapp.errors import ValidationFailed
 from gisapp.services.events import EventFilter, get_event, list_events
 from gisapp.services.intake import submit_event
 
@@ -27,18 +27,7 @@ INTAKE_ERRORS = {
 }
 
 
-@bp.before_request
-def require_json_body():
-    """Every state-changing call carries a bounded JSON body."""
-    if request.method not in ("POST", "PUT", "PATCH"):
-        return
-    limit = settings().max_body_bytes
-    if request.content_length is not None and request.content_length > limit:
-        raise PayloadTooLarge(f"the request body is larger than {limit} bytes")
-    if request.mimetype != "application/json":
-        raise UnsupportedMediaType("send the body as JSON with Content-Type: application/json")
-    if request.get_json(silent=True) is None:
-        raise MalformedRequest("the request body is not valid JSON")
+bp.before_request(require_json_body)
 
 
 @bp.post("/events")

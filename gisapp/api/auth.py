@@ -1,0 +1,101 @@
+"""Bearer tokens for API clients: obtain, inspect, revoke (issue 3; route enforcement follows)."""
+from __future__ import annotations
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import String
+from flask import current_app, request
+from sqlalchemy import text
+
+from gisapp.api import db_session, require_json_body, settings
+from gisapp.api.schemas import error_response
+from gisapp.domain.security import Binding
+from gisapp.errors import ValidationFailed
+from gisapp.services.accounts import (Account, AuthenticationFailed, account_for_token, authenticate,
+                                      issue_token, revoke_token)
+from gisapp.services.audit import Actor, record
+
+bp = APIBlueprint("auth", __name__, url_prefix="/api/v1/auth", tag="auth")
+
+
+@bp.before_request
+def credentials_are_json():
+    if request.endpoint == "auth.token":
+        require_json_body()
+
+AREA_TABLES = {Binding.COUNTY: "counties", Binding.TOWNSHIP: "townships", Binding.GRID: "grids"}
+
+
+class TokenIn(Schema):
+    username = String(required=True)
+    password = String(required=True)
+
+
+class TokenOut(Schema):
+    token = String()
+    token_type = String()
+    expires_at = String()
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def current_account() -> Account:
+    """The account of the request's bearer token, or 401."""
+    token = bearer_token()
+    account = account_for_token(db_session(), token) if token else None
+    if account is None:
+        raise AuthenticationFailed("a valid bearer token is required: POST /api/v1/auth/token",
+                                   code="authentication_required")
+    return account
+
+
+@bp.post("/token")
+@bp.input(TokenIn, location="json", arg_name="body", validation=False)
+@bp.output(TokenOut, status_code=201)
+@bp.doc(summary="Exchange a username and password for a bearer token",
+        responses={401: error_response("authentication_failed, account_locked")})
+def token(body):
+    if not isinstance(body, dict) or not isinstance(body.get("username"), str) \
+            or not isinstance(body.get("password"), str):
+        raise ValidationFailed('send {"username": "...", "password": "..."}', code="invalid_credentials_body")
+    session = db_session()
+    key = settings().audit_key()
+    try:
+        account = authenticate(session, key, body["username"], body["password"], client_addr=request.remote_addr)
+    except AuthenticationFailed:
+        session.commit()  # the failed attempt is counted and audited
+        raise
+    value, expires = issue_token(session, account)
+    session.commit()
+    return {"token": value, "token_type": "Bearer", "expires_at": expires.isoformat().replace("+00:00", "Z")}
+
+
+@bp.post("/revoke")
+@bp.doc(summary="Revoke the bearer token of this request", responses={401: error_response("authentication_required")})
+def revoke():
+    account = current_account()
+    session = db_session()
+    revoke_token(session, bearer_token())
+    record(session, settings().audit_key(), Actor(account.username, str(account.role), request.remote_addr),
+           "logout")
+    session.commit()
+    return current_app.response_class(status=204)
+
+
+@bp.get("/me")
+@bp.doc(summary="Who the bearer token belongs to", responses={401: error_response("authentication_required")})
+def me():
+    account = current_account()
+    area = department = None
+    if account.binding is Binding.DEPARTMENT:
+        name = db_session().execute(text("SELECT name FROM departments WHERE code = :c"),
+                                    {"c": account.bound_to}).scalar_one()
+        department = {"code": account.bound_to, "name": name}
+    else:
+        name = db_session().execute(text(f"SELECT name FROM {AREA_TABLES[account.binding]} WHERE code = :c"),
+                                    {"c": account.bound_to}).scalar_one()
+        area = {"level": str(account.binding), "code": account.bound_to, "name": name}
+    return {"username": account.username, "role": str(account.role), "area": area, "department": department}
