@@ -72,7 +72,9 @@ def upgrade(engine: Engine, sql_dir: Path) -> list[str]:
             rows = conn.execute(text("SELECT version, name, checksum FROM schema_migrations")).all()
             pending = check_history(files, {r.version: (r.name, r.checksum) for r in rows})
             for migration in pending:
-                conn.exec_driver_sql(migration.sql)
+                # the raw cursor with no parameters: a '%' in the SQL (RAISE formats) stays literal
+                with conn.connection.cursor() as cursor:
+                    cursor.execute(migration.sql)
                 conn.execute(text("INSERT INTO schema_migrations (version, name, checksum) "
                                   "VALUES (:v, :n, :c)"),
                              {"v": migration.version, "n": migration.name, "c": migration.checksum})

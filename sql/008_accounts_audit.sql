@@ -52,11 +52,21 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_at_idx ON audit_log (at);
 CREATE INDEX audit_log_actor_idx ON audit_log (actor, at);
 
-CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+-- One append-only guard for every log table (event_log moves to it from 006's own function).
+CREATE FUNCTION refuse_change_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
 END $$;
+
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
-    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+    FOR EACH ROW EXECUTE FUNCTION refuse_change_append_only();
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change_append_only();
+
+DROP TRIGGER event_log_no_update ON event_log;
+DROP TRIGGER event_log_no_truncate ON event_log;
+DROP FUNCTION event_log_append_only();
+CREATE TRIGGER event_log_no_update BEFORE UPDATE OR DELETE ON event_log
+    FOR EACH ROW EXECUTE FUNCTION refuse_change_append_only();
+CREATE TRIGGER event_log_no_truncate BEFORE TRUNCATE ON event_log
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change_append_only();

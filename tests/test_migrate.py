@@ -99,3 +99,11 @@ def test_two_concurrent_upgrades_apply_each_file_once(empty_engine):
         t.join()
     assert not errors
     assert sorted(len(r) for r in results) == [0, 0, len(discover(PROJECT_ROOT / "sql"))]
+
+
+def test_percent_signs_in_sql_stay_literal(empty_engine, sql_copy):
+    # RAISE formats use '%': the migrator must not treat it as a driver placeholder
+    (sql_copy / "901_percent.sql").write_text(
+        "DO $$ BEGIN RAISE NOTICE '% percent', 100; END $$;\nCREATE TABLE pct (v text DEFAULT '100%');\n")
+    applied = upgrade(empty_engine, sql_copy)
+    assert applied[-1] == "901_percent.sql"
