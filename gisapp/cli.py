@@ -107,14 +107,21 @@ def demo_synth(grids: int, events: int, seed: int, out: Path) -> None:
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 
-@demo.command("load", help="Load a generated jurisdiction (default: the demo county) into the database.")
+@demo.command("load", help="Load a generated jurisdiction (default: the demo county) into the database, "
+                           "with one demo account per role (refused in production mode).")
 @click.option("--source", type=click.Path(path_type=Path, exists=True, file_okay=False),
               default=PROJECT_ROOT / "layers/demo")
 @click.option("--if-empty", is_flag=True, help="do nothing when a jurisdiction is already loaded")
-def demo_load(source: Path, if_empty: bool) -> None:
+@click.option("--accounts/--no-accounts", default=True, show_default=True,
+              help="create the demo accounts (password in the README; local use only)")
+def demo_load(source: Path, if_empty: bool, accounts: bool) -> None:
     from gisapp.db import make_session_factory, transaction
+    from gisapp.services.accounts import create_demo_accounts
     from gisapp.services.jurisdiction import is_loaded, load_jurisdiction
 
+    settings = _settings()
+    if settings.production:
+        raise click.ClickException("loading the demo is refused in production mode (GISAPP_ENV=production)")
     with transaction(make_session_factory(_engine())) as session:
         if is_loaded(session):
             if if_empty:
@@ -122,6 +129,9 @@ def demo_load(source: Path, if_empty: bool) -> None:
                 return
             raise click.ClickException("a jurisdiction is already loaded; load into an empty database")
         counts = load_jurisdiction(session, source, progress=lambda step: click.echo(f"loading {step} ..."))
+        if accounts:
+            made = create_demo_accounts(session, settings.audit_key(), _cli_actor(), production=settings.production)
+            counts["demo accounts"] = len(made)
     click.echo("loaded " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 

@@ -48,6 +48,17 @@ def test_upgrade_then_load_demo_once(empty_db):
     engine.dispose()
     assert counts[:3] == (8, 61, 9)
     assert counts[3] == counts[4]
+    # one demo account per role, each bound to a real area or department of the demo
+    listed = runner.invoke(main, ["users", "list"]).output
+    for name in ("demo-county", "demo-township", "demo-grid", "demo-dept", "demo-planner", "demo-auditor",
+                 "demo-security", "demo-admin"):
+        assert name in listed
+
+
+def test_demo_is_refused_in_production(empty_db, monkeypatch):
+    monkeypatch.setenv("GISAPP_ENV", "production")
+    refused = CliRunner().invoke(main, ["demo", "load"])
+    assert refused.exit_code != 0 and "production" in refused.output
 
 
 def test_db_start_with_external_url_starts_nothing(empty_db):
@@ -95,7 +106,7 @@ def test_users_and_audit_verify(empty_db, monkeypatch):
     monkeypatch.setenv("GISAPP_AUDIT_KEY", "cli-test-key")
     runner = CliRunner()
     assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
-    assert runner.invoke(main, ["demo", "load"]).exit_code == 0
+    assert runner.invoke(main, ["demo", "load", "--no-accounts"]).exit_code == 0
     made = runner.invoke(main, ["users", "create", "--username", "demo-township", "--role", "township_dispatcher",
                                 "--bound-to", "320102002", "--password", "Meiyuan#2026"])
     assert made.exit_code == 0, made.output

@@ -189,3 +189,34 @@ def reset_password(session: Session, key: bytes, by: Actor, username: str, passw
     session.execute(text("UPDATE api_tokens SET revoked_at = now() WHERE user_id = :id AND revoked_at IS NULL"),
                     {"id": user_id})
     record(session, key, by, "account.reset_password", target=username)
+
+
+DEMO_PASSWORD = "Gisapp#Demo2026"  # documented in the README, for local use only
+
+
+def demo_accounts(session: Session) -> list[tuple[str, Role, str]]:
+    """One (username, role, bound_to) per role, bound to real areas of the loaded demo county."""
+    county, township, grid = session.execute(text(
+        "SELECT t.county_code, t.code, min(g.code) FROM townships t JOIN communities c ON c.township_code = t.code "
+        "JOIN grids g ON g.community_code = c.code GROUP BY t.county_code, t.code ORDER BY t.code LIMIT 1")).one()
+    department = session.execute(text("SELECT code FROM departments WHERE code = 'urban_management' "
+                                      "UNION ALL (SELECT min(code) FROM departments) LIMIT 1")).scalar_one()
+    return [("demo-county", Role.COUNTY_COMMANDER, county), ("demo-township", Role.TOWNSHIP_DISPATCHER, township),
+            ("demo-grid", Role.GRID_OFFICER, grid), ("demo-dept", Role.DEPARTMENT_STAFF, department),
+            ("demo-planner", Role.PLANNER, county), ("demo-auditor", Role.AUDITOR, county),
+            ("demo-security", Role.SECURITY_ADMIN, county), ("demo-admin", Role.SYSTEM_ADMIN, county)]
+
+
+def create_demo_accounts(session: Session, key: bytes, by: Actor, *, production: bool) -> list[str]:
+    """The demo's one account per role (skipping existing ones); refused in production mode."""
+    if production:
+        raise AppError("demo accounts share a published password: refused in production mode",
+                       code="demo_in_production")
+    made = []
+    for username, role, bound_to in demo_accounts(session):
+        if session.execute(text("SELECT 1 FROM users WHERE username = :u"), {"u": username}).first():
+            continue
+        create_user(session, key, by, username=username, role=str(role), bound_to=bound_to,
+                    password=DEMO_PASSWORD, display_name=f"演示账号 {username}")
+        made.append(username)
+    return made
