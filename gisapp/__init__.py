@@ -57,7 +57,7 @@ def register_errors(app: APIFlask) -> None:
 
 
 def register_blueprints(app: APIFlask) -> None:
-    from gisapp.api import auth, events, layers, meta
+    from gisapp.api import audit, auth, events, layers, meta
     from gisapp.web import bp as web, register_assets
 
     register_assets(app)
@@ -66,3 +66,4 @@ def register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(events.bp)
     app.register_blueprint(layers.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(audit.bp)

@@ -30,6 +30,11 @@ class MalformedRequest(AppError):
     code = "malformed_json"
 
 
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(AppError):
     status = 404
     code = "not_found"

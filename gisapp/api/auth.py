@@ -8,8 +8,8 @@ from sqlalchemy import text
 
 from gisapp.api import db_session, require_json_body, settings
 from gisapp.api.schemas import error_response
-from gisapp.domain.security import Binding
-from gisapp.errors import ValidationFailed
+from gisapp.domain.security import Binding, Role
+from gisapp.errors import Forbidden, ValidationFailed
 from gisapp.services.accounts import (Account, AuthenticationFailed, account_for_token, authenticate,
                                       issue_token, revoke_token)
 from gisapp.services.audit import Actor, record
@@ -49,6 +49,18 @@ def current_account() -> Account:
     if account is None:
         raise AuthenticationFailed("a valid bearer token is required: POST /api/v1/auth/token",
                                    code="authentication_required")
+    return account
+
+
+def require_role(*roles: Role) -> Account:
+    """The request's account if it holds one of the roles; else 401, or 403 with an audit record."""
+    account = current_account()
+    if account.role not in roles:
+        session = db_session()
+        record(session, settings().audit_key(), Actor(account.username, str(account.role), request.remote_addr),
+               "permission.denied", target=f"{request.method} {request.path}", success=False)
+        session.commit()
+        raise Forbidden(f"the role {account.role} may not use {request.method} {request.path}")
     return account
 
 

@@ -91,3 +91,25 @@ def verify(session: Session, key: bytes, *, batch: int = 5000) -> Verification:
                 return Verification(checked, r.id, "the record's content does not match its hash "
                                                     "(it was altered)")
             prev_hash, checked, last_id = r.hash, checked + 1, r.id
+
+
+def list_records(session: Session, *, actor: str | None, action: str | None, since: datetime | None,
+                 until: datetime | None, limit: int, offset: int) -> tuple[list[dict], int]:
+    """A page of audit records, newest first, and the total matching the filter."""
+    clauses, params = [], {}
+    for column, value in (("actor", actor), ("action", action)):
+        if value is not None:
+            clauses.append(f"{column} = :{column}")
+            params[column] = value
+    if since is not None:
+        clauses.append("at >= :since")
+        params["since"] = since
+    if until is not None:
+        clauses.append("at < :until")
+        params["until"] = until
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    total = session.execute(text(f"SELECT count(*) FROM audit_log{where}"), params).scalar_one()
+    rows = session.execute(text(
+        f"SELECT id, at, actor, role, client_addr, action, target, success, details FROM audit_log{where} "
+        "ORDER BY id DESC LIMIT :limit OFFSET :offset"), {**params, "limit": limit, "offset": offset}).mappings()
+    return [{**r, "at": r["at"].isoformat().replace("+00:00", "Z")} for r in rows], total

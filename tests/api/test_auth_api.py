@@ -81,3 +81,30 @@ def test_credentials_must_be_json(live):
     assert r.status_code == 415
     r = requests.post(live.url + "/api/v1/auth/token", json={"username": "a"}, timeout=10)
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_credentials_body"
+
+
+@pytest.fixture(scope="module")
+def auditor(live, accounts):
+    key = live.app.config["SETTINGS"].audit_key()
+    engine = make_engine(live.database_url, pool_size=1)
+    with transaction(make_session_factory(engine)) as session:
+        create_user(session, key, Actor("fixture", "security_admin", None), username="demo-auditor",
+                    role="auditor", bound_to="320102", password=PASSWORD)
+    engine.dispose()
+    return {"Authorization": f"Bearer {token_for(live, 'demo-auditor').json()['token']}"}
+
+
+def test_only_the_auditor_reads_the_audit_trail(live, auditor):
+    r = requests.get(live.url + "/api/v1/audit", headers=auditor, params={"action": "login"}, timeout=10)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["total"] >= 1 and all(item["action"] == "login" for item in body["items"])
+    assert {"id", "at", "actor", "role", "client_addr", "action", "target", "success", "details"} <= set(body["items"][0])
+    # another role is refused, and the refusal itself is recorded
+    township = {"Authorization": f"Bearer {token_for(live, 'demo-township').json()['token']}"}
+    denied = requests.get(live.url + "/api/v1/audit", headers=township, timeout=10)
+    assert denied.status_code == 403 and denied.json()["error"]["code"] == "forbidden"
+    seen = requests.get(live.url + "/api/v1/audit", headers=auditor,
+                        params={"action": "permission.denied", "actor": "demo-township"}, timeout=10).json()
+    assert seen["total"] == 1 and seen["items"][0]["target"] == "GET /api/v1/audit"
+    assert requests.get(live.url + "/api/v1/audit", timeout=10).status_code == 401
