@@ -7,12 +7,15 @@ from apiflask import APIBlueprint
 from flask import jsonify, request
 
 from gisapp.api import db_session, require_json_body, settings
+from gisapp.api.auth import require_role
 from gisapp.api.params import bbox_param, int_param, time_param
-from gisapp.api.schemas import error_response, ref_response, EventIn, EventOut, EventPage, EventQuery
+from gisapp.api.schemas import EventIn, EventOut, EventPage, EventQuery, error_response, ref_response
 from gisapp.domain.events import EventStatus
 from gisapp.domain.intake import parse_event_report
-from gisapp.errors import ValidationFailed
-from gisapp.services.events import EventFilter, get_event, list_events
+from gisapp.domain.security import Role
+from gisapp.errors import NotFound, ValidationFailed
+from gisapp.services.audit import Actor, record
+from gisapp.services.events import EventFilter, get_event, list_events, reporter_of
 from gisapp.services.intake import submit_event
 
 bp = APIBlueprint("events", __name__, url_prefix="/api/v1", tag="events")
@@ -78,3 +81,32 @@ def list_all(query_data):
         args = {k: v for k, v in request.args.items() if k not in ("limit", "offset")}
         following = f"{request.path}?{urlencode({**args, 'limit': limit, 'offset': offset + limit})}"
     return {"items": items, "total": total, "next": following}
+
+
+UNMASKING_ROLES = (Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.GRID_OFFICER, Role.DEPARTMENT_STAFF)
+
+
+def _may_see_reporter(account, scope: dict) -> bool:
+    """Commanders of the county, dispatchers of the event's township, its grid's officers, its department."""
+    return {
+        Role.COUNTY_COMMANDER: scope["county_code"],
+        Role.TOWNSHIP_DISPATCHER: scope["township_code"],
+        Role.GRID_OFFICER: scope["grid_code"],
+        Role.DEPARTMENT_STAFF: scope["department_code"],
+    }.get(account.role) == account.bound_to
+
+
+@bp.get("/events/<int:event_id>/reporter")
+@bp.doc(summary="Unmask the reporter's name and phone: a deliberate, audited action",
+        responses={401: error_response("authentication_required"), 403: error_response("forbidden"),
+                   404: error_response("event_not_found (also outside the caller's area)")})
+def unmask_reporter(event_id: int):
+    account = require_role(*UNMASKING_ROLES)
+    session = db_session()
+    scope = reporter_of(session, event_id)
+    if scope is None or not _may_see_reporter(account, scope):
+        raise NotFound(f"event {event_id} does not exist", code="event_not_found")
+    record(session, settings().audit_key(), Actor(account.username, str(account.role), request.remote_addr),
+           "personal_data.unmask", target=f"event:{event_id}")
+    session.commit()
+    return {"name": scope["reporter_name"], "phone": scope["reporter_phone"]}

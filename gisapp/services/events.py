@@ -8,6 +8,7 @@ from typing import Any, Mapping
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gisapp.domain.security import mask_name, mask_phone
 from gisapp.errors import NotFound
 
 EVENT_COLUMNS = """
@@ -62,8 +63,8 @@ def serialize_event(row: Mapping[str, Any], *, with_reporter: bool = True) -> di
         "client_ref": row["client_ref"],
         "created_at": _iso(row["created_at"]),
     }
-    if with_reporter:
-        out["reporter"] = {"name": row["reporter_name"], "phone": row["reporter_phone"]}
+    if with_reporter:  # masked: the full data only through the audited unmasking call
+        out["reporter"] = {"name": mask_name(row["reporter_name"]), "phone": mask_phone(row["reporter_phone"])}
     return out
 
 
@@ -123,3 +124,11 @@ def list_events(session: Session, f: EventFilter, *, limit: int, offset: int) ->
              "ORDER BY e.created_at DESC, e.id DESC LIMIT :limit OFFSET :offset"),
         {**params, "limit": limit, "offset": offset}).mappings().all()
     return [serialize_event(r, with_reporter=False) for r in rows], total
+
+
+def reporter_of(session: Session, event_id: int) -> dict | None:
+    """The event's scope (township, grid, team, department) and its reporter, unmasked."""
+    row = session.execute(text(
+        "SELECT township_code, county_code, grid_code, department_code, reporter_name, reporter_phone "
+        "FROM events WHERE id = :id"), {"id": event_id}).mappings().one_or_none()
+    return dict(row) if row else None
