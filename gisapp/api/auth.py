@@ -11,7 +11,7 @@ from gisapp.api.schemas import error_response
 from gisapp.domain.security import Binding, Role
 from gisapp.errors import Forbidden, ValidationFailed
 from gisapp.services.accounts import (Account, AuthenticationFailed, account_for_token, authenticate,
-                                      issue_token, revoke_token)
+                                      change_password, issue_token, revoke_token)
 from gisapp.services.audit import Actor, record
 
 bp = APIBlueprint("auth", __name__, url_prefix="/api/v1/auth", tag="auth")
@@ -19,7 +19,7 @@ bp = APIBlueprint("auth", __name__, url_prefix="/api/v1/auth", tag="auth")
 
 @bp.before_request
 def credentials_are_json():
-    if request.endpoint == "auth.token":
+    if request.endpoint in ("auth.token", "auth.password"):
         require_json_body()
 
 AREA_TABLES = {Binding.COUNTY: "counties", Binding.TOWNSHIP: "townships", Binding.GRID: "grids"}
@@ -83,6 +83,27 @@ def token(body):
     value, expires = issue_token(session, account)
     session.commit()
     return {"token": value, "token_type": "Bearer", "expires_at": expires.isoformat().replace("+00:00", "Z")}
+
+
+@bp.post("/password")
+@bp.doc(summary="Change one's own password (also when it has expired): username, old_password, new_password",
+        responses={401: error_response("authentication_failed, account_locked"),
+                   422: error_response("password_too_short, password_too_simple, password_contains_username, "
+                                       "password_too_common, password_unchanged")})
+def password():
+    body = request.get_json()
+    fields = ("username", "old_password", "new_password")
+    if not isinstance(body, dict) or not all(isinstance(body.get(f), str) for f in fields):
+        raise ValidationFailed('send {"username", "old_password", "new_password"}', code="invalid_credentials_body")
+    session = db_session()
+    try:
+        change_password(session, settings().audit_key(), body["username"], body["old_password"],
+                        body["new_password"], client_addr=request.remote_addr)
+    except AuthenticationFailed:
+        session.commit()  # the failed attempt is counted and audited
+        raise
+    session.commit()
+    return current_app.response_class(status=204)
 
 
 @bp.post("/revoke")

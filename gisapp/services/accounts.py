@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
@@ -11,8 +11,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gisapp.domain.security import (ROLE_BINDING, Binding, PasswordPolicy, PolicyViolation,
-                                    Role, binding_code_length, check_password)
+from gisapp.domain.security import (ROLE_BINDING, Binding, PasswordPolicy, PolicyViolation, Role,
+                                    binding_code_length, check_password, password_expired)
 from gisapp.errors import AppError, Conflict, ValidationFailed
 from gisapp.services.audit import Actor, record
 
@@ -86,12 +86,15 @@ def _account(row) -> Account:
 
 
 USER_SQL = text("SELECT id, username, role, county_code, township_code, grid_code, department_code, "
-                "password_hash, failed_logins, locked_until, disabled FROM users WHERE username = :u FOR UPDATE")
+                "password_hash, password_changed_at, failed_logins, locked_until, disabled "
+                "FROM users WHERE username = :u FOR UPDATE")
 
 
 def authenticate(session: Session, key: bytes, username: str, password: str, *, client_addr: str | None,
-                 now: datetime | None = None) -> Account:
-    """Check a password; 5 failures lock the account for 15 minutes. Every outcome is audited.
+                 now: datetime | None = None, policy: PasswordPolicy = PasswordPolicy()) -> Account:
+    """Check a password; 5 failures lock the account for 15 minutes; an expired password is refused.
+
+    Every outcome is audited.
 
     The caller commits whatever happens: a failed attempt must be counted and recorded.
     """
@@ -120,6 +123,10 @@ def authenticate(session: Session, key: bytes, username: str, password: str, *, 
         raise AuthenticationFailed("wrong username or password") from None
     session.execute(text("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = :id"),
                     {"id": row.id})
+    if password_expired(row.password_changed_at, now, policy):
+        record(session, key, who, "login", success=False, details={"reason": "password expired"})
+        raise AuthenticationFailed(f"the password is older than {policy.max_age_days} days: change it with "
+                                   "POST /api/v1/auth/password", code="password_expired")
     record(session, key, who, "login")
     return _account(row)
 
@@ -220,3 +227,14 @@ def create_demo_accounts(session: Session, key: bytes, by: Actor, *, production:
                     password=DEMO_PASSWORD, display_name=f"演示账号 {username}")
         made.append(username)
     return made
+
+
+def change_password(session: Session, key: bytes, username: str, old: str, new: str, *, client_addr: str | None,
+                    policy: PasswordPolicy = PasswordPolicy()) -> None:
+    """The user's own change: the old password must be right (lockout applies), the new one follows the policy."""
+    # an expired password may still be used to replace itself
+    authenticate(session, key, username, old, client_addr=client_addr, policy=replace(policy, max_age_days=0))
+    if new == old:
+        raise ValidationFailed("the new password must differ from the old one", code="password_unchanged",
+                               field="new_password")
+    reset_password(session, key, Actor(username, None, client_addr), username, new, policy)

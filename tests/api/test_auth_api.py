@@ -108,3 +108,23 @@ def test_only_the_auditor_reads_the_audit_trail(live, auditor):
                         params={"action": "permission.denied", "actor": "demo-township"}, timeout=10).json()
     assert seen["total"] == 1 and seen["items"][0]["target"] == "GET /api/v1/audit"
     assert requests.get(live.url + "/api/v1/audit", timeout=10).status_code == 401
+
+
+def test_an_expired_password_must_be_changed_first(live, accounts):
+    conn = live.db()
+    with conn.cursor() as cur:
+        cur.execute("UPDATE users SET password_changed_at = now() - interval '91 days' WHERE username = 'demo-dept'")
+    conn.commit()
+    conn.close()
+    expired = token_for(live, "demo-dept")
+    assert expired.status_code == 401 and expired.json()["error"]["code"] == "password_expired"
+
+    def change(new):
+        return requests.post(live.url + "/api/v1/auth/password", json={
+            "username": "demo-dept", "old_password": PASSWORD, "new_password": new}, timeout=30)
+
+    weak = change("12345678")
+    assert weak.status_code == 422 and weak.json()["error"]["code"].startswith("password_")
+    assert change("Chengguan#2027").status_code == 204
+    assert token_for(live, "demo-dept", "Chengguan#2027").status_code == 201
+    assert token_for(live, "demo-dept").status_code == 401
