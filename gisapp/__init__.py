@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None) -> APIFlask:
                    static_folder=str(PROJECT_ROOT / "static"), static_url_path="/static")
     app.config.update(
         SETTINGS=settings,
+        AUDIT_KEY=settings.audit_key(),  # read once: audited routes need it on every call
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         SECRET_KEY=settings.secret_key or None,
         INFO={"description": "Event intake, geocoding and layers of the joint-duty command platform "

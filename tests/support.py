@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import os
+import uuid
+from contextlib import contextmanager
+from typing import Iterator
 
 import psycopg2
 from sqlalchemy.engine import make_url
@@ -38,3 +41,14 @@ def distance_m(a, b) -> float:
     from pyproj import Geod
 
     return Geod(ellps="WGS84").inv(a[0], a[1], b[0], b[1])[2]
+
+
+@contextmanager
+def empty_database(prefix: str) -> Iterator[str]:
+    """A new, empty database on the test server (its URL), dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield with_db(server_url(), name)
+    finally:
+        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

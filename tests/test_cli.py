@@ -1,6 +1,4 @@
 """The `gisapp` command line against a real, empty database."""
-import uuid
-
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
@@ -9,17 +7,14 @@ from sqlalchemy.orm import Session
 from gisapp.cli import main
 from gisapp.db import make_engine
 from gisapp.services.geocode import locate
-from tests.support import admin, server_url, with_db
+from tests.support import empty_database
 
 
 @pytest.fixture()
 def empty_db(monkeypatch):
-    name = f"gisapp_test_cli_{uuid.uuid4().hex[:8]}"
-    admin(f'CREATE DATABASE "{name}"')
-    url = with_db(server_url(), name)
-    monkeypatch.setenv("DATABASE_URL", url)
-    yield url
-    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with empty_database("gisapp_test_cli") as url:
+        monkeypatch.setenv("DATABASE_URL", url)
+        yield url
 
 
 def test_help_lists_the_commands():

@@ -1,26 +1,23 @@
 """The migrator against a real, empty PostGIS database."""
 import shutil
 import threading
-import uuid
 
 import pytest
 from sqlalchemy import text
 
-from tests.support import admin as _admin, server_url as _server_url, with_db as _with_db
 from gisapp.config import PROJECT_ROOT
 from gisapp.db import make_engine
 from gisapp.errors import MigrationError
 from gisapp.migrate import discover, upgrade
+from tests.support import empty_database
 
 
 @pytest.fixture()
 def empty_engine():
-    name = f"gisapp_test_mig_{uuid.uuid4().hex[:8]}"
-    _admin(f'CREATE DATABASE "{name}"')
-    engine = make_engine(_with_db(_server_url(), name), pool_size=4)
-    yield engine
-    engine.dispose()
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with empty_database("gisapp_test_mig") as url:
+        engine = make_engine(url, pool_size=4)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture()

@@ -19,6 +19,11 @@ def settings() -> Settings:
     return current_app.config["SETTINGS"]
 
 
+def audit_key() -> bytes:
+    """The audit chain's HMAC key, read once when the app was built."""
+    return current_app.config["AUDIT_KEY"]
+
+
 def require_json_body():
     """Every state-changing call carries a bounded JSON body (a before_request hook)."""
     if request.method not in ("POST", "PUT", "PATCH"):

@@ -1,17 +1,18 @@
 """Bearer tokens for API clients: obtain, inspect, revoke (issue 3; route enforcement follows)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import String
 from flask import current_app, request
-from sqlalchemy import text
 
-from gisapp.api import db_session, require_json_body, settings
+from gisapp.api import audit_key, db_session, require_json_body
 from gisapp.api.schemas import error_response
 from gisapp.domain.security import Binding, Role
 from gisapp.errors import Forbidden, ValidationFailed
 from gisapp.services.accounts import (Account, AuthenticationFailed, account_for_token, authenticate,
-                                      change_password, issue_token, revoke_token)
+                                      bound_name, change_password, issue_token, revoke_token)
 from gisapp.services.audit import Actor, record
 
 bp = APIBlueprint("auth", __name__, url_prefix="/api/v1/auth", tag="auth")
@@ -21,8 +22,6 @@ bp = APIBlueprint("auth", __name__, url_prefix="/api/v1/auth", tag="auth")
 def credentials_are_json():
     if request.endpoint in ("auth.token", "auth.password"):
         require_json_body()
-
-AREA_TABLES = {Binding.COUNTY: "counties", Binding.TOWNSHIP: "townships", Binding.GRID: "grids"}
 
 
 class TokenIn(Schema):
@@ -52,13 +51,28 @@ def current_account() -> Account:
     return account
 
 
+def request_actor(account: Account) -> Actor:
+    """The audit actor of this request's account."""
+    return Actor(account.username, str(account.role), request.remote_addr)
+
+
+@contextmanager
+def failed_attempt_kept(session):
+    """A failed login or password change is counted and audited: commit it before the 401 goes out."""
+    try:
+        yield
+    except AuthenticationFailed:
+        session.commit()
+        raise
+
+
 def require_role(*roles: Role) -> Account:
     """The request's account if it holds one of the roles; else 401, or 403 with an audit record."""
     account = current_account()
     if account.role not in roles:
         session = db_session()
-        record(session, settings().audit_key(), Actor(account.username, str(account.role), request.remote_addr),
-               "permission.denied", target=f"{request.method} {request.path}", success=False)
+        record(session, audit_key(), request_actor(account), "permission.denied",
+               target=f"{request.method} {request.path}", success=False)
         session.commit()
         raise Forbidden(f"the role {account.role} may not use {request.method} {request.path}")
     return account
@@ -74,12 +88,9 @@ def token(body):
             or not isinstance(body.get("password"), str):
         raise ValidationFailed('send {"username": "...", "password": "..."}', code="invalid_credentials_body")
     session = db_session()
-    key = settings().audit_key()
-    try:
-        account = authenticate(session, key, body["username"], body["password"], client_addr=request.remote_addr)
-    except AuthenticationFailed:
-        session.commit()  # the failed attempt is counted and audited
-        raise
+    with failed_attempt_kept(session):
+        account = authenticate(session, audit_key(), body["username"], body["password"],
+                               client_addr=request.remote_addr)
     value, expires = issue_token(session, account)
     session.commit()
     return {"token": value, "token_type": "Bearer", "expires_at": expires.isoformat().replace("+00:00", "Z")}
@@ -96,12 +107,9 @@ def password():
     if not isinstance(body, dict) or not all(isinstance(body.get(f), str) for f in fields):
         raise ValidationFailed('send {"username", "old_password", "new_password"}', code="invalid_credentials_body")
     session = db_session()
-    try:
-        change_password(session, settings().audit_key(), body["username"], body["old_password"],
-                        body["new_password"], client_addr=request.remote_addr)
-    except AuthenticationFailed:
-        session.commit()  # the failed attempt is counted and audited
-        raise
+    with failed_attempt_kept(session):
+        change_password(session, audit_key(), body["username"], body["old_password"], body["new_password"],
+                        client_addr=request.remote_addr)
     session.commit()
     return current_app.response_class(status=204)
 
@@ -112,8 +120,7 @@ def revoke():
     account = current_account()
     session = db_session()
     revoke_token(session, bearer_token())
-    record(session, settings().audit_key(), Actor(account.username, str(account.role), request.remote_addr),
-           "logout")
+    record(session, audit_key(), request_actor(account), "logout")
     session.commit()
     return current_app.response_class(status=204)
 
@@ -122,13 +129,10 @@ def revoke():
 @bp.doc(summary="Who the bearer token belongs to", responses={401: error_response("authentication_required")})
 def me():
     account = current_account()
+    name = bound_name(db_session(), account)
     area = department = None
     if account.binding is Binding.DEPARTMENT:
-        name = db_session().execute(text("SELECT name FROM departments WHERE code = :c"),
-                                    {"c": account.bound_to}).scalar_one()
         department = {"code": account.bound_to, "name": name}
     else:
-        name = db_session().execute(text(f"SELECT name FROM {AREA_TABLES[account.binding]} WHERE code = :c"),
-                                    {"c": account.bound_to}).scalar_one()
         area = {"level": str(account.binding), "code": account.bound_to, "name": name}
     return {"username": account.username, "role": str(account.role), "area": area, "department": department}

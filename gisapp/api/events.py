@@ -6,15 +6,15 @@ from urllib.parse import urlencode
 from apiflask import APIBlueprint
 from flask import jsonify, request
 
-from gisapp.api import db_session, require_json_body, settings
-from gisapp.api.auth import require_role
+from gisapp.api import audit_key, db_session, require_json_body, settings
+from gisapp.api.auth import request_actor, require_role
 from gisapp.api.params import bbox_param, int_param, time_param
 from gisapp.api.schemas import EventIn, EventOut, EventPage, EventQuery, error_response, ref_response
 from gisapp.domain.events import EventStatus
 from gisapp.domain.intake import parse_event_report
 from gisapp.domain.security import Role
 from gisapp.errors import NotFound, ValidationFailed
-from gisapp.services.audit import Actor, record
+from gisapp.services.audit import record
 from gisapp.services.events import EventFilter, get_event, list_events, reporter_of
 from gisapp.services.intake import submit_event
 
@@ -106,7 +106,6 @@ def unmask_reporter(event_id: int):
     scope = reporter_of(session, event_id)
     if scope is None or not _may_see_reporter(account, scope):
         raise NotFound(f"event {event_id} does not exist", code="event_not_found")
-    record(session, settings().audit_key(), Actor(account.username, str(account.role), request.remote_addr),
-           "personal_data.unmask", target=f"event:{event_id}")
+    record(session, audit_key(), request_actor(account), "personal_data.unmask", target=f"event:{event_id}")
     session.commit()
     return {"name": scope["reporter_name"], "phone": scope["reporter_phone"]}

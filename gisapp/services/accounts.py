@@ -20,6 +20,8 @@ HASHER = PasswordHasher()  # argon2id, memory-hard (RFC 9106 defaults of argon2-
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 TOKEN_TTL = timedelta(hours=12)
+BINDING_TABLE = {Binding.COUNTY: "counties", Binding.TOWNSHIP: "townships", Binding.GRID: "grids",
+                 Binding.DEPARTMENT: "departments"}
 BINDING_COLUMN = {Binding.COUNTY: "county_code", Binding.TOWNSHIP: "township_code",
                   Binding.GRID: "grid_code", Binding.DEPARTMENT: "department_code"}
 
@@ -64,7 +66,7 @@ def create_user(session: Session, key: bytes, by: Actor, *, username: str, role:
     column = BINDING_COLUMN[binding]
     user_id = session.execute(text(
         f"INSERT INTO users (username, display_name, role, {column}, password_hash) "
-        f"SELECT :u, :d, :r, :b, :h WHERE EXISTS (SELECT 1 FROM {_binding_table(binding)} WHERE code = :b) "
+        f"SELECT :u, :d, :r, :b, :h WHERE EXISTS (SELECT 1 FROM {BINDING_TABLE[binding]} WHERE code = :b) "
         "RETURNING id"), {"u": username, "d": display_name, "r": str(role), "b": bound_to,
                           "h": HASHER.hash(password)}).scalar_one_or_none()
     if user_id is None:
@@ -72,11 +74,6 @@ def create_user(session: Session, key: bytes, by: Actor, *, username: str, role:
     record(session, key, by, "account.create", target=username,
            details={"role": str(role), "bound_to": bound_to})
     return Account(user_id, username, role, binding, bound_to)
-
-
-def _binding_table(binding: Binding) -> str:
-    return {Binding.COUNTY: "counties", Binding.TOWNSHIP: "townships", Binding.GRID: "grids",
-            Binding.DEPARTMENT: "departments"}[binding]
 
 
 def _account(row) -> Account:
@@ -238,3 +235,9 @@ def change_password(session: Session, key: bytes, username: str, old: str, new: 
         raise ValidationFailed("the new password must differ from the old one", code="password_unchanged",
                                field="new_password")
     reset_password(session, key, Actor(username, None, client_addr), username, new, policy)
+
+
+def bound_name(session: Session, account: Account) -> str:
+    """The name of the area or department an account is bound to."""
+    return session.execute(text(f"SELECT name FROM {BINDING_TABLE[account.binding]} WHERE code = :c"),
+                           {"c": account.bound_to}).scalar_one()

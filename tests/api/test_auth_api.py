@@ -11,7 +11,7 @@ PASSWORD = "Meiyuan#2026"
 
 @pytest.fixture(scope="module")
 def accounts(live):
-    key = live.app.config["SETTINGS"].audit_key()
+    key = live.app.config["AUDIT_KEY"]
     engine = make_engine(live.database_url, pool_size=1)
     with transaction(make_session_factory(engine)) as session:
         admin = Actor("fixture", "security_admin", None)
@@ -85,7 +85,7 @@ def test_credentials_must_be_json(live):
 
 @pytest.fixture(scope="module")
 def auditor(live, accounts):
-    key = live.app.config["SETTINGS"].audit_key()
+    key = live.app.config["AUDIT_KEY"]
     engine = make_engine(live.database_url, pool_size=1)
     with transaction(make_session_factory(engine)) as session:
         create_user(session, key, Actor("fixture", "security_admin", None), username="demo-auditor",

@@ -26,7 +26,7 @@ def event(live):
         "category": category, "location": {"type": "Point", "coordinates": [lon, lat]}, "channel": "hotline",
         "reporter": {"name": "张三丰", "phone": "13812345678"}}, timeout=30)
     assert r.status_code == 201
-    key = live.app.config["SETTINGS"].audit_key()
+    key = live.app.config["AUDIT_KEY"]
     engine = make_engine(live.database_url, pool_size=1)
     with transaction(make_session_factory(engine)) as session:
         admin = Actor("fixture", "security_admin", None)
