@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 GISAPP := $(VENV)/bin/gisapp
-SYS_PKGS := postgresql postgresql-contrib postgresql-postgis python3-venv nodejs npm chromium fonts-wqy-zenhei
+SYS_PKGS := postgresql postgresql-contrib postgresql-postgis python3-venv nodejs npm chromium chromium-driver fonts-wqy-zenhei
 TEST_DB ?= gisapp_test
 
 .PHONY: run test stop setup system python node assets db bench clean-db help
@@ -33,6 +33,7 @@ system:
 	  ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || missing="$$missing postgis"; fi; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromedriver"; \
 	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing cjk-font"; \
 	python3 -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing venv"; \
 	if [ -n "$$missing" ]; then \

@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     register_database(app, settings)
     register_errors(app)
     register_blueprints(app)
+    register_access(app)
     register_security_headers(app, basemap_origin=settings.basemap_origin)
     return app
 
@@ -51,6 +52,13 @@ def register_database(app: APIFlask, settings: Settings) -> None:
             session.close()
 
 
+def register_access(app: APIFlask) -> None:
+    """Deny by default: every request passes the permission matrix before any view or hook runs."""
+    from gisapp.api.access import register_access as register
+
+    register(app)
+
+
 def register_errors(app: APIFlask) -> None:
     from gisapp.api.errors import register
 
@@ -58,7 +66,7 @@ def register_errors(app: APIFlask) -> None:
 
 
 def register_blueprints(app: APIFlask) -> None:
-    from gisapp.api import audit, auth, events, layers, meta
+    from gisapp.api import audit, auth, events, layers, meta, system, users
     from gisapp.web import bp as web, register_assets
 
     register_assets(app)
@@ -68,3 +76,5 @@ def register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(layers.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(users.bp)
+    app.register_blueprint(system.bp)

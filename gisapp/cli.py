@@ -169,13 +169,14 @@ def users_create(username: str, role: str, bound_to: str, display_name: str, pas
     click.echo(f"created {account.username} ({account.role}, {account.binding} {account.bound_to})")
 
 
-def _account_change(change, *args) -> None:
+def _audited_change(change, *args, **kwargs):
+    """Run one audited service change in its own transaction; an AppError becomes a ClickException."""
     from gisapp.db import make_session_factory, transaction
     from gisapp.errors import AppError
 
     try:
         with transaction(make_session_factory(_engine())) as session:
-            change(session, _settings().audit_key(), _cli_actor(), *args)
+            return change(session, _settings().audit_key(), _cli_actor(), *args, **kwargs)
     except AppError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from None
 
@@ -185,7 +186,7 @@ def _account_change(change, *args) -> None:
 def users_disable(username: str) -> None:
     from gisapp.services.accounts import disable_user
 
-    _account_change(disable_user, username)
+    _audited_change(disable_user, username)
     click.echo(f"disabled {username}")
 
 
@@ -195,7 +196,7 @@ def users_disable(username: str) -> None:
 def users_reset_password(username: str, password: str) -> None:
     from gisapp.services.accounts import reset_password
 
-    _account_change(reset_password, username, password)
+    _audited_change(reset_password, username, password)
     click.echo(f"password of {username} reset")
 
 
@@ -231,6 +232,61 @@ def audit_verify() -> None:
     click.echo(f"audit trail BROKEN at record {result.first_broken}: {result.reason} "
                f"({result.checked} record(s) before it verified)", err=True)
     sys.exit(1)
+
+
+@audit.command("purge", help="Remove the audit records older than the retention period (GISAPP_AUDIT_RETENTION_DAYS, "
+                             "at least 180 days), leaving a checkpoint so the rest still verifies.")
+@click.option("--days", type=int, default=None, help="retention in days (at least 180); default: the configured one")
+def audit_purge(days: int | None) -> None:
+    from gisapp.config import MIN_AUDIT_RETENTION_DAYS
+    from gisapp.services.audit import purge
+
+    retention = _settings().audit_retention_days if days is None else days
+    if retention < MIN_AUDIT_RETENTION_DAYS:
+        raise click.ClickException(f"audit records are kept at least {MIN_AUDIT_RETENTION_DAYS} days")
+    purged = _audited_change(purge, retention_days=retention)
+    click.echo(f"purged {purged} audit record(s) older than {retention} days")
+
+
+@main.group(help="Integrations: systems that report events for citizens, each with its own API key.")
+def integrations() -> None:
+    pass
+
+
+@integrations.command("create", help="Register an integration and print its API key (shown only once).")
+@click.option("--code", required=True, help="3-64 lowercase letters, digits, '-' or '_'")
+@click.option("--name", required=True)
+@click.option("--county", required=True, help="the code of the county it serves")
+@click.option("--channel", "channels", multiple=True, required=True,
+              help="a channel it may report on (patrol, public, hotline, video, referral); repeatable")
+def integrations_create(code: str, name: str, county: str, channels: tuple[str, ...]) -> None:
+    from gisapp.services.integrations import create_integration
+
+    made, api_key = _audited_change(create_integration, code=code, name=name, county_code=county,
+                                    channels=list(channels))
+    click.echo(f"created integration {made.code} ({made.county_code}; {', '.join(made.channels)})")
+    click.echo(f"API key (shown only once, store it now): {api_key}")
+
+
+@integrations.command("disable", help="Disable an integration: its API key stops working.")
+@click.argument("code")
+def integrations_disable(code: str) -> None:
+    from gisapp.services.integrations import disable_integration
+
+    _audited_change(disable_integration, code)
+    click.echo(f"disabled integration {code}")
+
+
+@integrations.command("list", help="List the integrations.")
+def integrations_list() -> None:
+    from gisapp.db import make_session_factory
+    from gisapp.services.integrations import list_integrations
+
+    with make_session_factory(_engine())() as session:
+        rows = list_integrations(session)
+    for r in rows:
+        state = "disabled" if r["disabled"] else "active"
+        click.echo(f"{r['code']:24} {r['county']:8} {','.join(r['channels']):32} {state:8} {r['name']}")
 
 
 @main.group(help="Front-end assets (npm packages + static/, bundled by flask-assets).")

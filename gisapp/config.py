@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
+from gisapp.domain.security import PasswordPolicy
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIN_AUDIT_RETENTION_DAYS = 180
 SRID = 4326  # the one storage CRS: WGS84 lon/lat (CGCS2000 coincides at centimetre level)
 
 
@@ -29,6 +33,35 @@ class Settings:
     pool_size: int = 10
     production: bool = False
     basemap_origin: str | None = None
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    login_rate_client: int = 30       # login attempts per minute from one address (0: no limit)
+    login_rate_account: int = 10      # ... for one username
+    intake_rate_client: int = 600     # event reports per minute from one address
+    intake_rate_principal: int = 300  # ... by one account or integration
+    audit_retention_days: int = 180   # never less: GB/T 22239-2019 asks for six months
+    password_policy: PasswordPolicy = PasswordPolicy()
+    audit_key_value: bytes | None = field(default=None, repr=False)  # else GISAPP_AUDIT_KEY or var/audit.key
+
+    def __post_init__(self) -> None:
+        if self.audit_retention_days < MIN_AUDIT_RETENTION_DAYS:
+            raise ValueError(f"GISAPP_AUDIT_RETENTION_DAYS must be at least {MIN_AUDIT_RETENTION_DAYS}")
+        if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
+            raise ValueError("session limits must be positive")
+
+    @property
+    def session_idle(self) -> timedelta:
+        return timedelta(minutes=self.session_idle_minutes)
+
+    @property
+    def session_absolute(self) -> timedelta:
+        return timedelta(hours=self.session_absolute_hours)
+
+    @property
+    def rate_limits(self) -> dict[str, tuple[int, int]]:
+        """kind -> (per client address, per account) requests per minute."""
+        return {"login": (self.login_rate_client, self.login_rate_account),
+                "intake": (self.intake_rate_client, self.intake_rate_principal)}
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -44,6 +77,17 @@ class Settings:
             pool_size=_int("GISAPP_DB_POOL_SIZE", 10),
             production=os.environ.get("GISAPP_ENV", "").lower() == "production",
             basemap_origin=os.environ.get("GISAPP_BASEMAP_ORIGIN") or None,
+            session_idle_minutes=_int("GISAPP_SESSION_IDLE_MINUTES", 30),
+            session_absolute_hours=_int("GISAPP_SESSION_ABSOLUTE_HOURS", 12),
+            login_rate_client=_int("GISAPP_LOGIN_RATE_CLIENT", 30),
+            login_rate_account=_int("GISAPP_LOGIN_RATE_ACCOUNT", 10),
+            intake_rate_client=_int("GISAPP_INTAKE_RATE_CLIENT", 600),
+            intake_rate_principal=_int("GISAPP_INTAKE_RATE_PRINCIPAL", 300),
+            audit_retention_days=_int("GISAPP_AUDIT_RETENTION_DAYS", 180),
+            password_policy=PasswordPolicy(
+                min_length=_int("GISAPP_PASSWORD_MIN_LENGTH", 8),
+                min_classes=_int("GISAPP_PASSWORD_MIN_CLASSES", 3),
+                max_age_days=_int("GISAPP_PASSWORD_MAX_AGE_DAYS", 90)),
         )
 
     def check_production(self) -> None:
@@ -54,6 +98,8 @@ class Settings:
 
     def audit_key(self) -> bytes:
         """The HMAC key of the audit chain: GISAPP_AUDIT_KEY, else a random key kept in var/audit.key."""
+        if self.audit_key_value:
+            return self.audit_key_value
         from_env = os.environ.get("GISAPP_AUDIT_KEY")
         if from_env:
             return from_env.encode()

@@ -18,6 +18,10 @@ class AppError(Exception):
             self.status = status
         self.field = field
 
+    def headers(self) -> dict[str, str]:
+        """Extra response headers (e.g. Retry-After)."""
+        return {}
+
     def to_dict(self) -> dict:
         body = {"code": self.code, "message": self.message}
         if self.field:
@@ -65,6 +69,23 @@ class ValidationFailed(AppError):
 class OutsideJurisdiction(AppError):
     status = 422
     code = "outside_jurisdiction"
+
+
+class AuthenticationRequired(AppError):
+    status = 401
+    code = "authentication_required"
+
+
+class RateLimited(AppError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class ServiceUnavailable(AppError):

@@ -13,12 +13,14 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+import requests
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from gisapp.config import PROJECT_ROOT, Settings
 from gisapp.db import make_engine
-from tests.support import admin as _admin, server_url as _server_url, with_db as _with_db
+from gisapp.services.accounts import DEMO_PASSWORD
+from tests.support import TEST_AUDIT_KEY, admin as _admin, server_url as _server_url, with_db as _with_db
 
 TEMPLATE = "gisapp_test_tpl"
 DEMO = Path(os.environ.get("GISAPP_TEST_DEMO_DIR") or PROJECT_ROOT / "layers" / "demo")
@@ -29,6 +31,8 @@ def template_url() -> str:
     """A database with every migration applied and the demo county loaded."""
     from gisapp.db import make_session_factory, transaction
     from gisapp.migrate import upgrade
+    from gisapp.services.accounts import create_demo_accounts
+    from gisapp.services.audit import Actor
     from gisapp.services.jurisdiction import load_jurisdiction
 
     _admin(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
@@ -38,6 +42,7 @@ def template_url() -> str:
     upgrade(engine, PROJECT_ROOT / "sql")
     with transaction(make_session_factory(engine)) as session:
         load_jurisdiction(session, DEMO)
+        create_demo_accounts(session, TEST_AUDIT_KEY, Actor("tests", "system", None), production=False)
     engine.dispose()
     return url
 
@@ -80,14 +85,30 @@ def session(shared_engine):
 class LiveServer:
     def __init__(self, url: str, database_url: str, app):
         self.url, self.database_url, self.app = url, database_url, app
+        self._clients: dict[str, requests.Session] = {}
 
     def db(self):
         return psycopg2.connect(self.database_url.replace("postgresql+psycopg2://", "postgresql://"))
+
+    def token(self, username: str, password: str = DEMO_PASSWORD) -> str:
+        r = requests.post(self.url + "/api/v1/auth/token", json={"username": username, "password": password},
+                          timeout=30)
+        assert r.status_code == 201, r.text
+        return r.json()["token"]
+
+    def client(self, username: str = "demo-county") -> requests.Session:
+        """A requests session carrying a bearer token of the (demo) account; one per account and server."""
+        if username not in self._clients:
+            http = requests.Session()
+            http.headers["Authorization"] = f"Bearer {self.token(username)}"
+            self._clients[username] = http
+        return self._clients[username]
 
 
 def start_server(database_url: str, **overrides) -> tuple[LiveServer, object]:
     from gisapp import create_app
 
+    overrides.setdefault("audit_key_value", TEST_AUDIT_KEY)
     app = create_app(Settings(database_url=database_url, **overrides))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -11,6 +11,8 @@ from sqlalchemy.engine import make_url
 
 from gisapp.config import PROJECT_ROOT
 
+TEST_AUDIT_KEY = b"test-audit-key-not-for-production"  # the key of the test template's audit records
+
 
 def server_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")

@@ -123,3 +123,80 @@ def test_users_and_audit_verify(empty_db, monkeypatch):
     engine.dispose()
     broken = runner.invoke(main, ["audit", "verify"])
     assert broken.exit_code == 1 and "BROKEN at record 3" in broken.output
+
+
+@pytest.fixture()
+def demo_db(empty_db, monkeypatch):
+    """An empty database, migrated, with the demo county and no accounts; a fixed audit key."""
+    monkeypatch.setenv("GISAPP_AUDIT_KEY", "cli-test-key")
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    loaded = runner.invoke(main, ["demo", "load", "--no-accounts"])
+    assert loaded.exit_code == 0, loaded.output
+    return empty_db
+
+
+def test_integrations_create_list_disable(demo_db):
+    runner = CliRunner()
+    made = runner.invoke(main, ["integrations", "create", "--code", "hotline-12345", "--name", "12345 热线",
+                                "--county", "320102", "--channel", "hotline", "--channel", "public"])
+    assert made.exit_code == 0, made.output
+    assert "shown only once" in made.output
+    api_key = made.output.split("store it now): ")[1].strip()
+    assert api_key.startswith("gak_") and len(api_key) > 20
+    listed = runner.invoke(main, ["integrations", "list"]).output
+    assert "hotline-12345" in listed and "hotline,public" in listed and "active" in listed
+    # the key itself is never stored, only its hash
+    engine = make_engine(demo_db, pool_size=1)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT key_hash FROM integrations WHERE code = 'hotline-12345'")).scalar_one()
+    assert api_key not in stored
+    assert runner.invoke(main, ["integrations", "disable", "hotline-12345"]).exit_code == 0
+    assert "disabled" in runner.invoke(main, ["integrations", "list"]).output
+    with engine.connect() as conn:
+        actions = conn.execute(text("SELECT action FROM audit_log WHERE target = 'hotline-12345' "
+                                    "ORDER BY id")).scalars().all()
+    engine.dispose()
+    assert actions == ["integration.create", "integration.disable"]
+    assert runner.invoke(main, ["audit", "verify"]).exit_code == 0
+
+
+def test_integrations_errors_are_reported_by_code(demo_db):
+    runner = CliRunner()
+    bad_county = runner.invoke(main, ["integrations", "create", "--code", "video-1", "--name", "video",
+                                      "--county", "999999", "--channel", "video"])
+    assert bad_county.exit_code != 0 and "unknown_binding" in bad_county.output
+    bad_channel = runner.invoke(main, ["integrations", "create", "--code", "video-1", "--name", "video",
+                                       "--county", "320102", "--channel", "telepathy"])
+    assert bad_channel.exit_code != 0 and "invalid_channels" in bad_channel.output
+    unknown = runner.invoke(main, ["integrations", "disable", "nobody"])
+    assert unknown.exit_code != 0 and "unknown_integration" in unknown.output
+
+
+def test_audit_purge_keeps_at_least_180_days(empty_db, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    from gisapp.services.audit import Actor, record
+
+    # only migrated: the records written here are the whole trail, the two old ones its oldest prefix
+    monkeypatch.setenv("GISAPP_AUDIT_KEY", "cli-test-key")
+    assert CliRunner().invoke(main, ["db", "upgrade"]).exit_code == 0
+    engine = make_engine(empty_db, pool_size=1)
+    with Session(engine) as session, session.begin():
+        old = datetime.now(timezone.utc) - timedelta(days=200)
+        for i in range(2):
+            record(session, b"cli-test-key", Actor("demo-county"), "account.login", at=old + timedelta(minutes=i))
+        record(session, b"cli-test-key", Actor("demo-county"), "account.login")
+    runner = CliRunner()
+    refused = runner.invoke(main, ["audit", "purge", "--days", "30"])
+    assert refused.exit_code != 0 and "at least 180 days" in refused.output
+    # a retention longer than the records' age keeps them
+    assert "purged 0 " in runner.invoke(main, ["audit", "purge", "--days", "365"]).output
+    purged = runner.invoke(main, ["audit", "purge"])
+    assert purged.exit_code == 0 and "purged 2 audit record(s) older than 180 days" in purged.output
+    with engine.connect() as conn:
+        left = conn.execute(text("SELECT action FROM audit_log ORDER BY id")).scalars().all()
+    engine.dispose()
+    assert left == ["account.login", "audit.purge"]
+    ok = runner.invoke(main, ["audit", "verify"])
+    assert ok.exit_code == 0 and "2 record(s)" in ok.output

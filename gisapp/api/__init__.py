@@ -25,9 +25,11 @@ def audit_key() -> bytes:
 
 
 def require_json_body():
-    """Every state-changing call carries a bounded JSON body (a before_request hook)."""
+    """A state-changing call carries a bounded JSON body, or none (a before_request hook)."""
     if request.method not in ("POST", "PUT", "PATCH"):
         return
+    if request.content_length in (None, 0) and not request.get_data(cache=True):
+        return  # no body at all (e.g. POST .../disable); views that need fields say so
     limit = settings().max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"the request body is larger than {limit} bytes")

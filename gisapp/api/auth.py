@@ -1,4 +1,4 @@
-"""Bearer tokens for API clients: obtain, inspect, revoke (issue 3; route enforcement follows)."""
+"""Bearer tokens for API clients: obtain, inspect, revoke; the password check the login page shares."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -7,13 +7,13 @@ from apiflask import APIBlueprint, Schema
 from apiflask.fields import String
 from flask import current_app, request
 
-from gisapp.api import audit_key, db_session, require_json_body
+from gisapp.api import access, audit_key, db_session, require_json_body, settings
 from gisapp.api.schemas import error_response
-from gisapp.domain.security import Binding, Role
-from gisapp.errors import Forbidden, ValidationFailed
-from gisapp.services.accounts import (Account, AuthenticationFailed, account_for_token, authenticate,
-                                      bound_name, change_password, issue_token, revoke_token)
-from gisapp.services.audit import Actor, record
+from gisapp.domain.security import Binding
+from gisapp.errors import AuthenticationRequired, ValidationFailed
+from gisapp.services.accounts import (Account, AuthenticationFailed, authenticate, bound_name, change_password,
+                                      issue_token, revoke_token)
+from gisapp.services.audit import record
 
 bp = APIBlueprint("auth", __name__, url_prefix="/api/v1/auth", tag="auth")
 
@@ -35,25 +35,12 @@ class TokenOut(Schema):
     expires_at = String()
 
 
-def bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
 def current_account() -> Account:
-    """The account of the request's bearer token, or 401."""
-    token = bearer_token()
-    account = account_for_token(db_session(), token) if token else None
+    """The account behind this request (the matrix already refused anyone else), or 401."""
+    account = access.current().account
     if account is None:
-        raise AuthenticationFailed("a valid bearer token is required: POST /api/v1/auth/token",
-                                   code="authentication_required")
+        raise AuthenticationRequired("this call needs an account: POST /api/v1/auth/token for a bearer token")
     return account
-
-
-def request_actor(account: Account) -> Actor:
-    """The audit actor of this request's account."""
-    return Actor(account.username, str(account.role), request.remote_addr)
 
 
 @contextmanager
@@ -66,16 +53,13 @@ def failed_attempt_kept(session):
         raise
 
 
-def require_role(*roles: Role) -> Account:
-    """The request's account if it holds one of the roles; else 401, or 403 with an audit record."""
-    account = current_account()
-    if account.role not in roles:
-        session = db_session()
-        record(session, audit_key(), request_actor(account), "permission.denied",
-               target=f"{request.method} {request.path}", success=False)
-        session.commit()
-        raise Forbidden(f"the role {account.role} may not use {request.method} {request.path}")
-    return account
+def login(username: str, password: str) -> Account:
+    """Rate-limited password check shared by the token call and the login page; commits a failure."""
+    access.rate_limit("login", username)
+    session = db_session()
+    with failed_attempt_kept(session):
+        return authenticate(session, audit_key(), username, password, client_addr=request.remote_addr,
+                            policy=settings().password_policy)
 
 
 @bp.post("/token")
@@ -87,10 +71,8 @@ def token(body):
     if not isinstance(body, dict) or not isinstance(body.get("username"), str) \
             or not isinstance(body.get("password"), str):
         raise ValidationFailed('send {"username": "...", "password": "..."}', code="invalid_credentials_body")
+    account = login(body["username"], body["password"])
     session = db_session()
-    with failed_attempt_kept(session):
-        account = authenticate(session, audit_key(), body["username"], body["password"],
-                               client_addr=request.remote_addr)
     value, expires = issue_token(session, account)
     session.commit()
     return {"token": value, "token_type": "Bearer", "expires_at": expires.isoformat().replace("+00:00", "Z")}
@@ -106,10 +88,11 @@ def password():
     fields = ("username", "old_password", "new_password")
     if not isinstance(body, dict) or not all(isinstance(body.get(f), str) for f in fields):
         raise ValidationFailed('send {"username", "old_password", "new_password"}', code="invalid_credentials_body")
+    access.rate_limit("login", body["username"])
     session = db_session()
     with failed_attempt_kept(session):
         change_password(session, audit_key(), body["username"], body["old_password"], body["new_password"],
-                        client_addr=request.remote_addr)
+                        client_addr=request.remote_addr, policy=settings().password_policy)
     session.commit()
     return current_app.response_class(status=204)
 
@@ -117,10 +100,13 @@ def password():
 @bp.post("/revoke")
 @bp.doc(summary="Revoke the bearer token of this request", responses={401: error_response("authentication_required")})
 def revoke():
-    account = current_account()
+    principal = access.current()
+    if principal.web_session is not None:
+        raise ValidationFailed("a browser session ends with POST /logout", code="not_a_token")
     session = db_session()
-    revoke_token(session, bearer_token())
-    record(session, audit_key(), request_actor(account), "logout")
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    revoke_token(session, token.strip())
+    record(session, audit_key(), principal.actor, "logout")
     session.commit()
     return current_app.response_class(status=204)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from gisapp.errors import AppError
@@ -11,7 +12,7 @@ from gisapp.errors import AppError
 log = logging.getLogger("gisapp")
 
 HTTP_CODES = {
-    400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+    400: "bad_request", 401: "authentication_required", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     413: "payload_too_large", 415: "unsupported_media_type", 500: "internal_error",
 }
 
@@ -21,19 +22,19 @@ def _wants_json() -> bool:
         request.accept_mimetypes.best == "application/json"
 
 
-def render(status: int, body: dict):
+def render(status: int, body: dict, headers: dict | None = None):
     if _wants_json():
-        return jsonify(body), status
+        return jsonify(body), status, headers or {}
     err = body["error"]
     page = (f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>{status}</title>"
-            f"<h1>{status}</h1><p>{err['message']}</p><p><code>{err['code']}</code></p></html>")
-    return page, status, {"Content-Type": "text/html; charset=utf-8"}
+            f"<h1>{status}</h1><p>{escape(err['message'])}</p><p><code>{escape(err['code'])}</code></p></html>")
+    return page, status, {"Content-Type": "text/html; charset=utf-8", **(headers or {})}
 
 
 def register(app: Flask) -> None:
     @app.errorhandler(AppError)
     def app_error(exc: AppError):
-        return render(exc.status, exc.to_dict())
+        return render(exc.status, exc.to_dict(), exc.headers())
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -6,17 +6,16 @@ from urllib.parse import urlencode
 from apiflask import APIBlueprint
 from flask import jsonify, request
 
-from gisapp.api import audit_key, db_session, require_json_body, settings
-from gisapp.api.auth import request_actor, require_role
+from gisapp.api import access, audit_key, db_session, require_json_body, settings
 from gisapp.api.params import bbox_param, int_param, time_param
 from gisapp.api.schemas import EventIn, EventOut, EventPage, EventQuery, error_response, ref_response
 from gisapp.domain.events import EventStatus
 from gisapp.domain.intake import parse_event_report
-from gisapp.domain.security import Role
-from gisapp.errors import NotFound, ValidationFailed
+from gisapp.domain.security import Binding
+from gisapp.errors import Forbidden, NotFound, ValidationFailed
 from gisapp.services.audit import record
 from gisapp.services.events import EventFilter, get_event, list_events, reporter_of
-from gisapp.services.intake import submit_event
+from gisapp.services.intake import Submitter, submit_event
 
 bp = APIBlueprint("events", __name__, url_prefix="/api/v1", tag="events")
 
@@ -27,7 +26,17 @@ INTAKE_ERRORS = {
           "invalid_coordinates, coordinates_out_of_range, unknown_crs, missing_channel, unknown_channel, "
           "invalid_reporter, invalid_client_ref, invalid_description, unknown_field, invalid_body, "
           "outside_jurisdiction"),
+    429: error_response("rate_limited"), 403: error_response("forbidden, channel_not_allowed"),
 }
+
+
+def _submitter(principal: access.Principal) -> Submitter:
+    """The submitter of a report; an integration only on its channels, everyone in their own county."""
+    if principal.integration is not None:
+        return Submitter(principal.submitter, principal.actor, principal.integration.county_code)
+    account = principal.account
+    county = None if account.binding is Binding.DEPARTMENT else account.bound_to[:6]
+    return Submitter(principal.submitter, principal.actor, county)
 
 
 bp.before_request(require_json_body)
@@ -41,9 +50,14 @@ bp.before_request(require_json_body)
                    **INTAKE_ERRORS})
 def create_event(body):
     # body: the decoded JSON, documented by EventIn; the domain validates it with stable codes
+    principal = access.current()
+    access.rate_limit("intake", principal.submitter)
     report = parse_event_report(body)
+    if principal.integration is not None and str(report.channel) not in principal.integration.channels:
+        raise Forbidden(f"this integration reports on {', '.join(principal.integration.channels)} only",
+                        code="channel_not_allowed")
     session = db_session()
-    result = submit_event(session, report, actor="api")
+    result = submit_event(session, report, by=_submitter(principal), audit_key=audit_key())
     session.commit()
     # the service already returns the documented shape (tests check it against EventOut), so the
     # response skips a second serialisation pass through marshmallow on the busiest route
@@ -55,22 +69,23 @@ def create_event(body):
 
 @bp.get("/events/<int:event_id>")
 @bp.output(EventOut)
-@bp.doc(summary="One event", responses={404: error_response("event_not_found")})
+@bp.doc(summary="One event in the caller's area, or reported by it",
+        responses={404: error_response("event_not_found (also outside the caller's area)")})
 def read_event(event_id: int):
-    return get_event(db_session(), event_id)
+    return get_event(db_session(), event_id, access.current().scope())
 
 
 @bp.get("/events")
 @bp.input(EventQuery, location="query", validation=False)
 @bp.output(EventPage)
-@bp.doc(summary="Events, newest first, filtered and paginated", responses={422: error_response("invalid filter")})
+@bp.doc(summary="Events in the caller's area (and those it reported), newest first, filtered and paginated", responses={422: error_response("invalid filter")})
 def list_all(query_data):
     cfg = settings()
     status = request.args.get("status")
     if status is not None and status not in set(EventStatus):
         raise ValidationFailed(f"status must be one of {', '.join(EventStatus)}", code="unknown_status",
                                field="status")
-    flt = EventFilter(grid=request.args.get("grid"), township=request.args.get("township"), status=status,
+    flt = EventFilter(scope=access.current().scope(), grid=request.args.get("grid"), township=request.args.get("township"), status=status,
                       category=request.args.get("category"), bbox=bbox_param(),
                       since=time_param("since"), until=time_param("until"))
     limit = int_param("limit", cfg.page_limit_default, minimum=1, maximum=cfg.page_limit_max)
@@ -83,29 +98,19 @@ def list_all(query_data):
     return {"items": items, "total": total, "next": following}
 
 
-UNMASKING_ROLES = (Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.GRID_OFFICER, Role.DEPARTMENT_STAFF)
-
-
-def _may_see_reporter(account, scope: dict) -> bool:
-    """Commanders of the county, dispatchers of the event's township, its grid's officers, its department."""
-    return {
-        Role.COUNTY_COMMANDER: scope["county_code"],
-        Role.TOWNSHIP_DISPATCHER: scope["township_code"],
-        Role.GRID_OFFICER: scope["grid_code"],
-        Role.DEPARTMENT_STAFF: scope["department_code"],
-    }.get(account.role) == account.bound_to
-
-
 @bp.get("/events/<int:event_id>/reporter")
 @bp.doc(summary="Unmask the reporter's name and phone: a deliberate, audited action",
         responses={401: error_response("authentication_required"), 403: error_response("forbidden"),
                    404: error_response("event_not_found (also outside the caller's area)")})
 def unmask_reporter(event_id: int):
-    account = require_role(*UNMASKING_ROLES)
+    principal = access.current()
     session = db_session()
-    scope = reporter_of(session, event_id)
-    if scope is None or not _may_see_reporter(account, scope):
+    found = reporter_of(session, event_id)
+    # commanders of the county, dispatchers of the event's township, its grid's officers, its department:
+    # the area scope without the "reported by me" part
+    scope = principal.scope()
+    if found is None or scope.column is None or found[scope.column] != scope.value:
         raise NotFound(f"event {event_id} does not exist", code="event_not_found")
-    record(session, audit_key(), request_actor(account), "personal_data.unmask", target=f"event:{event_id}")
+    record(session, audit_key(), principal.actor, "personal_data.unmask", target=f"event:{event_id}")
     session.commit()
-    return {"name": scope["reporter_name"], "phone": scope["reporter_phone"]}
+    return {"name": found["reporter_name"], "phone": found["reporter_phone"]}

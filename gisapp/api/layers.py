@@ -4,10 +4,10 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 from flask import current_app
 
-from gisapp.api import db_session, settings
+from gisapp.api import access, db_session, settings
 from gisapp.api.params import bbox_param
 from gisapp.api.schemas import error_response, BboxQuery, FeatureCollection, LayerList
-from gisapp.services.layers import describe_layers, layer_geojson
+from gisapp.services.layers import area_filter, describe_layers, layer_geojson
 
 bp = APIBlueprint("layers", __name__, url_prefix="/api/v1/layers", tag="layers")
 
@@ -22,8 +22,9 @@ def index():
 @bp.get("/<name>")
 @bp.input(BboxQuery, location="query", validation=False)
 @bp.output(FeatureCollection, content_type="application/geo+json")
-@bp.doc(summary="One layer as GeoJSON, optionally within a bbox",
+@bp.doc(summary="One layer as GeoJSON: the features in the caller's area, optionally within a bbox",
         responses={404: error_response("unknown_layer"), 422: error_response("invalid_bbox")})
 def features(name: str, query_data):
-    body = layer_geojson(db_session(), name, bbox_param())
+    account = access.current().account
+    body = layer_geojson(db_session(), name, bbox_param(), area_filter(account.binding, account.bound_to))
     return current_app.response_class(body, mimetype="application/geo+json")

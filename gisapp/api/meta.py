@@ -4,7 +4,7 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 from flask import current_app, jsonify, request
 
-from gisapp.api import db_session
+from gisapp.api import access, db_session
 from gisapp.api.params import float_param
 from gisapp.api.schemas import error_response, CategoryList, HealthOut, LocateOut, LocateQuery
 from gisapp.domain.intake import parse_point
@@ -12,6 +12,7 @@ from gisapp.errors import OutsideJurisdiction, ValidationFailed
 from gisapp.services import health
 from gisapp.services.catalogue import list_categories
 from gisapp.services.geocode import locate
+from gisapp.services.layers import area_filter, grid_in_area
 from gisapp.spatial.crs import UnknownCrs, parse_crs, to_wgs84
 
 bp = APIBlueprint("meta", __name__, tag="meta")
@@ -50,6 +51,9 @@ def locate_point(query_data):
         where = locate(db_session(), lon, lat)
     except OutsideJurisdiction as exc:
         raise OutsideJurisdiction(exc.message, status=404) from None
+    account = access.current().account
+    if not grid_in_area(db_session(), where.grid.code, area_filter(account.binding, account.bound_to, "g.geom")):
+        raise OutsideJurisdiction("the point is outside your area", status=404)
     return {
         "grid": where.grid.to_dict(), "community": where.community.to_dict(),
         "township": where.township.to_dict(), "county": where.county.to_dict(),

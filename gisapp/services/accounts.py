@@ -76,7 +76,13 @@ def create_user(session: Session, key: bytes, by: Actor, *, username: str, role:
     return Account(user_id, username, role, binding, bound_to)
 
 
-def _account(row) -> Account:
+def account_columns(alias: str) -> str:
+    """The users columns account_from_row needs, qualified with a table alias."""
+    return ", ".join(f"{alias}.{c}" for c in ("id", "username", "role", "county_code", "township_code",
+                                              "grid_code", "department_code"))
+
+
+def account_from_row(row) -> Account:
     role = Role(row.role)
     binding = ROLE_BINDING[role]
     return Account(row.id, row.username, role, binding, getattr(row, BINDING_COLUMN[binding]))
@@ -125,7 +131,7 @@ def authenticate(session: Session, key: bytes, username: str, password: str, *, 
         raise AuthenticationFailed(f"the password is older than {policy.max_age_days} days: change it with "
                                    "POST /api/v1/auth/password", code="password_expired")
     record(session, key, who, "login")
-    return _account(row)
+    return account_from_row(row)
 
 
 def _token_hash(token: str) -> str:
@@ -148,11 +154,10 @@ def account_for_token(session: Session, token: str, *, now: datetime | None = No
     """The account behind a live (unexpired, unrevoked) token of an enabled user, else None."""
     now = now or datetime.now(timezone.utc)
     row = session.execute(text(
-        "SELECT u.id, u.username, u.role, u.county_code, u.township_code, u.grid_code, u.department_code "
-        "FROM api_tokens t JOIN users u ON u.id = t.user_id "
+        f"SELECT {account_columns('u')} FROM api_tokens t JOIN users u ON u.id = t.user_id "
         "WHERE t.token_hash = :h AND t.revoked_at IS NULL AND t.expires_at > :now AND NOT u.disabled"),
         {"h": _token_hash(token), "now": now}).one_or_none()
-    return _account(row) if row else None
+    return account_from_row(row) if row else None
 
 
 def revoke_token(session: Session, token: str, *, now: datetime | None = None) -> bool:
@@ -171,12 +176,19 @@ def _user_id(session: Session, username: str) -> int:
     return user_id
 
 
+def _revoke_credentials(session: Session, user_id: int, reason: str) -> None:
+    """Revoke every bearer token and end every browser session of an account."""
+    session.execute(text("UPDATE api_tokens SET revoked_at = now() WHERE user_id = :id AND revoked_at IS NULL"),
+                    {"id": user_id})
+    session.execute(text("UPDATE web_sessions SET ended_at = now(), end_reason = :r "
+                         "WHERE user_id = :id AND ended_at IS NULL"), {"id": user_id, "r": reason})
+
+
 def disable_user(session: Session, key: bytes, by: Actor, username: str) -> None:
     """Disable an account and revoke its tokens; audited."""
     user_id = _user_id(session, username)
     session.execute(text("UPDATE users SET disabled = true WHERE id = :id"), {"id": user_id})
-    session.execute(text("UPDATE api_tokens SET revoked_at = now() WHERE user_id = :id AND revoked_at IS NULL"),
-                    {"id": user_id})
+    _revoke_credentials(session, user_id, "disabled")
     record(session, key, by, "account.disable", target=username)
 
 
@@ -190,8 +202,7 @@ def reset_password(session: Session, key: bytes, by: Actor, username: str, passw
         raise _policy_error(exc) from None
     session.execute(text("UPDATE users SET password_hash = :h, password_changed_at = now(), failed_logins = 0, "
                          "locked_until = NULL WHERE id = :id"), {"h": HASHER.hash(password), "id": user_id})
-    session.execute(text("UPDATE api_tokens SET revoked_at = now() WHERE user_id = :id AND revoked_at IS NULL"),
-                    {"id": user_id})
+    _revoke_credentials(session, user_id, "password")
     record(session, key, by, "account.reset_password", target=username)
 
 

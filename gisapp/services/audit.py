@@ -5,6 +5,11 @@ secret the database does not hold: whoever edits a row directly (or deletes one,
 in the middle) breaks the chain at that point, and `verify` names the first broken record.
 Appends are serialised with a transaction-scoped advisory lock, so the chain is a line even
 under concurrent writers; the record commits or rolls back with the business change it belongs to.
+
+Retention (`purge`) removes the oldest records as a prefix of the chain and leaves a checkpoint
+holding the hash of the last one removed; `verify` starts from the newest checkpoint, and
+requires it to be attested by the chained "audit.purge" record that names it, so a checkpoint
+inserted by hand cannot hide a removed prefix.
 """
 from __future__ import annotations
 
@@ -12,10 +17,13 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from gisapp.config import MIN_AUDIT_RETENTION_DAYS
+from gisapp.errors import ValidationFailed
 
 AUDIT_LOCK = 3_335_2017_01
 
@@ -72,15 +80,27 @@ class Verification:
         return self.first_broken is None
 
 
+# The newest checkpoint, and the audit.purge record after it that names it (None when forged).
+CHECKPOINT_SQL = text("""
+SELECT c.upto_id, c.last_hash,
+       (SELECT min(l.id) FROM audit_log l WHERE l.id > c.upto_id AND l.action = 'audit.purge'
+           AND l.details ->> 'upto_id' = c.upto_id::text AND l.details ->> 'last_hash' = c.last_hash) AS attested_by
+FROM audit_checkpoints c ORDER BY c.id DESC LIMIT 1
+""")
+
+
 def verify(session: Session, key: bytes, *, batch: int = 5000) -> Verification:
-    """Walk the chain from the first record; report the first record that does not verify."""
-    prev_hash, checked, last_id = "", 0, 0
+    """Walk the chain from the newest checkpoint (else the first record); report the first record that
+    does not verify."""
+    checkpoint = session.execute(CHECKPOINT_SQL).one_or_none()
+    prev_hash, last_id = (checkpoint.last_hash, checkpoint.upto_id) if checkpoint else ("", 0)
+    checked, attested = 0, checkpoint is None
     while True:
         rows = session.execute(text(
             "SELECT id, at, actor, role, client_addr, action, target, success, details, prev_hash, hash "
             "FROM audit_log WHERE id > :last ORDER BY id LIMIT :n"), {"last": last_id, "n": batch}).all()
         if not rows:
-            return Verification(checked, None, None)
+            break
         for r in rows:
             if r.prev_hash != prev_hash:
                 return Verification(checked, r.id, "the link to the previous record is broken "
@@ -90,7 +110,46 @@ def verify(session: Session, key: bytes, *, batch: int = 5000) -> Verification:
             if not hmac.compare_digest(expected, r.hash):
                 return Verification(checked, r.id, "the record's content does not match its hash "
                                                     "(it was altered)")
+            attested = attested or r.id == checkpoint.attested_by
             prev_hash, checked, last_id = r.hash, checked + 1, r.id
+    if attested:
+        return Verification(checked, None, None)
+    # Name the record whose link rests on the unattested checkpoint (or the checkpoint's own bound).
+    first = session.execute(text("SELECT min(id) FROM audit_log WHERE id > :u"),
+                            {"u": checkpoint.upto_id}).scalar_one()
+    return Verification(checked, first or checkpoint.upto_id, "the retention checkpoint is not attested by "
+                                                              "an audit.purge record (records were removed)")
+
+
+# The oldest records forming a prefix of the chain: every id below the first record at or after the
+# cutoff. The cutoff never passes the database's own 180-day bound, so the guard trigger accepts them.
+PURGEABLE_SQL = text("""
+WITH bound AS (SELECT LEAST(CAST(:cutoff AS timestamptz), now() - interval '180 days') AS cutoff)
+SELECT id, hash FROM audit_log
+WHERE id < COALESCE((SELECT min(id) FROM audit_log, bound WHERE at >= bound.cutoff), 9223372036854775807)
+ORDER BY id DESC LIMIT 1
+""")
+
+
+def purge(session: Session, key: bytes, by: Actor, *, retention_days: int, now: datetime | None = None) -> int:
+    """Remove the records older than the retention period, leave a checkpoint and an audit.purge record;
+    returns how many were removed. The caller commits."""
+    if retention_days < MIN_AUDIT_RETENTION_DAYS:
+        raise ValidationFailed(f"audit records are kept at least {MIN_AUDIT_RETENTION_DAYS} days",
+                               code="retention_too_short", field="retention_days")
+    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=retention_days)
+    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
+    last = session.execute(PURGEABLE_SQL, {"cutoff": cutoff}).one_or_none()
+    if last is None:
+        return 0
+    session.execute(text("SELECT set_config('gisapp.audit_purge', 'on', true)"))
+    purged = session.execute(text("DELETE FROM audit_log WHERE id <= :u"), {"u": last.id}).rowcount
+    session.execute(text("SELECT set_config('gisapp.audit_purge', 'off', true)"))
+    session.execute(text("INSERT INTO audit_checkpoints (upto_id, last_hash, purged) VALUES (:u, :h, :n)"),
+                    {"u": last.id, "h": last.hash, "n": purged})
+    record(session, key, by, "audit.purge", target="audit_log", details={
+        "purged": purged, "upto_id": last.id, "last_hash": last.hash, "retention_days": retention_days})
+    return purged
 
 
 def list_records(session: Session, *, actor: str | None, action: str | None, since: datetime | None,

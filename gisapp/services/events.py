@@ -8,6 +8,7 @@ from typing import Any, Mapping
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gisapp.domain.permissions import Scope
 from gisapp.domain.security import mask_name, mask_phone
 from gisapp.errors import NotFound
 
@@ -68,24 +69,40 @@ def serialize_event(row: Mapping[str, Any], *, with_reporter: bool = True) -> di
     return out
 
 
-def get_event(session: Session, event_id: int) -> dict:
-    """One event by id, or NotFound."""
-    row = session.execute(text(f"SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.id = :id"),
-                          {"id": event_id}).mappings().one_or_none()
+SCOPE_COLUMNS = frozenset({"county_code", "township_code", "grid_code", "department_code"})
+
+
+def scope_clause(scope: Scope) -> tuple[str, dict]:
+    """SQL (on events e) for the events a caller may see: its area's or department's, and its own reports."""
+    if scope.column is None:
+        return "e.submitted_by = :scope_submitter", {"scope_submitter": scope.submitter}
+    if scope.column not in SCOPE_COLUMNS:
+        raise ValueError(f"not a scope column: {scope.column}")
+    return (f"(e.{scope.column} = :scope_value OR e.submitted_by = :scope_submitter)",
+            {"scope_value": scope.value, "scope_submitter": scope.submitter})
+
+
+def get_event(session: Session, event_id: int, scope: Scope) -> dict:
+    """One event by id if the scope sees it, else NotFound (whether or not it exists)."""
+    clause, params = scope_clause(scope)
+    row = session.execute(text(f"SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.id = :id AND {clause}"),
+                          {"id": event_id, **params}).mappings().one_or_none()
     if row is None:
         raise NotFound(f"event {event_id} does not exist", code="event_not_found")
     return serialize_event(row)
 
 
-def find_by_client_ref(session: Session, client_ref: str) -> tuple[dict, str | None] | None:
-    """The event recorded under a client reference and its request fingerprint, if any."""
+def find_by_client_ref(session: Session, submitter: str, client_ref: str) -> tuple[dict, str | None] | None:
+    """The event a submitter recorded under its client reference, and its request fingerprint, if any."""
     row = session.execute(text(f"SELECT {EVENT_COLUMNS}, e.request_hash {EVENT_FROM} "
-                               "WHERE e.client_ref = :ref"), {"ref": client_ref}).mappings().one_or_none()
+                               "WHERE e.submitted_by = :by AND e.client_ref = :ref"),
+                          {"by": submitter, "ref": client_ref}).mappings().one_or_none()
     return (serialize_event(row), row["request_hash"]) if row else None
 
 
 @dataclass(frozen=True)
 class EventFilter:
+    scope: Scope
     grid: str | None = None
     township: str | None = None
     status: str | None = None
@@ -96,7 +113,8 @@ class EventFilter:
 
 
 def _where(f: EventFilter) -> tuple[str, dict]:
-    clauses, params = [], {}
+    clause, params = scope_clause(f.scope)
+    clauses = [clause]
     for column, value in (("e.grid_code", f.grid), ("e.township_code", f.township),
                           ("e.status", f.status), ("e.category_code", f.category)):
         if value is not None:
@@ -112,7 +130,7 @@ def _where(f: EventFilter) -> tuple[str, dict]:
     if f.until is not None:
         clauses.append("e.created_at < :until")
         params["until"] = f.until
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+    return " WHERE " + " AND ".join(clauses), params
 
 
 def list_events(session: Session, f: EventFilter, *, limit: int, offset: int) -> tuple[list[dict], int]:

@@ -11,7 +11,8 @@ from gisapp.domain.deadlines import deadlines_for
 from gisapp.domain.events import EventStatus
 from gisapp.domain.intake import EventReport
 from gisapp.domain.routing import Party, route_event
-from gisapp.errors import Conflict, ValidationFailed
+from gisapp.errors import Conflict, OutsideJurisdiction, ValidationFailed
+from gisapp.services.audit import Actor, record
 from gisapp.services.events import find_by_client_ref, serialize_event
 from gisapp.services.geocode import Location, covering_grid, location_from_row, outside
 from gisapp.spatial.crs import to_wgs84
@@ -28,7 +29,7 @@ LEFT JOIN LATERAL ({covering_grid("$2", "$3")}) AS l ON c.code IS NOT NULL
 
 # (column, SQL type) of the event row, in parameter order; lon and lat make the point
 EVENT_FIELDS = (
-    ("client_ref", "text"), ("request_hash", "text"), ("category_code", "text"),
+    ("submitted_by", "text"), ("client_ref", "text"), ("request_hash", "text"), ("category_code", "text"),
     ("description", "text"), ("channel", "text"), ("status", "text"), ("level", "smallint"),
     ("priority", "text"), ("reported_crs", "text"), ("reported_lon", "float8"),
     ("reported_lat", "float8"), ("grid_code", "text"), ("community_code", "text"),
@@ -45,7 +46,7 @@ WITH ins AS (
     INSERT INTO events ({", ".join(name for name, _ in EVENT_FIELDS)}, geom)
     VALUES ({", ".join(f"${i}" for i in range(1, _n + 1))},
             ST_SetSRID(ST_MakePoint(${_n + 1}, ${_n + 2}), 4326))
-    ON CONFLICT (client_ref) DO NOTHING
+    ON CONFLICT (submitted_by, client_ref) DO NOTHING
     RETURNING id, created_at, status
 ), logged AS (
     INSERT INTO event_log (event_id, at, actor, action, from_status, to_status, note)
@@ -61,9 +62,18 @@ class IntakeResult:
     created: bool  # False when a retry with the same client_ref found the original
 
 
-def _replay(session: Session, report: EventReport) -> IntakeResult | None:
+@dataclass(frozen=True)
+class Submitter:
+    """Who reports: recorded on the event (it may read it back), in its log and in the audit trail."""
+
+    key: str                  # "user:<name>" or "integration:<code>"
+    actor: Actor
+    county: str | None = None  # the county it may report in (None: any)
+
+
+def _replay(session: Session, report: EventReport, submitter: str) -> IntakeResult | None:
     """The original event of a retried report, or 409 when the client_ref meant something else."""
-    found = find_by_client_ref(session, report.client_ref) if report.client_ref else None
+    found = find_by_client_ref(session, submitter, report.client_ref) if report.client_ref else None
     if found is None:
         return None
     event, fingerprint = found
@@ -78,9 +88,11 @@ def _party(kind: str, area) -> Party | None:
     return Party(kind, area.code, area.name) if area else None
 
 
-def submit_event(session: Session, report: EventReport, *, actor: str,
+def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_key: bytes | None,
                  now: datetime | None = None) -> IntakeResult:
-    """Record a validated report as a routed event with deadlines and its first log entry.
+    """Record a validated report as a routed event with deadlines, its first log entry and its audit record.
+
+    audit_key None: no audit record per event (a bulk import of history, audited as a whole by its caller).
 
     Idempotent on report.client_ref: a retry returns the original event, also when two
     retries race. The unique index decides: the insert of a known client_ref does nothing and
@@ -94,6 +106,9 @@ def submit_event(session: Session, report: EventReport, *, actor: str,
     if context.grid_code is None:
         raise outside(lon, lat)
     where: Location = location_from_row(context)
+    if by.county is not None and where.county.code != by.county:
+        raise OutsideJurisdiction(f"the location is in {where.county.name}, outside the county this "
+                                  "account or integration serves")
     category = context._asdict()
     route = route_event(
         category_level=category["level"], grid_team=_party("team", where.team),
@@ -122,12 +137,15 @@ def submit_event(session: Session, report: EventReport, *, actor: str,
         "department_code": category["department_code"] if route.level == 2 else None,
         "reporter_name": report.reporter_name, "reporter_phone": report.reporter_phone,
         "respond_by": due.respond_by, "handle_by": due.handle_by, "created_at": created_at,
-        "actor": actor,
+        "actor": by.actor.name, "submitted_by": by.key,
         "note": f"level {int(route.level)} dispatch to {route.assignee.name} via {route.center.name}",
     }
     inserted = INSERT.fetch_one(session, [row[name] for name, _ in INSERT_FIELDS])
     if inserted is None:  # this client_ref is already recorded (a retry, or a racing twin)
-        replay = _replay(session, report)
+        replay = _replay(session, report, by.key)
         assert replay is not None
         return replay
+    if audit_key is not None:
+        record(session, audit_key, by.actor, "event.create", target=f"event:{inserted.id}",
+               details={"level": int(route.level), "assignee": route.assignee.code, "grid": where.grid.code})
     return IntakeResult(serialize_event({**row, "id": inserted.id}), created=True)

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from gisapp.domain.events import EventStatus
 from gisapp.domain.intake import parse_event_report
-from gisapp.services.intake import submit_event
+from gisapp.services.audit import Actor
+from gisapp.services.intake import Submitter, submit_event
 
 BATCH = 2000
 CLOSE_IMPORTED = text("""
@@ -151,6 +152,9 @@ def load_jurisdiction(session: Session, src: Path, *, progress: Callable[[str], 
     return counts
 
 
+IMPORT = Submitter("system:import", Actor("import", "system", None))
+
+
 def load_history(session: Session, path: Path) -> int:
     """Historical events (synthetic data sets): routed and logged through the intake service."""
     count = 0
@@ -160,7 +164,7 @@ def load_history(session: Session, path: Path) -> int:
             "location": {"type": "Point", "coordinates": item["location"]},
             "channel": item["channel"], "client_ref": item.get("client_ref")})
         at = datetime.fromisoformat(item["created_at"].replace("Z", "+00:00"))
-        result = submit_event(session, report, actor="import", now=at)
+        result = submit_event(session, report, by=IMPORT, audit_key=None, now=at)
         if item.get("status") == EventStatus.CLOSED and result.created:
             session.execute(CLOSE_IMPORTED, {"id": result.event["id"]})
         count += 1

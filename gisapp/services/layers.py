@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gisapp.domain.security import Binding
 from gisapp.errors import NotFound
 
 # name -> (FROM clause with alias t, properties as SQL json_build_object arguments)
@@ -34,6 +35,23 @@ LAYER_QUERIES: dict[str, tuple[str, str]] = {
 ORDER = {"cameras": "t.device_id"}
 
 
+# the area an account sees on the map: its county, its township, or its grid with the grids around it
+AREA_SQL: dict[Binding, str] = {
+    Binding.COUNTY: "(SELECT geom FROM counties WHERE code = :scope_code)",
+    Binding.TOWNSHIP: "(SELECT geom FROM townships WHERE code = :scope_code)",
+    Binding.GRID: "(SELECT ST_Union(n.geom) FROM grids o JOIN grids n ON ST_Intersects(n.geom, o.geom) "
+                  "WHERE o.code = :scope_code)",
+}
+INSIDE = "ST_Relate({feature}, {area}, 'T********')"  # interiors meet: a shared edge alone is not in
+
+
+def area_filter(binding: Binding, code: str, feature: str = "t.geom") -> tuple[str, dict]:
+    """SQL that keeps the features inside an account's area; departments work county-wide: no filter."""
+    if binding not in AREA_SQL:
+        return "true", {}
+    return INSIDE.format(feature=feature, area=AREA_SQL[binding]), {"scope_code": code}
+
+
 def layer_names() -> list[str]:
     return list(LAYER_QUERIES)
 
@@ -55,15 +73,17 @@ def describe_layers(layers_dir: Path) -> list[dict]:
              "url": f"/api/v1/layers/{name}"} for name in LAYER_QUERIES]
 
 
-def layer_geojson(session: Session, name: str, bbox: tuple[float, float, float, float] | None) -> str:
-    """A FeatureCollection (as JSON text, built in PostGIS) of one layer, optionally in a bbox."""
+def layer_geojson(session: Session, name: str, bbox: tuple[float, float, float, float] | None,
+                  area: tuple[str, dict]) -> str:
+    """A FeatureCollection (as JSON text, built in PostGIS) of one layer within an area_filter, optionally a bbox."""
     if name not in LAYER_QUERIES:
         raise NotFound(f"no layer {name!r}; layers: {', '.join(LAYER_QUERIES)}", code="unknown_layer")
     source, props = LAYER_QUERIES[name]
-    where, params = "", {}
+    clause, params = area
+    where = f"WHERE {clause}"
     if bbox is not None:
-        where = "WHERE t.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)"
-        params = dict(zip(("minx", "miny", "maxx", "maxy"), bbox))
+        where += " AND t.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)"
+        params = {**params, **dict(zip(("minx", "miny", "maxx", "maxy"), bbox))}
     sql = text(f"""
         SELECT json_build_object('type', 'FeatureCollection', 'name', CAST(:layer AS text),
                'features', COALESCE(json_agg(f.feature), '[]'::json))::text
@@ -72,3 +92,10 @@ def layer_geojson(session: Session, name: str, bbox: tuple[float, float, float, 
               FROM {source} {where} ORDER BY {ORDER.get(name, 't.code')}) f
     """)
     return session.execute(sql, {"layer": name, **params}).scalar_one()
+
+
+def grid_in_area(session: Session, grid_code: str, area: tuple[str, dict]) -> bool:
+    """Is the grid inside an area_filter (alias g)?"""
+    clause, params = area
+    return bool(session.execute(text(f"SELECT {clause} FROM grids g WHERE g.code = :grid"),
+                                {"grid": grid_code, **params}).scalar())

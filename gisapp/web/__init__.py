@@ -1,7 +1,7 @@
 """Server-rendered pages; front-end libraries come from npm and are bundled by flask-assets."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, redirect, render_template, request
 from flask_assets import Bundle, Environment
 
 from gisapp.config import PROJECT_ROOT
@@ -11,6 +11,8 @@ bp = Blueprint("web", __name__, template_folder="templates")
 BUNDLES = {
     "map_js": Bundle("leaflet/dist/leaflet.js", "js/i18n.js", "js/map.js", output="gen/map.%(version)s.js"),
     "map_css": Bundle("leaflet/dist/leaflet.css", "css/app.css", output="gen/map.%(version)s.css"),
+    "login_js": Bundle("js/i18n.js", "js/login.js", output="gen/login.%(version)s.js"),
+    "login_css": Bundle("css/app.css", output="gen/login.%(version)s.css"),
 }
 
 
@@ -29,4 +31,30 @@ def register_assets(app: Flask) -> Environment:
 @bp.get("/")
 def index():
     """The county overview map (the full dashboard comes with the map issue)."""
-    return render_template("map.html")
+    from gisapp.api import access
+    from gisapp.domain.permissions import allowed
+    from gisapp.domain.security import ROLE_LABELS
+
+    principal = access.current()
+    return render_template("map.html", principal=principal, role_label=ROLE_LABELS[principal.account.role],
+                           csrf_token=principal.web_session.csrf_token if principal.web_session else "",
+                           sees_layers=allowed("layers.index", principal.caller))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    from gisapp.web.login import show_login, submit_login
+
+    return submit_login() if request.method == "POST" else show_login()
+
+
+@bp.post("/logout")
+def logout():
+    from gisapp.web.login import end_login
+
+    from gisapp.api.access import SESSION_COOKIE
+
+    end_login()
+    response = redirect("/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

@@ -39,6 +39,10 @@
     });
   }
 
+  if (document.body.dataset.layers !== "on") {  // the role sees no business map data
+    document.body.dataset.drawn = "{}";
+    return;
+  }
   fetch("/api/v1/layers").then(function (r) { return r.json(); }).then(function (index) {
     return index.items.reduce(function (p, layer) { return p.then(function () { return draw(layer); }); },
                               Promise.resolve());

@@ -53,7 +53,7 @@ def body(cats, inner, **extra):
 
 
 def post(live, payload, **kw):
-    return requests.post(live.url + URL, json=payload, timeout=30, **kw)
+    return live.client().post(live.url + URL, json=payload, timeout=30, **kw)
 
 
 def count_events(live):
@@ -79,8 +79,13 @@ def test_level_one_event_is_geocoded_and_routed_to_the_grid_team(live, cats, inn
     assert respond_by - created == timedelta(minutes=cats["l1"][2])
     assert handle_by - created == timedelta(minutes=cats["l1"][3])
     log = query(live, "SELECT action, to_status, actor FROM event_log WHERE event_id = %s", ev["id"])
-    assert log == [("created", "dispatched", "api")]
-    again = requests.get(f"{live.url}{URL}/{ev['id']}", timeout=10).json()
+    assert log == [("created", "dispatched", "demo-county")]
+    audited = query(live, "SELECT actor, role, success FROM audit_log WHERE action = 'event.create' AND target = %s",
+                    f"event:{ev['id']}")
+    assert audited == [("demo-county", "county_commander", True)]
+    submitted = query(live, "SELECT submitted_by FROM events WHERE id = %s", ev["id"])
+    assert submitted == [("user:demo-county",)]
+    again = live.client().get(f"{live.url}{URL}/{ev['id']}", timeout=10).json()
     assert again == ev
     # the documented schema (OpenAPI) describes exactly what is sent
     assert EventOut().dump(ev) == ev
@@ -162,7 +167,7 @@ def test_racing_retries_create_exactly_one_event(live, cats, inner):
 
 
 def raw(live, data, content_type="application/json"):
-    return requests.post(live.url + URL, data=data, headers={"Content-Type": content_type}, timeout=10)
+    return live.client().post(live.url + URL, data=data, headers={"Content-Type": content_type}, timeout=10)
 
 
 @pytest.mark.parametrize("data, content_type, status, code", [
@@ -210,44 +215,44 @@ def test_invalid_reports_answer_422_with_their_code_and_store_nothing(live, cats
 
 
 def test_missing_event_is_404(live):
-    r = requests.get(f"{live.url}{URL}/999999999", timeout=10)
+    r = live.client().get(f"{live.url}{URL}/999999999", timeout=10)
     assert r.status_code == 404 and r.json()["error"]["code"] == "event_not_found"
 
 
 def test_list_filters_and_paginates(live, cats, inner):
     for i in range(5):
         assert post(live, body(cats, inner, client_ref=f"list-{i}", description=f"第{i}件")).status_code == 201
-    everything = requests.get(f"{live.url}{URL}", params={"grid": inner["grid"], "limit": 2}, timeout=10).json()
+    everything = live.client().get(f"{live.url}{URL}", params={"grid": inner["grid"], "limit": 2}, timeout=10).json()
     assert everything["total"] >= 5 and len(everything["items"]) == 2
     seen = [e["id"] for e in everything["items"]]
     page = everything
     while page["next"]:
-        page = requests.get(live.url + page["next"], timeout=10).json()
+        page = live.client().get(live.url + page["next"], timeout=10).json()
         seen += [e["id"] for e in page["items"]]
     assert len(seen) == len(set(seen)) == everything["total"]
     assert seen == sorted(seen, reverse=True)
     assert all(e["grid"]["code"] == inner["grid"] for e in everything["items"])
     assert "reporter" not in everything["items"][0]
-    other = requests.get(f"{live.url}{URL}", params={"township": "320102999"}, timeout=10).json()
+    other = live.client().get(f"{live.url}{URL}", params={"township": "320102999"}, timeout=10).json()
     assert other == {"items": [], "total": 0, "next": None}
-    by_cat = requests.get(f"{live.url}{URL}", params={"category": cats["l2"][0]}, timeout=10).json()
+    by_cat = live.client().get(f"{live.url}{URL}", params={"category": cats["l2"][0]}, timeout=10).json()
     assert all(e["category"]["code"] == cats["l2"][0] for e in by_cat["items"])
     d = 0.0005
     box = f"{inner['lon'] - d},{inner['lat'] - d},{inner['lon'] + d},{inner['lat'] + d}"
-    in_box = requests.get(f"{live.url}{URL}", params={"bbox": box, "limit": 500}, timeout=10).json()
+    in_box = live.client().get(f"{live.url}{URL}", params={"bbox": box, "limit": 500}, timeout=10).json()
     assert in_box["total"] >= 5
-    far = requests.get(f"{live.url}{URL}", params={"bbox": "100,20,100.1,20.1"}, timeout=10).json()
+    far = live.client().get(f"{live.url}{URL}", params={"bbox": "100,20,100.1,20.1"}, timeout=10).json()
     assert far["total"] == 0
-    future = requests.get(f"{live.url}{URL}", params={"since": "2099-01-01T00:00:00Z"}, timeout=10).json()
+    future = live.client().get(f"{live.url}{URL}", params={"since": "2099-01-01T00:00:00Z"}, timeout=10).json()
     assert future["total"] == 0
-    past = requests.get(f"{live.url}{URL}", params={"until": "2000-01-01T00:00:00+08:00"}, timeout=10).json()
+    past = live.client().get(f"{live.url}{URL}", params={"until": "2000-01-01T00:00:00+08:00"}, timeout=10).json()
     assert past["total"] == 0
-    dispatched = requests.get(f"{live.url}{URL}", params={"status": "dispatched"}, timeout=10).json()
+    dispatched = live.client().get(f"{live.url}{URL}", params={"status": "dispatched"}, timeout=10).json()
     assert dispatched["total"] >= 5
 
 
 def test_limit_is_clamped_to_the_maximum(live):
-    r = requests.get(f"{live.url}{URL}", params={"limit": 100000}, timeout=10)
+    r = live.client().get(f"{live.url}{URL}", params={"limit": 100000}, timeout=10)
     assert r.status_code == 200
     nxt = r.json()["next"]
     assert nxt is None or "limit=500" in nxt
@@ -264,14 +269,14 @@ def test_limit_is_clamped_to_the_maximum(live):
     ({"status": "lost"}, "unknown_status"),
 ])
 def test_bad_list_filters_are_422(live, params, code):
-    r = requests.get(f"{live.url}{URL}", params=params, timeout=10)
+    r = live.client().get(f"{live.url}{URL}", params=params, timeout=10)
     assert r.status_code == 422 and r.json()["error"]["code"] == code
 
 
 def test_errors_are_json_even_for_unknown_routes(live):
-    r = requests.get(f"{live.url}/api/v1/nothing-here", timeout=10)
+    r = live.client().get(f"{live.url}/api/v1/nothing-here", timeout=10)
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
-    r = requests.delete(f"{live.url}{URL}", timeout=10)
+    r = live.client().delete(f"{live.url}{URL}", timeout=10)
     assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
     assert json.loads(r.text)
 

@@ -7,15 +7,14 @@ from tests.conftest import start_server
 
 
 def get(live, path, **params):
-    return requests.get(live.url + path, params=params, timeout=30)
+    return live.client().get(live.url + path, params=params, timeout=30)
 
 
 def test_healthz_reports_database_and_postgis(live):
-    r = get(live, "/healthz")
+    r = requests.get(live.url + "/healthz", timeout=30)  # anonymous: a load-balancer probe
     assert r.status_code == 200
-    body = r.json()
-    assert body["status"] == "ok" and body["database"] == "ok"
-    assert body["postgis"].startswith("3.")
+    # no versions for anonymous callers; the system administrator's status call has them
+    assert r.json() == {"status": "ok", "database": "ok", "postgis": "ok"}
 
 
 def test_healthz_names_the_failing_part_when_the_database_is_down():

@@ -9,7 +9,9 @@ from gisapp.services.accounts import (AuthenticationFailed, account_for_token, a
                                       disable_user, issue_token, reset_password, revoke_token)
 from gisapp.services.audit import Actor, verify
 
-KEY = b"k"
+from tests.support import TEST_AUDIT_KEY
+
+KEY = TEST_AUDIT_KEY
 ADMIN = Actor("sec-admin", "security_admin", "127.0.0.1")
 STRONG = "Xuanwu#2026grid"
 T0 = datetime(2026, 11, 28, 8, 0, tzinfo=timezone.utc)

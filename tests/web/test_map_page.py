@@ -1,37 +1,52 @@
-"""The overview map in a real headless Chromium against the live app."""
-import html
+"""The overview map in a real headless Chromium against the live app, after a real form login."""
 import json
 import re
-import shutil
-import subprocess
 
-import pytest
-import requests
+from tests.web.browser import browser, form_login, login_in_browser, wait_for  # noqa: F401 (fixture)
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+def drawn(driver) -> dict:
+    value = wait_for(driver, lambda d: d.execute_script("return document.body.dataset.drawn"))
+    return json.loads(value)
 
 
 def test_page_and_bundled_assets_are_served_locally(live):
-    page = requests.get(live.url + "/", timeout=10)
+    http, r = form_login(live.url, "demo-county")
+    assert r.status_code == 302
+    page = http.get(live.url + "/", timeout=10)
     assert page.status_code == 200 and "社会治理联勤指挥平台" in page.text
     assets = re.findall(r'(?:src|href)="(/static/gen/[^"]+)"', page.text)
     assert len(assets) == 2
     for url in assets:
-        r = requests.get(live.url + url, timeout=10)
+        r = http.get(live.url + url, timeout=10)
         assert r.status_code == 200 and len(r.content) > 1000
     # nothing is loaded from another host (isolated government network)
     assert not re.search(r'(?:src|href)="https?://', page.text)
 
 
-def test_map_draws_the_county_layers_in_chromium(live, tmp_path):
-    assert CHROMIUM, "chromium is required for the browser tests (make installs it)"
-    done = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=20000", "--dump-dom",
-         live.url + "/"], capture_output=True, text=True, timeout=120)
-    match = re.search(r'data-drawn="([^"]+)"', done.stdout)
-    assert match, done.stderr[-2000:]
-    drawn = json.loads(html.unescape(match.group(1)))
-    assert drawn["townships"] == 8 and drawn["communities"] == 61
-    assert 300 <= drawn["grids"] <= 600 and drawn["cameras"] > 0
+def test_commander_sees_the_whole_county_drawn(live, browser):
+    login_in_browser(browser, live.url, "demo-county")
+    counts = drawn(browser)
+    assert counts["townships"] == 8 and counts["communities"] == 61
+    assert 300 <= counts["grids"] <= 600 and counts["cameras"] > 0
+    assert "demo-county" in browser.find_element("id", "user").text
+
+
+def test_grid_officer_sees_its_grid_and_the_grids_around_it(live, browser):
+    conn = live.db()
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM grids n JOIN grids o ON ST_Relate(n.geom, "
+                    "(SELECT ST_Union(x.geom) FROM grids x WHERE ST_Intersects(x.geom, o.geom)), 'T********') "
+                    "JOIN users u ON u.grid_code = o.code WHERE u.username = 'demo-grid'")
+        (expected,) = cur.fetchone()
+    conn.close()
+    login_in_browser(browser, live.url, "demo-grid")
+    counts = drawn(browser)
+    assert 2 <= counts["grids"] == expected < 20
+    assert counts["townships"] <= 3
+
+
+def test_auditor_page_shows_no_business_data(live, browser):
+    login_in_browser(browser, live.url, "demo-auditor")
+    assert drawn(browser) == {}
+    assert browser.find_element("css selector", ".notice-bar").is_displayed()

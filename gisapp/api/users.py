@@ -1,0 +1,122 @@
+"""Accounts and integrations, for the security administrator only (三员分立), within its county."""
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+from flask import request
+from sqlalchemy import text
+
+from gisapp.api import access, audit_key, db_session, require_json_body, settings
+from gisapp.api.schemas import error_response
+from gisapp.errors import NotFound, ValidationFailed
+from gisapp.services.accounts import create_user, disable_user, reset_password
+from gisapp.services.integrations import create_integration, disable_integration, list_integrations
+
+bp = APIBlueprint("users", __name__, url_prefix="/api/v1", tag="administration")
+bp.before_request(require_json_body)
+
+ERRORS = {401: error_response("authentication_required"), 403: error_response("forbidden, csrf_failed"),
+          422: error_response("invalid input")}
+
+
+def _body(*fields: str) -> dict:
+    body = request.get_json()
+    if not isinstance(body, dict) or not all(isinstance(body.get(f), str) for f in fields):
+        raise ValidationFailed(f"send a JSON object with the text fields {', '.join(fields)}", code="invalid_body")
+    return body
+
+
+def _in_my_county(code: str) -> None:
+    """A security administrator manages its own county's accounts; departments serve the county."""
+    county = access.current().account.bound_to
+    if code.isdigit() and not code.startswith(county):
+        raise ValidationFailed(f"{code} is outside county {county}", code="outside_jurisdiction", field="bound_to")
+
+
+IN_COUNTY = ("(department_code IS NOT NULL OR left(COALESCE(county_code, township_code, grid_code), 6) = :k)")
+
+
+def _existing(username: str) -> None:
+    county = access.current().account.bound_to
+    found = db_session().execute(text(f"SELECT 1 FROM users WHERE username = :u AND {IN_COUNTY}"),
+                                 {"u": username, "k": county}).first()
+    if not found:
+        raise NotFound(f"no account {username!r} in your county", code="unknown_user")
+
+
+@bp.get("/users")
+@bp.doc(summary="Accounts (no password data)", responses=ERRORS)
+def list_users():
+    rows = db_session().execute(text(
+        "SELECT username, display_name, role, COALESCE(county_code, township_code, grid_code, department_code) "
+        f"AS bound_to, disabled, locked_until, password_changed_at, created_at FROM users WHERE {IN_COUNTY} "
+        "ORDER BY username"), {"k": access.current().account.bound_to})
+    iso = (lambda v: v.isoformat().replace("+00:00", "Z") if v else None)
+    return {"items": [{**r, "locked_until": iso(r["locked_until"]), "password_changed_at": iso(r["password_changed_at"]),
+                       "created_at": iso(r["created_at"])} for r in rows.mappings()]}
+
+
+@bp.post("/users")
+@bp.doc(summary="Create an account: username, role, bound_to, password, display_name", responses=ERRORS)
+def create_account():
+    body = _body("username", "role", "bound_to", "password")
+    _in_my_county(body["bound_to"])
+    session = db_session()
+    account = create_user(session, audit_key(), access.current().actor, username=body["username"], role=body["role"],
+                          bound_to=body["bound_to"], password=body["password"],
+                          display_name=str(body.get("display_name") or ""), policy=settings().password_policy)
+    session.commit()
+    return {"username": account.username, "role": str(account.role), "bound_to": account.bound_to}, 201
+
+
+@bp.post("/users/<username>/disable")
+@bp.doc(summary="Disable an account: its tokens and sessions end", responses=ERRORS)
+def disable_account(username: str):
+    _existing(username)
+    session = db_session()
+    disable_user(session, audit_key(), access.current().actor, username)
+    session.commit()
+    return {"username": username, "disabled": True}
+
+
+@bp.post("/users/<username>/password")
+@bp.doc(summary="Set a new password (body: password); unlocks the account, ends its tokens and sessions",
+        responses=ERRORS)
+def reset_account_password(username: str):
+    body = _body("password")
+    _existing(username)
+    session = db_session()
+    reset_password(session, audit_key(), access.current().actor, username, body["password"],
+                   settings().password_policy)
+    session.commit()
+    return {"username": username, "password_reset": True}
+
+
+@bp.get("/integrations")
+@bp.doc(summary="Integrations (public app, hotline, video platform) and their channels", responses=ERRORS)
+def integrations_index():
+    return {"items": list_integrations(db_session())}
+
+
+@bp.post("/integrations")
+@bp.doc(summary="Register an integration: code, name, channels; its API key is answered this once only",
+        responses=ERRORS)
+def integration_create():
+    body = request.get_json()
+    if not isinstance(body, dict):
+        raise ValidationFailed("send a JSON object: code, name, channels", code="invalid_body")
+    session = db_session()
+    integration, api_key = create_integration(
+        session, audit_key(), access.current().actor, code=body.get("code"), name=body.get("name"),
+        county_code=access.current().account.bound_to, channels=body.get("channels"))
+    session.commit()
+    return {"code": integration.code, "name": integration.name, "county": integration.county_code,
+            "channels": list(integration.channels), "api_key": api_key}, 201
+
+
+@bp.post("/integrations/<code>/disable")
+@bp.doc(summary="Disable an integration: its key stops working at once", responses=ERRORS)
+def integration_disable(code: str):
+    session = db_session()
+    disable_integration(session, audit_key(), access.current().actor, code)
+    session.commit()
+    return {"code": code, "disabled": True}

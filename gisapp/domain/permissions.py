@@ -1,0 +1,104 @@
+"""The permission matrix: which kind of caller may use which route, and what part of the county it sees.
+
+Deny by default: a route (Flask endpoint) that is not in MATRIX is reachable by nobody, and a
+caller kind not listed for a route is refused. Callers are an account's role, an integration
+(a system reporting on citizens' behalf, with an API key) or anonymous. docs/security.md
+prints this table; a test keeps the two equal and calls every route as every caller.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gisapp.domain.security import Role
+
+ANONYMOUS = "anonymous"
+INTEGRATION = "integration"
+
+CALLERS: tuple[str, ...] = (*(str(r) for r in Role), INTEGRATION, ANONYMOUS)
+
+BUSINESS = frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.GRID_OFFICER,
+                      Role.DEPARTMENT_STAFF})
+ACCOUNTS = frozenset(Role)
+EVERYONE = frozenset(CALLERS)
+
+# endpoint -> (who may call it, what it is for)
+MATRIX: dict[str, tuple[frozenset, str]] = {
+    "static": (EVERYONE, "the app's own scripts, styles and images"),
+    "meta.healthz": (EVERYONE, "load-balancer probe: ok or the failing part, no versions"),
+    "web.login": (EVERYONE, "the login page and its form"),
+    "web.logout": (ACCOUNTS, "end the browser session"),
+    "web.index": (ACCOUNTS, "the map page (what it shows follows the role)"),
+    "auth.token": (EVERYONE, "exchange username and password for a bearer token"),
+    "auth.password": (EVERYONE, "change one's own (possibly expired) password with the old one"),
+    "auth.me": (ACCOUNTS, "who am I"),
+    "auth.revoke": (ACCOUNTS, "revoke this bearer token"),
+    "openapi.spec": (ACCOUNTS | {INTEGRATION}, "the OpenAPI document (not public: it maps the attack surface)"),
+    "meta.categories": (BUSINESS | {Role.PLANNER, INTEGRATION}, "the event-category catalogue"),
+    "meta.locate_point": (BUSINESS | {Role.PLANNER}, "which grid contains a point, within the caller's area"),
+    "events.create_event": (BUSINESS | {INTEGRATION}, "report an event (integrations on their channels only)"),
+    "events.list_all": (BUSINESS | {INTEGRATION}, "events in the caller's area, and those it reported"),
+    "events.read_event": (BUSINESS | {INTEGRATION}, "one event in the caller's area or reported by it"),
+    "events.unmask_reporter": (BUSINESS, "the reporter's name and phone, audited, for the event's handlers"),
+    "layers.index": (BUSINESS | {Role.PLANNER}, "the map layers"),
+    "layers.features": (BUSINESS | {Role.PLANNER}, "one layer's features within the caller's area"),
+    "audit.audit_records": (frozenset({Role.AUDITOR}), "read the audit trail"),
+    "users.list_users": (frozenset({Role.SECURITY_ADMIN}), "list accounts"),
+    "users.create_account": (frozenset({Role.SECURITY_ADMIN}), "create an account"),
+    "users.disable_account": (frozenset({Role.SECURITY_ADMIN}), "disable an account"),
+    "users.reset_account_password": (frozenset({Role.SECURITY_ADMIN}), "set a new password, unlock"),
+    "users.integrations_index": (frozenset({Role.SECURITY_ADMIN}), "list integrations"),
+    "users.integration_create": (frozenset({Role.SECURITY_ADMIN}), "register an integration, get its key"),
+    "users.integration_disable": (frozenset({Role.SECURITY_ADMIN}), "disable an integration"),
+    "system.status": (frozenset({Role.SYSTEM_ADMIN}), "schema version, database and pool state"),
+}
+
+
+def allowed(endpoint: str | None, caller: str) -> bool:
+    """May this kind of caller use the endpoint? Unknown endpoints: nobody.
+
+    >>> allowed("audit.audit_records", "auditor"), allowed("audit.audit_records", "county_commander")
+    (True, False)
+    >>> allowed("events.create_event", "integration"), allowed("no.such_route", "system_admin")
+    (True, False)
+    """
+    entry = MATRIX.get(endpoint or "")
+    return entry is not None and caller in entry[0]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of the county a caller sees: a column of the event row (or an area) and its value,
+    plus the events it reported itself. column None means: only what it reported."""
+
+    column: str | None
+    value: str | None
+    submitter: str
+
+
+_EVENT_COLUMN = {
+    Role.COUNTY_COMMANDER: "county_code",
+    Role.TOWNSHIP_DISPATCHER: "township_code",
+    Role.GRID_OFFICER: "grid_code",
+    Role.DEPARTMENT_STAFF: "department_code",
+}
+
+
+def event_scope(caller: str, bound_to: str | None, submitter: str) -> Scope:
+    """Which events a caller sees: its county, township, grid or department's, and its own reports.
+
+    >>> event_scope("township_dispatcher", "320102002", "user:li")
+    Scope(column='township_code', value='320102002', submitter='user:li')
+    >>> event_scope("integration", None, "integration:app")
+    Scope(column=None, value=None, submitter='integration:app')
+    """
+    column = _EVENT_COLUMN.get(Role(caller)) if caller in set(Role) else None
+    return Scope(column, bound_to if column else None, submitter)
+
+
+def matrix_markdown() -> str:
+    """The matrix as a Markdown table (docs/security.md carries it; a test keeps them equal)."""
+    head = "| route | " + " | ".join(CALLERS) + " | purpose |"
+    rule = "|---|" + "---|" * len(CALLERS) + "---|"
+    rows = [f"| `{endpoint}` | " + " | ".join("✓" if c in who else "" for c in CALLERS) + f" | {purpose} |"
+            for endpoint, (who, purpose) in MATRIX.items()]
+    return "\n".join([head, rule, *rows])

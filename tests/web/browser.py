@@ -1,0 +1,66 @@
+"""A real headless Chromium (Debian's chromium + chromium-driver) driven by Selenium, and form logins."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+import requests
+
+from gisapp.services.accounts import DEMO_PASSWORD
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture()
+def browser(tmp_path):
+    """A fresh headless browser profile per test (no cookies carried over)."""
+    assert CHROMIUM and CHROMEDRIVER, "chromium and chromium-driver are required (make installs them)"
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,900"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def wait_for(driver, condition, timeout: float = 60):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+def login_in_browser(driver, base: str, username: str, password: str = DEMO_PASSWORD, path: str = "/") -> None:
+    """Open a page, get sent to the login page, fill in the form and submit it."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(base + path)
+    wait_for(driver, lambda d: d.find_elements(By.NAME, "username"))
+    driver.find_element(By.NAME, "username").send_keys(username)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    driver.find_element(By.ID, "submit").click()
+    wait_for(driver, lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def form_login(base: str, username: str, password: str = DEMO_PASSWORD) -> tuple[requests.Session, requests.Response]:
+    """Log in through the HTML form with plain HTTP: (session with the cookie, the POST's response)."""
+    http = requests.Session()
+    page = http.get(base + "/login", timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    r = http.post(base + "/login", data={"username": username, "password": password, "csrf_token": token,
+                                         "next": "/"}, allow_redirects=False, timeout=30)
+    return http, r
+
+
+def csrf_of(http: requests.Session, base: str) -> str:
+    """The CSRF token a logged-in page carries."""
+    page = http.get(base + "/", timeout=10)
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text).group(1)
