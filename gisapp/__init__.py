@@ -33,6 +33,10 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     register_blueprints(app)
     register_access(app)
     register_security_headers(app, basemap_origin=settings.basemap_origin)
+    if settings.behind_proxy:  # the client address and HTTPS as the one trusted reverse proxy saw them
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     return app
 
 

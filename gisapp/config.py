@@ -41,6 +41,7 @@ class Settings:
     intake_rate_principal: int = 300  # ... by one account or integration
     audit_retention_days: int = 180   # never less: GB/T 22239-2019 asks for six months
     password_policy: PasswordPolicy = PasswordPolicy()
+    behind_proxy: bool = False        # trust one reverse proxy's X-Forwarded-For/-Proto (client address, HTTPS)
     audit_key_value: bytes | None = field(default=None, repr=False)  # else GISAPP_AUDIT_KEY or var/audit.key
 
     def __post_init__(self) -> None:
@@ -84,6 +85,7 @@ class Settings:
             intake_rate_client=_int("GISAPP_INTAKE_RATE_CLIENT", 600),
             intake_rate_principal=_int("GISAPP_INTAKE_RATE_PRINCIPAL", 300),
             audit_retention_days=_int("GISAPP_AUDIT_RETENTION_DAYS", 180),
+            behind_proxy=os.environ.get("GISAPP_BEHIND_PROXY", "").lower() in ("1", "true", "yes"),
             password_policy=PasswordPolicy(
                 min_length=_int("GISAPP_PASSWORD_MIN_LENGTH", 8),
                 min_classes=_int("GISAPP_PASSWORD_MIN_CLASSES", 3),

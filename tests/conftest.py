@@ -105,11 +105,14 @@ class LiveServer:
         return self._clients[username]
 
 
-def start_server(database_url: str, **overrides) -> tuple[LiveServer, object]:
+def start_server(database_url: str, prepare=None, **overrides) -> tuple[LiveServer, object]:
+    """Serve the app over HTTP on a free port; prepare(app) may add to it before it serves."""
     from gisapp import create_app
 
     overrides.setdefault("audit_key_value", TEST_AUDIT_KEY)
     app = create_app(Settings(database_url=database_url, **overrides))
+    if prepare is not None:
+        prepare(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
