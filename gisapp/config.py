@@ -39,6 +39,7 @@ class Settings:
     login_rate_account: int = 10      # ... for one username
     intake_rate_client: int = 600     # event reports per minute from one address
     intake_rate_principal: int = 300  # ... by one account or integration
+    rate_window_seconds: int = 60     # the counting window of those limits
     audit_retention_days: int = 180   # never less: GB/T 22239-2019 asks for six months
     password_policy: PasswordPolicy = PasswordPolicy()
     behind_proxy: bool = False        # trust one reverse proxy's X-Forwarded-For/-Proto (client address, HTTPS)
@@ -47,6 +48,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.audit_retention_days < MIN_AUDIT_RETENTION_DAYS:
             raise ValueError(f"GISAPP_AUDIT_RETENTION_DAYS must be at least {MIN_AUDIT_RETENTION_DAYS}")
+        if self.rate_window_seconds < 1:
+            raise ValueError("the rate-limit window must be at least one second")
         if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
             raise ValueError("session limits must be positive")
 

@@ -22,12 +22,12 @@ from gisapp.db import make_engine
 from gisapp.services.accounts import DEMO_PASSWORD
 from tests.support import TEST_AUDIT_KEY, admin as _admin, server_url as _server_url, with_db as _with_db
 
-TEMPLATE = "gisapp_test_tpl"
+TEMPLATE = f"gisapp_test_tpl_{os.getpid()}"  # one per run: concurrent runs do not clash
 DEMO = Path(os.environ.get("GISAPP_TEST_DEMO_DIR") or PROJECT_ROOT / "layers" / "demo")
 
 
 @pytest.fixture(scope="session")
-def template_url() -> str:
+def template_url():
     """A database with every migration applied and the demo county loaded."""
     from gisapp.db import make_session_factory, transaction
     from gisapp.migrate import upgrade
@@ -44,7 +44,8 @@ def template_url() -> str:
         load_jurisdiction(session, DEMO)
         create_demo_accounts(session, TEST_AUDIT_KEY, Actor("tests", "system", None), production=False)
     engine.dispose()
-    return url
+    yield url
+    _admin(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import hmac
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import Flask, g, redirect, request
+from flask import Flask, current_app, g, redirect, request
 
 from gisapp.api import audit_key, db_session, settings
 from gisapp.domain.permissions import ANONYMOUS, INTEGRATION, Scope, allowed, event_scope
@@ -148,9 +148,7 @@ def rate_limit(kind: str, account_key: str | None) -> None:
     limits = [Limit(f"{kind}:addr:{request.remote_addr}", per_client)]
     if account_key:
         limits.append(Limit(f"{kind}:who:{account_key}", per_account))
-    from flask import current_app
-
-    hit(current_app.extensions["gisapp.engine"], limits)
+    hit(current_app.extensions["gisapp.engine"], limits, window=cfg.rate_window_seconds)
 
 
 def register_access(app: Flask) -> None:

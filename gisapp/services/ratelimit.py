@@ -28,25 +28,25 @@ WINDOW = 60  # seconds
 
 @dataclass(frozen=True)
 class Limit:
-    """At most `hits` requests per minute in one bucket; hits <= 0 switches it off."""
+    """At most `hits` requests per window (a minute) in one bucket; hits <= 0 switches it off."""
 
     bucket: str
     hits: int
 
 
-def hit(engine: Engine, limits: list[Limit], *, now: datetime | None = None) -> None:
-    """Count one request in each bucket; raise RateLimited if any is over its limit."""
+def hit(engine: Engine, limits: list[Limit], *, now: datetime | None = None, window: int = WINDOW) -> None:
+    """Count one request in each bucket for the current window; raise RateLimited if any is over its limit."""
     active = [lim for lim in limits if lim.hits > 0]
     if not active:
         return
     ts = (now or datetime.now(timezone.utc)).timestamp()
-    start = int(ts // WINDOW * WINDOW)
+    start = int(ts // window * window)
     with engine.begin() as conn:
         counts = dict(conn.execute(HIT_SQL, {"start": start, "buckets": [lim.bucket for lim in active]}).all())
         if random.random() < PRUNE_CHANCE:
-            conn.execute(PRUNE_SQL, {"before": start - 3600})
+            conn.execute(PRUNE_SQL, {"before": start - max(3600, 2 * window)})
     over = [lim for lim in active if counts[lim.bucket] > lim.hits]
     if over:
-        retry = max(1, int(start + WINDOW - ts + 0.999))
-        raise RateLimited(f"too many requests ({over[0].hits} per {WINDOW} s); try again in {retry} s",
+        retry = max(1, int(start + window - ts + 0.999))
+        raise RateLimited(f"too many requests ({over[0].hits} per {window} s); try again in {retry} s",
                           retry_after=retry)
