@@ -24,6 +24,7 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,
+        hide_parameters=True,  # SQL errors in logs never carry the values: they may be personal data
         # generic plans for our prepared statements: their plan does not depend on the values
         connect_args={"options": "-c timezone=UTC -c statement_timeout=30000 "
                                  "-c plan_cache_mode=force_generic_plan"},

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 from flask import Flask, jsonify, request
 from markupsafe import escape
@@ -31,6 +32,14 @@ def render(status: int, body: dict, headers: dict | None = None):
     return page, status, {"Content-Type": "text/html; charset=utf-8", **(headers or {})}
 
 
+def log_unexpected(exc: BaseException) -> None:
+    """Log where an unexpected error happened, without its message: a database error's text can quote
+    the values of the statement (a reporter's phone, a name), and personal data never goes to logs."""
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("unhandled %s.%s on %s %s (message withheld: it may quote personal data)\n%s",
+              type(exc).__module__, type(exc).__name__, request.method, request.path, frames)
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(AppError)
     def app_error(exc: AppError):
@@ -46,6 +55,6 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log_unexpected(exc)
         return render(500, {"error": {"code": "internal_error",
                                       "message": "an internal error occurred; it has been logged"}})
