@@ -106,9 +106,8 @@ def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_
     if context.grid_code is None:
         raise outside(lon, lat)
     where: Location = location_from_row(context)
-    if by.county is not None and where.county.code != by.county:
-        raise OutsideJurisdiction(f"the location is in {where.county.name}, outside the county this "
-                                  "account or integration serves")
+    if by.county not in (None, where.county.code):
+        raise OutsideJurisdiction(f"the location is in {where.county.name}, outside the county you serve")
     category = context._asdict()
     route = route_event(
         category_level=category["level"], grid_team=_party("team", where.team),
@@ -147,5 +146,5 @@ def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_
         return replay
     if audit_key is not None:
         record(session, audit_key, by.actor, "event.create", target=f"event:{inserted.id}",
-               details={"level": int(route.level), "assignee": route.assignee.code, "grid": where.grid.code})
+               details={"level": row["level"], "assignee": row["assignee_code"], "grid": row["grid_code"]})
     return IntakeResult(serialize_event({**row, "id": inserted.id}), created=True)

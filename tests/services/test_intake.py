@@ -115,5 +115,5 @@ def test_client_refs_belong_to_their_submitter(session):
 def test_a_submitter_reports_only_in_its_own_county(session):
     lon, lat, _ = a_point(session)
     elsewhere = Submitter("user:x", Actor("x", "township_dispatcher", None), "320104")
-    with pytest.raises(OutsideJurisdiction, match="outside the county"):
+    with pytest.raises(OutsideJurisdiction, match="outside the county you serve"):
         submit_event(session, report(category(session, 1).code, lon, lat), by=elsewhere, audit_key=TEST_AUDIT_KEY)
