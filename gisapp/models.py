@@ -70,6 +70,7 @@ class Department(Base):
     liaison_name: Mapped[str | None] = mapped_column(Text)
     liaison_phone: Mapped[str | None] = mapped_column(Text)
     duty_phone: Mapped[str | None] = mapped_column(Text)
+    county_code: Mapped[str | None] = mapped_column(ForeignKey("counties.code"))  # the county it serves
 
 
 class Team(Base):
@@ -142,7 +143,8 @@ class Camera(Base):
 class Event(Base):
     __tablename__ = "events"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    client_ref: Mapped[str | None] = mapped_column(Text, unique=True)
+    submitted_by: Mapped[str] = mapped_column(Text)  # "user:<name>" / "integration:<code>"; client_ref is per submitter
+    client_ref: Mapped[str | None] = mapped_column(Text)
     request_hash: Mapped[str | None] = mapped_column(Text)
     category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"))
     description: Mapped[str] = mapped_column(Text)

@@ -11,8 +11,8 @@ from gisapp.api.params import bbox_param, int_param, time_param
 from gisapp.api.schemas import EventIn, EventOut, EventPage, EventQuery, error_response, ref_response
 from gisapp.domain.events import EventStatus
 from gisapp.domain.intake import parse_event_report
-from gisapp.domain.security import Binding
 from gisapp.errors import Forbidden, NotFound, ValidationFailed
+from gisapp.services.accounts import county_of
 from gisapp.services.audit import record
 from gisapp.services.events import EventFilter, get_event, list_events, reporter_of
 from gisapp.services.intake import Submitter, submit_event
@@ -34,9 +34,8 @@ def _submitter(principal: access.Principal) -> Submitter:
     """The submitter of a report; an integration only on its channels, everyone in their own county."""
     if principal.integration is not None:
         return Submitter(principal.submitter, principal.actor, principal.integration.county_code)
-    account = principal.account
-    county = None if account.binding is Binding.DEPARTMENT else account.bound_to[:6]
-    return Submitter(principal.submitter, principal.actor, county)
+    # a department whose county is not set reports nowhere ("" matches no county)
+    return Submitter(principal.submitter, principal.actor, county_of(db_session(), principal.account) or "")
 
 
 bp.before_request(require_json_body)

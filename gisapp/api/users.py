@@ -7,14 +7,16 @@ from sqlalchemy import text
 
 from gisapp.api import access, audit_key, db_session, require_json_body, settings
 from gisapp.api.schemas import error_response
-from gisapp.errors import NotFound, ValidationFailed
+from gisapp.domain.security import ADMIN_POSTS
+from gisapp.errors import Forbidden, NotFound, ValidationFailed
 from gisapp.services.accounts import create_user, disable_user, reset_password
 from gisapp.services.integrations import create_integration, disable_integration, list_integrations
 
 bp = APIBlueprint("users", __name__, url_prefix="/api/v1", tag="administration")
 bp.before_request(require_json_body)
 
-ERRORS = {401: error_response("authentication_required"), 403: error_response("forbidden, csrf_failed"),
+ERRORS = {401: error_response("authentication_required"),
+          403: error_response("forbidden, csrf_failed, admin_post_protected"),
           422: error_response("invalid input")}
 
 
@@ -26,21 +28,35 @@ def _body(*fields: str) -> dict:
 
 
 def _in_my_county(code: str) -> None:
-    """A security administrator manages its own county's accounts; departments serve the county."""
+    """A security administrator manages its own county's accounts: areas in it, departments serving it."""
     county = access.current().account.bound_to
-    if code.isdigit() and not code.startswith(county):
+    inside = code.startswith(county) if code.isdigit() else db_session().execute(
+        text("SELECT 1 FROM departments WHERE code = :c AND county_code = :k"), {"c": code, "k": county}).first()
+    if not inside:
         raise ValidationFailed(f"{code} is outside county {county}", code="outside_jurisdiction", field="bound_to")
 
 
-IN_COUNTY = ("(department_code IS NOT NULL OR left(COALESCE(county_code, township_code, grid_code), 6) = :k)")
+# accounts bound inside county :k: by the prefix of their area code, or through their department's county
+IN_COUNTY = ("(left(COALESCE(county_code, township_code, grid_code), 6) = :k "
+             "OR department_code IN (SELECT code FROM departments WHERE county_code = :k))")
+
+
+def _not_an_admin_post(role: str) -> None:
+    """三员分立: the auditor's, the system administrator's and the security administrators' own accounts
+    are not managed over HTTP by a security administrator (who could otherwise become the auditor);
+    they are managed with `gisapp users` on the server, which audits the operator."""
+    if role in {str(r) for r in ADMIN_POSTS}:
+        raise Forbidden(f"accounts of the administrative posts ({role}) are managed with `gisapp users` on the "
+                        "server, not here", code="admin_post_protected")
 
 
 def _existing(username: str) -> None:
     county = access.current().account.bound_to
-    found = db_session().execute(text(f"SELECT 1 FROM users WHERE username = :u AND {IN_COUNTY}"),
-                                 {"u": username, "k": county}).first()
-    if not found:
+    role = db_session().execute(text(f"SELECT role FROM users WHERE username = :u AND {IN_COUNTY}"),
+                                {"u": username, "k": county}).scalar_one_or_none()
+    if role is None:
         raise NotFound(f"no account {username!r} in your county", code="unknown_user")
+    _not_an_admin_post(role)
 
 
 @bp.get("/users")
@@ -59,6 +75,7 @@ def list_users():
 @bp.doc(summary="Create an account: username, role, bound_to, password, display_name", responses=ERRORS)
 def create_account():
     body = _body("username", "role", "bound_to", "password")
+    _not_an_admin_post(body["role"])
     _in_my_county(body["bound_to"])
     session = db_session()
     account = create_user(session, audit_key(), access.current().actor, username=body["username"], role=body["role"],
@@ -94,7 +111,7 @@ def reset_account_password(username: str):
 @bp.get("/integrations")
 @bp.doc(summary="Integrations (public app, hotline, video platform) and their channels", responses=ERRORS)
 def integrations_index():
-    return {"items": list_integrations(db_session())}
+    return {"items": list_integrations(db_session(), access.current().account.bound_to)}
 
 
 @bp.post("/integrations")
@@ -117,6 +134,6 @@ def integration_create():
 @bp.doc(summary="Disable an integration: its key stops working at once", responses=ERRORS)
 def integration_disable(code: str):
     session = db_session()
-    disable_integration(session, audit_key(), access.current().actor, code)
+    disable_integration(session, audit_key(), access.current().actor, code, access.current().account.bound_to)
     session.commit()
     return {"code": code, "disabled": True}

@@ -26,6 +26,7 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "static": (EVERYONE, "the app's own scripts, styles and images"),
     "meta.healthz": (EVERYONE, "load-balancer probe: ok or the failing part, no versions"),
     "web.login": (EVERYONE, "the login page and its form"),
+    "web.password": (EVERYONE, "the page to change one's own (possibly expired) password"),
     "web.logout": (ACCOUNTS, "end the browser session"),
     "web.index": (ACCOUNTS, "the map page (what it shows follows the role)"),
     "auth.token": (EVERYONE, "exchange username and password for a bearer token"),

@@ -248,6 +248,14 @@ def change_password(session: Session, key: bytes, username: str, old: str, new: 
     reset_password(session, key, Actor(username, None, client_addr), username, new, policy)
 
 
+def county_of(session: Session, account: Account) -> str | None:
+    """The county an account works in: the prefix of its area code, or its department's county."""
+    if account.binding is Binding.DEPARTMENT:
+        return session.execute(text("SELECT county_code FROM departments WHERE code = :c"),
+                               {"c": account.bound_to}).scalar_one_or_none()
+    return account.bound_to[:6]
+
+
 def bound_name(session: Session, account: Account) -> str:
     """The name of the area or department an account is bound to."""
     return session.execute(text(f"SELECT name FROM {BINDING_TABLE[account.binding]} WHERE code = :c"),

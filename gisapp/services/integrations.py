@@ -72,16 +72,20 @@ def integration_for_key(session: Session, api_key: str) -> Integration | None:
     return Integration(row.id, row.code, row.name, row.county_code, tuple(row.channels)) if row else None
 
 
-def disable_integration(session: Session, key: bytes, by: Actor, code: str) -> None:
-    done = session.execute(text("UPDATE integrations SET disabled = true WHERE code = :c"), {"c": code})
+def disable_integration(session: Session, key: bytes, by: Actor, code: str, county: str | None = None) -> None:
+    """Disable an integration (of one county, when given); its key stops working at once."""
+    done = session.execute(text("UPDATE integrations SET disabled = true WHERE code = :c "
+                                "AND (CAST(:k AS text) IS NULL OR county_code = :k)"), {"c": code, "k": county})
     if done.rowcount != 1:
         raise ValidationFailed(f"no integration {code!r}", code="unknown_integration", field="code")
     record(session, key, by, "integration.disable", target=code)
 
 
-def list_integrations(session: Session) -> list[dict]:
-    rows = session.execute(text("SELECT code, name, county_code, channels, created_at, disabled "
-                                "FROM integrations ORDER BY code")).mappings()
+def list_integrations(session: Session, county: str | None = None) -> list[dict]:
+    """The integrations (of one county, when given), without their key hashes."""
+    rows = session.execute(text("SELECT code, name, county_code, channels, created_at, disabled FROM integrations "
+                                "WHERE CAST(:k AS text) IS NULL OR county_code = :k ORDER BY code"),
+                           {"k": county}).mappings()
     return [{"code": r["code"], "name": r["name"], "county": r["county_code"], "channels": list(r["channels"]),
              "created_at": r["created_at"].isoformat().replace("+00:00", "Z"), "disabled": r["disabled"]}
             for r in rows]

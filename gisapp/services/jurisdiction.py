@@ -91,12 +91,13 @@ def _load_organisation(cur, src: Path, counts: dict) -> None:
           c["area_code"] if c["level"] == "township" else None, c.get("duty_phone")) for c in centers),
         "(%s, %s, %s, %s, %s, %s)")
     depts = _json(src / "departments.json")
+    county = _features(src / "county.geojson")[0]["properties"]["code"]  # a data set is one county
     counts["departments"] = _insert(
         cur, "INSERT INTO departments (code, name, short_name, leader_name, leader_title, leader_phone, "
-             "liaison_name, liaison_phone, duty_phone) VALUES %s",
+             "liaison_name, liaison_phone, duty_phone, county_code) VALUES %s",
         ((d["code"], d["name"], d["short_name"], d["leader"]["name"], d["leader"].get("title"),
-          d["leader"].get("phone"), d["liaison"]["name"], d["liaison"].get("phone"), d.get("duty_phone"))
-         for d in depts), "(%s, %s, %s, %s, %s, %s, %s, %s, %s)")
+          d["leader"].get("phone"), d["liaison"]["name"], d["liaison"].get("phone"), d.get("duty_phone"), county)
+         for d in depts), "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
     catalogue = _json(src / "categories.json")
     _insert(cur, "INSERT INTO category_kinds (code, name, name_en) VALUES %s",
             ((k["code"], k["name"], k["name_en"]) for k in catalogue["kinds"]), "(%s, %s, %s)")

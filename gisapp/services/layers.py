@@ -35,20 +35,21 @@ LAYER_QUERIES: dict[str, tuple[str, str]] = {
 ORDER = {"cameras": "t.device_id"}
 
 
-# the area an account sees on the map: its county, its township, or its grid with the grids around it
+# the area an account sees on the map: its county, its township, its grid with the grids around it,
+# or for department staff (who work county-wide) the county their department serves
 AREA_SQL: dict[Binding, str] = {
     Binding.COUNTY: "(SELECT geom FROM counties WHERE code = :scope_code)",
     Binding.TOWNSHIP: "(SELECT geom FROM townships WHERE code = :scope_code)",
     Binding.GRID: "(SELECT ST_Union(n.geom) FROM grids o JOIN grids n ON ST_Intersects(n.geom, o.geom) "
                   "WHERE o.code = :scope_code)",
+    Binding.DEPARTMENT: "(SELECT k.geom FROM counties k JOIN departments d ON d.county_code = k.code "
+                        "WHERE d.code = :scope_code)",
 }
 INSIDE = "ST_Relate({feature}, {area}, 'T********')"  # interiors meet: a shared edge alone is not in
 
 
 def area_filter(binding: Binding, code: str, feature: str = "t.geom") -> tuple[str, dict]:
-    """SQL that keeps the features inside an account's area; departments work county-wide: no filter."""
-    if binding not in AREA_SQL:
-        return "true", {}
+    """SQL that keeps the features inside an account's area."""
     return INSIDE.format(feature=feature, area=AREA_SQL[binding]), {"scope_code": code}
 
 

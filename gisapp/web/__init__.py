@@ -48,6 +48,14 @@ def login():
     return submit_login() if request.method == "POST" else show_login()
 
 
+@bp.route("/password", methods=["GET", "POST"])
+def password():
+    """Change one's own password (the way out of an expired one)."""
+    from gisapp.web.login import show_password, submit_password
+
+    return submit_password() if request.method == "POST" else show_password()
+
+
 @bp.post("/logout")
 def logout():
     from gisapp.web.login import end_login

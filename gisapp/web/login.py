@@ -1,4 +1,4 @@
-"""The login page: a form (username, password) with a double-submit CSRF token; a session cookie on success.
+"""The login and password-change pages: forms with a double-submit CSRF token; a session cookie on login.
 
 The session id is new at every login; the cookie is HttpOnly, SameSite=Lax, Secure over HTTPS.
 Failures answer the page again with the reason, never which of username or password was wrong.
@@ -8,15 +8,16 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from flask import redirect, render_template, request
+from flask import make_response, redirect, render_template, request
 
 from gisapp.api import access, audit_key, db_session, settings
-from gisapp.api.auth import login as check_login
-from gisapp.errors import AppError
+from gisapp.api.auth import failed_attempt_kept, login as check_login
+from gisapp.errors import AppError, ValidationFailed
+from gisapp.services.accounts import change_password
 from gisapp.services.audit import record
 from gisapp.services.sessions import end_session, start_session
 
-LOGIN_CSRF_COOKIE = "gisapp_login_csrf"
+FORM_CSRF_COOKIE = "gisapp_form_csrf"
 
 
 def safe_next(target: str | None) -> str:
@@ -30,35 +31,34 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _page(status: int = 200, error: str | None = None, username: str = ""):
+def _page(template: str, status: int = 200, error: str | None = None, **context):
+    """A form page with a fresh CSRF token, in the form and in a Strict cookie (double submit)."""
     token = secrets.token_urlsafe(24)
-    page = render_template("login.html", csrf_token=token, next=safe_next(request.values.get("next")),
-                           error=error, ended=request.args.get("ended"), username=username)
-    return _with_cookie(page, status, token)
-
-
-def _with_cookie(page: str, status: int, token: str):
-    from flask import make_response
-
+    page = render_template(template, csrf_token=token, next=safe_next(request.values.get("next")), error=error,
+                           ended=request.args.get("ended"), **context)
     response = make_response(page, status)
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="Strict", secure=request.is_secure,
-                        path="/login")
+    response.set_cookie(FORM_CSRF_COOKIE, token, httponly=True, samesite="Strict", secure=request.is_secure,
+                        path="/")
     return response
 
 
+def _csrf_ok() -> bool:
+    sent, expected = request.form.get("csrf_token", ""), request.cookies.get(FORM_CSRF_COOKIE, "")
+    return bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
+
+
 def show_login():
-    return _page()
+    return _page("login.html", username=request.args.get("username", ""))
 
 
 def submit_login():
-    sent, expected = request.form.get("csrf_token", ""), request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        return _page(403, "csrf_failed")
     username = request.form.get("username", "").strip()
+    if not _csrf_ok():
+        return _page("login.html", 403, "csrf_failed", username=username)
     try:
         account = check_login(username, request.form.get("password", ""))
     except AppError as exc:
-        return _page(exc.status, exc.code, username)
+        return _page("login.html", exc.status, exc.code, username=username)
     session = db_session()
     old = access.current().web_session
     if old is not None:
@@ -68,15 +68,41 @@ def submit_login():
     response = redirect(safe_next(request.form.get("next")))
     response.set_cookie(access.SESSION_COOKIE, cookie, httponly=True, samesite="Lax", secure=request.is_secure,
                         path="/", max_age=int(settings().session_absolute.total_seconds()))
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    response.delete_cookie(FORM_CSRF_COOKIE, path="/")
     return response
+
+
+def show_password():
+    return _page("password.html", username=request.args.get("username", ""))
+
+
+def submit_password():
+    """Change one's own password with the old one (also an expired one); then log in with the new one."""
+    username = request.form.get("username", "").strip()
+    if not _csrf_ok():
+        return _page("password.html", 403, "csrf_failed", username=username)
+    new = request.form.get("new_password", "")
+    if new != request.form.get("new_password_again", ""):
+        return _page("password.html", 422, "password_mismatch", username=username)
+    try:
+        access.rate_limit("login", username)
+        session = db_session()
+        with failed_attempt_kept(session):
+            change_password(session, audit_key(), username, request.form.get("old_password", ""), new,
+                            client_addr=request.remote_addr, policy=settings().password_policy)
+        session.commit()
+    except AppError as exc:
+        return _page("password.html", exc.status, exc.code, username=username)
+    return redirect("/login?changed=1")
 
 
 def end_login() -> None:
     """Log out: end the browser session (the CSRF token was checked by the access hook)."""
     principal = access.current()
+    if principal.web_session is None:
+        raise ValidationFailed("only a browser session logs out here; a bearer token ends with "
+                               "POST /api/v1/auth/revoke", code="not_a_session")
     session = db_session()
-    if principal.web_session is not None:
-        end_session(session, principal.web_session.id, "logout")
+    end_session(session, principal.web_session.id, "logout")
     record(session, audit_key(), principal.actor, "logout", details={"via": "browser"})
     session.commit()

@@ -412,11 +412,10 @@ def test_security_admin_neither_lists_nor_manages_another_countys_accounts(live,
     assert query(live, "SELECT disabled FROM users WHERE username = 'u-qh-spare'") == [(False,)]
 
 
-# Known gaps (see the module's report): the security administrator of another county reaches this
-# county's integrations and its department accounts. strict: these flip to XPASS once fixed.
+# The security administrator of another county reaches neither this county's integrations nor the
+# accounts of the departments serving it.
 
 
-@pytest.mark.xfail(strict=True, reason="users.integrations_index/integration_disable ignore the admin's county")
 def test_security_admin_of_another_county_neither_lists_nor_disables_this_countys_integrations(live, world):
     http = account(live, "u-qh-security")
     codes = {i["code"] for i in http.get(live.url + "/api/v1/integrations", timeout=10).json()["items"]}
@@ -427,7 +426,6 @@ def test_security_admin_of_another_county_neither_lists_nor_disables_this_county
     assert query(live, "SELECT disabled FROM integrations WHERE code = 'app-spare'") == [(False,)]
 
 
-@pytest.mark.xfail(strict=True, reason="department accounts count as every county's (departments carry no county)")
 def test_security_admin_of_another_county_does_not_manage_this_countys_department_accounts(live, world):
     http = account(live, "u-qh-security")
     names = {u["username"] for u in http.get(live.url + "/api/v1/users", timeout=10).json()["items"]}

@@ -156,8 +156,8 @@ def test_behind_an_https_proxy_the_cookie_is_secure(clone_db):
         # requests keeps Secure cookies for https only: send the login CSRF cookie by hand
         r = http.post(srv.url + "/login", data={"username": "demo-county", "password": "Gisapp#Demo2026",
                                                 "csrf_token": token, "next": "/"},
-                      cookies={"gisapp_login_csrf": page.cookies.get("gisapp_login_csrf") or
-                               re.search(r"gisapp_login_csrf=([^;]+)", page.headers["Set-Cookie"]).group(1)},
+                      cookies={"gisapp_form_csrf": page.cookies.get("gisapp_form_csrf") or
+                               re.search(r"gisapp_form_csrf=([^;]+)", page.headers["Set-Cookie"]).group(1)},
                       allow_redirects=False, timeout=30)
         assert r.status_code == 302, r.text
         assert "Secure" in r.headers["Set-Cookie"] and "HttpOnly" in r.headers["Set-Cookie"]

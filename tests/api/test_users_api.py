@@ -82,3 +82,16 @@ def test_system_status_is_for_the_system_administrator(live):
     assert body["database"]["postgis"].startswith("3.")
     assert body["security"]["session_idle_minutes"] == 30 and body["security"]["audit_retention_days"] >= 180
     assert live.client("demo-security").get(live.url + "/api/v1/system/status", timeout=10).status_code == 403
+
+
+def test_the_administrative_posts_are_not_managed_over_http(live):
+    """三员分立: a security administrator cannot reset the auditor's password and become the auditor."""
+    admin = live.client("demo-security")
+    for username in ("demo-auditor", "demo-admin", "demo-security"):
+        for path, body in (("password", {"password": "Takeover#2026"}), ("disable", None)):
+            r = admin.post(f"{live.url}/api/v1/users/{username}/{path}", json=body, timeout=30)
+            assert r.status_code == 403 and r.json()["error"]["code"] == "admin_post_protected", (username, path)
+    made = admin.post(live.url + "/api/v1/users", json={"username": "second-auditor", "role": "auditor",
+                                                        "bound_to": "320102", "password": NEW_PASSWORD}, timeout=30)
+    assert made.status_code == 403 and made.json()["error"]["code"] == "admin_post_protected"
+    assert live.client("demo-auditor").get(live.url + "/api/v1/audit", timeout=10).status_code == 200

@@ -50,3 +50,37 @@ def test_auditor_page_shows_no_business_data(live, browser):
     login_in_browser(browser, live.url, "demo-auditor")
     assert drawn(browser) == {}
     assert browser.find_element("css selector", ".notice-bar").is_displayed()
+
+
+def test_an_expired_password_is_changed_in_the_browser_then_used(live, browser):
+    from selenium.webdriver.common.by import By
+
+    conn = live.db()
+    with conn.cursor() as cur:
+        cur.execute("UPDATE users SET password_changed_at = now() - interval '100 days' WHERE username = 'demo-dept'")
+    conn.commit()
+    conn.close()
+    login_in_browser(browser, live.url, "demo-dept")
+    assert browser.find_element(By.ID, "error").get_attribute("data-code") == "password_expired"
+    browser.find_element(By.ID, "change").click()
+    wait_for(browser, lambda d: d.find_elements(By.NAME, "old_password"))
+    assert browser.find_element(By.NAME, "username").get_attribute("value") == "demo-dept"
+    browser.find_element(By.NAME, "old_password").send_keys("Gisapp#Demo2026")
+    for name in ("new_password", "new_password_again"):
+        browser.find_element(By.NAME, name).send_keys("Chengguan#2027")
+    browser.find_element(By.ID, "submit").click()
+    wait_for(browser, lambda d: d.find_elements(By.ID, "changed"))
+    browser.find_element(By.NAME, "username").send_keys("demo-dept")
+    browser.find_element(By.NAME, "password").send_keys("Chengguan#2027")
+    browser.find_element(By.ID, "submit").click()
+    counts = drawn(browser)
+    assert counts["grids"] > 300  # department staff see the county map
+
+
+def test_login_page_switches_to_english(live, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(live.url + "/login")
+    assert browser.find_element(By.ID, "submit").text == "登录"
+    browser.find_element(By.ID, "lang").click()
+    wait_for(browser, lambda d: d.find_element(By.ID, "submit").text == "Log in")
