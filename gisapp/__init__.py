@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     register_errors(app)
     register_blueprints(app)
     register_access(app)
+    audit_policy(app, settings)
     register_security_headers(app, basemap_origin=settings.basemap_origin)
     if settings.behind_proxy:  # the client address and HTTPS as the one trusted reverse proxy saw them
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -54,6 +55,22 @@ def register_database(app: APIFlask, settings: Settings) -> None:
             if exc is not None:
                 session.rollback()
             session.close()
+
+
+def audit_policy(app: APIFlask, settings: Settings) -> None:
+    """Record the effective security policy in the audit trail when it differs from the last one recorded."""
+    import logging
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from gisapp.services.audit import Actor, record_if_changed
+
+    try:
+        with app.extensions["gisapp.sessions"]() as session, session.begin():
+            record_if_changed(session, app.config["AUDIT_KEY"], Actor("system", "system", "local"), "policy.change",
+                              settings.security_summary())
+    except SQLAlchemyError as exc:  # a database that is down or not migrated yet must not stop the app
+        logging.getLogger("gisapp").warning("security policy not audited at start: %s", type(exc).__name__)
 
 
 def register_access(app: APIFlask) -> None:

@@ -67,6 +67,16 @@ class Settings:
         return {"login": (self.login_rate_client, self.login_rate_account),
                 "intake": (self.intake_rate_client, self.intake_rate_principal)}
 
+    def security_summary(self) -> dict:
+        """The effective security policy: shown to the system administrator, audited when it changes."""
+        policy = self.password_policy
+        return {"production": self.production, "session_idle_minutes": self.session_idle_minutes,
+                "session_absolute_hours": self.session_absolute_hours,
+                "rate_limits_per_window": {k: list(v) for k, v in self.rate_limits.items()},
+                "rate_window_seconds": self.rate_window_seconds, "audit_retention_days": self.audit_retention_days,
+                "password_policy": {"min_length": policy.min_length, "min_classes": policy.min_classes,
+                                    "max_age_days": policy.max_age_days}}
+
     @classmethod
     def from_env(cls) -> "Settings":
         """Read GISAPP_* and DATABASE_URL from the environment."""

@@ -27,10 +27,5 @@ def status():
                    "pending": len(known) - len(applied)},
         "database": {"server_version": versions[0], "postgis": versions[1]},
         "pool": {"size": pool.size(), "checked_out": pool.checkedout()},
-        "security": {"production": cfg.production, "session_idle_minutes": cfg.session_idle_minutes,
-                     "session_absolute_hours": cfg.session_absolute_hours, "rate_limits_per_minute": cfg.rate_limits,
-                     "audit_retention_days": cfg.audit_retention_days,
-                     "password_policy": {"min_length": cfg.password_policy.min_length,
-                                         "min_classes": cfg.password_policy.min_classes,
-                                         "max_age_days": cfg.password_policy.max_age_days}},
+        "security": cfg.security_summary(),
     }

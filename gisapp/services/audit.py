@@ -69,6 +69,18 @@ def record(session: Session, key: bytes, actor: Actor, action: str, *, target: s
     }).scalar_one()
 
 
+def record_if_changed(session: Session, key: bytes, actor: Actor, action: str, details: dict) -> bool:
+    """Append a record unless the latest record of this action carries the same details (e.g. the
+    security policy each app instance starts with: recorded once per change, not once per start)."""
+    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
+    last = session.execute(text("SELECT details FROM audit_log WHERE action = :a ORDER BY id DESC LIMIT 1"),
+                           {"a": action}).scalar_one_or_none()
+    if last == json.loads(json.dumps(details)):
+        return False
+    record(session, key, actor, action, details=details)
+    return True
+
+
 @dataclass(frozen=True)
 class Verification:
     checked: int
