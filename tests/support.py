@@ -54,3 +54,16 @@ def empty_database(prefix: str) -> Iterator[str]:
         yield with_db(server_url(), name)
     finally:
         admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def query(live, sql: str, *args) -> list[tuple]:
+    """Run SQL on a live server's database and commit; the rows it returns (none for a change)."""
+    conn = live.db()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, args)
+            rows = cur.fetchall() if cur.description else []
+        conn.commit()
+        return rows
+    finally:
+        conn.close()

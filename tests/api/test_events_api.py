@@ -10,19 +10,9 @@ import requests
 
 from gisapp.api.schemas import EventOut
 from gisapp.spatial.crs import Crs, from_wgs84
-from tests.support import distance_m
+from tests.support import distance_m, query
 
 URL = "/api/v1/events"
-
-
-def query(live, sql, *args):
-    conn = live.db()
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, args)
-            return cur.fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

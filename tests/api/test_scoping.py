@@ -16,32 +16,13 @@ from gisapp.services.accounts import create_user
 from gisapp.services.audit import Actor
 from gisapp.services.integrations import create_integration
 from gisapp.services.layers import layer_names
+from tests.support import query
 
 PASSWORD = "Scoping#Test2026"
 OTHER_COUNTY = "320104"
 EVENTS = "/api/v1/events"
 URBAN_L2 = "urban.scoping_level_two"
 REPORTER = {"name": "王小明", "phone": "13911112222"}
-
-
-def query(live, sql, *args):
-    conn = live.db()
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, args)
-            return cur.fetchall()
-    finally:
-        conn.close()
-
-
-def execute(live, sql, *args):
-    conn = live.db()
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, args)
-        conn.commit()
-    finally:
-        conn.close()
 
 
 def point_of(live, grid):
@@ -73,9 +54,9 @@ def places(live):
 
 
 def add_second_county_and_category(live):
-    execute(live, "INSERT INTO counties (code, name, geom) VALUES "
+    query(live, "INSERT INTO counties (code, name, geom) VALUES "
                   "(%s, '秦淮区（测试）', ST_Multi(ST_MakeEnvelope(100.0, 20.0, 100.01, 20.01, 4326)))", OTHER_COUNTY)
-    execute(live, "INSERT INTO categories (code, name, name_en, kind_code, department_code, priority, "
+    query(live, "INSERT INTO categories (code, name, name_en, kind_code, department_code, priority, "
                   "response_minutes, handling_minutes, level) VALUES "
                   "(%s, '测试二级城管事件', 'scoping test level-2 event', 'urban', 'urban_management', "
                   "'high', 30, 240, 2)", URBAN_L2)

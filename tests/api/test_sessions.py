@@ -5,21 +5,15 @@ import pytest
 import requests
 
 from tests.conftest import start_server
+from tests.support import query
 from tests.web.browser import csrf_of, form_login
 
 CATEGORY_SQL = "SELECT code FROM categories WHERE level = 1 ORDER BY code LIMIT 1"
 
 
 def one(live, sql, *args):
-    conn = live.db()
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, args)
-            row = cur.fetchone() if cur.description else None
-        conn.commit()
-        return row
-    finally:
-        conn.close()
+    rows = query(live, sql, *args)
+    return rows[0] if rows else None
 
 
 def test_anonymous_pages_lead_to_the_login_form(live):
