@@ -10,13 +10,14 @@ state-changing request must carry the session's CSRF token (X-CSRF-Token or a cs
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, redirect, request
 
 from gisapp.api import audit_key, db_session, settings
-from gisapp.domain.permissions import ANONYMOUS, INTEGRATION, Scope, allowed, event_scope
+from gisapp.domain.permissions import ANONYMOUS, INTEGRATION, MATRIX, Scope, allowed, event_scope
 from gisapp.errors import AuthenticationRequired, Forbidden
 from gisapp.services.accounts import Account, account_for_token
 from gisapp.services.audit import Actor, record
@@ -151,5 +152,31 @@ def rate_limit(kind: str, account_key: str | None) -> None:
     hit(current_app.extensions["gisapp.engine"], limits, window=cfg.rate_window_seconds)
 
 
+SECURITY_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token"},
+    "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "integrations"},
+    "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+                "description": "browser session; changes need the X-CSRF-Token header"},
+}
+
+
+def document_access(app: Flask, spec: dict) -> dict:
+    """Put the matrix in the OpenAPI document: the schemes, and per operation who may call it."""
+    spec.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        callers = sorted(MATRIX.get(rule.endpoint, (frozenset(), ""))[0])
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            operation = spec.get("paths", {}).get(path, {}).get(method.lower())
+            if operation is None:
+                continue
+            operation["x-callers"] = callers
+            if ANONYMOUS not in callers:
+                operation["security"] = [{"bearer": []}, {"session": []}] + (
+                    [{"apiKey": []}] if INTEGRATION in callers else [])
+    return spec
+
+
 def register_access(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, authorise)
+    app.spec_processor(lambda spec: document_access(app, spec))

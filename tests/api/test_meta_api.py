@@ -127,3 +127,9 @@ def test_openapi_document_describes_the_api(live):
     post = paths["/api/v1/events"]["post"]
     assert {"200", "201", "400", "409", "413", "415", "422"} <= set(post["responses"])
     assert "requestBody" in post
+    # the permission matrix is part of the document
+    assert set(spec["components"]["securitySchemes"]) == {"bearer", "apiKey", "session"}
+    assert "integration" in post["x-callers"] and {"apiKey": []} in post["security"]
+    audit = paths["/api/v1/audit"]["get"]
+    assert audit["x-callers"] == ["auditor"] and {"apiKey": []} not in audit["security"]
+    assert "security" not in paths["/healthz"]["get"] and "anonymous" in paths["/healthz"]["get"]["x-callers"]
