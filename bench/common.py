@@ -108,6 +108,9 @@ class Dataset:
     counts: dict = field(default_factory=dict)
     rebuilt: bool = False
     build_seconds: float = 0.0
+    integration: str = ""                                 # code of the bench's intake integration
+    county: str = ""                                      # the county it reports in
+    api_key: str = field(default="", repr=False)          # its API key (X-API-Key)
 
 
 META_SQL = "CREATE TABLE IF NOT EXISTS bench_meta (key text PRIMARY KEY, value text NOT NULL)"
@@ -145,6 +148,7 @@ def prepare_database(ds: Dataset) -> None:
                 with engine.connect() as conn:
                     ds.counts = {"grids": conn.execute(text("SELECT count(*) FROM grids")).scalar_one()}
                 log(f"{ds.dbname}: up to date ({ds.counts['grids']} grids)")
+                ensure_integration(ds, engine)
                 return
             if loaded:  # another source, or a half-made load: start from an empty database
                 if attempt == 2:
@@ -165,9 +169,52 @@ def prepare_database(ds: Dataset) -> None:
             ds.rebuilt = True
             ds.build_seconds = time.monotonic() - started
             log(f"{ds.dbname}: loaded in {ds.build_seconds:.0f} s: {ds.counts}")
+            ensure_integration(ds, engine)
             return
         finally:
             engine.dispose()
+
+
+# the intake's credentials -----------------------------------------------------------------
+BENCH_INTEGRATION = "bench-intake"
+# every channel the bench bodies use (bench/http_bench.py make_body, bench/intake.lua)
+BENCH_CHANNELS = ("patrol", "public", "hotline", "video")
+
+
+def ensure_integration(ds: Dataset, engine) -> None:
+    """One integration per bench database, as a public-intake system: its API key goes into ds.api_key.
+
+    Created once with gisapp.services.integrations.create_integration (audited like any other) in the
+    county of the data set, on every channel the bench bodies use; the key is kept in bench_meta
+    (a bench-only database) so later runs reuse the same integration. When the stored key no longer
+    resolves (database rebuilt, integration disabled or altered), a new one is registered.
+    """
+    from gisapp.config import Settings
+    from gisapp.db import make_session_factory, transaction
+    from gisapp.services.audit import Actor
+    from gisapp.services.integrations import create_integration, integration_for_key
+
+    factory = make_session_factory(engine)
+    with transaction(factory) as session:
+        county = session.execute(text("SELECT code FROM counties ORDER BY code LIMIT 1")).scalar_one()
+        stored = session.execute(text("SELECT value FROM bench_meta WHERE key = 'api_key'")).scalar()
+        found = integration_for_key(session, stored) if stored else None
+        if (found is not None and found.county_code == county
+                and set(BENCH_CHANNELS) <= set(found.channels)):
+            ds.integration, ds.county, ds.api_key = found.code, county, stored
+            log(f"{ds.dbname}: integration {found.code} ({county}; {', '.join(found.channels)})")
+            return
+        taken = session.execute(text("SELECT count(*) FROM integrations WHERE code LIKE :p"),
+                                {"p": BENCH_INTEGRATION + "%"}).scalar_one()
+        code = BENCH_INTEGRATION if taken == 0 else f"{BENCH_INTEGRATION}-{taken + 1}"
+        made, api_key = create_integration(
+            session, Settings.from_env().audit_key(), Actor("bench", "system", "local"),
+            code=code, name="benchmark intake (public-intake system)", county_code=county,
+            channels=list(BENCH_CHANNELS))
+        session.execute(text("INSERT INTO bench_meta (key, value) VALUES ('api_key', :v) "
+                             "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"), {"v": api_key})
+    ds.integration, ds.county, ds.api_key = made.code, county, api_key
+    log(f"{ds.dbname}: created integration {made.code} ({county}; {', '.join(made.channels)})")
 
 
 # seeded points ----------------------------------------------------------------------------

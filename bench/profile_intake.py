@@ -3,8 +3,12 @@
 Flask's test client drives each app (no gunicorn, no sockets to the client, one thread), with
 timers on every SQL statement (SQLAlchemy cursor events; psycopg2 sends BEGIN with the first
 statement of a transaction, so that round trip is counted in it), on the pool's pre-ping,
-on COMMIT, on marshmallow's output dump and on the report validation. What is left is
-Flask/APIFlask, JSON and the service's own Python. A cProfile listing goes to bench/out/.
+on COMMIT, on marshmallow's output dump and on the report validation, and around three blocks
+timed as a whole: the API key look-up (authentication), the rate-limit counter (its own short
+transaction on a second pooled connection, COMMIT included) and the event's audit record (advisory
+lock, last hash, HMAC, INSERT). What is left is Flask/APIFlask, JSON and the service's own Python.
+The app is called as the bench's integration (X-API-Key), with its intake rate limits on but
+far above what is sent. A cProfile listing goes to bench/out/.
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from collections import defaultdict
 from sqlalchemy import event
 
 from bench.common import OUT, log
-from bench.http_bench import make_body
+from bench.http_bench import UNREACHED_RATE_LIMIT, make_body, request_headers
 
 CLOCK = time.perf_counter
 
@@ -53,9 +57,14 @@ class Timers:
         self.calls: dict[str, int] = defaultdict(int)
         self.samples: dict[str, tuple] = {}
         self.enabled = False
+        self.inside_block = 0  # > 0 while a block timed as a whole runs: its parts are not counted apart
+
+    @property
+    def counting(self) -> bool:
+        return self.enabled and not self.inside_block
 
     def add(self, name: str, dt: float) -> None:
-        if self.enabled:
+        if self.counting:
             self.acc[name] += dt
             self.calls[name] += 1
 
@@ -69,7 +78,7 @@ def _instrument(engine, timers: Timers) -> None:
     def _after(conn, cursor, statement, params, context, executemany):
         label = _classify(statement)
         timers.add(label, CLOCK() - conn.info["bench_t0"].pop())
-        if timers.enabled:
+        if timers.counting:
             timers.samples[label] = (statement, params)
 
     dialect = engine.dialect
@@ -96,6 +105,28 @@ def _wrap_function(module, name: str, label: str, timers: Timers):
             return original(*a, **kw)
         finally:
             timers.add(label, CLOCK() - t0)
+
+    setattr(module, name, wrapped)
+    return lambda: setattr(module, name, original)
+
+
+def _wrap_block(module, name: str, label: str, timers: Timers):
+    """Time a whole call as one part (its SQL, COMMIT and Python), not its statements apart."""
+    original = getattr(module, name, None)
+    if original is None:  # the app was refactored: the part is then counted in its statements / the rest
+        log(f"profile: {module.__name__}.{name} not found; '{label}' is not timed apart")
+        return lambda: None
+
+    def wrapped(*a, **kw):
+        counting = timers.counting
+        t0 = CLOCK()
+        timers.inside_block += 1
+        try:
+            return original(*a, **kw)
+        finally:
+            timers.inside_block -= 1
+            if counting:
+                timers.add(label, CLOCK() - t0)
 
     setattr(module, name, wrapped)
     return lambda: setattr(module, name, original)
@@ -158,8 +189,9 @@ def _wrap_marshmallow_dump(timers: Timers):
 
 
 def _drive(app, path: str, *, n: int, warmup: int, points, categories, tag: str, timers: Timers,
-           profile_to=None) -> dict:
+           profile_to=None, api_key: str | None = None) -> dict:
     client = app.test_client()
+    headers = {k: v for k, v in request_headers(api_key).items() if k != "Content-Type"}
     totals: list[float] = []
     statuses: dict[int, int] = defaultdict(int)
     for i in range(warmup + n):
@@ -169,12 +201,14 @@ def _drive(app, path: str, *, n: int, warmup: int, points, categories, tag: str,
         t0 = CLOCK()
         if profiler:
             profiler.enable()
-        resp = client.post(path, data=body, content_type="application/json")
+        resp = client.post(path, data=body, content_type="application/json", headers=headers)
         if profiler:
             profiler.disable()
         if i >= warmup:
             totals.append(CLOCK() - t0)
             statuses[resp.status_code] += 1
+        if resp.status_code != 201:  # every request is a new report
+            raise RuntimeError(f"{path} answered {resp.status_code}, not 201: {resp.get_data(as_text=True)[:300]}")
     timers.enabled = False
     total = sum(totals)
     acc = dict(timers.acc)
@@ -222,32 +256,47 @@ def server_costs(engine, samples: dict, repeat: int = 25) -> dict:
     return out
 
 
-def run_profile(url: str, points, categories, *, n: int, tag: str, label: str) -> dict:
+AUTH_PART = "authentication: API key look-up (integration)"
+RATE_PART = "rate-limit counter (own transaction + COMMIT)"
+AUDIT_PART = "audit record (advisory lock, last hash, HMAC, INSERT)"
+
+
+def run_profile(url: str, points, categories, *, n: int, tag: str, label: str, api_key: str) -> dict:
+    from dataclasses import replace
+
     from gisapp import create_app
     from gisapp.config import Settings
+    import gisapp.api.access as access_api
     import gisapp.api.events as events_api
+    import gisapp.services.intake as intake_service
 
     from bench.bare_app import create_app as create_bare
 
     warmup = min(100, n)
+    # as the gunicorn servers run it (Settings.from_env: the same audit key), rate limits on, never reached
+    settings = replace(Settings.from_env(), database_url=url, intake_rate_client=UNREACHED_RATE_LIMIT,
+                       intake_rate_principal=UNREACHED_RATE_LIMIT)
     # the real app -------------------------------------------------------------------
-    app = create_app(Settings(database_url=url))
+    app = create_app(settings)
     timers = Timers()
     _instrument(app.extensions["gisapp.engine"], timers)
     undo = [_wrap_marshmallow_dump(timers), _wrap_session_execute(timers), _wrap_prepared(timers),
-            _wrap_function(events_api, "parse_event_report", "report validation (parse_event_report)", timers)]
+            _wrap_function(events_api, "parse_event_report", "report validation (parse_event_report)", timers),
+            _wrap_block(access_api, "integration_for_key", AUTH_PART, timers),
+            _wrap_block(access_api, "hit", RATE_PART, timers),
+            _wrap_block(intake_service, "record", AUDIT_PART, timers)]
     try:
         real = _drive(app, "/api/v1/events", n=n, warmup=warmup, points=points, categories=categories,
-                      tag=f"{tag}-prof", timers=timers)
+                      tag=f"{tag}-prof", timers=timers, api_key=api_key)
     finally:
         for u in undo:
             u()
     real["server"] = server_costs(app.extensions["gisapp.engine"], timers.samples)
     # a cProfile listing of the real app, without the timers
     profiler = cProfile.Profile()
-    plain = create_app(Settings(database_url=url))
+    plain = create_app(settings)
     _drive(plain, "/api/v1/events", n=min(n, 300), warmup=20, points=points[::-1], categories=categories,
-           tag=f"{tag}-cprof", timers=Timers(), profile_to=profiler)
+           tag=f"{tag}-cprof", timers=Timers(), profile_to=profiler, api_key=api_key)
     buf = io.StringIO()
     stats = pstats.Stats(profiler, stream=buf)
     buf.write("== by cumulative time ==\n")

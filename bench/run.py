@@ -146,15 +146,23 @@ def reset_bench_rows(engine) -> None:
         conn.execute(text("VACUUM ANALYZE events"))
         conn.execute(text("VACUUM ANALYZE event_log"))
         conn.execute(text("VACUUM ANALYZE bench_intake"))
+        conn.execute(text("VACUUM ANALYZE audit_log"))     # append-only: grows by a record per event
+        conn.execute(text("VACUUM ANALYZE rate_windows"))
 
 
 # measurements ----------------------------------------------------------------------------------
 def run_http(args, ds: Dataset, points, points_file: Path, categories, tag: str, wrk) -> dict:
-    from bench.http_bench import GunicornConfig, Server, closed_loop, open_loop, start_server, stop_server
+    from bench.http_bench import (APP_ENV, GunicornConfig, Server, closed_loop, open_loop, start_server,
+                                  stop_server)
 
     cfg = GunicornConfig(workers=args.workers, worker_class=args.worker_class, threads=args.threads)
+    if not ds.api_key:
+        raise RuntimeError(f"{ds.dbname}: no integration API key for the app's intake")
+    # the anchor stays unauthenticated (a bare INSERT endpoint); the app's intake is called as a
+    # public-intake integration, its rate limits on but far above the offered load
     servers = {"bare": Server("bare", "bench.bare_app:create_app()", "/intake", "/healthz"),
-               "app": Server("app", "gisapp:create_app()", "/api/v1/events", "/healthz")}
+               "app": Server("app", "gisapp:create_app()", "/api/v1/events", "/healthz",
+                             api_key=ds.api_key, env=dict(APP_ENV))}
     wrk_threads = 2
     try:
         for s in servers.values():
@@ -163,14 +171,19 @@ def run_http(args, ds: Dataset, points, points_file: Path, categories, tag: str,
                       points=points, categories=categories)
         for key, s in servers.items():
             warm = closed_loop(wrk, s, duration=args.warm_duration, tag=f"{tag}-warm-{key}", **common)
-            log(f"{ds.key} warm-up {key}: {warm['rps']:.0f} req/s, {warm['errors']} errors")
+            log(f"{ds.key} warm-up {key}: {warm['rps']:.0f} req/s, {warm['errors']} errors, "
+                f"statuses {warm.get('statuses')}")
+            if warm["errors"] or warm.get("non_201"):
+                raise RuntimeError(f"{ds.key} warm-up of {key}: not every response was 201 "
+                                   f"(statuses {warm.get('statuses')}, {warm['errors']} errors); "
+                                   f"see {s.log_path}")
         rounds = {"bare": [], "app": []}
         for i, key in enumerate(args.round_order):
             r = guarded(args.monitor, f"closed loop {key}", lambda: closed_loop(
                 wrk, servers[key], duration=args.duration, tag=f"{tag}-c{i}-{key}-{time.monotonic_ns()}", **common))
             rounds[key].append(r)
             log(f"{ds.key} closed loop {key}: {r['rps']:.0f} req/s, p50 {r['p50']:.1f} ms, "
-                f"p99 {r['p99']:.1f} ms, {r['errors']} errors")
+                f"p99 {r['p99']:.1f} ms, {r['errors']} errors, statuses {r.get('statuses')}")
         throughput = {k: {"rounds": v, "mean_rps": sum(r["rps"] for r in v) / len(v)} for k, v in rounds.items()}
         throughput["ratio"] = throughput["app"]["mean_rps"] / throughput["bare"]["mean_rps"]
         opened = {}
@@ -182,8 +195,14 @@ def run_http(args, ds: Dataset, points, points_file: Path, categories, tag: str,
             lat = o["latency"]
             log(f"{ds.key} open loop {key} @ {args.rate:.0f}/s: p50 {lat.get('p50', float('nan')):.1f} "
                 f"p99 {lat.get('p99', float('nan')):.1f} ms, {o['errors']} errors, "
-                f"achieved {o['achieved_rps']:.0f}/s")
-        return {"gunicorn": cfg.describe(), "throughput": throughput, "open_loop": opened}
+                f"achieved {o['achieved_rps']:.0f}/s, statuses {o['statuses']}")
+        measured = [*rounds["bare"], *rounds["app"], *opened.values()]
+        not_201 = sum(m["errors"] for m in measured)
+        if not_201:
+            log(f"{ds.key}: WARNING: {not_201} responses during the measurement were not 201 (reported)")
+        return {"gunicorn": cfg.describe(), "throughput": throughput, "open_loop": opened,
+                "not_201": not_201, "integration": ds.integration, "county": ds.county,
+                "app_env": dict(APP_ENV)}
     finally:
         for s in servers.values():
             stop_server(s)
@@ -195,7 +214,8 @@ def run_dataset(args, ds: Dataset, tag: str, wrk) -> dict:
     prepare_database(ds)
     engine = make_engine(ds.url, pool_size=2)
     result: dict = {"key": ds.key, "label": ds.label, "dbname": ds.dbname, "source": str(ds.source),
-                    "rebuilt": ds.rebuilt, "build_seconds": ds.build_seconds}
+                    "rebuilt": ds.rebuilt, "build_seconds": ds.build_seconds,
+                    "integration": ds.integration, "county": ds.county}
     try:
         result["counts"] = area_counts(engine)
         geo_points = random_points(engine, args.geocode_points, args.seed)
@@ -221,7 +241,7 @@ def run_dataset(args, ds: Dataset, tag: str, wrk) -> dict:
 
             log(f"{ds.key}: in-process intake breakdown ...")
             result["profile"] = guarded(args.monitor, "in-process breakdown", lambda: run_profile(
-                ds.url, intake_points, categories, n=args.profile_n,
+                ds.url, intake_points, categories, n=args.profile_n, api_key=ds.api_key,
                 tag=f"{tag}-{ds.key}-{time.monotonic_ns()}", label=ds.key))
     finally:
         engine.dispose()
@@ -311,7 +331,7 @@ def main(argv=None) -> int:
     for ds in found:
         log(f"=== {ds.label} ===")
         results["datasets"].append(run_dataset(args, ds, tag, wrk))
-    from bench.http_bench import GunicornConfig
+    from bench.http_bench import UNREACHED_RATE_LIMIT, GunicornConfig
 
     from gisapp.services.geocode import LOCATE
 
@@ -329,6 +349,7 @@ def main(argv=None) -> int:
         "rate_duration": args.rate_duration, "open_clients": args.open_clients,
         "closed_tool": "`wrk` with `bench/intake.lua`" if wrk else "a Python thread client (wrk missing)",
         "gunicorn": GunicornConfig(args.workers, args.worker_class, args.threads).describe(),
+        "intake_rate_limit": UNREACHED_RATE_LIMIT,
         "elapsed_s": round(time.monotonic() - started),
     }
     for ds in results["datasets"]:
