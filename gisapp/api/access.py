@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, g, redirect, request
+from flask import Flask, g, redirect, request
 
 from gisapp.api import audit_key, db_session, settings
 from gisapp.domain.permissions import ANONYMOUS, INTEGRATION, MATRIX, Scope, allowed, event_scope
@@ -149,7 +149,7 @@ def rate_limit(kind: str, account_key: str | None) -> None:
     limits = [Limit(f"{kind}:addr:{request.remote_addr}", per_client)]
     if account_key:
         limits.append(Limit(f"{kind}:who:{account_key}", per_account))
-    hit(current_app.extensions["gisapp.engine"], limits, window=cfg.rate_window_seconds)
+    hit(db_session(), limits, window=cfg.rate_window_seconds)
 
 
 SECURITY_SCHEMES = {

@@ -12,10 +12,14 @@ T0 = datetime(2026, 11, 28, 8, 0, 10, tzinfo=timezone.utc)
 
 @pytest.fixture()
 def engine(clone_db):
+    """A session on a database of its own (hit commits)."""
+    from sqlalchemy.orm import Session
+
     from gisapp.db import make_engine
 
     eng = make_engine(clone_db(), pool_size=2)
-    yield eng
+    with Session(eng) as session:
+        yield session
     eng.dispose()
 
 
@@ -33,8 +37,7 @@ def test_any_bucket_over_its_limit_refuses_and_every_bucket_counts(engine):
     hit(engine, [Limit("intake:addr:a", 100), Limit("intake:who:x", 1)], now=T0)
     with pytest.raises(RateLimited):
         hit(engine, [Limit("intake:addr:a", 100), Limit("intake:who:x", 1)], now=T0)
-    with engine.connect() as conn:
-        hits = dict(conn.execute(text("SELECT bucket, hits FROM rate_windows")).all())
+    hits = dict(engine.execute(text("SELECT bucket, hits FROM rate_windows")).all())
     assert hits == {"intake:addr:a": 2, "intake:who:x": 2}
 
 
