@@ -11,11 +11,13 @@ from gisapp.api.params import bbox_param, int_param, time_param
 from gisapp.api.schemas import EventIn, EventOut, EventPage, EventQuery, error_response, ref_response
 from gisapp.domain.events import EventStatus
 from gisapp.domain.intake import parse_event_report
+from gisapp.domain.lifecycle import parse_step
 from gisapp.errors import Forbidden, NotFound, ValidationFailed
 from gisapp.services.accounts import county_of
 from gisapp.services.audit import record
 from gisapp.services.events import EventFilter, get_event, list_events, reporter_of
 from gisapp.services.intake import Submitter, submit_event
+from gisapp.services.lifecycle import perform, task_rows, timeline
 
 bp = APIBlueprint("events", __name__, url_prefix="/api/v1", tag="events")
 
@@ -33,7 +35,7 @@ INTAKE_ERRORS = {
 def _submitter(principal: access.Principal) -> Submitter:
     """The submitter of a report; an integration only on its channels, everyone in their own county."""
     if principal.integration is not None:
-        return Submitter(principal.submitter, principal.actor, principal.integration.county_code)
+        return Submitter(principal.submitter, principal.actor, principal.integration.county_code, accepts=False)
     # a department whose county is not set reports nowhere ("" matches no county)
     return Submitter(principal.submitter, principal.actor, county_of(db_session(), principal.account) or "")
 
@@ -71,7 +73,36 @@ def create_event(body):
 @bp.doc(summary="One event in the caller's area, or reported by it",
         responses={404: error_response("event_not_found (also outside the caller's area)")})
 def read_event(event_id: int):
-    return get_event(db_session(), event_id, access.current().scope())
+    return event_detail(db_session(), event_id, access.current().scope())
+
+
+def event_detail(session, event_id: int, scope) -> dict:
+    """The event with its tasks (receiver, deadlines, supervision) and its timeline."""
+    event = get_event(session, event_id, scope)
+    return {**event, "tasks": task_rows(session, event_id), "timeline": timeline(session, event_id)}
+
+
+@bp.post("/events/<int:event_id>/actions")
+@bp.doc(summary="One step of the event's life cycle: accept, void, dispatch, acknowledge, arrive, handle, verify, "
+                "close, return, request_extension, approve_extension, refuse_extension, park, restore, send_back, "
+                "escalate, request_support, confirm_support",
+        responses={403: error_response("not_your_step, forbidden, csrf_failed"),
+                   404: error_response("event_not_found (also outside the caller's area)"),
+                   409: error_response("transition_not_allowed"),
+                   422: error_response("unknown_action, unknown_field, invalid_note, invalid_photos, "
+                                       "invalid_position, invalid_members, missing_until, invalid_until, "
+                                       "unknown_department, unknown_member, invalid_client_ref")})
+def act(event_id: int):
+    principal = access.current()
+    step = parse_step(request.get_json(silent=True))
+    session = db_session()
+    outcome = perform(session, audit_key(), principal.account, principal.actor, event_id, step, principal.scope())
+    session.commit()
+    response = jsonify(event_detail(session, event_id, principal.scope()))
+    response.status_code = 200
+    if outcome.replayed:
+        response.headers["X-Replayed"] = "true"
+    return response
 
 
 @bp.get("/events")

@@ -5,15 +5,19 @@ from enum import IntEnum, StrEnum
 
 
 class EventStatus(StrEnum):
-    """First cut of the life cycle of standard clause 6; see sql/006_events.sql."""
+    """States of an event (standard 6.1-6.3), mirrored by the CHECK of events.status; the moves between
+    them are decided by gisapp.domain.lifecycle."""
 
-    REPORTED = "reported"          # 信息获取: received, not yet dispatched
-    DISPATCHED = "dispatched"      # 派发: sent to a team or department, awaiting acknowledgement
+    REPORTED = "reported"          # 上报: received, awaiting acceptance
+    ACCEPTED = "accepted"          # 受理/立案: accepted, awaiting dispatch
+    VOIDED = "voided"              # 作废: not a case (duplicate, prank, outside the remit)
+    DISPATCHED = "dispatched"      # 派遣: sent to its receivers, awaiting acknowledgement
     ACKNOWLEDGED = "acknowledged"  # 签收
-    IN_PROGRESS = "in_progress"    # 处置中
-    HANDLED = "handled"            # 处置完毕, awaiting verification
+    ON_SCENE = "on_scene"          # 到场
+    HANDLED = "handled"            # 处置完成: awaiting verification
+    VERIFIED = "verified"          # 核查: the center checked the result
     CLOSED = "closed"              # 结案
-    CANCELLED = "cancelled"
+    PARKED = "parked"              # 挂账: a long-term case, clocks stopped
 
 
 class Channel(StrEnum):

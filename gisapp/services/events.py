@@ -70,6 +70,8 @@ def serialize_event(row: Mapping[str, Any], *, with_reporter: bool = True) -> di
 
 
 SCOPE_COLUMNS = frozenset({"county_code", "township_code", "grid_code", "department_code"})
+TASK_SCOPE = {"department_code": "st.department_code = :scope_value",
+              "grid_code": "st.team_code = (SELECT code FROM teams WHERE grid_code = :scope_value)"}
 
 
 def scope_clause(scope: Scope) -> tuple[str, dict]:
@@ -78,8 +80,10 @@ def scope_clause(scope: Scope) -> tuple[str, dict]:
         return "e.submitted_by = :scope_submitter", {"scope_submitter": scope.submitter}
     if scope.column not in SCOPE_COLUMNS:
         raise ValueError(f"not a scope column: {scope.column}")
-    return (f"(e.{scope.column} = :scope_value OR e.submitted_by = :scope_submitter)",
-            {"scope_value": scope.value, "scope_submitter": scope.submitter})
+    own = f"e.{scope.column} = :scope_value OR e.submitted_by = :scope_submitter"
+    if scope.column in TASK_SCOPE:  # also the events it was given a task in (another department, support)
+        own += f" OR EXISTS (SELECT 1 FROM event_tasks st WHERE st.event_id = e.id AND {TASK_SCOPE[scope.column]})"
+    return f"({own})", {"scope_value": scope.value, "scope_submitter": scope.submitter}
 
 
 def get_event(session: Session, event_id: int, scope: Scope) -> dict:

@@ -47,7 +47,13 @@ WITH ins AS (
     VALUES ({", ".join(f"${i}" for i in range(1, _n + 1))},
             ST_SetSRID(ST_MakePoint(${_n + 1}, ${_n + 2}), 4326))
     ON CONFLICT (submitted_by, client_ref) DO NOTHING
-    RETURNING id, created_at, status
+    RETURNING id, created_at, status, assignee_kind, team_code, department_code, respond_by, handle_by
+), tasked AS (
+    INSERT INTO event_tasks (event_id, kind, team_code, department_code, status, dispatched_at, respond_by,
+                             handle_by)
+    SELECT id, 'handle', team_code, CASE WHEN team_code IS NULL THEN department_code END, 'dispatched',
+           created_at, respond_by, handle_by
+    FROM ins WHERE status = 'dispatched'
 ), logged AS (
     INSERT INTO event_log (event_id, at, actor, action, from_status, to_status, note)
     SELECT id, created_at, ${_n + 3}, 'created', NULL, status, ${_n + 4} FROM ins
@@ -69,6 +75,7 @@ class Submitter:
     key: str                  # "user:<name>" or "integration:<code>"
     actor: Actor
     county: str | None = None  # the county it may report in (None: any)
+    accepts: bool = True       # staff reports are accepted and dispatched at once; outside systems' await 受理
 
 
 def _replay(session: Session, report: EventReport, submitter: str) -> IntakeResult | None:
@@ -86,6 +93,13 @@ def _replay(session: Session, report: EventReport, submitter: str) -> IntakeResu
 
 def _party(kind: str, area) -> Party | None:
     return Party(kind, area.code, area.name) if area else None
+
+
+def _first_status(by: Submitter, route) -> EventStatus:
+    """Reported (awaiting acceptance) from outside systems; dispatched from staff when there is a receiver."""
+    if not by.accepts:
+        return EventStatus.REPORTED
+    return EventStatus.DISPATCHED if route.assignee.kind in ("team", "department") else EventStatus.ACCEPTED
 
 
 def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_key: bytes | None,
@@ -122,7 +136,7 @@ def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_
         "client_ref": report.client_ref, "request_hash": report.fingerprint(),
         "category_code": category["code"], "category_name": category["name"],
         "kind_code": category["kind_code"], "description": report.description,
-        "channel": str(report.channel), "status": str(EventStatus.DISPATCHED), "level": int(route.level),
+        "channel": str(report.channel), "status": str(_first_status(by, route)), "level": int(route.level),
         "priority": category["priority"], "lon": lon, "lat": lat, "reported_crs": str(report.crs),
         "reported_lon": report.point.lon, "reported_lat": report.point.lat,
         "grid_code": where.grid.code, "grid_name": where.grid.name,
