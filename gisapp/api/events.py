@@ -8,7 +8,7 @@ from flask import jsonify, request
 
 from gisapp.api import access, audit_key, db_session, require_json_body, settings
 from gisapp.api.params import bbox_param, int_param, time_param
-from gisapp.api.schemas import EventIn, EventOut, EventPage, EventQuery, error_response, ref_response
+from gisapp.api.schemas import EventDetail, EventIn, EventOut, EventPage, EventQuery, error_response, ref_response
 from gisapp.domain.events import EventStatus
 from gisapp.domain.intake import parse_event_report
 from gisapp.domain.lifecycle import parse_step
@@ -17,7 +17,7 @@ from gisapp.services.accounts import county_of
 from gisapp.services.audit import record
 from gisapp.services.events import EventFilter, get_event, list_events, reporter_of
 from gisapp.services.intake import Submitter, submit_event
-from gisapp.services.lifecycle import perform, task_rows, timeline
+from gisapp.services.lifecycle import perform, progress, task_rows, timeline
 
 bp = APIBlueprint("events", __name__, url_prefix="/api/v1", tag="events")
 
@@ -69,7 +69,7 @@ def create_event(body):
 
 
 @bp.get("/events/<int:event_id>")
-@bp.output(EventOut)
+@bp.output(EventDetail)
 @bp.doc(summary="One event in the caller's area, or reported by it",
         responses={404: error_response("event_not_found (also outside the caller's area)")})
 def read_event(event_id: int):
@@ -79,11 +79,14 @@ def read_event(event_id: int):
 def event_detail(session, event_id: int, scope) -> dict:
     """The event with its tasks (receiver, deadlines, supervision) and its timeline."""
     event = get_event(session, event_id, scope)
-    return {**event, "tasks": task_rows(session, event_id), "timeline": timeline(session, event_id)}
+    return {**event, **progress(session, event_id), "tasks": task_rows(session, event_id),
+            "timeline": timeline(session, event_id)}
 
 
 @bp.post("/events/<int:event_id>/actions")
-@bp.doc(summary="One step of the event's life cycle: accept, void, dispatch, acknowledge, arrive, handle, verify, "
+@bp.doc(description="Answers the event as GET /api/v1/events/<id> does (EventDetail); a retry with a known "
+                    "client_ref answers it unchanged with X-Replayed: true.",
+        summary="One step of the event's life cycle: accept, void, dispatch, acknowledge, arrive, handle, verify, "
                 "close, return, request_extension, approve_extension, refuse_extension, park, restore, send_back, "
                 "escalate, request_support, confirm_support",
         responses={403: error_response("not_your_step, forbidden, csrf_failed"),

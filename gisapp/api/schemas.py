@@ -80,6 +80,43 @@ class EventOut(Schema):
     created_at = String()
 
 
+class ReceiverSchema(Schema):
+    kind = String(metadata={"description": "team or department"})
+    code = String()
+    name = String()
+
+
+class TaskOut(Schema):
+    id = Integer()
+    kind = String(metadata={"description": "handle (the event's own work) or support (another grid's help)"})
+    status = String(metadata={"description": "dispatched, acknowledged, on_scene, handled, returned, cancelled"})
+    receiver = Nested(ReceiverSchema)
+    member = Nested(CodeName, allow_none=True)
+    deadlines = Nested(DeadlinesSchema)
+    supervision = String(metadata={"description": "on_time, warned, overdue"})
+    extension = Dict()
+    times = Dict(metadata={"description": "dispatched, acknowledged, arrived, handled (ISO 8601 or null)"})
+
+
+class TimelineEntry(Schema):
+    at = String()
+    actor = String()
+    action = String()
+    from_ = String(data_key="from", attribute="from", allow_none=True)
+    to = String(allow_none=True)
+    note = String()
+    task = Integer(allow_none=True)
+    details = Dict()
+
+
+class EventDetail(EventOut):
+    rework = Integer(metadata={"description": "rounds of rework after a failed verification"})
+    support_requested = Integer(metadata={"description": "members asked for, not yet confirmed"})
+    parked_from = String(allow_none=True)
+    tasks = List(Nested(TaskOut))
+    timeline = List(Nested(TimelineEntry))
+
+
 class EventPage(Schema):
     items = List(Nested(EventOut))
     total = Integer()

@@ -218,6 +218,13 @@ def task_rows(session: Session, event_id: int) -> list[dict]:
     } for r in rows]
 
 
+def progress(session: Session, event_id: int) -> dict:
+    """The life-cycle counters of an event: rework rounds, support asked for, where a parked case stood."""
+    row = session.execute(text("SELECT rework, support_requested, parked_from FROM events WHERE id = :id"),
+                          {"id": event_id}).mappings().one()
+    return dict(row)
+
+
 def timeline(session: Session, event_id: int) -> list[dict]:
     """The event's log, oldest first."""
     rows = session.execute(text("SELECT at, actor, action, from_status, to_status, note, task_id, details "
