@@ -214,6 +214,35 @@ def users_list() -> None:
         click.echo(f"{r.username:24} {r.role:20} {r.bound:16} {state}")
 
 
+@main.command(help="Supervise open tasks against their time limits (督办): warn, mark overdue, escalate by policy.")
+@click.option("--once", is_flag=True, help="one pass, then exit")
+@click.option("--at", "at", default=None, help="evaluate as of this ISO 8601 time (with its offset) instead of now")
+@click.option("--interval", default=60, show_default=True, help="seconds between passes when looping")
+@click.option("--warn-share", default=0.8, show_default=True, help="warn when this share of a limit is used")
+@click.option("--escalate-overdue/--no-escalate-overdue", default=False, show_default=True,
+              help="send level-1 events overdue on handling to the county center")
+def supervise(once: bool, at: str | None, interval: int, warn_share: float, escalate_overdue: bool) -> None:
+    import time
+    from datetime import datetime, timezone
+
+    from gisapp.db import make_session_factory
+    from gisapp.domain.supervision import Policy
+    from gisapp.services.supervision import run_pass
+
+    when = datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
+    if when is not None and when.tzinfo is None:
+        raise click.BadParameter("give the time with its offset, e.g. 2026-12-01T09:00:00+08:00", param_hint="--at")
+    policy, sessions, key = Policy(warn_share, escalate_overdue), make_session_factory(_engine()), _settings().audit_key()
+    while True:
+        with sessions() as session:
+            result = run_pass(session, key, now=when or datetime.now(timezone.utc), policy=policy)
+        click.echo(f"checked {result.checked} open task(s): {result.warned} warned, {result.overdue} overdue, "
+                   f"{len(result.escalated)} escalated")
+        if once or when is not None:
+            return
+        time.sleep(interval)
+
+
 @main.group(help="The tamper-evident audit trail.")
 def audit() -> None:
     pass

@@ -200,3 +200,12 @@ def test_audit_purge_keeps_at_least_180_days(empty_db, monkeypatch):
     assert left == ["account.login", "audit.purge"]
     ok = runner.invoke(main, ["audit", "verify"])
     assert ok.exit_code == 0 and "2 record(s)" in ok.output
+
+
+def test_supervise_once_as_of_a_given_time(demo_db):
+    runner = CliRunner()
+    done = runner.invoke(main, ["supervise", "--once", "--at", "2099-01-01T09:00:00+08:00"])
+    assert done.exit_code == 0, done.output
+    assert "open task(s)" in done.output
+    naive = runner.invoke(main, ["supervise", "--at", "2099-01-01T09:00:00"])
+    assert naive.exit_code != 0 and "offset" in naive.output

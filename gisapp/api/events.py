@@ -17,6 +17,7 @@ from gisapp.services.accounts import county_of
 from gisapp.services.audit import record
 from gisapp.services.events import EventFilter, get_event, list_events, reporter_of
 from gisapp.services.intake import Submitter, submit_event
+from gisapp.services.supervision import list_supervisions
 from gisapp.services.lifecycle import perform, progress, task_rows, timeline
 
 bp = APIBlueprint("events", __name__, url_prefix="/api/v1", tag="events")
@@ -147,3 +148,17 @@ def unmask_reporter(event_id: int):
     record(session, audit_key(), principal.actor, "personal_data.unmask", target=f"event:{event_id}")
     session.commit()
     return {"name": found["reporter_name"], "phone": found["reporter_phone"]}
+
+
+@bp.get("/supervisions")
+@bp.doc(summary="Supervision records (督办) of the caller's center: tasks warned or overdue, newest first",
+        responses={422: error_response("unknown_state, invalid_limit, invalid_offset")})
+def supervisions():
+    cfg = settings()
+    state = request.args.get("state")
+    if state is not None and state not in ("warned", "overdue"):
+        raise ValidationFailed("state must be warned or overdue", code="unknown_state", field="state")
+    limit = int_param("limit", cfg.page_limit_default, minimum=1, maximum=cfg.page_limit_max)
+    offset = int_param("offset", 0, minimum=0)
+    items, total = list_supervisions(db_session(), access.current().scope(), state=state, limit=limit, offset=offset)
+    return {"items": items, "total": total, "limit": limit, "offset": offset}

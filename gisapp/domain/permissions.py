@@ -40,6 +40,8 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "events.list_all": (BUSINESS | {INTEGRATION}, "events in the caller's area, and those it reported"),
     "events.read_event": (BUSINESS | {INTEGRATION}, "one event in the caller's area or reported by it"),
     "events.act": (BUSINESS, "a step of the event's life cycle: the center's or the receiver's, in its area"),
+    "events.supervisions": (frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER}),
+                            "the supervision records (督办) of the caller's county or township"),
     "events.unmask_reporter": (BUSINESS, "the reporter's name and phone, audited, for the event's handlers"),
     "layers.index": (BUSINESS | {Role.PLANNER}, "the map layers"),
     "layers.features": (BUSINESS | {Role.PLANNER}, "one layer's features within the caller's area"),

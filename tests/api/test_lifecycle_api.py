@@ -174,3 +174,26 @@ def test_a_retried_action_is_done_once(live, world):
     assert first.status_code == again.status_code == 200 and again.headers.get("X-Replayed") == "true"
     assert query(live, "SELECT count(*) FROM event_log WHERE event_id = %s AND action = 'acknowledge'",
                  event_id) == [(1,)]
+
+
+def test_supervision_records_reach_the_responsible_center(live, world):
+    from datetime import datetime, timedelta, timezone
+
+    from gisapp.db import make_engine, make_session_factory
+    from gisapp.services.supervision import run_pass
+
+    event_id = report(live, world)
+    engine = make_engine(live.database_url, pool_size=1)
+    with make_session_factory(engine)() as session:
+        run_pass(session, TEST_AUDIT_KEY, now=datetime.now(timezone.utc) + timedelta(days=30))
+    engine.dispose()
+    seen = live.client("demo-township").get(live.url + "/api/v1/supervisions", params={"state": "overdue"},
+                                            timeout=10).json()
+    mine = [s for s in seen["items"] if s["event_id"] == event_id]
+    assert mine and mine[0]["state"] == "overdue" and mine[0]["time_limit"] == "handling"
+    assert live.client("demo-county").get(live.url + "/api/v1/supervisions", timeout=10).json()["total"] >= 1
+    detail = live.client("demo-township").get(f"{live.url}/api/v1/events/{event_id}", timeout=10).json()
+    assert detail["tasks"][0]["supervision"] == "overdue" and detail["timeline"][-1]["action"] == "supervise"
+    bad = live.client("demo-township").get(live.url + "/api/v1/supervisions", params={"state": "late"}, timeout=10)
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "unknown_state"
+    assert live.client("demo-grid").get(live.url + "/api/v1/supervisions", timeout=10).status_code == 403

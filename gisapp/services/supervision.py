@@ -1,0 +1,143 @@
+"""The supervision pass (督办, clause 6.2.4): open tasks against their limits, as of a given moment.
+
+Several workers may run at once: each batch of open tasks is claimed with FOR UPDATE SKIP LOCKED
+and committed before the next. A task that reaches a worse state gets a supervision record that
+its center sees, an entry in the event's log and an audit record; where the policy says so, a
+level-1 event overdue on handling is escalated to the county center through the life cycle.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gisapp.domain.lifecycle import Action, Step
+from gisapp.domain.permissions import Scope
+from gisapp.domain.security import ROLE_BINDING, Role
+from gisapp.domain.supervision import RANK, Clock, Finding, Policy, State, assess, escalates
+from gisapp.services.accounts import Account
+from gisapp.services.audit import Actor, record
+
+SUPERVISOR = Actor("supervisor", "system", "local")
+OPEN_TASKS = text("""
+SELECT t.id, t.event_id, t.kind, t.team_code, t.dispatched_at, t.acknowledged_at, t.arrived_at, t.respond_by,
+       t.handle_by, t.supervision, e.level, e.center_code, e.county_code, e.township_code
+FROM event_tasks t JOIN events e ON e.id = t.event_id
+WHERE t.status IN ('dispatched', 'acknowledged', 'on_scene') AND e.status <> 'parked'
+  AND t.dispatched_at <= :now AND t.id > :after
+ORDER BY t.id LIMIT :batch
+FOR UPDATE OF t SKIP LOCKED
+""")
+PAUSE_LOG = text("""
+SELECT event_id, task_id, action, at FROM event_log
+WHERE event_id = ANY(:ids) AND at <= :now
+  AND action IN ('park', 'restore', 'request_extension', 'approve_extension', 'refuse_extension')
+ORDER BY at, id
+""")
+OPENS = {"park": "event", "request_extension": "task"}
+CLOSES = {"restore": "event", "approve_extension": "task", "refuse_extension": "task"}
+
+
+@dataclass
+class PassResult:
+    checked: int = 0
+    warned: int = 0
+    overdue: int = 0
+    escalated: list[int] = field(default_factory=list)
+
+
+def pauses_by_task(session: Session, event_ids: list[int], now: datetime) -> dict:
+    """{(event_id, task_id or None): [(from, to or None)]} from the log: parking and pending extensions."""
+    out: dict = {}
+    open_: dict = {}
+    for row in session.execute(PAUSE_LOG, {"ids": event_ids, "now": now}):
+        scope = OPENS.get(row.action) or CLOSES[row.action]
+        key = (row.event_id, None if scope == "event" else row.task_id)
+        if row.action in OPENS:
+            open_.setdefault(key, row.at)
+        elif key in open_:
+            out.setdefault(key, []).append((open_.pop(key), row.at))
+    for key, start in open_.items():
+        out.setdefault(key, []).append((start, None))
+    return out
+
+
+def _clock(row, pauses: dict) -> Clock:
+    spans = tuple(pauses.get((row.event_id, None), [])) + tuple(pauses.get((row.event_id, row.id), []))
+    return Clock("team" if row.team_code else "department", row.dispatched_at, row.respond_by, row.handle_by,
+                 row.acknowledged_at, row.arrived_at, spans)
+
+
+def _note(session: Session, key: bytes, row, finding: Finding, now: datetime, escalated: bool) -> None:
+    session.execute(text("UPDATE event_tasks SET supervision = :s WHERE id = :id"),
+                    {"s": str(finding.state), "id": row.id})
+    session.execute(text(
+        "INSERT INTO supervisions (event_id, task_id, at, state, time_limit, due, center_code, county_code, "
+        "township_code, escalated) VALUES (:e, :t, :at, :s, :l, :due, :c, :k, :tw, :esc) "
+        "ON CONFLICT (task_id, time_limit, state) DO NOTHING"),
+        {"e": row.event_id, "t": row.id, "at": now, "s": str(finding.state), "l": finding.time_limit,
+         "due": finding.due, "c": row.center_code, "k": row.county_code, "tw": row.township_code, "esc": escalated})
+    details = {"state": str(finding.state), "limit": finding.time_limit, "due": finding.due.isoformat()}
+    session.execute(text(
+        "INSERT INTO event_log (event_id, at, actor, action, note, task_id, details) "
+        "VALUES (:e, :at, 'supervisor', 'supervise', :note, :t, CAST(:d AS jsonb))"),
+        {"e": row.event_id, "at": now, "t": row.id, "d": json.dumps(details),
+         "note": f"{finding.time_limit} limit {'passed' if finding.state == State.OVERDUE else 'nearly used'}"})
+    record(session, key, SUPERVISOR, "event.supervise", target=f"event:{row.event_id}",
+           details={**details, "task": row.id}, at=now)
+
+
+def _escalate(session: Session, key: bytes, row, now: datetime) -> None:
+    """The county center's authority, exercised by the policy: the same life-cycle step a commander takes."""
+    from gisapp.services.lifecycle import perform
+
+    county = Account(0, "supervisor", Role.COUNTY_COMMANDER, ROLE_BINDING[Role.COUNTY_COMMANDER], row.county_code)
+    perform(session, key, county, SUPERVISOR, row.event_id,
+            Step(Action.ESCALATE, note="handling limit passed: escalated by the supervision policy"),
+            Scope("county_code", row.county_code, "system:supervisor"), now=now)
+
+
+def run_pass(session: Session, key: bytes, *, now: datetime, policy: Policy = Policy(), batch: int = 500) -> PassResult:
+    """One pass over the open tasks as of now; commits each batch."""
+    result, after = PassResult(), 0
+    while True:
+        rows = session.execute(OPEN_TASKS, {"now": now, "after": after, "batch": batch}).all()
+        if not rows:
+            session.commit()
+            return result
+        pauses = pauses_by_task(session, sorted({r.event_id for r in rows}), now)
+        escalated_now: set[int] = set()
+        for row in rows:
+            result.checked += 1
+            finding = assess(_clock(row, pauses), now, policy)
+            if RANK[finding.state] <= RANK[State(row.supervision)] or row.event_id in escalated_now:
+                continue
+            escalate = escalates(finding, level=row.level, kind=row.kind, policy=policy)
+            _note(session, key, row, finding, now, escalate)
+            result.warned += finding.state == State.WARNED
+            result.overdue += finding.state == State.OVERDUE
+            if escalate:
+                _escalate(session, key, row, now)
+                escalated_now.add(row.event_id)
+                result.escalated.append(row.event_id)
+        after = rows[-1].id
+        session.commit()
+
+
+def list_supervisions(session: Session, scope: Scope, *, state: str | None, limit: int, offset: int):
+    """The supervision records a center sees (its county's or its township's), newest first."""
+    column = {"county_code": "county_code", "township_code": "township_code"}.get(scope.column or "")
+    if column is None:
+        return [], 0
+    where, params = f"s.{column} = :v" + (" AND s.state = :state" if state else ""), {"v": scope.value,
+                                                                                       "state": state}
+    total = session.execute(text(f"SELECT count(*) FROM supervisions s WHERE {where}"), params).scalar_one()
+    rows = session.execute(text(
+        f"SELECT s.id, s.event_id, s.task_id, s.at, s.state, s.time_limit, s.due, s.center_code, s.escalated "
+        f"FROM supervisions s WHERE {where} ORDER BY s.at DESC, s.id DESC LIMIT :limit OFFSET :offset"),
+        {**params, "limit": limit, "offset": offset}).mappings()
+    iso = (lambda v: v.isoformat().replace("+00:00", "Z"))
+    return [{**r, "at": iso(r["at"]), "due": iso(r["due"])} for r in rows], total
