@@ -40,6 +40,9 @@ class Settings:
     intake_rate_client: int = 600     # event reports per minute from one address
     intake_rate_principal: int = 300  # ... by one account or integration
     rate_window_seconds: int = 60     # the counting window of those limits
+    track_rate_client: int = 60       # reporters' tracking look-ups and ratings per minute from one address
+    repeat_radius_m: float = 100.0    # a new event near (m) ...
+    repeat_days: int = 30             # ... an event of its category closed this recently is a repeat (6.3)
     audit_retention_days: int = 180   # never less: GB/T 22239-2019 asks for six months
     password_policy: PasswordPolicy = PasswordPolicy()
     behind_proxy: bool = False        # trust one reverse proxy's X-Forwarded-For/-Proto (client address, HTTPS)
@@ -65,7 +68,8 @@ class Settings:
     def rate_limits(self) -> dict[str, tuple[int, int]]:
         """kind -> (per client address, per account) requests per minute."""
         return {"login": (self.login_rate_client, self.login_rate_account),
-                "intake": (self.intake_rate_client, self.intake_rate_principal)}
+                "intake": (self.intake_rate_client, self.intake_rate_principal),
+                "track": (self.track_rate_client, 0)}
 
     def security_summary(self) -> dict:
         """The effective security policy: shown to the system administrator, audited when it changes."""
@@ -98,6 +102,9 @@ class Settings:
             intake_rate_client=_int("GISAPP_INTAKE_RATE_CLIENT", 600),
             intake_rate_principal=_int("GISAPP_INTAKE_RATE_PRINCIPAL", 300),
             audit_retention_days=_int("GISAPP_AUDIT_RETENTION_DAYS", 180),
+            track_rate_client=_int("GISAPP_TRACK_RATE_CLIENT", 60),
+            repeat_radius_m=float(os.environ.get("GISAPP_REPEAT_RADIUS_M") or 100),
+            repeat_days=_int("GISAPP_REPEAT_DAYS", 30),
             behind_proxy=os.environ.get("GISAPP_BEHIND_PROXY", "").lower() in ("1", "true", "yes"),
             password_policy=PasswordPolicy(
                 min_length=_int("GISAPP_PASSWORD_MIN_LENGTH", 8),

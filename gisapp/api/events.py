@@ -16,8 +16,9 @@ from gisapp.errors import Forbidden, NotFound, ValidationFailed
 from gisapp.services.accounts import county_of
 from gisapp.services.audit import record
 from gisapp.services.events import EventFilter, get_event, list_events, reporter_of
-from gisapp.services.intake import Submitter, submit_event
+from gisapp.services.intake import RepeatRule, Submitter, submit_event
 from gisapp.services.supervision import list_supervisions
+from gisapp.services.tracking import public_view, rate, tracking_token
 from gisapp.services.lifecycle import perform, progress, task_rows, timeline
 
 bp = APIBlueprint("events", __name__, url_prefix="/api/v1", tag="events")
@@ -59,11 +60,13 @@ def create_event(body):
         raise Forbidden(f"this integration reports on {', '.join(principal.integration.channels)} only",
                         code="channel_not_allowed")
     session = db_session()
-    result = submit_event(session, report, by=_submitter(principal), audit_key=audit_key())
+    cfg = settings()
+    result = submit_event(session, report, by=_submitter(principal), audit_key=audit_key(),
+                          repeat=RepeatRule(cfg.repeat_radius_m, cfg.repeat_days))
     session.commit()
     # the service already returns the documented shape (tests check it against EventOut), so the
     # response skips a second serialisation pass through marshmallow on the busiest route
-    response = jsonify(result.event)
+    response = jsonify({**result.event, "tracking_token": tracking_token(audit_key(), result.event["id"])})
     response.status_code = 201 if result.created else 200
     response.headers["Location"] = f"/api/v1/events/{result.event['id']}"
     return response
@@ -162,3 +165,27 @@ def supervisions():
     offset = int_param("offset", 0, minimum=0)
     items, total = list_supervisions(db_session(), access.current().scope(), state=state, limit=limit, offset=offset)
     return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+@bp.get("/track/<token>")
+@bp.doc(summary="The reporter's view of a report by its tracking token: status, milestones, the reply at closure",
+        responses={404: error_response("unknown_tracking_token"), 429: error_response("rate_limited")})
+def track(token: str):
+    access.rate_limit("track", None)
+    return public_view(db_session(), audit_key(), token)
+
+
+@bp.post("/track/<token>/rating")
+@bp.doc(summary="The reporter rates a closed report once: satisfied, basically_satisfied or dissatisfied "
+                "(which opens a review); optional comment",
+        responses={404: error_response("unknown_tracking_token"), 409: error_response("not_closed, already_rated"),
+                   422: error_response("invalid_rating, invalid_comment"), 429: error_response("rate_limited")})
+def rate_report(token: str):
+    access.rate_limit("track", None)
+    body = request.get_json()
+    if not isinstance(body, dict):
+        raise ValidationFailed('send {"rating": "...", "comment": "..."}', code="invalid_body")
+    session = db_session()
+    view = rate(session, audit_key(), token, body.get("rating"), body.get("comment"), client_addr=request.remote_addr)
+    session.commit()
+    return view

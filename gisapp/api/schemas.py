@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import Dict, Float, Integer, List, Nested, String
+from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import OneOf
 
 CRS_VALUES = ["EPSG:4326", "EPSG:4490", "GCJ-02", "BD-09"]
@@ -77,7 +77,11 @@ class EventOut(Schema):
     deadlines = Nested(DeadlinesSchema)
     reporter = Nested(ReporterSchema, allow_none=True)
     client_ref = String(allow_none=True)
+    repeat_of = Integer(allow_none=True, metadata={"description": "the event of the same category closed nearby "
+                                                                  "shortly before, when this one repeats it"})
     created_at = String()
+    tracking_token = String(metadata={"description": "in the intake answer only: the reporter's key to "
+                                                     "GET /api/v1/track/<token>"})
 
 
 class ReceiverSchema(Schema):
@@ -113,6 +117,10 @@ class EventDetail(EventOut):
     rework = Integer(metadata={"description": "rounds of rework after a failed verification"})
     support_requested = Integer(metadata={"description": "members asked for, not yet confirmed"})
     parked_from = String(allow_none=True)
+    repeat_count = Integer(metadata={"description": "later reports that repeated this event after its closure"})
+    rating = String(allow_none=True, metadata={"description": "the reporter's: satisfied, basically_satisfied, "
+                                                              "dissatisfied"})
+    review_open = Boolean(metadata={"description": "a dissatisfied rating opened a review"})
     tasks = List(Nested(TaskOut))
     timeline = List(Nested(TimelineEntry))
 

@@ -42,7 +42,11 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "events.act": (BUSINESS, "a step of the event's life cycle: the center's or the receiver's, in its area"),
     "events.supervisions": (frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER}),
                             "the supervision records (督办) of the caller's county or township"),
+    "events.track": (EVERYONE, "the reporter's view of a report by its tracking token (no personal data)"),
+    "events.rate_report": (EVERYONE, "the reporter's rating of a closed report, by its tracking token"),
     "events.unmask_reporter": (BUSINESS, "the reporter's name and phone, audited, for the event's handlers"),
+    "support.support_candidates": (BUSINESS, "members proposed to support an event from the adjacent grids, "
+                                             "for the event's center and its receivers"),
     "layers.index": (BUSINESS | {Role.PLANNER}, "the map layers"),
     "layers.features": (BUSINESS | {Role.PLANNER}, "one layer's features within the caller's area"),
     "audit.audit_records": (frozenset({Role.AUDITOR}), "read the audit trail"),

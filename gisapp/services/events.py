@@ -21,7 +21,7 @@ e.township_code, t.name AS township_name, e.county_code, k.name AS county_name,
 e.center_code, cc.name AS center_name, e.assignee_kind,
 COALESCE(e.team_code, e.department_code, e.center_code) AS assignee_code,
 COALESCE(tm.name, d.name, cc.name) AS assignee_name,
-e.reporter_name, e.reporter_phone, e.respond_by, e.handle_by, e.created_at
+e.reporter_name, e.reporter_phone, e.respond_by, e.handle_by, e.created_at, e.repeat_of
 """
 
 EVENT_FROM = """
@@ -62,6 +62,7 @@ def serialize_event(row: Mapping[str, Any], *, with_reporter: bool = True) -> di
         "assigned_to": {"kind": row["assignee_kind"], "id": row["assignee_code"], "name": row["assignee_name"]},
         "deadlines": {"respond_by": _iso(row["respond_by"]), "handle_by": _iso(row["handle_by"])},
         "client_ref": row["client_ref"],
+        "repeat_of": row.get("repeat_of"),
         "created_at": _iso(row["created_at"]),
     }
     if with_reporter:  # masked: the full data only through the audited unmasking call

@@ -38,16 +38,37 @@ EVENT_FIELDS = (
     ("reporter_name", "text"), ("reporter_phone", "text"), ("respond_by", "timestamptz"),
     ("handle_by", "timestamptz"), ("created_at", "timestamptz"),
 )
-INSERT_FIELDS = EVENT_FIELDS + (("lon", "float8"), ("lat", "float8"), ("actor", "text"), ("note", "text"))
+INSERT_FIELDS = EVENT_FIELDS + (("lon", "float8"), ("lat", "float8"), ("actor", "text"), ("note", "text"),
+                               ("repeat_radius_m", "float8"), ("repeat_days", "integer"))
 _n = len(EVENT_FIELDS)
 
+
+def _p(name: str) -> str:
+    """The placeholder of a field of the prepared insert."""
+    return f"${[field for field, _ in INSERT_FIELDS].index(name) + 1}"
+
+
+_point = f"ST_SetSRID(ST_MakePoint({_p('lon')}, {_p('lat')}), 4326)"
+
+# the nearest event of the same category closed within repeat_days and repeat_radius_m (a repeat, 6.3):
+# the box prefilter uses the partial GiST index on closed events, the geography distance decides
+PRIOR = f"""
+    SELECT p.id FROM events p
+    WHERE p.status = 'closed' AND p.category_code = {_p('category_code')}
+      AND p.closed_at >= {_p('created_at')} - make_interval(days => {_p('repeat_days')})
+      AND p.geom && ST_Expand({_point}, {_p('repeat_radius_m')} / 50000.0)  -- degrees: enough up to 60° N
+      AND ST_DWithin(p.geom::geography, {_point}::geography, {_p('repeat_radius_m')})
+    ORDER BY p.geom::geography <-> {_point}::geography LIMIT 1"""
+
 INSERT = Prepared("gisapp_intake_insert", f"""
-WITH ins AS (
-    INSERT INTO events ({", ".join(name for name, _ in EVENT_FIELDS)}, geom)
-    VALUES ({", ".join(f"${i}" for i in range(1, _n + 1))},
-            ST_SetSRID(ST_MakePoint(${_n + 1}, ${_n + 2}), 4326))
+WITH prior AS ({PRIOR}
+), ins AS (
+    INSERT INTO events ({", ".join(name for name, _ in EVENT_FIELDS)}, geom, repeat_of)
+    VALUES ({", ".join(f"${i}" for i in range(1, _n + 1))}, {_point}, (SELECT id FROM prior))
     ON CONFLICT (submitted_by, client_ref) DO NOTHING
-    RETURNING id, created_at, status, assignee_kind, team_code, department_code, respond_by, handle_by
+    RETURNING id, created_at, status, assignee_kind, team_code, department_code, respond_by, handle_by, repeat_of
+), flagged AS (
+    UPDATE events SET repeat_count = repeat_count + 1 WHERE id = (SELECT repeat_of FROM ins)
 ), tasked AS (
     INSERT INTO event_tasks (event_id, kind, team_code, department_code, status, dispatched_at, respond_by,
                              handle_by)
@@ -58,7 +79,7 @@ WITH ins AS (
     INSERT INTO event_log (event_id, at, actor, action, from_status, to_status, note)
     SELECT id, created_at, ${_n + 3}, 'created', NULL, status, ${_n + 4} FROM ins
 )
-SELECT id FROM ins
+SELECT id, repeat_of FROM ins
 """, tuple(sql_type for _, sql_type in INSERT_FIELDS))
 
 
@@ -102,8 +123,16 @@ def _first_status(by: Submitter, route) -> EventStatus:
     return EventStatus.DISPATCHED if route.assignee.kind in ("team", "department") else EventStatus.ACCEPTED
 
 
+@dataclass(frozen=True)
+class RepeatRule:
+    """A new event is a repeat of one of its category closed within `days` and `radius_m` (clause 6.3)."""
+
+    radius_m: float = 100.0
+    days: int = 30
+
+
 def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_key: bytes | None,
-                 now: datetime | None = None) -> IntakeResult:
+                 now: datetime | None = None, repeat: RepeatRule = RepeatRule()) -> IntakeResult:
     """Record a validated report as a routed event with deadlines, its first log entry and its audit record.
 
     audit_key None: no audit record per event (a bulk import of history, audited as a whole by its caller).
@@ -151,6 +180,7 @@ def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_
         "reporter_name": report.reporter_name, "reporter_phone": report.reporter_phone,
         "respond_by": due.respond_by, "handle_by": due.handle_by, "created_at": created_at,
         "actor": by.actor.name, "submitted_by": by.key,
+        "repeat_radius_m": repeat.radius_m, "repeat_days": repeat.days,
         "note": f"level {int(route.level)} dispatch to {route.assignee.name} via {route.center.name}",
     }
     inserted = INSERT.fetch_one(session, [row[name] for name, _ in INSERT_FIELDS])
@@ -161,4 +191,4 @@ def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_
     if audit_key is not None:
         record(session, audit_key, by.actor, "event.create", target=f"event:{inserted.id}",
                details={"level": row["level"], "assignee": row["assignee_code"], "grid": row["grid_code"]})
-    return IntakeResult(serialize_event({**row, "id": inserted.id}), created=True)
+    return IntakeResult(serialize_event({**row, "id": inserted.id, "repeat_of": inserted.repeat_of}), created=True)

@@ -17,7 +17,7 @@ from gisapp.services.intake import Submitter, submit_event
 
 BATCH = 2000
 CLOSE_IMPORTED = text("""
-WITH closed AS (UPDATE events SET status = 'closed' WHERE id = :id RETURNING id, handle_by),
+WITH closed AS (UPDATE events SET status = 'closed', closed_at = handle_by WHERE id = :id RETURNING id, handle_by),
 tasks AS (UPDATE event_tasks t SET status = 'handled', acknowledged_at = t.dispatched_at,
                  handled_at = c.handle_by FROM closed c WHERE t.event_id = c.id)
 INSERT INTO event_log (event_id, at, actor, action, from_status, to_status, note)

@@ -151,7 +151,8 @@ def _write_event(session: Session, event, before: Case, after: Case, now: dateti
                                  {"k": event.county_code}).scalar_one()
     session.execute(text(
         "UPDATE events SET status = :s, level = :l, parked_from = :p, support_requested = :sr, rework = :rw, "
-        "updated_at = :now, center_code = COALESCE(:c, center_code) WHERE id = :id"),
+        "updated_at = :now, center_code = COALESCE(:c, center_code), "
+        "closed_at = CASE WHEN :s = 'closed' THEN :now ELSE closed_at END WHERE id = :id"),
         {"s": str(after.status), "l": after.level, "p": after.parked_from and str(after.parked_from),
          "sr": after.support_requested, "rw": after.rework, "now": now, "c": center, "id": event.id})
 
@@ -220,7 +221,8 @@ def task_rows(session: Session, event_id: int) -> list[dict]:
 
 def progress(session: Session, event_id: int) -> dict:
     """The life-cycle counters of an event: rework rounds, support asked for, where a parked case stood."""
-    row = session.execute(text("SELECT rework, support_requested, parked_from FROM events WHERE id = :id"),
+    row = session.execute(text("SELECT rework, support_requested, parked_from, repeat_count, rating, review_open "
+                               "FROM events WHERE id = :id"),
                           {"id": event_id}).mappings().one()
     return dict(row)
 

@@ -76,6 +76,8 @@ def test_level_one_event_is_geocoded_and_routed_to_the_grid_team(live, cats, inn
     submitted = query(live, "SELECT submitted_by FROM events WHERE id = %s", ev["id"])
     assert submitted == [("user:demo-county",)]
     again = live.client().get(f"{live.url}{URL}/{ev['id']}", timeout=10).json()
+    token = ev.pop("tracking_token")  # the intake answer alone carries the reporter's token
+    assert token.startswith(f"{ev['id']}.") and "tracking_token" not in again
     assert {k: again[k] for k in ev} == ev  # the one-event answer adds tasks and the timeline
     assert [t["receiver"]["code"] for t in again["tasks"]] == [inner["team"]]
     assert [step["action"] for step in again["timeline"]] == ["created"]
