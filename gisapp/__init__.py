@@ -87,13 +87,18 @@ def register_errors(app: APIFlask) -> None:
 
 
 def register_blueprints(app: APIFlask) -> None:
-    from gisapp.api import audit, auth, events, layers, meta, system, users
+    from gisapp.api import audit, auth, duty, events, layers, meta, system, users
+    from gisapp.api import support
+    from gisapp.api import duplicates
     from gisapp.web import bp as web, register_assets
 
     register_assets(app)
     app.register_blueprint(web)
     app.register_blueprint(meta.bp)
     app.register_blueprint(events.bp)
+    app.register_blueprint(support.bp)
+    app.register_blueprint(duplicates.bp)
+    app.register_blueprint(duty.bp)
     app.register_blueprint(layers.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(audit.bp)

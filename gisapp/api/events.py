@@ -56,6 +56,9 @@ def create_event(body):
     principal = access.current()
     access.rate_limit("intake", principal.submitter)
     report = parse_event_report(body)
+    if principal.integration is not None and report.priority is not None:
+        raise Forbidden("the priority of an outside report is set by the center at acceptance",
+                        code="priority_not_allowed")
     if principal.integration is not None and str(report.channel) not in principal.integration.channels:
         raise Forbidden(f"this integration reports on {', '.join(principal.integration.channels)} only",
                         code="channel_not_allowed")

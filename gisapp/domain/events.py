@@ -37,6 +37,16 @@ class Priority(StrEnum):
     LOW = "low"
 
 
+def graver(*priorities: "Priority | str | None") -> Priority:
+    """The most severe of some priorities.
+
+    >>> graver("normal", None, "high")
+    <Priority.HIGH: 'high'>
+    """
+    order = list(Priority)
+    return min((Priority(p) for p in priorities if p), key=order.index)
+
+
 class ResponseLevel(IntEnum):
     """Clause 6.2.1: level 1 by the township sub-center, level 2 by the county center."""
 

@@ -7,11 +7,11 @@ import math
 import re
 from dataclasses import dataclass
 
-from gisapp.domain.events import Channel
+from gisapp.domain.events import Channel, Priority
 from gisapp.errors import ValidationFailed
 from gisapp.spatial.crs import Crs, UnknownCrs, parse_crs
 
-ALLOWED_FIELDS = {"category", "description", "location", "crs", "channel", "reporter", "client_ref"}
+ALLOWED_FIELDS = {"category", "description", "location", "crs", "channel", "reporter", "client_ref", "priority"}
 MAX_DESCRIPTION = 2000
 MAX_CLIENT_REF = 128
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,19}$")
@@ -35,11 +35,13 @@ class EventReport:
     reporter_name: str | None
     reporter_phone: str | None
     client_ref: str | None
+    priority: Priority | None = None  # raised by the reporter (an emergency): never below the category's
 
     def fingerprint(self) -> str:
         """Hash of the content, to tell a true retry from a different report reusing a client_ref."""
         content = (self.category, self.description, self.point.lon, self.point.lat, str(self.crs),
-                   str(self.channel), self.reporter_name, self.reporter_phone)
+                   str(self.channel), self.reporter_name, self.reporter_phone) + \
+            ((str(self.priority),) if self.priority else ())
         return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -126,7 +128,11 @@ def parse_event_report(body: object) -> EventReport:
     if client_ref is not None and (not isinstance(client_ref, str) or not 1 <= len(client_ref) <= MAX_CLIENT_REF):
         raise _fail("invalid_client_ref", f"client_ref must be a string of 1 to {MAX_CLIENT_REF} "
                     "characters", "client_ref")
+    priority = body.get("priority")
+    if priority is not None and priority not in set(Priority):
+        raise _fail("unknown_priority", "priority is one of " + ", ".join(Priority), "priority")
     return EventReport(
+        priority=Priority(priority) if priority else None,
         category=category.strip(),
         description=_optional_text(body, "description", MAX_DESCRIPTION, "invalid_description") or "",
         point=point, crs=crs, channel=Channel(channel),

@@ -47,6 +47,11 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "events.unmask_reporter": (BUSINESS, "the reporter's name and phone, audited, for the event's handlers"),
     "support.support_candidates": (BUSINESS, "members proposed to support an event from the adjacent grids, "
                                              "for the event's center and its receivers"),
+    "duplicates.proposals": (BUSINESS, "open events in the caller's area near an event in place and time"),
+    "duplicates.merge": (BUSINESS, "merge a duplicate report into the main event (the center of both)"),
+    "duty.report": (frozenset({Role.GRID_OFFICER}), "a member reports its own duty status and position"),
+    "duty.board": (frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER}),
+                   "the duty board of the caller's county or township (7.1.1.4)"),
     "layers.index": (BUSINESS | {Role.PLANNER}, "the map layers"),
     "layers.features": (BUSINESS | {Role.PLANNER}, "one layer's features within the caller's area"),
     "audit.audit_records": (frozenset({Role.AUDITOR}), "read the audit trail"),

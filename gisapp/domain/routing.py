@@ -21,11 +21,12 @@ class Route:
 
 
 def route_event(*, category_level: int, grid_team: Party | None, township_center: Party | None,
-                county_center: Party, department: Party | None) -> Route:
+                county_center: Party, department: Party | None, urgent: bool = False) -> Route:
     """Route a new event.
 
     Level-1 categories go to the grid's joint-duty team through the township sub-center.
-    Level-2 categories go to the county center and the responsible department. A level-1
+    Level-2 categories, and emergencies (urgent priority) of any category, go to the county
+    center and the responsible department. A level-1
     event whose grid has no team, or whose township has no sub-center, cannot be handled at
     level 1 and falls back to the county center (the backstop).
 
@@ -38,13 +39,16 @@ def route_event(*, category_level: int, grid_team: Party | None, township_center
     ...                 county_center=county, department=dept)
     >>> (int(r.level), r.center.code, r.assignee.code)
     (2, 'C', 'd')
+    >>> int(route_event(category_level=1, grid_team=team, township_center=sub, county_center=county,
+    ...                 department=dept, urgent=True).level)
+    2
     >>> route_event(category_level=1, grid_team=None, township_center=sub,
     ...             county_center=county, department=None).assignee.code
     'C'
     """
-    if category_level == ResponseLevel.TOWNSHIP and grid_team and township_center:
+    if category_level == ResponseLevel.TOWNSHIP and grid_team and township_center and not urgent:
         return Route(ResponseLevel.TOWNSHIP, township_center, grid_team)
-    if category_level == ResponseLevel.COUNTY or not (grid_team and township_center):
+    if category_level in (ResponseLevel.TOWNSHIP, ResponseLevel.COUNTY):
         assignee = department if department else county_center
         return Route(ResponseLevel.COUNTY, county_center, assignee)
     raise ValueError(f"unknown response level {category_level}")

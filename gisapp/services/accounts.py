@@ -45,7 +45,8 @@ def _policy_error(exc: PolicyViolation) -> ValidationFailed:
 
 
 def create_user(session: Session, key: bytes, by: Actor, *, username: str, role: str, bound_to: str,
-                password: str, display_name: str = "", policy: PasswordPolicy = PasswordPolicy()) -> Account:
+                password: str, display_name: str = "", policy: PasswordPolicy = PasswordPolicy(),
+                member: str | None = None) -> Account:
     """Create an account bound to an area or department; audited in the same transaction."""
     try:
         role = Role(role)
@@ -71,9 +72,23 @@ def create_user(session: Session, key: bytes, by: Actor, *, username: str, role:
                           "h": HASHER.hash(password)}).scalar_one_or_none()
     if user_id is None:
         raise ValidationFailed(f"no {binding} with code {bound_to}", code="unknown_binding", field="bound_to")
+    if member is not None:
+        _link_member(session, user_id, role, bound_to, member)
     record(session, key, by, "account.create", target=username,
-           details={"role": str(role), "bound_to": bound_to})
+           details={"role": str(role), "bound_to": bound_to, **({"member": member} if member else {})})
     return Account(user_id, username, role, binding, bound_to)
+
+
+def _link_member(session: Session, user_id: int, role: Role, grid: str, member: str) -> None:
+    """A grid officer's account reports for one member of its grid's team."""
+    linked = session.execute(text(
+        "UPDATE users SET member_code = :m WHERE id = :id AND :role = 'grid_officer' AND EXISTS ("
+        "SELECT 1 FROM members m JOIN teams t ON t.code = m.team_code WHERE m.code = :m AND t.grid_code = :g) "
+        "AND NOT EXISTS (SELECT 1 FROM users WHERE member_code = :m) RETURNING id"),
+        {"m": member, "id": user_id, "role": str(role), "g": grid}).scalar_one_or_none()
+    if linked is None:
+        raise ValidationFailed(f"member {member!r} is not a free member of the team of grid {grid} "
+                               "(only grid officers report for a member)", code="invalid_member", field="member")
 
 
 def account_columns(alias: str) -> str:
@@ -231,8 +246,12 @@ def create_demo_accounts(session: Session, key: bytes, by: Actor, *, production:
     for username, role, bound_to in demo_accounts(session):
         if session.execute(text("SELECT 1 FROM users WHERE username = :u"), {"u": username}).first():
             continue
+        member = session.execute(text(  # the demo grid officer reports for its team's leader
+            "SELECT m.code FROM members m JOIN teams t ON t.code = m.team_code WHERE t.grid_code = :g "
+            "ORDER BY m.role <> 'grid_leader', m.code LIMIT 1"), {"g": bound_to}).scalar_one_or_none() \
+            if role is Role.GRID_OFFICER else None
         create_user(session, key, by, username=username, role=str(role), bound_to=bound_to,
-                    password=DEMO_PASSWORD, display_name=f"演示账号 {username}")
+                    password=DEMO_PASSWORD, display_name=f"演示账号 {username}", member=member)
         made.append(username)
     return made
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from gisapp.db import Prepared
 from gisapp.domain.deadlines import deadlines_for
-from gisapp.domain.events import EventStatus
+from gisapp.domain.events import EventStatus, Priority, graver
 from gisapp.domain.intake import EventReport
 from gisapp.domain.routing import Party, route_event
 from gisapp.errors import Conflict, OutsideJurisdiction, ValidationFailed
@@ -157,6 +157,7 @@ def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_
         township_center=_party("center", where.township_center),
         county_center=_party("center", where.county_center),
         department=Party("department", category["department_code"], category["department_name"]),
+        urgent=graver(category["priority"], report.priority) == Priority.URGENT,
     )
     created_at = now or datetime.now(timezone.utc)
     due = deadlines_for(created_at, response_minutes=category["response_minutes"],
@@ -166,7 +167,8 @@ def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_
         "category_code": category["code"], "category_name": category["name"],
         "kind_code": category["kind_code"], "description": report.description,
         "channel": str(report.channel), "status": str(_first_status(by, route)), "level": int(route.level),
-        "priority": category["priority"], "lon": lon, "lat": lat, "reported_crs": str(report.crs),
+        "priority": str(graver(category["priority"], report.priority)),
+        "lon": lon, "lat": lat, "reported_crs": str(report.crs),
         "reported_lon": report.point.lon, "reported_lat": report.point.lat,
         "grid_code": where.grid.code, "grid_name": where.grid.name,
         "community_code": where.community.code, "community_name": where.community.name,

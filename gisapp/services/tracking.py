@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from gisapp.errors import Conflict, NotFound, ValidationFailed
 from gisapp.services.audit import Actor, record
+from gisapp.services.duplicates import followed, shows_merge
 
 RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")
 MILESTONES = ("created", "accept", "dispatch", "arrive", "handle", "close", "void")
@@ -53,6 +54,7 @@ def event_of(key: bytes, token: str) -> int | None:
 
 def _event(session: Session, key: bytes, token: str, *, lock: bool = False):
     event_id = event_of(key, token)
+    event_id = event_id and followed(session, event_id)  # a merged report follows its main event
     row = session.execute(text(
         "SELECT e.id, e.status, e.created_at, e.closed_at, e.rating, e.rated_at, e.review_open, "
         "c.name AS category FROM events e JOIN categories c ON c.code = e.category_code WHERE e.id = :id"
@@ -62,6 +64,7 @@ def _event(session: Session, key: bytes, token: str, *, lock: bool = False):
     return row
 
 
+@shows_merge  # a merged report keeps its own id and names the main event it follows (services/duplicates.py)
 def public_view(session: Session, key: bytes, token: str) -> dict:
     """What the reporter may see: status, milestones, the center's reply at closure, the rating."""
     row = _event(session, key, token)

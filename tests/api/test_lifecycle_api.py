@@ -197,3 +197,16 @@ def test_supervision_records_reach_the_responsible_center(live, world):
     bad = live.client("demo-township").get(live.url + "/api/v1/supervisions", params={"state": "late"}, timeout=10)
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "unknown_state"
     assert live.client("demo-grid").get(live.url + "/api/v1/supervisions", timeout=10).status_code == 403
+
+
+def test_an_emergency_goes_to_the_county_center_at_once(live, world):
+    body = {"category": world["l1"], "channel": "patrol", "priority": "urgent",
+            "location": {"type": "Point", "coordinates": world["point"]}}
+    made = live.client("demo-grid").post(live.url + "/api/v1/events", json=body, timeout=30).json()
+    assert made["level"] == 2 and made["priority"] == "urgent" and made["center"]["code"] == "320102-C"
+    assert made["assigned_to"]["kind"] == "department"
+    bad = live.client("demo-grid").post(live.url + "/api/v1/events", json={**body, "priority": "asap"}, timeout=30)
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "unknown_priority"
+    outside = requests.post(live.url + "/api/v1/events", json={**body, "channel": "public"},
+                            headers={"X-API-Key": world["key"]}, timeout=30)
+    assert outside.status_code == 403 and outside.json()["error"]["code"] == "priority_not_allowed"
