@@ -11,8 +11,12 @@ class Deadlines:
     handle_by: datetime   # finish handling
 
 
-def deadlines_for(created_at: datetime, *, response_minutes: int, handling_minutes: int) -> Deadlines:
-    """Deadlines counted from the moment the event was accepted.
+def deadlines_for(created_at: datetime, *, response_minutes: int, handling_minutes: int,
+                  handling: tuple[float, str] | None = None, calendar=None) -> Deadlines:
+    """Deadlines counted from the moment the event was accepted (or its task dispatched).
+
+    The response limit is clock minutes; the handling limit is clock minutes, or `handling` =
+    (amount, "work_hours" | "work_days") counted on a WorkCalendar (then never before the response limit).
 
     >>> from datetime import timezone
     >>> d = deadlines_for(datetime(2026, 1, 1, 23, 50, tzinfo=timezone.utc),
@@ -22,5 +26,7 @@ def deadlines_for(created_at: datetime, *, response_minutes: int, handling_minut
     """
     if response_minutes <= 0 or handling_minutes < response_minutes:
         raise ValueError("time limits must be positive and handling must not be shorter than response")
-    return Deadlines(created_at + timedelta(minutes=response_minutes),
-                     created_at + timedelta(minutes=handling_minutes))
+    respond_by = created_at + timedelta(minutes=response_minutes)
+    if handling is not None and handling[1] != "minutes":  # working hours or days of the county's calendar
+        return Deadlines(respond_by, max(respond_by, calendar.add(created_at, float(handling[0]), handling[1])))
+    return Deadlines(respond_by, created_at + timedelta(minutes=handling_minutes))

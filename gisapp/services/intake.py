@@ -7,12 +7,12 @@ from datetime import datetime, timezone
 from sqlalchemy.orm import Session
 
 from gisapp.db import Prepared
-from gisapp.domain.deadlines import deadlines_for
 from gisapp.domain.events import EventStatus, Priority, graver
 from gisapp.domain.intake import EventReport
 from gisapp.domain.routing import Party, route_event
 from gisapp.errors import Conflict, OutsideJurisdiction, ValidationFailed
 from gisapp.services.audit import Actor, record
+from gisapp.services.worktime import category_deadlines
 from gisapp.services.events import find_by_client_ref, serialize_event
 from gisapp.services.geocode import Location, covering_grid, location_from_row, outside
 from gisapp.spatial.crs import to_wgs84
@@ -20,6 +20,7 @@ from gisapp.spatial.crs import to_wgs84
 # the category and the geocoded place in one round trip; the place only for a known category
 CONTEXT = Prepared("gisapp_intake_context", f"""
 SELECT c.code, c.name, c.kind_code, c.priority, c.level, c.response_minutes, c.handling_minutes,
+       c.handling_unit, c.handling_amount,
        d.code AS department_code, d.name AS department_name, l.*
 FROM (SELECT 1) AS one
 LEFT JOIN categories c ON c.code = $1
@@ -160,8 +161,7 @@ def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_
         urgent=graver(category["priority"], report.priority) == Priority.URGENT,
     )
     created_at = now or datetime.now(timezone.utc)
-    due = deadlines_for(created_at, response_minutes=category["response_minutes"],
-                        handling_minutes=category["handling_minutes"])
+    due = category_deadlines(session, category, created_at)
     row = {
         "client_ref": report.client_ref, "request_hash": report.fingerprint(),
         "category_code": category["code"], "category_name": category["name"],

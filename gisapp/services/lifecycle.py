@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gisapp.domain.deadlines import Deadlines
 from gisapp.domain.events import EventStatus
 from gisapp.domain.lifecycle import (Action, Args, Caller, Case, Step, Task, TaskStatus, TransitionNotAllowed,
                                      apply)
@@ -18,11 +19,12 @@ from gisapp.errors import NotFound, ValidationFailed
 from gisapp.services.accounts import Account
 from gisapp.services.audit import Actor, record
 from gisapp.services.events import scope_clause
+from gisapp.services.worktime import category_deadlines
 
 EVENT_SQL = """
 SELECT e.id, e.status, e.level, e.parked_from, e.support_requested, e.rework, e.county_code, e.township_code,
        e.grid_code, e.category_code, c.department_code AS category_department, c.response_minutes,
-       c.handling_minutes
+       c.handling_minutes, c.handling_unit, c.handling_amount
 FROM events e JOIN categories c ON c.code = e.category_code
 WHERE e.id = :id AND {scope} FOR UPDATE OF e
 """
@@ -161,12 +163,12 @@ def _write_tasks(session: Session, event, before: Case, after: Case, step: Step,
                  until: datetime | None) -> int | None:
     """Store the changed and new tasks; the id of the task the action was about (if one)."""
     touched = None
-    limits = (timedelta(minutes=event.response_minutes), timedelta(minutes=event.handling_minutes))
+    due = category_deadlines(session, event._mapping, now)  # for new tasks and reworked ones
     for old, new in zip(before.tasks, after.tasks):
         if old == new:
             continue
         touched = new.id
-        _update_task(session, old, new, step, now, until, limits)
+        _update_task(session, old, new, step, now, until, due)
     for new in after.tasks[len(before.tasks):]:
         kind, code = new.receiver.split(":", 1)
         touched = session.execute(text(
@@ -175,17 +177,17 @@ def _write_tasks(session: Session, event, before: Case, after: Case, step: Step,
             "RETURNING id"),
             {"e": event.id, "k": new.kind, "t": code if kind == "team" else None,
              "d": code if kind == "department" else None, "m": new.member, "now": now,
-             "r": now + limits[0], "h": now + limits[1]}).scalar_one()
+             "r": due.respond_by, "h": due.handle_by}).scalar_one()
     return touched
 
 
 def _update_task(session: Session, old: Task, new: Task, step: Step, now: datetime, until: datetime | None,
-                 limits: tuple[timedelta, timedelta]) -> None:
+                 due: Deadlines) -> None:
     sets = {"status": str(new.status), "extension_pending": new.extension_pending}
     if new.status != old.status and new.status in STAMP:
         sets[STAMP[new.status]] = now
     if step.action == Action.SEND_BACK and new.status == TaskStatus.DISPATCHED:  # rework: the clocks restart
-        sets.update(dispatched_at=now, respond_by=now + limits[0], handle_by=now + limits[1],
+        sets.update(dispatched_at=now, respond_by=due.respond_by, handle_by=due.handle_by,
                     acknowledged_at=None, arrived_at=None, handled_at=None, supervision="on_time")
     if step.action == Action.REQUEST_EXTENSION:
         sets["extension_until"] = until

@@ -2,8 +2,8 @@
 
 The package (`chinese_calendar`) carries the State Council's holiday announcements up to the
 year its release knows; `work_calendar_days` holds the county's entries for later years or
-corrections, and a row there wins over the package for its day. No cache: the table is a few
-dozen rows and the merge is set arithmetic, so every caller sees an edit at once.
+corrections, and a row there wins over the package for its day. `load_calendar` reads afresh;
+`current_calendar` keeps the result for a minute per process, for the request path.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import chinese_calendar
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gisapp.domain.deadlines import Deadlines, deadlines_for
 from gisapp.domain.worktime import DEFAULT_PERIODS, DEFAULT_TZ, WorkCalendar
 
 log = logging.getLogger("gisapp")
@@ -64,3 +65,27 @@ def load_calendar(session: Session, *, hours: Sequence[Sequence[time | str]] = D
         log.warning("work calendar: no holidays known for %s; enter the State Council's announcement "
                     "in work_calendar_days (deadlines count plain weekends until then)", today.year)
     return calendar
+
+
+_CACHE: dict = {}
+CACHE_SECONDS = 60
+
+
+def current_calendar(session: Session) -> WorkCalendar:
+    """The calendar with the default hours, reloaded at most once a minute per process (an edit of
+    work_calendar_days reaches deadlines within a minute)."""
+    import time as clock
+
+    now = clock.monotonic()
+    if "calendar" not in _CACHE or now - _CACHE["at"] > CACHE_SECONDS:
+        _CACHE.update(calendar=load_calendar(session), at=now)
+    return _CACHE["calendar"]
+
+
+def category_deadlines(session: Session, category, start: datetime) -> Deadlines:
+    """A category's limits from start: working-time units load the county's calendar (cached a minute)."""
+    unit = category["handling_unit"]
+    calendar = current_calendar(session) if unit != "minutes" else None
+    return deadlines_for(start, response_minutes=category["response_minutes"],
+                         handling_minutes=category["handling_minutes"],
+                         handling=(category["handling_amount"], unit), calendar=calendar)

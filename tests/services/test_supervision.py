@@ -94,3 +94,32 @@ def test_concurrent_workers_skip_the_tasks_another_holds(db):
         worker.close()
     with db() as s:
         assert run_pass(s, TEST_AUDIT_KEY, now=T0 + timedelta(minutes=hand + 1)).overdue == 1
+
+
+def test_a_handling_limit_in_working_days_waits_out_national_day(db):
+    """Dispatched on 30 September 2026 with one working day to handle: the holiday (1-7 October) does not count,
+    so supervision on the frozen clock finds the task on time on 5 October and overdue only after the holiday."""
+    from zoneinfo import ZoneInfo
+
+    from gisapp.services.worktime import load_calendar
+
+    cst = ZoneInfo("Asia/Shanghai")
+    start = datetime(2026, 9, 30, 9, 0, tzinfo=cst)
+    with db() as s:
+        s.execute(text("INSERT INTO categories (code, name, name_en, kind_code, department_code, priority, "
+                       "response_minutes, handling_minutes, level, handling_unit, handling_amount) "
+                       "VALUES ('urban.one_work_day', '一个工作日', 'one working day', 'urban', 'urban_management', "
+                       "'normal', 30, 60, 1, 'work_days', 1)"))
+        lon, lat = s.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids "
+                                  "ORDER BY code LIMIT 1) g")).one()
+        report = parse_event_report({"category": "urban.one_work_day", "channel": "patrol",
+                                     "location": {"type": "Point", "coordinates": [lon, lat]}})
+        event_id = submit_event(s, report, by=BY, audit_key=TEST_AUDIT_KEY, now=start).event["id"]
+        handle_by = s.execute(text("SELECT handle_by FROM event_tasks WHERE event_id = :e"), {"e": event_id}).scalar_one()
+        expected = load_calendar(s).add(start, 1, "work_days")
+        assert handle_by == expected and handle_by.astimezone(cst).date() == datetime(2026, 10, 8).date()
+        s.execute(text("UPDATE event_tasks SET acknowledged_at = :t, arrived_at = :t, status = 'on_scene' "
+                       "WHERE event_id = :e"), {"t": start + timedelta(minutes=20), "e": event_id})
+        s.commit()
+        assert run_pass(s, TEST_AUDIT_KEY, now=datetime(2026, 10, 5, 9, 0, tzinfo=cst)).overdue == 0
+        assert run_pass(s, TEST_AUDIT_KEY, now=handle_by + timedelta(minutes=1)).overdue == 1
