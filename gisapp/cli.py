@@ -342,7 +342,8 @@ def assets_build() -> None:
 @click.option("--workers", type=int, default=max(2, (os.cpu_count() or 1) * 2), show_default=True)
 def serve(bind: str, workers: int) -> None:
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    argv = [str(gunicorn), "--bind", bind, "--workers", str(workers), "--access-logfile", "-",
-            "gisapp:create_app()"]
+    # threads: a live-update stream (GET /api/v1/stream) holds a thread, not a whole worker
+    argv = [str(gunicorn), "--bind", bind, "--workers", str(workers), "--worker-class", "gthread",
+            "--threads", "8", "--access-logfile", "-", "gisapp:create_app()"]
     click.echo(f"serving on http://{bind}  (Ctrl-C stops)")
     os.execv(argv[0], argv)

@@ -44,6 +44,7 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
                             "the supervision records (督办) of the caller's county or township"),
     "events.track": (EVERYONE, "the reporter's view of a report by its tracking token (no personal data)"),
     "events.rate_report": (EVERYONE, "the reporter's rating of a closed report, by its tracking token"),
+    "stream.events": (BUSINESS, "live updates of the events in the caller's area or given to it (server-sent events)"),
     "events.unmask_reporter": (BUSINESS, "the reporter's name and phone, audited, for the event's handlers"),
     "support.support_candidates": (BUSINESS, "members proposed to support an event from the adjacent grids, "
                                              "for the event's center and its receivers"),

@@ -12,6 +12,7 @@ from gisapp.domain.intake import EventReport
 from gisapp.domain.routing import Party, route_event
 from gisapp.errors import Conflict, OutsideJurisdiction, ValidationFailed
 from gisapp.services.audit import Actor, record
+from gisapp.services.notify import announce
 from gisapp.services.worktime import category_deadlines
 from gisapp.services.events import find_by_client_ref, serialize_event
 from gisapp.services.geocode import Location, covering_grid, location_from_row, outside
@@ -190,6 +191,8 @@ def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_
         replay = _replay(session, report, by.key)
         assert replay is not None
         return replay
+    receivers = {f"{row['assignee_kind']}:{row['assignee_code']}"} if row["status"] == "dispatched" else set()
+    announce(session, inserted.id, "created", receivers, at=created_at, center=row["center_code"])
     if audit_key is not None:
         record(session, audit_key, by.actor, "event.create", target=f"event:{inserted.id}",
                details={"level": row["level"], "assignee": row["assignee_code"], "grid": row["grid_code"]})

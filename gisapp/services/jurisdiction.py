@@ -150,6 +150,8 @@ def load_jurisdiction(session: Session, src: Path, *, progress: Callable[[str], 
         progress(step.__name__.removeprefix("_load_"))
         step(cur, src, counts)
     session.execute(text("SELECT refresh_grid_directory()"))
+    session.execute(text("SET LOCAL statement_timeout = 0"))  # a province-sized layer takes a minute
+    session.execute(text("SELECT refresh_grid_adjacency()"))  # support from adjacent grids (013)
     progress("events")
     counts["events"] = load_history(session, src / "events.jsonl")
     return counts

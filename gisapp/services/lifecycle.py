@@ -11,14 +11,15 @@ from sqlalchemy.orm import Session
 
 from gisapp.domain.deadlines import Deadlines
 from gisapp.domain.events import EventStatus
-from gisapp.domain.lifecycle import (Action, Args, Caller, Case, Step, Task, TaskStatus, TransitionNotAllowed,
-                                     apply)
+from gisapp.domain.lifecycle import (ACTIVE_TASK, Action, Args, Caller, Case, Step, Task, TaskStatus,
+                                     TransitionNotAllowed, apply)
 from gisapp.domain.permissions import Scope
 from gisapp.domain.security import Role
 from gisapp.errors import NotFound, ValidationFailed
 from gisapp.services.accounts import Account
 from gisapp.services.audit import Actor, record
 from gisapp.services.events import scope_clause
+from gisapp.services.notify import announce
 from gisapp.services.worktime import category_deadlines
 
 EVENT_SQL = """
@@ -130,6 +131,9 @@ def perform(session: Session, key: bytes, account: Account, actor: Actor, event_
          "ref": step.client_ref})
     record(session, key, actor, f"event.{step.action}", target=f"event:{event_id}",
            details={"from": str(case.status), "to": str(after.status), "level": after.level})
+    concerned = {t.receiver for t in after.tasks if t.status in ACTIVE_TASK} | {
+        new.receiver for old, new in zip(case.tasks, after.tasks) if old != new}
+    announce(session, event_id, str(step.action), concerned, at=now)
     return Outcome(event_id, replayed=False)
 
 

@@ -20,10 +20,11 @@ from gisapp.domain.security import ROLE_BINDING, Role
 from gisapp.domain.supervision import RANK, Clock, Finding, Policy, State, assess, escalates
 from gisapp.services.accounts import Account
 from gisapp.services.audit import Actor, record
+from gisapp.services.notify import announce
 
 SUPERVISOR = Actor("supervisor", "system", "local")
 OPEN_TASKS = text("""
-SELECT t.id, t.event_id, t.kind, t.team_code, t.dispatched_at, t.acknowledged_at, t.arrived_at, t.respond_by,
+SELECT t.id, t.event_id, t.kind, t.team_code, t.department_code, t.dispatched_at, t.acknowledged_at, t.arrived_at, t.respond_by,
        t.handle_by, t.supervision, e.level, e.center_code, e.county_code, e.township_code
 FROM event_tasks t JOIN events e ON e.id = t.event_id
 WHERE t.status IN ('dispatched', 'acknowledged', 'on_scene') AND e.status <> 'parked'
@@ -88,6 +89,8 @@ def _note(session: Session, key: bytes, row, finding: Finding, now: datetime, es
          "note": f"{finding.time_limit} limit {'passed' if finding.state == State.OVERDUE else 'nearly used'}"})
     record(session, key, SUPERVISOR, "event.supervise", target=f"event:{row.event_id}",
            details={**details, "task": row.id}, at=now)
+    announce(session, row.event_id, "supervise", {f"team:{row.team_code}" if row.team_code else
+                                                   f"department:{row.department_code}"}, at=now)
 
 
 def _escalate(session: Session, key: bytes, row, now: datetime) -> None:

@@ -119,11 +119,14 @@ def prepared(server, factory) -> dict:
                             "token": r.json()["tracking_token"]}}
 
 
+QUERY = {"stream.events": "?max_seconds=1"}  # a live stream ends after a second instead of five minutes
+
+
 def routes(app, path_values: dict) -> list[tuple[str, str, str]]:
     """Every (endpoint, method, path) the app serves, its path parameters filled in."""
     out = []
     for rule in app.url_map.iter_rules():
-        path = PARAM.sub(lambda m: path_values[m.group(1)], rule.rule)
+        path = PARAM.sub(lambda m: path_values[m.group(1)], rule.rule) + QUERY.get(rule.endpoint, "")
         out.extend((rule.endpoint, method, path) for method in sorted(rule.methods - SKIPPED_METHODS))
     return sorted(out)
 
