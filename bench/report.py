@@ -370,3 +370,6 @@ def _rest(w, results):
       "`bench/out/`. wrk is installed with apt-get when missing (as root); without it a Python closed-loop "
       "client is used instead and the doc says so.")
     w("")
+    w("Support ranking on the 100,000-grid layer (`support_candidates()` against PostGIS KNN, adjacency-graph "
+      "builds): [benchmarks-support.md](benchmarks-support.md), written by `python -m bench.support_bench`.")
+    w("")

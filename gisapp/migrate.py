@@ -62,6 +62,7 @@ def upgrade(engine: Engine, sql_dir: Path) -> list[str]:
     done: list[str] = []
     with engine.connect() as conn:
         conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_KEY})
+        conn.execute(text("SET statement_timeout = 0"))  # a migration may rebuild a province's layers
         conn.commit()
         try:
             conn.execute(text(
@@ -83,5 +84,6 @@ def upgrade(engine: Engine, sql_dir: Path) -> list[str]:
         finally:
             conn.rollback()
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+            conn.execute(text("RESET statement_timeout"))
             conn.commit()
     return done
