@@ -15,7 +15,8 @@ help:
 
 run: setup db
 	$(GISAPP) demo load --if-empty
-	$(GISAPP) serve
+	@# the supervision worker (督办) runs beside the app and stops with it
+	$(GISAPP) supervise --interval 60 & pid=$$!; trap "kill $$pid 2>/dev/null" EXIT INT TERM; $(GISAPP) serve
 
 test: setup
 	@if [ -z "$$TEST_DATABASE_URL" ] && [ -z "$$DATABASE_URL" ]; then $(GISAPP) db start; fi

@@ -43,6 +43,7 @@ class Settings:
     track_rate_client: int = 60       # reporters' tracking look-ups and ratings per minute from one address
     repeat_radius_m: float = 100.0    # a new event near (m) ...
     repeat_days: int = 30             # ... an event of its category closed this recently is a repeat (6.3)
+    auto_support: bool = False        # a team's request for support is dispatched at once to the best candidates
     audit_retention_days: int = 180   # never less: GB/T 22239-2019 asks for six months
     password_policy: PasswordPolicy = PasswordPolicy()
     behind_proxy: bool = False        # trust one reverse proxy's X-Forwarded-For/-Proto (client address, HTTPS)
@@ -105,6 +106,7 @@ class Settings:
             track_rate_client=_int("GISAPP_TRACK_RATE_CLIENT", 60),
             repeat_radius_m=float(os.environ.get("GISAPP_REPEAT_RADIUS_M") or 100),
             repeat_days=_int("GISAPP_REPEAT_DAYS", 30),
+            auto_support=os.environ.get("GISAPP_AUTO_SUPPORT", "").lower() in ("1", "true", "yes"),
             behind_proxy=os.environ.get("GISAPP_BEHIND_PROXY", "").lower() in ("1", "true", "yes"),
             password_policy=PasswordPolicy(
                 min_length=_int("GISAPP_PASSWORD_MIN_LENGTH", 8),

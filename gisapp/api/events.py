@@ -56,7 +56,7 @@ def create_event(body):
     principal = access.current()
     access.rate_limit("intake", principal.submitter)
     report = parse_event_report(body)
-    if principal.integration is not None and report.priority is not None:
+    if principal.integration is not None and (report.priority is not None or report.level2_reason is not None):
         raise Forbidden("the priority of an outside report is set by the center at acceptance",
                         code="priority_not_allowed")
     if principal.integration is not None and str(report.channel) not in principal.integration.channels:
@@ -106,7 +106,8 @@ def act(event_id: int):
     principal = access.current()
     step = parse_step(request.get_json(silent=True))
     session = db_session()
-    outcome = perform(session, audit_key(), principal.account, principal.actor, event_id, step, principal.scope())
+    outcome = perform(session, audit_key(), principal.account, principal.actor, event_id, step, principal.scope(),
+                      auto_support=settings().auto_support)
     session.commit()
     response = jsonify(event_detail(session, event_id, principal.scope()))
     response.status_code = 200

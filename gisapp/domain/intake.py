@@ -11,7 +11,10 @@ from gisapp.domain.events import Channel, Priority
 from gisapp.errors import ValidationFailed
 from gisapp.spatial.crs import Crs, UnknownCrs, parse_crs
 
-ALLOWED_FIELDS = {"category", "description", "location", "crs", "channel", "reporter", "client_ref", "priority"}
+ALLOWED_FIELDS = {"category", "description", "location", "crs", "channel", "reporter", "client_ref", "priority",
+                  "level2_reason"}
+# why a staff reporter sends an event straight to the county center (clause 6.2.1, level 2)
+LEVEL2_REASONS = ("multi_township", "multi_department", "beyond_township")
 MAX_DESCRIPTION = 2000
 MAX_CLIENT_REF = 128
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,19}$")
@@ -36,12 +39,13 @@ class EventReport:
     reporter_phone: str | None
     client_ref: str | None
     priority: Priority | None = None  # raised by the reporter (an emergency): never below the category's
+    level2_reason: str | None = None  # concerns several townships or departments, or beyond a township's powers
 
     def fingerprint(self) -> str:
         """Hash of the content, to tell a true retry from a different report reusing a client_ref."""
         content = (self.category, self.description, self.point.lon, self.point.lat, str(self.crs),
                    str(self.channel), self.reporter_name, self.reporter_phone) + \
-            ((str(self.priority),) if self.priority else ())
+            ((str(self.priority),) if self.priority else ()) + ((self.level2_reason,) if self.level2_reason else ())
         return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -131,8 +135,11 @@ def parse_event_report(body: object) -> EventReport:
     priority = body.get("priority")
     if priority is not None and priority not in set(Priority):
         raise _fail("unknown_priority", "priority is one of " + ", ".join(Priority), "priority")
+    reason = body.get("level2_reason")
+    if reason is not None and reason not in LEVEL2_REASONS:
+        raise _fail("unknown_level2_reason", "level2_reason is one of " + ", ".join(LEVEL2_REASONS), "level2_reason")
     return EventReport(
-        priority=Priority(priority) if priority else None,
+        priority=Priority(priority) if priority else None, level2_reason=reason,
         category=category.strip(),
         description=_optional_text(body, "description", MAX_DESCRIPTION, "invalid_description") or "",
         point=point, crs=crs, channel=Channel(channel),

@@ -25,8 +25,9 @@ def route_event(*, category_level: int, grid_team: Party | None, township_center
     """Route a new event.
 
     Level-1 categories go to the grid's joint-duty team through the township sub-center.
-    Level-2 categories, and emergencies (urgent priority) of any category, go to the county
-    center and the responsible department. A level-1
+    Level-2 categories, emergencies (urgent priority) of any category and events a staff
+    reporter marks as concerning several townships or departments (`urgent=True` here too) go
+    to the county center and the responsible department. A level-1
     event whose grid has no team, or whose township has no sub-center, cannot be handled at
     level 1 and falls back to the county center (the backstop).
 

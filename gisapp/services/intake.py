@@ -159,7 +159,7 @@ def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_
         township_center=_party("center", where.township_center),
         county_center=_party("center", where.county_center),
         department=Party("department", category["department_code"], category["department_name"]),
-        urgent=graver(category["priority"], report.priority) == Priority.URGENT,
+        urgent=graver(category["priority"], report.priority) == Priority.URGENT or report.level2_reason is not None,
     )
     created_at = now or datetime.now(timezone.utc)
     due = category_deadlines(session, category, created_at)
@@ -184,7 +184,8 @@ def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_
         "respond_by": due.respond_by, "handle_by": due.handle_by, "created_at": created_at,
         "actor": by.actor.name, "submitted_by": by.key,
         "repeat_radius_m": repeat.radius_m, "repeat_days": repeat.days,
-        "note": f"level {int(route.level)} dispatch to {route.assignee.name} via {route.center.name}",
+        "note": f"level {int(route.level)} dispatch to {route.assignee.name} via {route.center.name}"
+                + (f" ({report.level2_reason})" if report.level2_reason else ""),
     }
     inserted = INSERT.fetch_one(session, [row[name] for name, _ in INSERT_FIELDS])
     if inserted is None:  # this client_ref is already recorded (a retry, or a racing twin)

@@ -14,7 +14,7 @@ from gisapp.domain.events import EventStatus
 from gisapp.domain.lifecycle import (ACTIVE_TASK, Action, Args, Caller, Case, Step, Task, TaskStatus,
                                      TransitionNotAllowed, apply)
 from gisapp.domain.permissions import Scope
-from gisapp.domain.security import Role
+from gisapp.domain.security import ROLE_BINDING, Role
 from gisapp.errors import NotFound, ValidationFailed
 from gisapp.services.accounts import Account
 from gisapp.services.audit import Actor, record
@@ -108,7 +108,7 @@ class Outcome:
 
 
 def perform(session: Session, key: bytes, account: Account, actor: Actor, event_id: int, step: Step,
-            scope: Scope, *, now: datetime | None = None) -> Outcome:
+            scope: Scope, *, now: datetime | None = None, auto_support: bool = False) -> Outcome:
     """Do one action on an event, or raise (409 transition_not_allowed, 403 not_your_step, 404, 422)."""
     now = now or datetime.now(timezone.utc)
     event, case = load(session, event_id, scope)
@@ -134,7 +134,31 @@ def perform(session: Session, key: bytes, account: Account, actor: Actor, event_
     concerned = {t.receiver for t in after.tasks if t.status in ACTIVE_TASK} | {
         new.receiver for old, new in zip(case.tasks, after.tasks) if old != new}
     announce(session, event_id, str(step.action), concerned, at=now)
+    if auto_support and step.action == Action.REQUEST_SUPPORT:
+        _auto_confirm(session, key, event, step, now)
     return Outcome(event_id, replayed=False)
+
+
+SYSTEM = Actor("dispatch-policy", "system", "local")
+
+
+def act_as_center(session: Session, key: bytes, county: str, actor: Actor, event_id: int, step: Step,
+                  now: datetime) -> Outcome:
+    """A step the county center's authority takes by policy (supervision escalation, automatic support)."""
+    center = Account(0, actor.name, Role.COUNTY_COMMANDER, ROLE_BINDING[Role.COUNTY_COMMANDER], county)
+    return perform(session, key, center, actor, event_id, step, Scope("county_code", county, f"system:{actor.name}"),
+                   now=now)
+
+
+def _auto_confirm(session: Session, key: bytes, event, step: Step, now: datetime) -> None:
+    """The policy dispatches support at once: the best-ranked candidates, as many as were asked for."""
+    from gisapp.services.support import support_candidates
+
+    picks = support_candidates(session, event.id, limit=int(step.members), now=now)
+    if picks:
+        act_as_center(session, key, event.county_code, SYSTEM, event.id,
+                      Step(Action.CONFIRM_SUPPORT, note="support dispatched by policy",
+                           members=tuple(p["member"]["code"] for p in picks)), now)
 
 
 def _extension_until(step: Step, now: datetime) -> datetime | None:

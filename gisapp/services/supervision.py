@@ -16,9 +16,7 @@ from sqlalchemy.orm import Session
 
 from gisapp.domain.lifecycle import Action, Step
 from gisapp.domain.permissions import Scope
-from gisapp.domain.security import ROLE_BINDING, Role
 from gisapp.domain.supervision import RANK, Clock, Finding, Policy, State, assess, escalates
-from gisapp.services.accounts import Account
 from gisapp.services.audit import Actor, record
 from gisapp.services.notify import announce
 
@@ -95,12 +93,10 @@ def _note(session: Session, key: bytes, row, finding: Finding, now: datetime, es
 
 def _escalate(session: Session, key: bytes, row, now: datetime) -> None:
     """The county center's authority, exercised by the policy: the same life-cycle step a commander takes."""
-    from gisapp.services.lifecycle import perform
+    from gisapp.services.lifecycle import act_as_center
 
-    county = Account(0, "supervisor", Role.COUNTY_COMMANDER, ROLE_BINDING[Role.COUNTY_COMMANDER], row.county_code)
-    perform(session, key, county, SUPERVISOR, row.event_id,
-            Step(Action.ESCALATE, note="handling limit passed: escalated by the supervision policy"),
-            Scope("county_code", row.county_code, "system:supervisor"), now=now)
+    act_as_center(session, key, row.county_code, SUPERVISOR, row.event_id,
+                  Step(Action.ESCALATE, note="handling limit passed: escalated by the supervision policy"), now)
 
 
 def run_pass(session: Session, key: bytes, *, now: datetime, policy: Policy = Policy(), batch: int = 500) -> PassResult:

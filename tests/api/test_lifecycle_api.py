@@ -210,3 +210,15 @@ def test_an_emergency_goes_to_the_county_center_at_once(live, world):
     outside = requests.post(live.url + "/api/v1/events", json={**body, "channel": "public"},
                             headers={"X-API-Key": world["key"]}, timeout=30)
     assert outside.status_code == 403 and outside.json()["error"]["code"] == "priority_not_allowed"
+
+
+def test_a_staff_reporter_sends_a_cross_township_matter_to_the_county(live, world):
+    body = {"category": world["l1"], "channel": "hotline", "level2_reason": "multi_township",
+            "location": {"type": "Point", "coordinates": world["point"]}}
+    made = live.client("demo-township").post(live.url + "/api/v1/events", json=body, timeout=30).json()
+    assert made["level"] == 2 and made["center"]["code"] == "320102-C"
+    detail = live.client("demo-county").get(f"{live.url}/api/v1/events/{made['id']}", timeout=10).json()
+    assert detail["timeline"][0]["note"].endswith("(multi_township)")
+    bad = live.client("demo-township").post(live.url + "/api/v1/events", json={**body, "level2_reason": "bored"},
+                                            timeout=30)
+    assert bad.json()["error"]["code"] == "unknown_level2_reason"
