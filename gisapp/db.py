@@ -70,14 +70,25 @@ class Prepared:
     sql: str                # positional parameters $1, $2, ...
     types: tuple[str, ...]  # their SQL types
 
-    def fetch_one(self, session: Session, params: Sequence):
-        """EXECUTE on the session's connection (preparing it there first); the first row or None."""
+    def _execute(self, session: Session, params: Sequence):
+        """EXECUTE on the session's connection, preparing it there first; the open cursor."""
         dbapi = session.connection().connection
         prepared = dbapi.info.setdefault("gisapp.prepared", set())
-        with dbapi.cursor() as cur:
-            if self.name not in prepared:
-                cur.execute(f"PREPARE {self.name} ({', '.join(self.types)}) AS {self.sql}")
-                prepared.add(self.name)
-            cur.execute(f"EXECUTE {self.name} ({', '.join(['%s'] * len(params))})", tuple(params))
+        cur = dbapi.cursor()
+        if self.name not in prepared:
+            cur.execute(f"PREPARE {self.name} ({', '.join(self.types)}) AS {self.sql}")
+            prepared.add(self.name)
+        cur.execute(f"EXECUTE {self.name} ({', '.join(['%s'] * len(params))})", tuple(params))
+        return cur
+
+    def fetch_one(self, session: Session, params: Sequence):
+        """The first row (a named tuple) or None."""
+        with self._execute(session, params) as cur:
             row = cur.fetchone()
             return None if row is None else _row_type(tuple(d.name for d in cur.description))(*row)
+
+    def fetch_all(self, session: Session, params: Sequence) -> list:
+        """All rows, as named tuples."""
+        with self._execute(session, params) as cur:
+            row_type = _row_type(tuple(d.name for d in cur.description))
+            return [row_type(*row) for row in cur.fetchall()]

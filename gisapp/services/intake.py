@@ -133,37 +133,22 @@ class RepeatRule:
     days: int = 30
 
 
-def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_key: bytes | None,
-                 now: datetime | None = None, repeat: RepeatRule = RepeatRule()) -> IntakeResult:
-    """Record a validated report as a routed event with deadlines, its first log entry and its audit record.
-
-    audit_key None: no audit record per event (a bulk import of history, audited as a whole by its caller).
-
-    Idempotent on report.client_ref: a retry returns the original event, also when two
-    retries race. The unique index decides: the insert of a known client_ref does nothing and
-    the original is read back. Retries are rare, so the common path pays no look-up for them.
-    """
-    lon, lat = to_wgs84(report.point.lon, report.point.lat, report.crs)
-    context = CONTEXT.fetch_one(session, (report.category, lon, lat))
-    if context.code is None:
-        raise ValidationFailed(f"unknown category {report.category!r}; see GET /api/v1/categories",
-                               code="unknown_category", field="category")
-    if context.grid_code is None:
-        raise outside(lon, lat)
-    where: Location = location_from_row(context)
-    if by.county not in (None, where.county.code):
-        raise OutsideJurisdiction(f"the location is in {where.county.name}, outside the county you serve")
-    category = context._asdict()
-    route = route_event(
+def _route(report: EventReport, category: dict, where: Location):
+    """Level 1 or 2 and the receiver (6.2.1): the category's level, raised by an emergency or a staff reporter."""
+    return route_event(
         category_level=category["level"], grid_team=_party("team", where.team),
         township_center=_party("center", where.township_center),
         county_center=_party("center", where.county_center),
         department=Party("department", category["department_code"], category["department_name"]),
         urgent=graver(category["priority"], report.priority) == Priority.URGENT or report.level2_reason is not None,
     )
-    created_at = now or datetime.now(timezone.utc)
-    due = category_deadlines(session, category, created_at)
-    row = {
+
+
+def _event_row(report: EventReport, by: Submitter, category: dict, where: Location, route, point: tuple,
+               created_at: datetime, repeat: RepeatRule, due) -> dict:
+    """The new event's values: what the prepared insert takes and what the answer shows."""
+    lon, lat = point
+    return {
         "client_ref": report.client_ref, "request_hash": report.fingerprint(),
         "category_code": category["code"], "category_name": category["name"],
         "kind_code": category["kind_code"], "description": report.description,
@@ -187,6 +172,33 @@ def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_
         "note": f"level {int(route.level)} dispatch to {route.assignee.name} via {route.center.name}"
                 + (f" ({report.level2_reason})" if report.level2_reason else ""),
     }
+
+
+def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_key: bytes | None,
+                 now: datetime | None = None, repeat: RepeatRule = RepeatRule()) -> IntakeResult:
+    """Record a validated report as a routed event with deadlines, its first log entry and its audit record.
+
+    audit_key None: no audit record per event (a bulk import of history, audited as a whole by its caller).
+
+    Idempotent on report.client_ref: a retry returns the original event, also when two
+    retries race. The unique index decides: the insert of a known client_ref does nothing and
+    the original is read back. Retries are rare, so the common path pays no look-up for them.
+    """
+    lon, lat = to_wgs84(report.point.lon, report.point.lat, report.crs)
+    context = CONTEXT.fetch_one(session, (report.category, lon, lat))
+    if context.code is None:
+        raise ValidationFailed(f"unknown category {report.category!r}; see GET /api/v1/categories",
+                               code="unknown_category", field="category")
+    if context.grid_code is None:
+        raise outside(lon, lat)
+    where: Location = location_from_row(context)
+    if by.county not in (None, where.county.code):
+        raise OutsideJurisdiction(f"the location is in {where.county.name}, outside the county you serve")
+    category = context._asdict()
+    route = _route(report, category, where)
+    created_at = now or datetime.now(timezone.utc)
+    row = _event_row(report, by, category, where, route, (lon, lat), created_at, repeat,
+                     category_deadlines(session, category, created_at))
     inserted = INSERT.fetch_one(session, [row[name] for name, _ in INSERT_FIELDS])
     if inserted is None:  # this client_ref is already recorded (a retry, or a racing twin)
         replay = _replay(session, report, by.key)

@@ -10,7 +10,6 @@ order is decided by `rank_candidates`, the one place where road travel time can 
 """
 from __future__ import annotations
 
-from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from types import SimpleNamespace
@@ -26,23 +25,6 @@ from gisapp.services.lifecycle import caller_for
 
 DEFAULT_MAX_AGE_S = 900
 DEFAULT_LIMIT = 20
-
-
-@dataclass(frozen=True)
-class PreparedRows(Prepared):
-    """gisapp.db.Prepared for a statement answering several rows."""
-
-    def fetch_all(self, session: Session, params: tuple) -> list:
-        """EXECUTE on the session's connection (preparing it there first); all rows, as named tuples."""
-        dbapi = session.connection().connection
-        prepared = dbapi.info.setdefault("gisapp.prepared", set())
-        with dbapi.cursor() as cur:
-            if self.name not in prepared:
-                cur.execute(f"PREPARE {self.name} ({', '.join(self.types)}) AS {self.sql}")
-                prepared.add(self.name)
-            cur.execute(f"EXECUTE {self.name} ({', '.join(['%s'] * len(params))})", params)
-            row_type = namedtuple("Row", [d.name for d in cur.description])
-            return [row_type(*row) for row in cur.fetchall()]
 
 
 # stale: grids were noted as changed since the graph was built, or it was never built over the grids
@@ -82,7 +64,7 @@ WITH event AS (
 SELECT EXISTS (SELECT 1 FROM event) AS event_found, {GRAPH_STALE} AS graph_stale, c.*
 FROM (VALUES (1)) AS one (x) LEFT JOIN candidates c ON true
 """
-CANDIDATES = PreparedRows("gisapp_support_candidates", CANDIDATES_SQL, ("bigint", "timestamptz", "double precision"))
+CANDIDATES = Prepared("gisapp_support_candidates", CANDIDATES_SQL, ("bigint", "timestamptz", "double precision"))
 
 
 @dataclass(frozen=True)
