@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from sqlalchemy import text
 
 from gisapp.config import PROJECT_ROOT, Settings
 
@@ -124,15 +125,24 @@ def demo_load(source: Path, if_empty: bool, accounts: bool) -> None:
         raise click.ClickException("loading the demo is refused in production mode (GISAPP_ENV=production)")
     with transaction(make_session_factory(_engine())) as session:
         if is_loaded(session):
-            if if_empty:
-                click.echo("a jurisdiction is already loaded: kept as it is")
-                return
-            raise click.ClickException("a jurisdiction is already loaded; load into an empty database")
+            if not if_empty:
+                raise click.ClickException("a jurisdiction is already loaded; load into an empty database")
+            # a database loaded before the demo accounts existed gets them (the demo county only)
+            made = create_demo_accounts(session, settings.audit_key(), _cli_actor(), production=False) \
+                if accounts and _is_demo(session) else []
+            click.echo("a jurisdiction is already loaded: kept as it is"
+                       + (f"; demo accounts added: {', '.join(made)}" if made else ""))
+            return
         counts = load_jurisdiction(session, source, progress=lambda step: click.echo(f"loading {step} ..."))
         if accounts:
             made = create_demo_accounts(session, settings.audit_key(), _cli_actor(), production=settings.production)
             counts["demo accounts"] = len(made)
     click.echo("loaded " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+def _is_demo(session) -> bool:
+    """Is the loaded jurisdiction the demo county (the one its accounts are made for)?"""
+    return session.execute(text("SELECT 1 FROM counties WHERE code = '320102'")).first() is not None
 
 
 @main.group(help="Accounts (roles bound to an area or a department).")

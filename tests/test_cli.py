@@ -209,3 +209,10 @@ def test_supervise_once_as_of_a_given_time(demo_db):
     assert "open task(s)" in done.output
     naive = runner.invoke(main, ["supervise", "--at", "2099-01-01T09:00:00"])
     assert naive.exit_code != 0 and "offset" in naive.output
+
+
+def test_demo_load_if_empty_adds_missing_demo_accounts(demo_db):
+    runner = CliRunner()
+    again = runner.invoke(main, ["demo", "load", "--if-empty"])
+    assert again.exit_code == 0 and "demo accounts added: demo-county" in again.output
+    assert "demo accounts added" not in runner.invoke(main, ["demo", "load", "--if-empty"]).output
