@@ -101,6 +101,7 @@ def register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(duty.bp)
     app.register_blueprint(stream.bp)
     app.register_blueprint(layers.bp)
+    app.register_blueprint(layers.coverage_bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(users.bp)

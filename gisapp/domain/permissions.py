@@ -53,6 +53,8 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "duty.report": (frozenset({Role.GRID_OFFICER}), "a member reports its own duty status and position"),
     "duty.board": (frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER}),
                    "the duty board of the caller's county or township (7.1.1.4)"),
+    "coverage.coverage_report": (frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.PLANNER}),
+                                 "camera coverage of key roads and locations in the caller's area (7.1.3.2)"),
     "layers.index": (BUSINESS | {Role.PLANNER}, "the map layers"),
     "layers.features": (BUSINESS | {Role.PLANNER}, "one layer's features within the caller's area"),
     "audit.audit_records": (frozenset({Role.AUDITOR}), "read the audit trail"),

@@ -133,3 +133,13 @@ def test_openapi_document_describes_the_api(live):
     audit = paths["/api/v1/audit"]["get"]
     assert audit["x-callers"] == ["auditor"] and {"apiKey": []} not in audit["security"]
     assert "security" not in paths["/healthz"]["get"] and "anonymous" in paths["/healthz"]["get"]["x-callers"]
+
+
+def test_coverage_report_over_http(live):
+    body = get(live, "/api/v1/coverage").json()
+    assert set(body) == {"key_roads", "key_locations", "townships", "county"}
+    road = body["key_roads"][0]
+    assert {"id", "name", "length_m", "covered_m", "covered_ratio", "gaps"} <= set(road)
+    assert road["gaps"]["type"] == "MultiLineString" and 0 <= road["covered_ratio"] <= 1
+    assert 0 <= body["county"]["covered_ratio"] <= 1 and body["county"]["key_locations"] == len(body["key_locations"])
+    assert live.client("demo-grid").get(live.url + "/api/v1/coverage", timeout=10).status_code == 403
