@@ -9,24 +9,21 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gisapp.domain.security import Binding
-from gisapp.services.layers import area_filter
+from gisapp.services.layers import GAPS_SQL, SEEN_SQL, area_filter
 
 ROADS_SQL = """
 WITH r AS (
-    SELECT r.code, r.name, r.geom, ST_Length(r.geom::geography) AS length_m,
-           (SELECT ST_Union(c.view) FROM cameras c
-            WHERE c.online AND c.view && r.geom AND ST_Intersects(c.view, r.geom)) AS seen
+    SELECT r.code, r.name, r.geom, ST_Length(r.geom::geography) AS length_m, {seen} AS seen
     FROM key_roads r WHERE {area}
 )
 SELECT code, name, length_m,
        COALESCE(ST_Length(ST_Intersection(geom, seen)::geography), 0) AS covered_m,
-       ST_AsGeoJSON(ST_Multi(CASE WHEN seen IS NULL THEN geom
-                                  ELSE ST_CollectionExtract(ST_Difference(geom, seen), 2) END), 7) AS gaps,
+       ST_AsGeoJSON({gaps}, 7) AS gaps,
        (SELECT json_agg(json_build_object('code', t.code, 'length_m', ST_Length(ST_Intersection(r.geom, t.geom)::geography),
                         'covered_m', COALESCE(ST_Length(ST_Intersection(ST_Intersection(r.geom, seen), t.geom)::geography), 0)))
         FROM townships t WHERE t.geom && r.geom AND ST_Intersects(t.geom, r.geom)) AS by_township
 FROM r ORDER BY code
-"""
+""".replace("{seen}", SEEN_SQL).replace("{gaps}", GAPS_SQL)
 LOCATIONS_SQL = """
 SELECT l.code, l.name,
        EXISTS (SELECT 1 FROM cameras c WHERE c.online AND c.view && l.geom AND ST_Intersects(c.view, l.geom)) AS covered,

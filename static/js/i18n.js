@@ -1,7 +1,7 @@
 // UI strings: Simplified Chinese first, English available.
 window.GISAPP_I18N = {
   zh: { title: "社会治理联勤指挥平台", switch: "English", townships: "街道/镇", communities: "社区/村",
-        grids: "网格", cameras: "监控点位", "key-roads": "重点路段", "key-locations": "重点部位",
+        grids: "网格", cameras: "监控点位", "key-roads": "重点路段", "key-locations": "重点部位", "coverage-gaps": "监控盲区",
         team: "联勤队", members: "队员", onDuty: "在岗", logout: "退出登录",
         noLayers: "本角色不查看业务地图数据。",
         "login.username": "用户名", "login.password": "密码", "login.submit": "登录",
@@ -23,7 +23,7 @@ window.GISAPP_I18N = {
         "login.password_too_common": "新密码过于常见，请换一个。",
         "login.password_unchanged": "新密码不能与原密码相同。" },
   en: { title: "Joint-duty command platform", switch: "中文", townships: "Townships", communities: "Communities",
-        grids: "Grids", cameras: "Cameras", "key-roads": "Key roads", "key-locations": "Key locations",
+        grids: "Grids", cameras: "Cameras", "key-roads": "Key roads", "key-locations": "Key locations", "coverage-gaps": "Camera gaps",
         team: "Team", members: "Members", onDuty: "On duty", logout: "Log out",
         noLayers: "This role does not view the business map data.",
         "login.username": "Username", "login.password": "Password", "login.submit": "Log in",

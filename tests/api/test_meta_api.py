@@ -77,7 +77,7 @@ def test_locate_errors(live, params, status, code):
 def test_layers_are_geojson_with_their_properties(live):
     index = get(live, "/api/v1/layers").json()["items"]
     assert [layer["name"] for layer in index] == [
-        "townships", "communities", "grids", "key-roads", "key-locations", "cameras"]
+        "townships", "communities", "grids", "key-roads", "key-locations", "coverage-gaps", "cameras"]
     counts = {}
     for layer in index:
         # every layer carries its declared title and style from layers/<name>.toml

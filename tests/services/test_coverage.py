@@ -84,3 +84,15 @@ def test_a_camera_moved_gets_its_view_recomputed(scene):
     scene.execute(text("UPDATE cameras SET azimuth_deg = 270 WHERE device_id = '99010200001320000007'"))
     r1, _ = road(scene)
     assert r1["covered_m"] < 0.5
+
+
+def test_the_gaps_are_a_map_layer(scene):
+    import json
+
+    from gisapp.services.layers import area_filter, layer_geojson
+
+    camera(scene, "99010200001320000008", LON, 90, 60, 100)
+    fc = json.loads(layer_geojson(scene, "coverage-gaps", None, area_filter(Binding.COUNTY, "320102")))
+    (gap,) = fc["features"]
+    assert gap["properties"]["code"] == "R1" and abs(gap["properties"]["gap_m"] - 300) < 2
+    assert gap["geometry"]["type"] == "MultiLineString"
