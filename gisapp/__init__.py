@@ -87,7 +87,7 @@ def register_errors(app: APIFlask) -> None:
 
 
 def register_blueprints(app: APIFlask) -> None:
-    from gisapp.api import audit, auth, duty, events, layers, meta, stream, system, users
+    from gisapp.api import audit, auth, duty, events, grids, layers, meta, stream, system, users
     from gisapp.api import support
     from gisapp.api import duplicates
     from gisapp.web import bp as web, register_assets
@@ -102,6 +102,7 @@ def register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(stream.bp)
     app.register_blueprint(layers.bp)
     app.register_blueprint(layers.coverage_bp)
+    app.register_blueprint(grids.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(users.bp)

@@ -9,9 +9,10 @@ class AppError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
-                 status: int | None = None):
+                 status: int | None = None, details: list | dict | None = None):
         super().__init__(message)
         self.message = message
+        self.details = details
         if code:
             self.code = code
         if status:
@@ -26,6 +27,8 @@ class AppError(Exception):
         body = {"code": self.code, "message": self.message}
         if self.field:
             body["field"] = self.field
+        if self.details is not None:
+            body["details"] = self.details
         return {"error": body}
 
 
@@ -47,6 +50,13 @@ class NotFound(AppError):
 class Conflict(AppError):
     status = 409
     code = "conflict"
+
+
+class PreconditionFailed(AppError):
+    """The change was based on a version that is no longer current (If-Match)."""
+
+    status = 412
+    code = "stale_version"
 
 
 class PayloadTooLarge(AppError):
