@@ -30,6 +30,33 @@ def features(name: str, query_data):
     body = layer_geojson(db_session(), name, bbox_param(), area_filter(account.binding, account.bound_to))
     return current_app.response_class(body, mimetype="application/geo+json")
 
+
+@bp.get("/<name>/export")
+@bp.doc(summary="One layer as a file: ?format=geojson|gpkg|shp (zipped), ?crs=EPSG:4326|EPSG:4490|"
+                "EPSG:4534..4554|GCJ-02|BD-09; the features of the caller's area; audited",
+        responses={404: error_response("unknown_layer"), 422: error_response("unknown_format, unknown_crs")})
+def export(name: str):
+    from flask import request
+
+    from gisapp.api import audit_key
+    from gisapp.services.audit import record
+    from gisapp.services.export import export_layer, target_crs
+
+    principal = access.current()
+    account = principal.account
+    fmt, crs = request.args.get("format", "geojson"), target_crs(request.args.get("crs"))
+    session = db_session()
+    data, filename, media = export_layer(layer_geojson(session, name, None, area_filter(account.binding,
+                                                                                      account.bound_to)),
+                                         name, fmt, crs)
+    record(session, audit_key(), principal.actor, "layer.export", target=f"layer:{name}",
+           details={"format": fmt, "crs": str(crs), "bytes": len(data)})
+    session.commit()
+    response = current_app.response_class(data, mimetype=media)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 coverage_bp = APIBlueprint("coverage", __name__, url_prefix="/api/v1", tag="layers")
 
 

@@ -59,6 +59,8 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "grids.edit_grids": (frozenset({Role.PLANNER}), "change grids: checked, versioned, previewable (If-Match)"),
     "grids.grid_history": (frozenset({Role.PLANNER, Role.COUNTY_COMMANDER}), "every version of a grid"),
     "grids.restore_grid": (frozenset({Role.PLANNER}), "restore an earlier version of a grid, through the checks"),
+    "layers.export": (frozenset({Role.PLANNER, Role.COUNTY_COMMANDER}),
+                      "a layer as GeoJSON, GeoPackage or Shapefile in a chosen CRS (audited)"),
     "layers.index": (BUSINESS | {Role.PLANNER}, "the map layers"),
     "layers.features": (BUSINESS | {Role.PLANNER}, "one layer's features within the caller's area"),
     "audit.audit_records": (frozenset({Role.AUDITOR}), "read the audit trail"),
