@@ -87,23 +87,10 @@ def register_errors(app: APIFlask) -> None:
 
 
 def register_blueprints(app: APIFlask) -> None:
-    from gisapp.api import audit, auth, duty, events, grids, layers, meta, stream, system, users
-    from gisapp.api import support
-    from gisapp.api import duplicates
+    from gisapp.api import audit, auth, duplicates, duty, events, grids, layers, meta, stream, support, system, users
     from gisapp.web import bp as web, register_assets
 
     register_assets(app)
-    app.register_blueprint(web)
-    app.register_blueprint(meta.bp)
-    app.register_blueprint(events.bp)
-    app.register_blueprint(support.bp)
-    app.register_blueprint(duplicates.bp)
-    app.register_blueprint(duty.bp)
-    app.register_blueprint(stream.bp)
-    app.register_blueprint(layers.bp)
-    app.register_blueprint(layers.coverage_bp)
-    app.register_blueprint(grids.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(audit.bp)
-    app.register_blueprint(users.bp)
-    app.register_blueprint(system.bp)
+    for blueprint in (web, meta.bp, events.bp, support.bp, duplicates.bp, duty.bp, stream.bp, layers.bp,
+                      layers.coverage_bp, grids.bp, auth.bp, audit.bp, users.bp, system.bp):
+        app.register_blueprint(blueprint)
