@@ -216,16 +216,7 @@ def run_python_closed(server: Server, *, connections: int, duration: float,
                 i = next(counter)
             body = make_body(i, tag, points[i % len(points)], categories)
             t0 = time.perf_counter()
-            try:
-                conn.request("POST", server.path, body, headers)
-                resp = conn.getresponse()
-                resp.read()
-                status = resp.status
-                if resp.will_close:
-                    conn.close()
-            except (OSError, http.client.HTTPException):
-                status = -1
-                conn.close()
+            status = _post(conn, server.path, body, headers)
             mine.append(time.perf_counter() - t0)
             with lock:
                 statuses[str(status)] = statuses.get(str(status), 0) + 1
@@ -248,6 +239,20 @@ def run_python_closed(server: Server, *, connections: int, duration: float,
             "non_201": errors[0], "statuses": statuses, "p50": s.get("p50"), "p90": None,
             "p99": s.get("p99"), "mean": s.get("mean"), "max": s.get("max")}
 
+
+
+def _post(conn, path: str, body, headers) -> int:
+    """One POST on a kept-alive connection: its status, or -1 when the connection failed."""
+    try:
+        conn.request("POST", path, body, headers)
+        resp = conn.getresponse()
+        resp.read()
+        if resp.will_close:
+            conn.close()
+        return resp.status
+    except (OSError, http.client.HTTPException):
+        conn.close()
+        return -1
 
 def closed_loop(wrk: str | None, server: Server, *, connections: int, threads: int, duration: float,
                 points_file: Path, points: list[tuple[float, float]], categories: list[str], tag: str) -> dict:
@@ -276,16 +281,7 @@ def open_loop(server: Server, *, rate: float, duration: float, points: list[tupl
                 break
             i, due = job
             sent = time.perf_counter()
-            try:
-                conn.request("POST", server.path, bodies[i], headers)
-                resp = conn.getresponse()
-                resp.read()
-                status = resp.status
-                if resp.will_close:
-                    conn.close()
-            except (OSError, http.client.HTTPException):
-                status = -1
-                conn.close()
+            status = _post(conn, server.path, bodies[i], headers)
             results[i] = (due, sent, time.perf_counter(), status)
         conn.close()
 

@@ -18,6 +18,7 @@ from gisapp.api import access, db_session
 from gisapp.api.params import int_param
 from gisapp.api.schemas import error_response
 from gisapp.services.accounts import county_of
+from gisapp.services.lifecycle import team_of_grid
 from gisapp.services.notify import CHANNEL, missed, payload, visible
 
 bp = APIBlueprint("stream", __name__, url_prefix="/api/v1", tag="events")
@@ -38,12 +39,7 @@ def _message(note: dict) -> str:
 
 
 def _team_of(account) -> str | None:
-    from sqlalchemy import text
-
-    if account.role != "grid_officer":
-        return None
-    return db_session().execute(text("SELECT code FROM teams WHERE grid_code = :g"),
-                                {"g": account.bound_to}).scalar_one_or_none()
+    return team_of_grid(db_session(), account.bound_to) if account.role == "grid_officer" else None
 
 
 @bp.get("/stream")

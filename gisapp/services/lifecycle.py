@@ -52,6 +52,11 @@ def load(session: Session, event_id: int, scope: Scope):
     return row, case
 
 
+def team_of_grid(session: Session, grid: str) -> str | None:
+    """The joint-duty team of a grid (one per grid), if it has one."""
+    return session.execute(text("SELECT code FROM teams WHERE grid_code = :g"), {"g": grid}).scalar_one_or_none()
+
+
 def caller_for(session: Session, account: Account, event) -> Caller:
     """The account's part in this event: its center (county commander; township dispatcher at level 1)
     and the receivers it answers for (its grid's team, its department)."""
@@ -59,8 +64,7 @@ def caller_for(session: Session, account: Account, event) -> Caller:
         account.role == Role.TOWNSHIP_DISPATCHER and account.bound_to == event.township_code and event.level == 1)
     receivers: set[str] = set()
     if account.role == Role.GRID_OFFICER:
-        team = session.execute(text("SELECT code FROM teams WHERE grid_code = :g"),
-                               {"g": account.bound_to}).scalar_one_or_none()
+        team = team_of_grid(session, account.bound_to)
         receivers |= {f"team:{team}"} if team else set()
     elif account.role == Role.DEPARTMENT_STAFF:
         receivers.add(f"department:{account.bound_to}")
@@ -69,8 +73,7 @@ def caller_for(session: Session, account: Account, event) -> Caller:
 
 def _dispatch_receivers(session: Session, event, step: Step) -> tuple[str, ...]:
     if event.level == 1:
-        team = session.execute(text("SELECT code FROM teams WHERE grid_code = :g"),
-                               {"g": event.grid_code}).scalar_one_or_none()
+        team = team_of_grid(session, event.grid_code)
         if team is None:
             raise TransitionNotAllowed("the grid has no joint-duty team: escalate to the county center")
         return (f"team:{team}",)
