@@ -3,7 +3,6 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 GISAPP := $(VENV)/bin/gisapp
-SYS_PKGS := postgresql postgresql-contrib postgresql-postgis python3-venv nodejs npm chromium chromium-driver fonts-wqy-zenhei
 TEST_DB ?= gisapp_test
 
 .PHONY: run test stop setup system python node assets db bench clean-db help
@@ -27,22 +26,24 @@ stop:
 
 setup: system python node assets
 
-# System packages: PostgreSQL + PostGIS 3, venv, Node.js. Installed with apt when run as root.
+# System packages: PostgreSQL + PostGIS 3, venv, Node.js, chromium, GDAL's tools, a CJK font; only the missing ones,
+# installed with apt when run as root (a machine's own Node.js, e.g. NodeSource's, conflicts with Debian's npm)
 system:
-	@missing=""; \
+	@pkgs=""; \
 	if [ -z "$$DATABASE_URL" ]; then \
-	  ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || missing="$$missing postgis"; fi; \
-	command -v npm >/dev/null || missing="$$missing npm"; \
-	command -v chromium >/dev/null || missing="$$missing chromium"; \
-	command -v chromedriver >/dev/null || missing="$$missing chromedriver"; \
-	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing cjk-font"; \
-	python3 -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing venv"; \
-	if [ -n "$$missing" ]; then \
+	  ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || pkgs="$$pkgs postgresql postgresql-contrib postgresql-postgis"; fi; \
+	command -v npm >/dev/null || pkgs="$$pkgs nodejs npm"; \
+	command -v chromium >/dev/null || pkgs="$$pkgs chromium"; \
+	command -v chromedriver >/dev/null || pkgs="$$pkgs chromium-driver"; \
+	command -v ogrinfo >/dev/null || pkgs="$$pkgs gdal-bin"; \
+	fc-list :lang=zh 2>/dev/null | grep -q . || pkgs="$$pkgs fonts-wqy-zenhei"; \
+	python3 -c 'import ensurepip, venv' 2>/dev/null || pkgs="$$pkgs python3-venv"; \
+	if [ -n "$$pkgs" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing system packages (missing:$$missing)"; \
-	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(SYS_PKGS); \
+	    echo "installing system packages:$$pkgs"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$pkgs; \
 	  else \
-	    echo "missing:$$missing. As root run: apt-get install $(SYS_PKGS)"; exit 1; \
+	    echo "missing system packages:$$pkgs. As root run: apt-get install$$pkgs"; exit 1; \
 	  fi; \
 	fi
 
