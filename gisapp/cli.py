@@ -1,6 +1,7 @@
 """The `gisapp` command line: database, demo data and serving."""
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -357,3 +358,86 @@ def serve(bind: str, workers: int) -> None:
             "--threads", "8", "--access-logfile", "-", "gisapp:create_app()"]
     click.echo(f"serving on http://{bind}  (Ctrl-C stops)")
     os.execv(argv[0], argv)
+
+
+@main.group(help="Map layers: import grids, key roads, key locations or cameras from a file.")
+def layers() -> None:
+    pass
+
+
+class _StageBars:
+    """One click progress bar per stage of an import (validating, writing), fed by the job's progress."""
+
+    def __init__(self):
+        self.stage, self.bar, self.shown = None, None, 0
+
+    def __call__(self, stage: str, processed: int, total: int) -> None:
+        if stage == "reading":
+            return
+        if stage != self.stage:
+            self.close()
+            self.stage, self.shown = stage, 0
+            self.bar = click.progressbar(length=max(total, 1), label=f"{stage:10}", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(processed - self.shown)
+        self.shown = processed
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _only_county(session) -> str:
+    codes = session.execute(text("SELECT code FROM counties ORDER BY code")).scalars().all()
+    if len(codes) != 1:
+        raise click.UsageError(f"the database holds {len(codes)} counties: say which with --county")
+    return codes[0]
+
+
+def _print_job(job: dict) -> None:
+    if job["status"] == "done":
+        counts = ", ".join(f"{k} {v}" for k, v in (job["result"] or {}).items())
+        click.echo(f"import job {job['id']} done: {counts}")
+        return
+    click.echo(f"import job {job['id']} failed: {job['problem_count']} problem(s), nothing was imported", err=True)
+    for p in job["problems"]:
+        where = f" at {json.dumps(p['where'])[:200]}" if p.get("where") else ""
+        click.echo(f"  feature {p['index']} ({p['id']}): {p['check']}: {p['message']}{where}", err=True)
+
+
+@layers.command("import", help="Import a layer file (.geojson/.json, .gpkg, zipped Shapefile .zip, .csv) into the "
+                               "database: every feature checked, then all written or nothing. See docs/operations.md.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--layer", required=True, type=click.Choice(["grids", "key-roads", "key-locations", "cameras"]))
+@click.option("--crs", default=None, help="the file's CRS when it names none (CSV, Shapefile without .prj) or for "
+                                          "GCJ-02 / BD-09: EPSG:4326, EPSG:4490, EPSG:4513-4554, GCJ-02, BD-09")
+@click.option("--county", default=None, help="the county code (default: the only county in the database)")
+@click.option("--dry-run", is_flag=True, help="check and report, write nothing")
+@click.option("--reason", default=None, help="kept with the grid versions (default: import of FILE)")
+def layers_import(file: Path, layer: str, crs: str | None, county: str | None, dry_run: bool,
+                  reason: str | None) -> None:
+    from gisapp.db import make_session_factory
+    from gisapp.errors import AppError
+    from gisapp.services.import_jobs import run_job, start_job
+    from gisapp.services.import_read import declared_crs
+
+    factory, actor, data = make_session_factory(_engine()), _cli_actor(), file.read_bytes()
+    try:
+        with factory() as session, session.begin():
+            job, created = start_job(session, actor.name, county or _only_county(session), layer, file.name, data,
+                                     crs=declared_crs(crs), dry_run=dry_run)
+    except AppError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from None
+    if not created:
+        click.echo(f"this file is already {'being ' if job['status'] == 'running' else ''}imported: job {job['id']} "
+                   f"({job['status']}); nothing done")
+        return
+    bars = _StageBars()
+    try:
+        job = run_job(factory, _settings().audit_key(), actor, job, data, reason=reason, echo=bars)
+    finally:
+        bars.close()
+    _print_job(job)
+    if job["status"] != "done":
+        sys.exit(1)
