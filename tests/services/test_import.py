@@ -283,3 +283,55 @@ def test_a_shapefile_keeps_chinese_names_and_truncated_fields(session, tmp_path,
     name, azimuth = session.execute(text("SELECT name, azimuth_deg FROM cameras WHERE device_id = "
                                          "'32010200001310900031'")).one()
     assert name == "导入测试摄像机31" and azimuth == pytest.approx(45.5)
+
+
+# --- the job: progress seen from another connection while it runs, done in the import's transaction ---
+
+@pytest.fixture()
+def factory(clone_db):
+    from gisapp.db import make_engine, make_session_factory
+
+    engine = make_engine(clone_db(), pool_size=2)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def test_a_job_shows_its_progress_to_others_and_a_retry_finds_it(factory):
+    from gisapp.services.import_jobs import read_job, run_job, start_job
+
+    with factory() as s:
+        (lon, lat), = s.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p "
+                                     "FROM counties) x")).all()
+    data = geojson([camera(500 + i, lon + i * 1e-5, lat) for i in range(30)])
+    with factory() as s, s.begin():
+        job, created = start_job(s, "demo-planner", COUNTY, "cameras", "cams.geojson", data, crs=None, dry_run=False)
+    assert created and job["status"] == "running"
+    seen = []
+
+    def look(stage, processed, total):  # what a poller in another request sees at this moment
+        if stage == "writing" and processed in (10, 30):
+            with factory() as other:
+                polled = read_job(other, job["id"], COUNTY)
+                in_table = other.execute(text("SELECT count(*) FROM cameras WHERE device_id LIKE "
+                                              "'3201020000131090050%'")).scalar()
+            seen.append((polled["status"], polled["stage"], polled["total"], in_table))
+
+    done = run_job(factory, TEST_AUDIT_KEY, PLANNER, job, data, echo=look)
+    assert done["status"] == "done" and done["result"]["inserted"] == 30 and done["processed"] == 30
+    # running while it writes, and nothing of the file visible before the commit
+    assert [(status, stage, in_table) for status, stage, _, in_table in seen] == [("running", "writing", 0)] * 2
+    with factory() as s, s.begin():
+        again, created = start_job(s, "demo-planner", COUNTY, "cameras", "other-name.geojson", data, crs=None,
+                                   dry_run=False)
+    assert not created and again["id"] == job["id"]
+
+
+def test_a_job_stopped_by_an_error_ends_failed_and_writes_nothing(factory):
+    from gisapp.services.import_jobs import run_job, start_job
+
+    data = geojson([camera(600, 118.8, 32.05, range_m="远")])
+    with factory() as s, s.begin():
+        job, _ = start_job(s, "demo-planner", COUNTY, "cameras", "x.geojson", data, crs=None, dry_run=False)
+    done = run_job(factory, TEST_AUDIT_KEY, PLANNER, job, data)
+    assert done["status"] == "failed" and done["problems"][0]["check"] == "not_a_number"
+    assert done["finished_at"] is not None
