@@ -216,3 +216,41 @@ def test_demo_load_if_empty_adds_missing_demo_accounts(demo_db):
     again = runner.invoke(main, ["demo", "load", "--if-empty"])
     assert again.exit_code == 0 and "demo accounts added: demo-county" in again.output
     assert "demo accounts added" not in runner.invoke(main, ["demo", "load", "--if-empty"]).output
+
+
+def test_layers_import_with_progress_retry_dry_run_and_problems(empty_db, tmp_path):
+    import json
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(main, ["demo", "load", "--no-accounts"]).exit_code == 0
+    engine = make_engine(empty_db, pool_size=1)
+    with engine.connect() as conn:
+        lon, lat = conn.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p "
+                                     "FROM counties) x")).one()
+
+    def cameras(*ranges):
+        return {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon + i * 1e-5, lat]},
+             "properties": {"device_id": f"32010200001310{800000 + i:06d}", "name": f"命令行{i}", "azimuth_deg": 0,
+                            "fov_deg": 90, "range_m": r}} for i, r in enumerate(ranges)]}
+
+    good = tmp_path / "cams.geojson"
+    good.write_text(json.dumps(cameras(50, 60, 70), ensure_ascii=False), encoding="utf-8")
+    dry = runner.invoke(main, ["layers", "import", str(good), "--layer", "cameras", "--dry-run"])
+    assert dry.exit_code == 0 and "done" in dry.output and "dry_run True" in dry.output, dry.output
+    done = runner.invoke(main, ["layers", "import", str(good), "--layer", "cameras"])
+    assert done.exit_code == 0 and "inserted 3" in done.output, done.output
+    assert "validating" in done.output and "writing" in done.output   # the progress bars' labels
+    again = runner.invoke(main, ["layers", "import", str(good), "--layer", "cameras"])
+    assert again.exit_code == 0 and "already imported" in again.output
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(json.dumps(cameras(50, -1), ensure_ascii=False), encoding="utf-8")
+    refused = runner.invoke(main, ["layers", "import", str(bad), "--layer", "cameras"])
+    assert refused.exit_code == 1 and "feature 1 (32010200001310800001): out_of_range" in refused.output
+    assert "nothing was imported" in refused.output
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM cameras WHERE device_id LIKE '32010200001310800%'")
+                            ).scalar() == 3
+        assert conn.execute(text("SELECT count(*) FROM import_jobs")).scalar() == 3
+    engine.dispose()

@@ -160,8 +160,6 @@ def _upsert(session: Session, layer: str, rows: list[tuple[int, dict]], progress
 def _write_grids(session: Session, key: bytes, actor: Actor, rows: list[tuple[int, dict]], reason: str,
                  progress: Progress) -> dict:
     """Each community's layout through the grid editing service: checked again, versioned, audited."""
-    from gisapp.services import grid_edit
-
     by_community: dict[str, dict[str, dict]] = defaultdict(dict)
     for _, row in rows:
         by_community[row["code"][:12]][row["code"]] = row
@@ -171,17 +169,28 @@ def _write_grids(session: Session, key: bytes, actor: Actor, rows: list[tuple[in
         for name in ("inserted", "updated", "unchanged", "retired"):
             counts[name] += len(plan[name])
         if plan["inserted"] or plan["updated"] or plan["retired"]:
-            _, tag = grid_edit.layout(session, community)
-            grid_edit.edit(session, key, actor, community,
-                           [{"code": c, "geometry": shapely.geometry.mapping(grids[c]["geometry"])}
-                            for c in plan["updated"]], if_match=tag, reason=reason,
-                           creates=[{"code": c, "name": grids[c]["name"],
-                                     "geometry": shapely.geometry.mapping(grids[c]["geometry"])}
-                                    for c in plan["inserted"]],
-                           retires=plan["retired"])
+            _edit_community(session, key, actor, community, grids, plan, reason)
         done += len(grids)
         progress("writing", done, len(rows))
     return counts
+
+
+def _edit_community(session: Session, key: bytes, actor: Actor, community: str, grids: dict[str, dict],
+                    plan: dict[str, list[str]], reason: str) -> None:
+    """One community's new layout as one grid edit, based on the layout version read under its lock."""
+    from gisapp.services import grid_edit
+
+    def geometry(code: str) -> dict:
+        return shapely.geometry.mapping(grids[code]["geometry"])
+
+    extra = {}
+    if plan["inserted"]:
+        extra["creates"] = [{"code": c, "name": grids[c]["name"], "geometry": geometry(c)} for c in plan["inserted"]]
+    if plan["retired"]:
+        extra["retires"] = plan["retired"]
+    _, tag = grid_edit.layout(session, community)
+    grid_edit.edit(session, key, actor, community, [{"code": c, "geometry": geometry(c)} for c in plan["updated"]],
+                   if_match=tag, reason=reason, **extra)
 
 
 def _multi(geom: shapely.Geometry) -> shapely.Geometry:

@@ -335,3 +335,79 @@ def test_a_job_stopped_by_an_error_ends_failed_and_writes_nothing(factory):
     done = run_job(factory, TEST_AUDIT_KEY, PLANNER, job, data)
     assert done["status"] == "failed" and done["problems"][0]["check"] == "not_a_number"
     assert done["finished_at"] is not None
+
+
+# --- grids: a community's whole layout, the editing service's checks ---------------------------------
+
+def layout_of(session, community: str) -> dict[str, tuple[str, shapely.Geometry]]:
+    return {r.code: (r.name, shapely.from_wkb(bytes(r.wkb))) for r in session.execute(text(
+        "SELECT code, name, ST_AsBinary(geom) AS wkb FROM grids WHERE community_code = :c ORDER BY code"),
+        {"c": community})}
+
+
+@pytest.fixture()
+def community(session) -> str:
+    """A community of the demo with at least three grids, two of which share an edge."""
+    return session.execute(text(
+        "SELECT a.community_code FROM grids a JOIN grids b ON a.community_code = b.community_code AND a.code < b.code "
+        "AND ST_Length(ST_Intersection(ST_Boundary(a.geom), ST_Boundary(b.geom))::geography) > 100 "
+        "GROUP BY a.community_code HAVING count(DISTINCT a.code) >= 2 ORDER BY a.community_code LIMIT 1")).scalar()
+
+
+def grid_file(grids: dict[str, tuple[str, shapely.Geometry]]) -> bytes:
+    return geojson([{"type": "Feature", "properties": {"code": code, "name": name},
+                     "geometry": shapely.geometry.mapping(geom)} for code, (name, geom) in grids.items()])
+
+
+def touching_pair(grids) -> tuple[str, str]:
+    codes = sorted(grids)
+    return next((a, b) for a in codes for b in codes
+                if a < b and grids[a][1].boundary.intersection(grids[b][1].boundary).length > 1e-3)
+
+
+def test_a_grid_layout_with_an_overlap_is_refused_with_the_overlap(session, community):
+    grids = layout_of(session, community)
+    a, b = touching_pair(grids)
+    name, geom = grids[a]
+    grown = geom.buffer(0.0005).intersection(shapely.union_all([g for _, g in grids.values()]))
+    with pytest.raises(ImportRejected) as rejected:
+        run(session, "grids", grid_file(grids | {a: (name, grown)}), "grids.geojson")
+    overlaps = [p for p in rejected.value.details if p["check"] == "overlap"]
+    assert overlaps and all(a in (p["id"], p["message"][-15:]) for p in overlaps)
+    assert any(shapely.geometry.shape(p["where"]).intersects(grids[b][1]) for p in overlaps)  # where it is
+    assert layout_of(session, community)[a][1].equals(geom)  # nothing written
+
+
+def test_a_grid_layout_with_a_gap_is_refused_with_the_gap(session, community):
+    grids = layout_of(session, community)
+    a = sorted(grids)[0]
+    name, geom = grids[a]
+    with pytest.raises(ImportRejected) as rejected:
+        run(session, "grids", grid_file(grids | {a: (name, geom.buffer(-0.0003))}), "grids.geojson")
+    [gap] = [p for p in rejected.value.details if p["check"] == "gap"]
+    assert gap["index"] is None and gap["where"]["type"] in ("Polygon", "MultiPolygon")
+    assert shapely.geometry.shape(gap["where"]).within(geom.buffer(1e-9))
+
+
+def test_a_grid_of_an_unknown_community_is_refused(session, spot):
+    lon, lat = spot
+    square = shapely.box(lon, lat, lon + 0.001, lat + 0.001)
+    with pytest.raises(ImportRejected) as rejected:
+        run(session, "grids", grid_file({"320102999999001": ("无此社区", square)}), "grids.geojson")
+    assert [p["check"] for p in rejected.value.details] == ["unknown_community"]
+
+
+def test_moving_a_shared_boundary_by_import_versions_the_two_grids(session, community):
+    grids = layout_of(session, community)
+    a, b = touching_pair(grids)
+    part = grids[b][1].intersection(grids[a][1].buffer(0.0003))
+    moved = grids | {a: (grids[a][0], grids[a][1].union(part)), b: (grids[b][0], grids[b][1].difference(part))}
+    result = run(session, "grids", grid_file(moved), "grids.geojson", reason="调整网格边界")
+    assert (result["updated"], result["unchanged"], result.get("retired", 0)) == (2, len(grids) - 2, 0)
+    after = layout_of(session, community)
+    assert after[a][1].area > grids[a][1].area and after[b][1].area < grids[b][1].area
+    reasons = session.execute(text("SELECT reason FROM grid_versions WHERE grid_code = ANY(:c) AND version > 1"),
+                              {"c": [a, b]}).scalars().all()
+    assert reasons == ["调整网格边界"] * 2
+    again = run(session, "grids", grid_file(moved), "grids.geojson")
+    assert again["updated"] == 0 and again["unchanged"] == len(grids)
