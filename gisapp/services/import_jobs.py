@@ -31,7 +31,7 @@ JOB_COLUMNS = ("id, layer, county_code, file_name, file_hash, options, dry_run, 
 EXPIRE_SQL = text(f"""
 UPDATE import_jobs SET status = 'failed', stage = 'finished', finished_at = now(), problem_count = 1,
        problems = '[{{"index": null, "id": null, "check": "interrupted", "where": null,
-                     "message": "the import stopped (the server restarted?): nothing was imported; send the file again"}}]'
+                     "message": "the import stopped (the server restarted?): nothing was imported; send it again"}}]'
 WHERE status = 'running' AND updated_at < now() - interval '{STALE_AFTER}'
 """)
 FIND_SQL = text(f"SELECT {JOB_COLUMNS} FROM import_jobs WHERE layer = :layer AND county_code = :county "

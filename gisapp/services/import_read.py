@@ -253,7 +253,8 @@ def _unpack_shapefile(data: bytes, into: Path, max_bytes: int) -> Path:
              and m.filename[len(stem):].lower() in (*SHAPEFILE_PARTS, ".prj", ".cpg")}
     missing = [p for p in SHAPEFILE_PARTS if p not in parts]
     if missing:
-        raise FileRefused(f"the zip lacks {', '.join(missing)} beside {shps[0].filename}", code="missing_shapefile_part")
+        raise FileRefused(f"the zip lacks {', '.join(missing)} beside {shps[0].filename}",
+                          code="missing_shapefile_part")
     if sum(m.file_size for m in parts.values()) > max_bytes:
         raise FileRefused(f"the shapefile unpacks to more than {max_bytes} bytes", code="file_too_large")
     try:

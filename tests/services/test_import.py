@@ -411,3 +411,18 @@ def test_moving_a_shared_boundary_by_import_versions_the_two_grids(session, comm
     assert reasons == ["调整网格边界"] * 2
     again = run(session, "grids", grid_file(moved), "grids.geojson")
     assert again["updated"] == 0 and again["unchanged"] == len(grids)
+
+
+def test_a_job_silent_for_ten_minutes_was_interrupted_and_the_file_may_be_sent_again(factory):
+    from gisapp.services.import_jobs import read_job, start_job
+
+    data = geojson([camera(700, 118.8, 32.05)])
+    with factory() as s, s.begin():
+        job, _ = start_job(s, "demo-planner", COUNTY, "cameras", "x.geojson", data, crs=None, dry_run=False)
+        s.execute(text("UPDATE import_jobs SET updated_at = now() - interval '11 minutes' WHERE id = :id"),
+                  {"id": job["id"]})
+    with factory() as s, s.begin():
+        stopped = read_job(s, job["id"], COUNTY)
+        retry, created = start_job(s, "demo-planner", COUNTY, "cameras", "x.geojson", data, crs=None, dry_run=False)
+    assert stopped["status"] == "failed" and stopped["problems"][0]["check"] == "interrupted"
+    assert created and retry["id"] != job["id"]
