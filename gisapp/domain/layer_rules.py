@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -202,6 +202,9 @@ def check_feature(layer: str, index: int, props: dict, geom: BaseGeometry | None
                                 geometry_error else "malformed_geometry", geometry_error or "no geometry"))
     else:
         problems += _geometry(layer, index, ident, geom, county_area)
+        if any(p.where is None for p in problems):  # a property problem is shown where its feature is
+            at = geom.representative_point() if not geom.is_empty else None
+            problems = [p if p.where is not None else replace(p, where=at) for p in problems]
     return (None, problems) if problems else ({**values, "geometry": geom}, [])
 
 

@@ -18,13 +18,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from gisapp.errors import AppError, NotFound
+from gisapp.errors import AppError, Conflict, NotFound
 from gisapp.services.audit import Actor
 from gisapp.services.import_read import read_layer_file
 from gisapp.services.layer_import import MAX_PROBLEMS, import_layer
 
 log = logging.getLogger("gisapp")
 STALE_AFTER = "10 minutes"
+MAX_RUNNING = 3
 PROGRESS_EVERY_S = 0.5  # commit progress at most this often (and at each stage change)
 JOB_COLUMNS = ("id, layer, county_code, file_name, file_hash, options, dry_run, status, stage, total, processed, "
                "problems, problem_count, result, author, created_at, updated_at, finished_at")
@@ -52,6 +53,7 @@ def start_job(session: Session, author: str, county: str, layer: str, file_name:
         found = session.execute(FIND_SQL, params).first()
         if found is not None:
             return serialise(found), False
+    _not_busy(session, county)
     try:
         with session.begin_nested():
             row = session.execute(text(
@@ -61,6 +63,15 @@ def start_job(session: Session, author: str, county: str, layer: str, file_name:
     except IntegrityError:  # the same file started at the same moment by another request
         return serialise(session.execute(FIND_SQL, params).one()), False
     return serialise(row), True
+
+
+def _not_busy(session: Session, county: str) -> None:
+    """At most MAX_RUNNING imports of a county at once: each holds a file in memory and a transaction."""
+    running = session.execute(text("SELECT count(*) FROM import_jobs WHERE county_code = :c AND status = 'running'"),
+                              {"c": county}).scalar()
+    if running >= MAX_RUNNING:
+        raise Conflict(f"{running} imports of this county are running: wait for one to finish (GET its job)",
+                       code="import_busy")
 
 
 def serialise(row) -> dict:

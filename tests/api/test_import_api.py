@@ -68,7 +68,9 @@ def test_a_file_with_one_bad_feature_fails_with_every_problem_and_imports_nothin
     (count,), = query(live, "SELECT count(*) FROM cameras WHERE device_id LIKE '3201020000131090020%%'")
     assert count == 0
     # a failed import is not a done one: the corrected file goes through, the same bad file is checked again
-    assert upload(live, "cameras", "bad.geojson", data).status_code == 202
+    again = upload(live, "cameras", "bad.geojson", data)
+    assert again.status_code == 202 and again.json()["id"] != job["id"]
+    assert finished(live, again.headers["Location"])[-1]["status"] == "failed"
 
 
 def test_a_shapefile_without_prj_fails_until_its_crs_is_declared(live, tmp_path):
@@ -115,6 +117,17 @@ def test_only_planners_import(live, who, status):
     assert anonymous.status_code == 401
 
 
+def test_a_county_runs_at_most_three_imports_at_once(live):
+    query(live, "INSERT INTO import_jobs (layer, county_code, file_name, file_hash, author) "
+                "SELECT 'cameras', '320102', 'held.geojson', repeat(to_hex(n), 64 / length(to_hex(n))), 'x' "
+                "FROM generate_series(1, 3) n")
+    try:
+        r = upload(live, "cameras", "one-more.geojson", geojson([]))
+        assert (r.status_code, r.json()["error"]["code"]) == (409, "import_busy")
+    finally:
+        query(live, "UPDATE import_jobs SET status = 'failed', finished_at = now() WHERE file_name = 'held.geojson'")
+
+
 def test_another_countys_job_does_not_exist_for_the_caller(live):
     job = finished(live, upload(live, "cameras", "x.geojson", b"[]").headers["Location"])[-1]
     assert job["status"] == "failed"
@@ -138,7 +151,9 @@ def test_an_upload_over_the_limit_is_413(small_limit):
     r = upload(small_limit, "cameras", "big.geojson", big)
     assert (r.status_code, r.json()["error"]["code"]) == (413, "payload_too_large")
     assert "2000 bytes" in r.json()["error"]["message"]
-    assert upload(small_limit, "cameras", "small.geojson", geojson([])).status_code == 202
+    small = upload(small_limit, "cameras", "small.geojson", geojson([]))
+    assert small.status_code == 202
+    assert finished(small_limit, small.headers["Location"])[-1]["problems"][0]["check"] == "empty_file"
 
 
 def test_an_upload_above_the_json_limit_is_accepted(live):
