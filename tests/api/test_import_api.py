@@ -162,3 +162,22 @@ def test_an_upload_above_the_json_limit_is_accepted(live):
     r = upload(live, "cameras", "padded.geojson", big)
     assert r.status_code == 202, r.text
     assert finished(live, r.headers["Location"])[-1]["problems"][0]["check"] == "empty_file"
+
+
+def test_a_chunked_upload_over_the_limit_is_413_too(small_limit):
+    """Without Content-Length the limit holds while the body is read."""
+    boundary = "gisappboundary"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.geojson\"\r\n"
+            "Content-Type: application/geo+json\r\n\r\n").encode()
+
+    def body():
+        yield head
+        for _ in range(10):
+            yield b" " * 1000
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    r = small_limit.client("demo-planner").post(f"{small_limit.url}/api/v1/layers/cameras/import", data=body(),
+                                                headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+                                                timeout=30)
+    assert (r.status_code, r.json()["error"]["code"]) == (413, "payload_too_large")
+    assert "2000 bytes" in r.json()["error"]["message"]
