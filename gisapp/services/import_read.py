@@ -278,6 +278,8 @@ def _read_with_gdal(path: Path, layer: str) -> tuple[list[SourceFeature], str | 
         raise
     except Exception as exc:  # noqa: BLE001 - GDAL's errors for unreadable files come in several classes
         raise FileRefused(f"the file cannot be read as {path.suffix[1:].upper()}: {type(exc).__name__}") from None
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise FileRefused("the file's layer has no geometry column", code="missing_geometry")
     file_crs = _name_of(frame.crs) if frame.crs is not None else None
     columns = [c for c in frame.columns if c != frame.geometry.name]
     features = []

@@ -181,3 +181,20 @@ def test_a_chunked_upload_over_the_limit_is_413_too(small_limit):
                                                 timeout=30)
     assert (r.status_code, r.json()["error"]["code"]) == (413, "payload_too_large")
     assert "2000 bytes" in r.json()["error"]["message"]
+
+
+def test_a_grid_layout_with_an_overlap_fails_with_the_overlap_and_changes_no_grid(live):
+    community, = query(live, "SELECT community_code FROM grids GROUP BY community_code HAVING count(*) >= 2 "
+                             "ORDER BY community_code LIMIT 1")[0]
+    rows = query(live, "SELECT code, name, ST_AsGeoJSON(geom), (SELECT layout_version FROM communities "
+                       "WHERE code = %s) FROM grids WHERE community_code = %s ORDER BY code", community, community)
+    grown, = query(live, "SELECT ST_AsGeoJSON(ST_Intersection(ST_Buffer(g.geom, 0.0005), c.geom)) FROM grids g "
+                         "JOIN communities c ON c.code = g.community_code WHERE g.code = %s", rows[0][0])[0]
+    features = [{"type": "Feature", "properties": {"code": code, "name": name},
+                 "geometry": json.loads(grown if i == 0 else geom)} for i, (code, name, geom, _) in enumerate(rows)]
+    r = upload(live, "grids", "grids.geojson", geojson(features))
+    job = finished(live, r.headers["Location"])[-1]
+    assert job["status"] == "failed", job
+    overlap = next(p for p in job["problems"] if p["check"] == "overlap")
+    assert overlap["where"]["type"] in ("Polygon", "MultiPolygon") and overlap["index"] is not None
+    assert query(live, "SELECT layout_version FROM communities WHERE code = %s", community) == [(rows[0][3],)]

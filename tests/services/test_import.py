@@ -426,3 +426,14 @@ def test_a_job_silent_for_ten_minutes_was_interrupted_and_the_file_may_be_sent_a
         retry, created = start_job(s, "demo-planner", COUNTY, "cameras", "x.geojson", data, crs=None, dry_run=False)
     assert stopped["status"] == "failed" and stopped["problems"][0]["check"] == "interrupted"
     assert created and retry["id"] != job["id"]
+
+
+def test_a_geopackage_table_without_geometry_is_refused(tmp_path):
+    import pandas as pd
+    import pyogrio
+
+    path = tmp_path / "table.gpkg"
+    pyogrio.write_dataframe(pd.DataFrame({"code": ["L1"], "name": ["无几何"]}), path, layer="cameras")
+    with pytest.raises(FileRefused) as refused:
+        read_layer_file(path.read_bytes(), "table.gpkg")
+    assert refused.value.code == "missing_geometry"
