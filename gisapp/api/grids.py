@@ -8,7 +8,7 @@ from datetime import date
 from apiflask import APIBlueprint
 from flask import jsonify, request
 
-from gisapp.api import access, audit_key, db_session, require_json_body
+from gisapp.api import access, audit_key, db_session, require_json_body, settings
 from gisapp.api.schemas import error_response
 from gisapp.errors import ValidationFailed
 from gisapp.services.grid_edit import edit, history, layout, merge, propose_fix, restore, split
@@ -74,6 +74,11 @@ def _lists(body: dict) -> tuple[list, list, list]:
     return lists[0], lists[1], lists[2]
 
 
+def _policy() -> dict:
+    """The layout rules of this instance (the sliver area)."""
+    return {"min_area_m2": settings().grid_min_area_m2}
+
+
 def _answer(result: dict):
     session = db_session()
     session.commit()
@@ -91,7 +96,7 @@ def edit_grids(code: str):
     changes, creates, retires = _lists(body)
     return _answer(edit(db_session(), audit_key(), access.current().actor, code, changes, creates=creates,
                         retires=retires, if_match=request.headers.get("If-Match"), reason=body["reason"].strip(),
-                        effective=_effective(body), preview=bool(body.get("preview"))))
+                        effective=_effective(body), preview=bool(body.get("preview")), **_policy()))
 
 
 @bp.post("/communities/<code>/grids/fix")
@@ -102,7 +107,7 @@ def fix_grids(code: str):
     if not isinstance(body, dict):
         raise ValidationFailed("send a JSON object with changes, creates or retires", code="invalid_body")
     changes, creates, retires = _lists(body)
-    return jsonify(propose_fix(db_session(), code, changes, creates=creates, retires=retires))
+    return jsonify(propose_fix(db_session(), code, changes, creates=creates, retires=retires, **_policy()))
 
 
 @bp.post("/grids/<code>/split")
@@ -113,7 +118,7 @@ def split_grid(code: str):
     return _answer(split(db_session(), audit_key(), access.current().actor, code, body["line"],
                          if_match=request.headers.get("If-Match"), reason=body["reason"].strip(),
                          new_code=body.get("new_code"), new_name=body.get("new_name"),
-                         preview=bool(body.get("preview"))))
+                         preview=bool(body.get("preview")), **_policy()))
 
 
 @bp.post("/grids/<code>/merge")
@@ -124,7 +129,7 @@ def merge_grids(code: str):
     _in_my_county(str(body["with"]))
     return _answer(merge(db_session(), audit_key(), access.current().actor, code, body["with"],
                          if_match=request.headers.get("If-Match"), reason=body["reason"].strip(),
-                         preview=bool(body.get("preview"))))
+                         preview=bool(body.get("preview")), **_policy()))
 
 
 @bp.get("/grids/<code>/history")
@@ -149,4 +154,4 @@ def restore_grid(code: str):
     return _answer(restore(db_session(), audit_key(), access.current().actor, code, body["version"],
                            if_match=request.headers.get("If-Match"), reason=body["reason"].strip(),
                            preview=bool(body.get("preview")), retires=retires,
-                           also={str(a.get("code")): a["version"] for a in also}))
+                           also={str(a.get("code")): a["version"] for a in also}, **_policy()))

@@ -33,6 +33,7 @@ SELECT g.code, g.version, g.name, g.geom, 'loader', now(), 'as loaded', current_
 WHERE (CAST(:community AS text) IS NULL OR g.community_code = :community)
   AND NOT EXISTS (SELECT 1 FROM grid_versions v WHERE v.grid_code = g.code)
 """)
+DEFAULT_MIN_AREA_M2 = 500.0  # a sliver is smaller (Settings.grid_min_area_m2, GISAPP_GRID_MIN_AREA_M2)
 GRIDS_SQL = text("SELECT code, name, version, ST_AsBinary(geom) AS wkb FROM grids WHERE community_code = :c "
                  "ORDER BY code FOR UPDATE")
 
@@ -169,8 +170,8 @@ def problem_details(problems) -> list[dict]:
              "where": shapely.geometry.mapping(p.where) if p.where is not None else None} for p in problems]
 
 
-def _problems(community: str, boundary, layout: dict) -> None:
-    problems = check_layout(community, boundary, layout)
+def _problems(community: str, boundary, layout: dict, min_area_m2: float) -> None:
+    problems = check_layout(community, boundary, layout, min_area_m2=min_area_m2)
     if problems:
         raise ValidationFailed(f"{len(problems)} topology problem(s); nothing was changed", code="topology_failed",
                                details=problem_details(problems))
@@ -211,7 +212,7 @@ def _current(session: Session, community: str) -> dict[str, BaseGeometry]:
 
 def edit(session: Session, key: bytes, actor: Actor, community: str, changes_in: list, *, if_match: str | None,
          reason: str, effective: date | None = None, preview: bool = False, creates: list = (),
-         retires: list = (), revive: bool = False) -> dict:
+         retires: list = (), revive: bool = False, min_area_m2: float = DEFAULT_MIN_AREA_M2) -> dict:
     """Check (and unless preview, apply) a change of a community's grids: reshape, create, retire."""
     row = _community(session, community, lock=True)
     if if_match != etag(community, row.layout_version):
@@ -220,7 +221,7 @@ def edit(session: Session, key: bytes, actor: Actor, community: str, changes_in:
     current = _current(session, community)
     proposal = _proposal(session, community, current, changes_in, creates, retires, revive)
     layout_after = proposal.layout(current)
-    _problems(community, shapely.from_wkb(bytes(row.wkb)), layout_after)
+    _problems(community, shapely.from_wkb(bytes(row.wkb)), layout_after, min_area_m2)
     impact = _impact(session, proposal, layout_after)
     if preview:
         return {"valid": True, "impact": impact, "etag": etag(community, row.layout_version)}
@@ -255,29 +256,30 @@ def _grid(session: Session, code: str) -> tuple[str, BaseGeometry]:
 
 
 def split(session: Session, key: bytes, actor: Actor, grid: str, line, *, if_match: str | None, reason: str,
-          new_code: str | None = None, new_name: str | None = None, preview: bool = False) -> dict:
+          new_code: str | None = None, new_name: str | None = None, preview: bool = False,
+          min_area_m2: float = DEFAULT_MIN_AREA_M2) -> dict:
     """Cut a grid in two along a line: the larger part keeps the grid, the other becomes a new grid."""
     name, geom = _grid(session, grid)
     keep, rest = grid_ops.split(geom, _geometry(grid, line, "line"))
     code = new_code or next_code(session, grid[:12])
     return edit(session, key, actor, grid[:12], [{"code": grid, "geometry": mapping(keep)}], if_match=if_match,
-                reason=reason, preview=preview,
+                reason=reason, preview=preview, min_area_m2=min_area_m2,
                 creates=[{"code": code, "name": new_name or f"{name}（分）", "geometry": mapping(rest)}])
 
 
 def merge(session: Session, key: bytes, actor: Actor, keep: str, absorb: str, *, if_match: str | None,
-          reason: str, preview: bool = False) -> dict:
+          reason: str, preview: bool = False, min_area_m2: float = DEFAULT_MIN_AREA_M2) -> dict:
     """One grid takes in a neighbour of its community that shares an edge with it; the neighbour retires."""
     if not isinstance(absorb, str) or absorb[:12] != keep[:12] or absorb == keep:
         raise ValidationFailed("merge a grid with another grid of the same community", code="different_communities",
                                field="with")
     (_, a), (_, b) = _grid(session, keep), _grid(session, absorb)
     return edit(session, key, actor, keep[:12], [{"code": keep, "geometry": mapping(grid_ops.merge(a, b))}],
-                if_match=if_match, reason=reason, preview=preview, retires=[absorb])
+                if_match=if_match, reason=reason, preview=preview, retires=[absorb], min_area_m2=min_area_m2)
 
 
 def propose_fix(session: Session, community: str, changes_in: list, *, creates: list = (),
-                retires: list = ()) -> dict:
+                retires: list = (), min_area_m2: float = DEFAULT_MIN_AREA_M2) -> dict:
     """A proposed repair of an edit's layout, not applied: the planner sends it back as an edit if it suits."""
     row = _community(session, community)
     current = {r.code: shapely.from_wkb(bytes(r.wkb)) for r in session.execute(
@@ -285,9 +287,9 @@ def propose_fix(session: Session, community: str, changes_in: list, *, creates: 
         {"c": community})}
     proposal = _proposal(session, community, current, changes_in, creates, retires)
     boundary, layout_in = shapely.from_wkb(bytes(row.wkb)), proposal.layout(current)
-    fixed, fixes, remaining = grid_ops.propose_fix(community, boundary, layout_in)
+    fixed, fixes, remaining = grid_ops.propose_fix(community, boundary, layout_in, min_area_m2=min_area_m2)
     names = {code: name for code, (name, _) in proposal.creates.items()}
-    return {"problems": problem_details(check_layout(community, boundary, layout_in)),
+    return {"problems": problem_details(check_layout(community, boundary, layout_in, min_area_m2=min_area_m2)),
             "fixes": [{"check": f.check, "grid": f.grid, "message": f.message} for f in fixes],
             "remaining": problem_details(remaining),
             "proposal": {"changes": [{"code": c, "geometry": mapping(g)} for c, g in sorted(fixed.items())
@@ -311,7 +313,8 @@ def history(session: Session, grid: str) -> list[dict]:
 
 
 def restore(session: Session, key: bytes, actor: Actor, grid: str, version: int, *, if_match: str | None,
-            reason: str, preview: bool = False, also: dict[str, int] | None = None, retires: list = ()) -> dict:
+            reason: str, preview: bool = False, also: dict[str, int] | None = None, retires: list = (),
+            min_area_m2: float = DEFAULT_MIN_AREA_M2) -> dict:
     """Bring back an earlier version of a grid, a retired one included, and of any other grids of its
     community in the same edit (undoing a merge restores both grids): an edit like any other, through the
     same checks, so a restore that would leave a gap or an overlap is refused. Undoing a split retires the
@@ -331,5 +334,5 @@ def restore(session: Session, key: bytes, actor: Actor, grid: str, version: int,
         else:
             changes.append({"code": code, "geometry": old["geometry"]})
     return edit(session, key, actor, grid[:12], changes, if_match=if_match, preview=preview, creates=creates,
-                revive=True, retires=list(retires),
+                revive=True, retires=list(retires), min_area_m2=min_area_m2,
                 reason=reason or "restore " + ", ".join(f"{c} v{n}" for c, n in sorted(wanted.items())))

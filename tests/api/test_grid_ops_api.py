@@ -147,3 +147,18 @@ def test_a_proposed_fix_repairs_an_overlap_only_when_sent_back(live):
     assert area_m2(fixed_b.symmetric_difference(gb.difference(strip))) < 5     # b gives the overlap up (1e-7° snap)
     applied = put(live, community, fix["proposal"]["changes"], fix["etag"])
     assert applied.status_code == 200, applied.text
+
+
+def test_the_sliver_area_is_the_instance_s_setting(clone_db):
+    from tests.conftest import start_server
+
+    srv, server = start_server(clone_db(), grid_min_area_m2=10_000_000)     # 10 km²: every grid is a sliver
+    try:
+        a, b, ga, gb, strip, etag = pair(srv)
+        r = put(srv, a[:12], [{"code": a, "geometry": mapping(ga.union(strip))},
+                              {"code": b, "geometry": mapping(gb.difference(strip))}], etag)
+        assert r.status_code == 422
+        assert {(d["check"], d["grid"]) for d in r.json()["error"]["details"]} >= {("sliver", a), ("sliver", b)}
+    finally:
+        server.shutdown()
+        srv.app.extensions["gisapp.engine"].dispose()
