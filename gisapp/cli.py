@@ -435,7 +435,8 @@ def layers_import(file: Path, layer: str, crs: str | None, county: str | None, d
         return
     bars = _StageBars()
     try:
-        job = run_job(factory, _settings().audit_key(), actor, job, data, reason=reason, echo=bars)
+        job = run_job(factory, _settings().audit_key(), actor, job, data, reason=reason, echo=bars,
+                      min_area_m2=_settings().grid_min_area_m2)
     finally:
         bars.close()
     _print_job(job)

@@ -67,7 +67,7 @@ def upload(name: str):
     if created:
         threading.Thread(target=run_job, name=f"import-{job['id']}", daemon=True,
                          args=(current_app.extensions["gisapp.sessions"], audit_key(), principal.actor, job, data),
-                         kwargs={"reason": reason}).start()
+                         kwargs={"reason": reason, "min_area_m2": settings().grid_min_area_m2}).start()
     response = jsonify(job)
     response.status_code = 202 if created else 200
     response.headers["Location"] = f"/api/v1/imports/{job['id']}"

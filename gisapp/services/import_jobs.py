@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gisapp.errors import AppError, Conflict, NotFound
 from gisapp.services.audit import Actor
+from gisapp.services.grid_edit import DEFAULT_MIN_AREA_M2
 from gisapp.services.import_read import read_layer_file
 from gisapp.services.layer_import import MAX_PROBLEMS, import_layer
 
@@ -129,7 +130,7 @@ def _problems_of(exc: AppError) -> list[dict]:
 
 
 def run_job(factory: sessionmaker, key: bytes, actor: Actor, job: dict, data: bytes, *, reason: str | None = None,
-            echo: Callable[[str, int, int], None] | None = None) -> dict:
+            echo: Callable[[str, int, int], None] | None = None, min_area_m2: float = DEFAULT_MIN_AREA_M2) -> dict:
     """Read, check and (unless a dry run) import the job's file; the finished job."""
     progress = _progress_writer(factory, job["id"], echo)
     try:
@@ -138,7 +139,7 @@ def run_job(factory: sessionmaker, key: bytes, actor: Actor, job: dict, data: by
             source = read_layer_file(data, job["file_name"], job["crs"], layer=job["layer"])
             result = import_layer(session, key, actor, job["county"], job["layer"], source,
                                   file_name=job["file_name"], file_hash=job["sha256"], dry_run=job["dry_run"],
-                                  reason=reason, progress=progress)
+                                  reason=reason, progress=progress, min_area_m2=min_area_m2)
             total = len(source.features)
             session.execute(text(
                 "UPDATE import_jobs SET status = 'done', stage = 'finished', total = :t, processed = :t, "

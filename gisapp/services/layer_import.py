@@ -24,6 +24,7 @@ from gisapp.domain import layer_rules as rules
 from gisapp.domain.topology import check_layout
 from gisapp.errors import NotFound, ValidationFailed
 from gisapp.services.audit import Actor, record
+from gisapp.services.grid_edit import DEFAULT_MIN_AREA_M2
 from gisapp.services.import_read import SourceFile
 
 Progress = Callable[[str, int, int], None]  # (stage, processed, total)
@@ -54,7 +55,7 @@ def county_boundary(session: Session, county: str) -> shapely.Geometry:
 
 
 def check_source(session: Session, county: str, layer: str, source: SourceFile,
-                 progress: Progress = _no_progress) -> Checked:
+                 progress: Progress = _no_progress, min_area_m2: float = DEFAULT_MIN_AREA_M2) -> Checked:
     """Every feature against the layer's rules, the county, and what the database already holds."""
     area = rules.county_area(county_boundary(session, county))
     total, rows, problems = len(source.features), [], []
@@ -68,7 +69,7 @@ def check_source(session: Session, county: str, layer: str, source: SourceFile,
     if not source.features:
         problems.append(rules.Problem(None, None, "empty_file", "the file has no features"))
     problems += rules.duplicates(layer, rows)
-    problems += (_grid_problems(session, county, rows) if layer == "grids"
+    problems += (_grid_problems(session, county, rows, min_area_m2) if layer == "grids"
                  else _foreign_rows(session, county, layer, rows))
     return Checked(rows, problems)
 
@@ -85,7 +86,8 @@ def _foreign_rows(session: Session, county: str, layer: str, rows: list[tuple[in
                           row["geometry"]) for i, row in rows if row[key] in foreign]
 
 
-def _grid_problems(session: Session, county: str, rows: list[tuple[int, dict]]) -> list[rules.Problem]:
+def _grid_problems(session: Session, county: str, rows: list[tuple[int, dict]],
+                   min_area_m2: float) -> list[rules.Problem]:
     """Each community's grids in the file must tile it, with the same checks as an edit."""
     by_community: dict[str, list[tuple[int, dict]]] = defaultdict(list)
     for index, row in rows:
@@ -93,7 +95,7 @@ def _grid_problems(session: Session, county: str, rows: list[tuple[int, dict]]) 
     known = {r.code: shapely.from_wkb(bytes(r.wkb)) for r in session.execute(text(
         "SELECT code, ST_AsBinary(geom) AS wkb FROM communities WHERE code = ANY(:c) AND left(code, 6) = :county"),
         {"c": list(by_community), "county": county})}
-    problems = []
+    problems = _retired_codes(session, rows)
     for community, members in sorted(by_community.items()):
         if community not in known:
             problems += [rules.Problem(i, row["code"], "unknown_community", f"no community {community} in county "
@@ -101,9 +103,18 @@ def _grid_problems(session: Session, county: str, rows: list[tuple[int, dict]]) 
             continue
         index_of = {row["code"]: i for i, row in members}
         layout = {row["code"]: row["geometry"] for _, row in members}
-        for p in check_layout(community, known[community], layout):
+        for p in check_layout(community, known[community], layout, min_area_m2=min_area_m2):
             problems.append(rules.Problem(index_of.get(p.grid), p.grid, p.code, p.message, p.where))
     return problems
+
+
+def _retired_codes(session: Session, rows: list[tuple[int, dict]]) -> list[rules.Problem]:
+    """Grid codes retired before: a code is never issued again (022)."""
+    retired = set(session.execute(text("SELECT code FROM grid_codes WHERE code = ANY(:c) AND retired_at IS NOT NULL"),
+                                  {"c": [row["code"] for _, row in rows]}).scalars())
+    return [rules.Problem(i, row["code"], "grid_code_retired", f"grid code {row['code']} was retired and is never "
+                          "reused: give the grid a new code", row["geometry"])
+            for i, row in rows if row["code"] in retired]
 
 
 def report(problems: list[rules.Problem]) -> list[dict]:
@@ -158,25 +169,31 @@ def _upsert(session: Session, layer: str, rows: list[tuple[int, dict]], progress
 
 
 def _write_grids(session: Session, key: bytes, actor: Actor, rows: list[tuple[int, dict]], reason: str,
-                 progress: Progress) -> dict:
-    """Each community's layout through the grid editing service: checked again, versioned, audited."""
+                 progress: Progress, min_area_m2: float, preview: bool = False) -> dict:
+    """Each community's layout through the grid editing service: checked again, versioned, audited.
+
+    With preview, nothing is written and the result carries each community's impact (events leaving their
+    grid, teams losing theirs ...) as the editing service foresees it."""
     by_community: dict[str, dict[str, dict]] = defaultdict(dict)
     for _, row in rows:
         by_community[row["code"][:12]][row["code"]] = row
-    counts, done = {"inserted": 0, "updated": 0, "unchanged": 0, "retired": 0}, 0
+    counts, done = {"inserted": 0, "updated": 0, "unchanged": 0, "retired": 0, "names_kept": []}, 0
+    impacts = {}
     for community, grids in sorted(by_community.items()):
         plan = _grid_plan(session, community, grids)
         for name in ("inserted", "updated", "unchanged", "retired"):
             counts[name] += len(plan[name])
+        counts["names_kept"] += plan["names_kept"]
         if plan["inserted"] or plan["updated"] or plan["retired"]:
-            _edit_community(session, key, actor, community, grids, plan, reason)
+            edited = _edit_community(session, key, actor, community, grids, plan, reason, min_area_m2, preview)
+            impacts[community] = edited["impact"]
         done += len(grids)
-        progress("writing", done, len(rows))
-    return counts
+        progress("validating" if preview else "writing", done, len(rows))
+    return counts | ({"impact": impacts} if preview else {})
 
 
 def _edit_community(session: Session, key: bytes, actor: Actor, community: str, grids: dict[str, dict],
-                    plan: dict[str, list[str]], reason: str) -> None:
+                    plan: dict[str, list[str]], reason: str, min_area_m2: float, preview: bool) -> dict:
     """One community's new layout as one grid edit, based on the layout version read under its lock."""
     from gisapp.services import grid_edit
 
@@ -189,8 +206,9 @@ def _edit_community(session: Session, key: bytes, actor: Actor, community: str, 
     if plan["retired"]:
         extra["retires"] = plan["retired"]
     _, tag = grid_edit.layout(session, community)
-    grid_edit.edit(session, key, actor, community, [{"code": c, "geometry": geometry(c)} for c in plan["updated"]],
-                   if_match=tag, reason=reason, **extra)
+    return grid_edit.edit(session, key, actor, community, [{"code": c, "geometry": geometry(c)}
+                                                           for c in plan["updated"]],
+                          if_match=tag, reason=reason, min_area_m2=min_area_m2, preview=preview, **extra)
 
 
 def _multi(geom: shapely.Geometry) -> shapely.Geometry:
@@ -198,34 +216,56 @@ def _multi(geom: shapely.Geometry) -> shapely.Geometry:
 
 
 def _grid_plan(session: Session, community: str, grids: dict[str, dict]) -> dict[str, list[str]]:
-    """Which grids of the community the file creates, reshapes, leaves as they are, and retires."""
-    current = {r.code: shapely.from_wkb(bytes(r.wkb)) for r in session.execute(text(
-        "SELECT code, ST_AsBinary(geom) AS wkb FROM grids WHERE community_code = :c"), {"c": community})}
-    plan = {"inserted": [], "updated": [], "unchanged": [], "retired": sorted(set(current) - set(grids))}
+    """Which grids of the community the file creates, reshapes, leaves as they are, and retires.
+
+    Grid editing changes shapes, not names: an existing grid keeps its name (names_kept lists those the
+    file names otherwise)."""
+    current = {r.code: (r.name, shapely.from_wkb(bytes(r.wkb))) for r in session.execute(text(
+        "SELECT code, name, ST_AsBinary(geom) AS wkb FROM grids WHERE community_code = :c"), {"c": community})}
+    plan = {"inserted": [], "updated": [], "unchanged": [], "retired": sorted(set(current) - set(grids)),
+            "names_kept": sorted(c for c, row in grids.items() if c in current and current[c][0] != row["name"])}
     for code, row in sorted(grids.items()):
         if code not in current:
             plan["inserted"].append(code)
-        elif shapely.equals_exact(current[code], _multi(row["geometry"]), 1e-9):
+        elif shapely.equals_exact(current[code][1], _multi(row["geometry"]), 1e-9):
             plan["unchanged"].append(code)
         else:
             plan["updated"].append(code)
     return plan
 
 
+def _preview(session: Session, key: bytes, actor: Actor, layer: str, rows: list[tuple[int, dict]], reason: str,
+             progress: Progress, min_area_m2: float) -> dict:
+    """A dry run's counts: grids through the editing service's preview, inside a savepoint rolled back
+    (the service records first versions of grids that have none: a dry run leaves even that out); other
+    layers: how many features are new and how many match an existing one (to update, or unchanged)."""
+    if layer != "grids":
+        table, key_column = TABLES[layer]
+        ids = [row[key_column] for _, row in rows]
+        matched = session.execute(text(f"SELECT count(*) FROM {table} WHERE {key_column} = ANY(:ids)"),
+                                  {"ids": ids}).scalar()
+        return {"inserted": len(ids) - matched, "matched": matched, "dry_run": True}
+    savepoint = session.begin_nested()
+    try:
+        return _write_grids(session, key, actor, rows, reason, progress, min_area_m2, preview=True) | {"dry_run": True}
+    finally:
+        savepoint.rollback()
+
+
 def import_layer(session: Session, key: bytes, actor: Actor, county: str, layer: str, source: SourceFile, *,
                  file_name: str, file_hash: str, dry_run: bool = False, reason: str | None = None,
-                 progress: Progress = _no_progress) -> dict:
+                 progress: Progress = _no_progress, min_area_m2: float = DEFAULT_MIN_AREA_M2) -> dict:
     """Check every feature, then (unless dry_run) write them all in the session's transaction; the counts."""
     if layer not in rules.LAYERS:
         raise NotFound(f"no importable layer {layer}: one of {', '.join(rules.LAYERS)}", code="unknown_layer")
-    checked = check_source(session, county, layer, source, progress)
+    checked = check_source(session, county, layer, source, progress, min_area_m2)
     if checked.problems:
         raise reject(checked.problems)
     summary = {"features": len(source.features), "crs": str(source.crs), "format": source.format}
-    if dry_run:
-        return summary | {"dry_run": True}
     reason = reason or f"import of {file_name}"
-    counts = (_write_grids(session, key, actor, checked.rows, reason, progress) if layer == "grids"
+    if dry_run:
+        return summary | _preview(session, key, actor, layer, checked.rows, reason, progress, min_area_m2)
+    counts = (_write_grids(session, key, actor, checked.rows, reason, progress, min_area_m2) if layer == "grids"
               else _upsert(session, layer, checked.rows, progress))
     record(session, key, actor, "layer.import", target=f"layer:{layer}",
            details={"file": file_name, "sha256": file_hash, "county": county, **summary, **counts})

@@ -273,6 +273,7 @@ def test_upsert_inserts_updates_and_a_second_run_changes_nothing(session, spot):
 def test_dry_run_checks_and_writes_nothing(session, spot):
     result = run(session, "cameras", geojson([camera(30, *spot)]), "cams.geojson", dry_run=True)
     assert result["dry_run"] is True and result["features"] == 1
+    assert (result["inserted"], result["matched"]) == (1, 0)
     assert session.execute(text("SELECT count(*) FROM cameras WHERE device_id = '32010200001310900030'")
                            ).scalar() == 0
 
@@ -437,3 +438,42 @@ def test_a_geopackage_table_without_geometry_is_refused(tmp_path):
     with pytest.raises(FileRefused) as refused:
         read_layer_file(path.read_bytes(), "table.gpkg")
     assert refused.value.code == "missing_geometry"
+
+
+def test_a_layout_that_merges_two_grids_and_splits_a_third_creates_and_retires(session, community):
+    from gisapp.services.grid_edit import next_code
+
+    grids = layout_of(session, community)
+    a, b = touching_pair(grids)
+    merged = shapely.union_all([grids[a][1], grids[b][1]])
+    west, south, east, north = merged.bounds
+    half = merged.intersection(shapely.box(west, south, (west + east) / 2, north))
+    new = next_code(session, community)
+    layout = {code: grid for code, grid in grids.items() if code != b}
+    layout |= {a: (grids[a][0], merged.difference(half)), new: ("新建网格", half)}
+    result = run(session, "grids", grid_file(layout), "grids.geojson", reason="合并后重划")
+    assert (result["inserted"], result["updated"], result["retired"]) == (1, 1, 1)
+    after = layout_of(session, community)
+    assert b not in after and after[new][0] == "新建网格" and after[new][1].equals(half)
+    retired = session.execute(text("SELECT retired_at IS NOT NULL FROM grid_codes WHERE code = :c"), {"c": b}).scalar()
+    assert retired
+    edits = session.execute(text("SELECT details FROM audit_log WHERE action = 'grid.edit' ORDER BY id DESC LIMIT 1")
+                            ).scalar()
+    assert edits["retired"] == [b] and edits["created"] == [new] and edits["reason"] == "合并后重划"
+    # the retired code cannot come back through an import
+    with pytest.raises(ImportRejected) as rejected:
+        run(session, "grids", grid_file(grids), "grids.geojson")   # the layout as it was, b included
+    assert [(p["id"], p["check"]) for p in rejected.value.details] == [(b, "grid_code_retired")]
+
+
+def test_a_grid_dry_run_previews_the_impact_and_writes_nothing(session, community):
+    grids = layout_of(session, community)
+    a, b = touching_pair(grids)
+    layout = {code: grid for code, grid in grids.items() if code != b}
+    layout[a] = ("改名无效", shapely.union_all([grids[a][1], grids[b][1]]))
+    result = run(session, "grids", grid_file(layout), "grids.geojson", dry_run=True)
+    assert result["dry_run"] and (result["updated"], result["retired"]) == (1, 1)
+    assert result["names_kept"] == [a]
+    impact = result["impact"][community]
+    assert "teams_losing_their_grid" in impact
+    assert set(layout_of(session, community)) == set(grids)
