@@ -29,3 +29,5 @@ CREATE INDEX import_jobs_county_idx ON import_jobs (county_code, created_at DESC
 -- one running or imported job per file: a retry finds it instead of importing twice
 CREATE UNIQUE INDEX import_jobs_once ON import_jobs (layer, county_code, file_hash, options)
     WHERE status IN ('running', 'done') AND NOT dry_run;
+-- the running jobs, for the look-up of interrupted ones that every poll and upload makes
+CREATE INDEX import_jobs_running_idx ON import_jobs (updated_at) WHERE status = 'running';

@@ -126,12 +126,37 @@ def read_layer_file(data: bytes, filename: str, declared: str | None = None, *, 
             if fmt == "gpkg":
                 path.write_bytes(data)
             features, file_crs = _read_with_gdal(path, layer)
-    crs = resolve_crs(file_crs, declared, fmt)
+    try:
+        crs = resolve_crs(file_crs, declared, fmt)
+    except FileRefused as refused:
+        if refused.code == "crs_required":
+            refused.message += coordinate_hint(features)
+        raise
     transform = _transformer(crs)
     for feature in features:
         if feature.geometry is not None:
             feature.geometry = transform(shapely.force_2d(feature.geometry))
     return SourceFile(fmt, crs, features)
+
+
+def coordinate_hint(features: list[SourceFeature]) -> str:
+    """What the coordinates look like (a hint for the caller; never applied: see the module's docstring).
+
+    >>> coordinate_hint([SourceFeature(0, {}, shapely.Point(40_500_000, 3_550_000))])
+    '; the values look like Gauss-Kruger zone 40 with its prefix: EPSG:4528?'
+    """
+    shapes = [f.geometry for f in features if f.geometry is not None and not f.geometry.is_empty]
+    if not shapes:
+        return ""
+    west, south, east, north = shapely.total_bounds(shapes)
+    if -180 <= west and east <= 180 and -90 <= south and north <= 90:
+        return "; the values look like degrees: EPSG:4326, EPSG:4490, GCJ-02 and BD-09 all do, say which"
+    zones = {int(west // 1_000_000), int(east // 1_000_000)}
+    if len(zones) == 1 and (zone := zones.pop()) in range(25, 46):
+        return f"; the values look like Gauss-Kruger zone {zone} with its prefix: EPSG:{4513 + zone - 25}?"
+    if 0 <= west and east <= 1_000_000:
+        return "; the values look like Gauss-Kruger metres without a zone: EPSG:4534-4554 (CM 120°E: EPSG:4549)"
+    return ""
 
 
 def _transformer(crs: str):

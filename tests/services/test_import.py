@@ -166,6 +166,7 @@ def test_a_shapefile_without_prj_needs_a_declared_crs(session, tmp_path, spot):
     with pytest.raises(FileRefused) as refused:
         read_layer_file(data, "x.zip")
     assert refused.value.code == "crs_required" and refused.value.field == "crs"
+    assert "look like degrees" in refused.value.message
     assert run(session, "cameras", data, "x.zip", crs="EPSG:4326")["inserted"] == 1
 
 
