@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tests.conftest import start_server
-from tests.services.test_import import camera, csv_bytes, geojson, zipped_shapefile
+from tests.services.test_import import camera, csv_bytes, geojson, gpkg, projected, zipped_shapefile
 from tests.support import distance_m, query
 
 
@@ -79,6 +79,15 @@ def test_a_shapefile_without_prj_fails_until_its_crs_is_declared(live, tmp_path)
     assert job["status"] == "failed" and job["problems"][0]["check"] == "crs_required"
     declared = upload(live, "cameras", "noprj.zip", data, crs="EPSG:4490")
     assert finished(live, declared.headers["Location"])[-1]["status"] == "done"
+
+
+def test_a_geopackage_in_a_gauss_kruger_zone_lands_on_its_point(live, tmp_path):
+    lon, lat = spot(live)
+    data = gpkg(tmp_path, [camera(350, *projected((lon, lat), 4549))], "EPSG:4549")
+    job = finished(live, upload(live, "cameras", "gk.gpkg", data).headers["Location"])[-1]
+    assert job["status"] == "done" and job["result"]["crs"] == "EPSG:4549", job
+    stored, = query(live, "SELECT ST_X(geom), ST_Y(geom) FROM cameras WHERE device_id = '32010200001310900350'")
+    assert distance_m(stored, (lon, lat)) < 1
 
 
 def test_dry_run_reports_without_writing(live):
