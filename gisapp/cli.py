@@ -397,8 +397,15 @@ def _only_county(session) -> str:
 
 def _print_job(job: dict) -> None:
     if job["status"] == "done":
-        counts = ", ".join(f"{k} {v}" for k, v in (job["result"] or {}).items())
+        result = job["result"] or {}
+        counts = ", ".join(f"{k} {v}" for k, v in result.items() if not isinstance(v, (list, dict)))
         click.echo(f"import job {job['id']} done: {counts}")
+        if result.get("names_kept"):
+            click.echo(f"  names kept (grid editing changes shapes, not names): {', '.join(result['names_kept'])}")
+        for community, impact in result.get("impact", {}).items():
+            moved, teams = impact["events_leaving_their_grid"], impact["teams_losing_their_grid"]
+            click.echo(f"  community {community}: {len(moved)} open event(s) leave their grid, "
+                       f"{len(teams)} team(s) lose their grid")
         return
     click.echo(f"import job {job['id']} failed: {job['problem_count']} problem(s), nothing was imported", err=True)
     for p in job["problems"]:

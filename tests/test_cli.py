@@ -253,4 +253,18 @@ def test_layers_import_with_progress_retry_dry_run_and_problems(empty_db, tmp_pa
         assert conn.execute(text("SELECT count(*) FROM cameras WHERE device_id LIKE '32010200001310800%'")
                             ).scalar() == 3
         assert conn.execute(text("SELECT count(*) FROM import_jobs")).scalar() == 3
+        # a community's layout with its last grid merged into the one before it, as a dry run
+        rows = conn.execute(text(
+            "WITH c AS (SELECT community_code AS code FROM grids GROUP BY 1 HAVING count(*) >= 2 ORDER BY 1 LIMIT 1), "
+            "g AS (SELECT code, name, geom, row_number() OVER (ORDER BY code DESC) AS k FROM grids "
+            "WHERE community_code = (SELECT code FROM c)) "
+            "SELECT code, name, ST_AsGeoJSON(CASE WHEN k = 2 THEN (SELECT ST_Union(geom) FROM g WHERE k <= 2) "
+            "ELSE geom END) FROM g WHERE k > 1 ORDER BY code")).all()
     engine.dispose()
+    layout = tmp_path / "layout.geojson"
+    layout.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": code, "name": name}, "geometry": json.loads(geom)}
+        for code, name, geom in rows]}, ensure_ascii=False), encoding="utf-8")
+    preview = runner.invoke(main, ["layers", "import", str(layout), "--layer", "grids", "--dry-run"])
+    assert preview.exit_code == 0 and "updated 1" in preview.output and "retired 1" in preview.output, preview.output
+    assert "lose their grid" in preview.output
