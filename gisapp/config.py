@@ -44,6 +44,7 @@ class Settings:
     repeat_radius_m: float = 100.0    # a new event near (m) ...
     repeat_days: int = 30             # ... an event of its category closed this recently is a repeat (6.3)
     auto_support: bool = False        # a team's request for support is dispatched at once to the best candidates
+    grid_min_area_m2: float = 500.0   # a grid smaller than this is a sliver: the grid editor refuses it
     audit_retention_days: int = 180   # never less: GB/T 22239-2019 asks for six months
     password_policy: PasswordPolicy = PasswordPolicy()
     behind_proxy: bool = False        # trust one reverse proxy's X-Forwarded-For/-Proto (client address, HTTPS)
@@ -106,6 +107,7 @@ class Settings:
             track_rate_client=_int("GISAPP_TRACK_RATE_CLIENT", 60),
             repeat_radius_m=float(os.environ.get("GISAPP_REPEAT_RADIUS_M") or 100),
             repeat_days=_int("GISAPP_REPEAT_DAYS", 30),
+            grid_min_area_m2=float(os.environ.get("GISAPP_GRID_MIN_AREA_M2") or 500),
             auto_support=os.environ.get("GISAPP_AUTO_SUPPORT", "").lower() in ("1", "true", "yes"),
             behind_proxy=os.environ.get("GISAPP_BEHIND_PROXY", "").lower() in ("1", "true", "yes"),
             password_policy=PasswordPolicy(

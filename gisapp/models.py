@@ -41,6 +41,14 @@ class Community(Base):
     geom = _geom("MULTIPOLYGON")
 
 
+class GridCode(Base):
+    """The register of every grid code ever issued (022): a retired code is never issued again."""
+    __tablename__ = "grid_codes"
+    code: Mapped[str] = mapped_column(String(15), primary_key=True)
+    community_code: Mapped[str] = mapped_column(String(12))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Grid(Base):
     __tablename__ = "grids"
     code: Mapped[str] = mapped_column(String(15), primary_key=True)
@@ -77,7 +85,7 @@ class Team(Base):
     __tablename__ = "teams"
     code: Mapped[str] = mapped_column(Text, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
-    grid_code: Mapped[str] = mapped_column(ForeignKey("grids.code"), unique=True)
+    grid_code: Mapped[str | None] = mapped_column(ForeignKey("grids.code", ondelete="SET NULL"), unique=True)
 
 
 class Member(Base):
@@ -156,7 +164,7 @@ class Event(Base):
     reported_crs: Mapped[str] = mapped_column(Text)
     reported_lon: Mapped[float] = mapped_column(Float)
     reported_lat: Mapped[float] = mapped_column(Float)
-    grid_code: Mapped[str] = mapped_column(ForeignKey("grids.code"))
+    grid_code: Mapped[str] = mapped_column(ForeignKey("grid_codes.code"))
     community_code: Mapped[str] = mapped_column(ForeignKey("communities.code"))
     township_code: Mapped[str] = mapped_column(ForeignKey("townships.code"))
     county_code: Mapped[str] = mapped_column(ForeignKey("counties.code"))

@@ -58,7 +58,11 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "coverage.coverage_report": (frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.PLANNER}),
                                  "camera coverage of key roads and locations in the caller's area (7.1.3.2)"),
     "grids.community_grids": (frozenset({Role.PLANNER, Role.COUNTY_COMMANDER}), "a community's grids and their ETag"),
-    "grids.edit_grids": (frozenset({Role.PLANNER}), "change grids: checked, versioned, previewable (If-Match)"),
+    "grids.edit_grids": (frozenset({Role.PLANNER}), "change, create and retire grids: checked, versioned, "
+                                                    "previewable (If-Match)"),
+    "grids.fix_grids": (frozenset({Role.PLANNER}), "a proposed repair of a grid edit (nothing applied)"),
+    "grids.split_grid": (frozenset({Role.PLANNER}), "split a grid along a line (checked, versioned, If-Match)"),
+    "grids.merge_grids": (frozenset({Role.PLANNER}), "merge two grids sharing an edge (checked, versioned, If-Match)"),
     "grids.grid_history": (frozenset({Role.PLANNER, Role.COUNTY_COMMANDER}), "every version of a grid"),
     "grids.restore_grid": (frozenset({Role.PLANNER}), "restore an earlier version of a grid, through the checks"),
     "layers.export": (frozenset({Role.PLANNER, Role.COUNTY_COMMANDER}),

@@ -71,7 +71,7 @@ def test_the_preview_lists_open_events_that_would_leave_their_grid(live):
     preview = put(live, a[:12], moved, etag, preview=True)
     assert preview.status_code == 200 and preview.headers["ETag"] == etag    # nothing applied
     impact = preview.json()["impact"]
-    assert {"event": made["id"], "grid": b} in impact["events_leaving_their_grid"]
+    assert {"event": made["id"], "grid": b, "now_in": a} in impact["events_leaving_their_grid"]
     assert impact["teams_whose_area_changes"] == [f"T{a}", f"T{b}"]
 
 
