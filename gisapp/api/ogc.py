@@ -218,7 +218,8 @@ def _reason() -> str:
 
 def _change_args() -> dict:
     principal = access.current()
-    return {"session": db_session(), "key": audit_key(), "actor": principal.actor, "area": _area()}
+    return {"session": db_session(), "key": audit_key(), "actor": principal.actor, "area": _area(),
+            "grid_min_area_m2": settings().grid_min_area_m2}
 
 
 @bp.post("/collections/<name>/items")

@@ -19,6 +19,7 @@ from gisapp.errors import Conflict, NotFound, OutsideJurisdiction, PreconditionF
     ValidationFailed
 from gisapp.services import grid_edit
 from gisapp.services.audit import Actor, record
+from gisapp.services.grid_edit import DEFAULT_MIN_AREA_M2
 from gisapp.services.layers import feature_one
 
 # layer -> (table, id column, how its geometry is stored)
@@ -84,13 +85,16 @@ def _values(clean: CleanFeature) -> dict:
 
 
 def create_feature(session: Session, key: bytes, actor: Actor, layer: str, area: tuple[str, dict], feature,
-                   *, reason: str, if_match: str | None = None) -> str:
-    """Add a feature (its id in the body); a second create of the same id is 409, nothing duplicated."""
+                   *, reason: str, if_match: str | None = None, grid_min_area_m2: float = DEFAULT_MIN_AREA_M2) -> str:
+    """Add a feature (its id in the body); a second create of the same id is 409, nothing duplicated.
+    A grid is created in its community's layout (If-Match optional: the layout as it is now)."""
     _editable(layer)
     clean = clean_feature(layer, feature)
     _inside(session, area, clean.geometry)
     if layer == "grids":
-        return _create_grid(session, key, actor, clean, reason=reason, if_match=if_match)
+        _create_grid(session, key, actor, clean, reason=reason, if_match=if_match, min_area_m2=grid_min_area_m2)
+        _audit(session, key, actor, "feature.create", layer, clean, reason)
+        return clean.id
     table, column, geometry = TABLES[layer]
     names = list(clean.properties)
     created = session.execute(text(
@@ -105,9 +109,10 @@ def create_feature(session: Session, key: bytes, actor: Actor, layer: str, area:
 
 
 def _write(session: Session, key: bytes, actor: Actor, layer: str, clean: CleanFeature, current: dict,
-           *, action: str, reason: str, if_match: str) -> None:
+           *, action: str, reason: str, if_match: str, grid_min_area_m2: float) -> None:
     if layer == "grids":
-        _replace_grid(session, key, actor, clean, current, reason=reason, if_match=if_match)
+        _replace_grid(session, key, actor, clean, current, reason=reason, if_match=if_match,
+                      min_area_m2=grid_min_area_m2)
     else:
         table, column, geometry = TABLES[layer]
         assignments = ", ".join(f"{n} = :{n}" for n in clean.properties)
@@ -117,17 +122,20 @@ def _write(session: Session, key: bytes, actor: Actor, layer: str, clean: CleanF
 
 
 def replace_feature(session: Session, key: bytes, actor: Actor, layer: str, area: tuple[str, dict], fid: str,
-                    feature, *, if_match: str | None, reason: str) -> None:
+                    feature, *, if_match: str | None, reason: str,
+                    grid_min_area_m2: float = DEFAULT_MIN_AREA_M2) -> None:
     """Replace a feature's properties and geometry as a whole (PUT)."""
     _editable(layer)
     current = _current(session, layer, area, fid, if_match)
     clean = clean_feature(layer, feature, fid)
     _inside(session, area, clean.geometry)
-    _write(session, key, actor, layer, clean, current, action="feature.replace", reason=reason, if_match=if_match)
+    _write(session, key, actor, layer, clean, current, action="feature.replace", reason=reason, if_match=if_match,
+           grid_min_area_m2=grid_min_area_m2)
 
 
 def update_feature(session: Session, key: bytes, actor: Actor, layer: str, area: tuple[str, dict], fid: str,
-                   patch, *, if_match: str | None, reason: str) -> None:
+                   patch, *, if_match: str | None, reason: str,
+                   grid_min_area_m2: float = DEFAULT_MIN_AREA_M2) -> None:
     """Change part of a feature (PATCH): a JSON merge patch of its properties and/or geometry."""
     _editable(layer)
     if not isinstance(patch, dict) or not set(patch) <= {"type", "id", "properties", "geometry"}:
@@ -137,16 +145,18 @@ def update_feature(session: Session, key: bytes, actor: Actor, layer: str, area:
     merged = merge_patch(current, patch)
     clean = clean_feature(layer, merged, fid)
     _inside(session, area, clean.geometry)
-    _write(session, key, actor, layer, clean, current, action="feature.update", reason=reason, if_match=if_match)
+    _write(session, key, actor, layer, clean, current, action="feature.update", reason=reason, if_match=if_match,
+           grid_min_area_m2=grid_min_area_m2)
 
 
 def delete_feature(session: Session, key: bytes, actor: Actor, layer: str, area: tuple[str, dict], fid: str,
-                   *, if_match: str | None, reason: str) -> None:
-    """Remove a feature; its last state stays in the audit record."""
+                   *, if_match: str | None, reason: str, grid_min_area_m2: float = DEFAULT_MIN_AREA_M2) -> None:
+    """Remove a feature; its last state stays in the audit record. A grid is retired (its code never reused)."""
     _editable(layer)
     current = _current(session, layer, area, fid, if_match)
     if layer == "grids":
-        _retire_grid(session, key, actor, fid, reason=reason, if_match=if_match)
+        grid_edit.edit(session, key, actor, fid[:12], [], retires=[fid], if_match=if_match, reason=reason,
+                       min_area_m2=grid_min_area_m2)
     else:
         table, column, _ = TABLES[layer]
         session.execute(text(f"DELETE FROM {table} WHERE {column} = :fid"), {"fid": fid})
@@ -156,18 +166,22 @@ def delete_feature(session: Session, key: bytes, actor: Actor, layer: str, area:
 # --- grids: through the versioned, topology-checked editing of their community -----------------------
 
 def _replace_grid(session: Session, key: bytes, actor: Actor, clean: CleanFeature, current: dict, *,
-                  reason: str, if_match: str) -> None:
+                  reason: str, if_match: str, min_area_m2: float) -> None:
     if clean.properties["name"] != current["properties"]["name"]:
         raise ValidationFailed("a grid keeps its name here: only its geometry changes", code="rename_not_supported",
                                field="name")
     grid_edit.edit(session, key, actor, clean.id[:12], [{"code": clean.id, "geometry": mapping(clean.geometry)}],
-                   if_match=if_match, reason=reason)
+                   if_match=if_match, reason=reason, min_area_m2=min_area_m2)
 
 
 def _create_grid(session: Session, key: bytes, actor: Actor, clean: CleanFeature, *, reason: str,
-                 if_match: str | None) -> str:
-    raise ValidationFailed("creating grids over the OGC API is not available yet", code="not_supported", status=405)
-
-
-def _retire_grid(session: Session, key: bytes, actor: Actor, fid: str, *, reason: str, if_match: str) -> None:
-    raise ValidationFailed("retiring grids over the OGC API is not available yet", code="not_supported", status=405)
+                 if_match: str | None, min_area_m2: float) -> None:
+    community = clean.id[:12]
+    version = session.execute(text("SELECT layout_version FROM communities WHERE code = :c"),
+                              {"c": community}).scalar_one_or_none()
+    if version is None:
+        raise ValidationFailed(f"{clean.id}: a grid code is a community's code and 3 more digits; there is no "
+                               f"community {community}", code="bad_grid_code", field="code")
+    grid_edit.edit(session, key, actor, community, [], if_match=if_match or grid_edit.etag(community, version),
+                   reason=reason, creates=[{"code": clean.id, "name": clean.properties["name"],
+                                            "geometry": mapping(clean.geometry)}], min_area_m2=min_area_m2)

@@ -207,3 +207,24 @@ def test_a_valid_grid_replace_is_versioned_with_its_reason_and_stale_layouts_are
     assert set(audit_actions(live, f"grids/{a}")) == {"feature.replace"}
     assert query(live, "SELECT count(*) FROM audit_log WHERE action = 'grid.edit' AND target = %s",
                  f"community:{a[:12]}") == [(1,)]
+
+
+def test_a_single_grid_created_or_retired_in_a_tiled_community_is_refused_with_the_problem(live):
+    a, b, feature, tag = grid_pair(live)
+    new_code = a[:12] + "999"
+    inner = shape(feature["geometry"]).buffer(-0.0003)
+    new_grid = {"type": "Feature", "geometry": mapping(inner), "properties": {"code": new_code, "name": "新网格"}}
+    made = send(live, "POST", items_url(live, "grids"), new_grid)
+    assert (made.status_code, made.json()["code"]) == (422, "topology_failed")          # it lies on grid a
+    assert "overlap" in {d["check"] for d in made.json()["error"]["details"]}
+    assert send(live, "POST", items_url(live, "grids"), new_grid, etag='"stale"').status_code == 412
+    taken = send(live, "POST", items_url(live, "grids"), {**new_grid, "properties": {"code": b, "name": "重复"}})
+    assert (taken.status_code, taken.json()["code"]) == (409, "grid_code_taken")
+    retired = send(live, "DELETE", f"{items_url(live, 'grids')}/{a}", etag=tag)
+    assert (retired.status_code, retired.json()["code"]) == (422, "topology_failed")      # its place left to nobody
+    (gap,) = [d for d in retired.json()["error"]["details"] if d["check"] == "gap"]
+    assert shape(gap["where"]).area > 0
+    assert send(live, "DELETE", f"{items_url(live, 'grids')}/{a}").status_code == 428
+    assert query(live, "SELECT count(*) FROM grids WHERE code IN (%s, %s)", a, new_code) == [(1,)]
+    assert query(live, "SELECT count(*) FROM grid_codes WHERE code = %s", new_code) == [(0,)]
+    assert audit_actions(live, f"grids/{new_code}") == [] and "feature.delete" not in audit_actions(live, f"grids/{a}")
