@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gisapp.domain.features import CleanFeature, clean_feature, merge_patch
-from gisapp.errors import Conflict, NotFound, OutsideJurisdiction, PreconditionFailed, PreconditionRequired, \
+from gisapp.errors import AppError, Conflict, NotFound, OutsideJurisdiction, PreconditionFailed, PreconditionRequired, \
     ValidationFailed
 from gisapp.services import grid_edit
 from gisapp.services.audit import Actor, record
@@ -35,8 +35,8 @@ def etag(version: str) -> str:
 
 def _editable(layer: str) -> None:
     if layer not in EDITABLE:
-        raise ValidationFailed(f"the layer {layer} is read-only; editable: {', '.join(sorted(EDITABLE))}",
-                               code="read_only_layer", status=405)
+        raise AppError(f"the layer {layer} is read-only; editable: {', '.join(sorted(EDITABLE))}",
+                       code="read_only_layer", status=405)
 
 
 def _check_version(current: str, if_match: str | None) -> None:
