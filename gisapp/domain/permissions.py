@@ -20,6 +20,8 @@ BUSINESS = frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.GRID
                       Role.DEPARTMENT_STAFF})
 ACCOUNTS = frozenset(Role)
 EVERYONE = frozenset(CALLERS)
+# who reads the map layers over OGC API - Features: those of /api/v1/layers, and integrations (their county)
+OGC_READERS = BUSINESS | {Role.PLANNER, INTEGRATION}
 
 # endpoint -> (who may call it, what it is for)
 MATRIX: dict[str, tuple[frozenset, str]] = {
@@ -67,6 +69,19 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
                       "a layer as GeoJSON, GeoPackage or Shapefile in a chosen CRS (audited)"),
     "layers.index": (BUSINESS | {Role.PLANNER}, "the map layers"),
     "layers.features": (BUSINESS | {Role.PLANNER}, "one layer's features within the caller's area"),
+    "ogc.landing": (OGC_READERS, "OGC API - Features: the landing page"),
+    "ogc.conformance": (OGC_READERS, "OGC API - Features: the conformance classes"),
+    "ogc.api_document": (OGC_READERS, "OGC API - Features: its OpenAPI 3.0 document"),
+    "ogc.collections": (OGC_READERS, "OGC API - Features: the map layers with their extent in the caller's area"),
+    "ogc.collection": (OGC_READERS, "OGC API - Features: one map layer"),
+    "ogc.queryables": (OGC_READERS, "OGC API - Features: the properties a layer's features filter on"),
+    "ogc.items": (OGC_READERS, "OGC API - Features: a layer's features in the caller's area (an integration's: "
+                               "its county), paged and filtered"),
+    "ogc.item": (OGC_READERS, "OGC API - Features: one feature in the caller's area, with its ETag"),
+    "ogc.create_item": (frozenset({Role.PLANNER}), "add a grid, key road, key location or camera (checked, audited)"),
+    "ogc.replace_item": (frozenset({Role.PLANNER}), "replace a feature (If-Match; grids through the topology checks)"),
+    "ogc.update_item": (frozenset({Role.PLANNER}), "change part of a feature: JSON merge patch (If-Match)"),
+    "ogc.delete_item": (frozenset({Role.PLANNER}), "remove a feature (If-Match; audited with its last state)"),
     "audit.audit_records": (frozenset({Role.AUDITOR}), "read the audit trail"),
     "users.list_users": (frozenset({Role.SECURITY_ADMIN}), "list accounts"),
     "users.create_account": (frozenset({Role.SECURITY_ADMIN}), "create an account"),
