@@ -1,7 +1,7 @@
 """OGC API - Features over every map layer (Part 1 Core + GeoJSON, Part 3 queryables, Part 4 editing for planners).
 
 The same layers, SQL and area scoping as /api/v1/layers (gisapp.services.layers); a caller authenticates
-with a bearer token or an integration key like on the rest of the API. See docs/ogc.md.
+with a bearer token (or a browser session) like on the rest of the API. See docs/ogc.md.
 """
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from flask import current_app, request
 from gisapp.api import access, audit_key, db_session, settings
 from gisapp.api import ogc_params as params
 from gisapp.api.ogc_openapi import openapi_document
-from gisapp.domain.security import Binding
 from gisapp.errors import MalformedRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
 from gisapp.services import feature_edit
 from gisapp.services.layers import QUERYABLES, Selection, area_filter, describe_layers, feature_one, feature_page, \
@@ -58,11 +57,9 @@ def _link(href: str, rel: str, media: str, title: str) -> dict:
 
 
 def _area() -> tuple[str, dict]:
-    """The caller's area: an account's, or an integration's county."""
-    principal = access.current()
-    if principal.account is not None:
-        return area_filter(principal.account.binding, principal.account.bound_to)
-    return area_filter(Binding.COUNTY, principal.integration.county_code)
+    """The caller's area (only accounts read layers: see permissions.OGC_READERS)."""
+    account = access.current().account
+    return area_filter(account.binding, account.bound_to)
 
 
 def _layer(name: str) -> dict:

@@ -21,7 +21,8 @@ BUSINESS = frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.GRID
 ACCOUNTS = frozenset(Role)
 EVERYONE = frozenset(CALLERS)
 # who reads the map layers over OGC API - Features: those of /api/v1/layers, and integrations (their county)
-OGC_READERS = BUSINESS | {Role.PLANNER, INTEGRATION}
+# not integrations: they report events; camera positions and team areas are not theirs to read
+OGC_READERS = BUSINESS | {Role.PLANNER}
 
 # endpoint -> (who may call it, what it is for)
 MATRIX: dict[str, tuple[frozenset, str]] = {
@@ -75,8 +76,7 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "ogc.collections": (OGC_READERS, "OGC API - Features: the map layers with their extent in the caller's area"),
     "ogc.collection": (OGC_READERS, "OGC API - Features: one map layer"),
     "ogc.queryables": (OGC_READERS, "OGC API - Features: the properties a layer's features filter on"),
-    "ogc.items": (OGC_READERS, "OGC API - Features: a layer's features in the caller's area (an integration's: "
-                               "its county), paged and filtered"),
+    "ogc.items": (OGC_READERS, "OGC API - Features: a layer's features in the caller's area, paged and filtered"),
     "ogc.item": (OGC_READERS, "OGC API - Features: one feature in the caller's area, with its ETag"),
     "ogc.create_item": (frozenset({Role.PLANNER}), "add a grid, key road, key location or camera (checked, audited)"),
     "ogc.replace_item": (frozenset({Role.PLANNER}), "replace a feature (If-Match; grids through the topology checks)"),

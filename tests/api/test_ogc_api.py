@@ -211,7 +211,8 @@ def test_anonymous_callers_are_401_and_roles_without_the_layers_403(live):
     assert get(live, "/collections", who="demo-auditor").status_code == 403
 
 
-def test_an_integration_reads_its_county_with_its_key(live):
+def test_an_integration_key_reads_no_layers(live):
+    """Integrations report events for citizens; camera positions and team areas are not theirs to read."""
     from gisapp.db import make_engine, make_session_factory, transaction
     from gisapp.services.audit import Actor
     from gisapp.services.integrations import create_integration
@@ -225,7 +226,7 @@ def test_an_integration_reads_its_county_with_its_key(live):
     finally:
         engine.dispose()
     r = requests.get(f"{live.url}/ogc/collections/cameras/items", headers={"X-API-Key": key}, timeout=30)
-    assert r.status_code == 200 and r.json()["numberMatched"] == count(live, "cameras")
+    assert r.status_code == 403 and r.json()["code"] == "forbidden"
 
 
 def test_owslib_reads_collections_and_items(live):
