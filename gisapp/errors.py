@@ -37,6 +37,13 @@ class MalformedRequest(AppError):
     code = "malformed_json"
 
 
+class InvalidParameter(AppError):
+    """A query parameter that is unknown or has a value out of its range (OGC API: 400)."""
+
+    status = 400
+    code = "invalid_parameter"
+
+
 class Forbidden(AppError):
     status = 403
     code = "forbidden"
@@ -57,6 +64,13 @@ class PreconditionFailed(AppError):
 
     status = 412
     code = "stale_version"
+
+
+class PreconditionRequired(AppError):
+    """A change that must name the version it was based on (If-Match) did not."""
+
+    status = 428
+    code = "precondition_required"
 
 
 class PayloadTooLarge(AppError):

@@ -14,7 +14,7 @@ log = logging.getLogger("gisapp")
 
 HTTP_CODES = {
     400: "bad_request", 401: "authentication_required", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    413: "payload_too_large", 415: "unsupported_media_type", 500: "internal_error",
+    406: "not_acceptable", 413: "payload_too_large", 415: "unsupported_media_type", 500: "internal_error",
 }
 
 
@@ -23,7 +23,14 @@ def _wants_json() -> bool:
         request.accept_mimetypes.best == "application/json"
 
 
+def _is_ogc() -> bool:
+    return request.path == "/ogc" or request.path.startswith("/ogc/")
+
+
 def render(status: int, body: dict, headers: dict | None = None):
+    if _is_ogc():  # an OGC API exception (code, description), with the app's usual error object beside it
+        err = body["error"]
+        return jsonify({"code": err["code"], "description": err["message"], **body}), status, headers or {}
     if _wants_json():
         return jsonify(body), status, headers or {}
     err = body["error"]

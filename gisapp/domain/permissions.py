@@ -20,6 +20,9 @@ BUSINESS = frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.GRID
                       Role.DEPARTMENT_STAFF})
 ACCOUNTS = frozenset(Role)
 EVERYONE = frozenset(CALLERS)
+# who reads the map layers over OGC API - Features: those of /api/v1/layers, and integrations (their county)
+# not integrations: they report events; camera positions and team areas are not theirs to read
+OGC_READERS = BUSINESS | {Role.PLANNER}
 
 # endpoint -> (who may call it, what it is for)
 MATRIX: dict[str, tuple[frozenset, str]] = {
@@ -70,6 +73,18 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "imports.job": (frozenset({Role.PLANNER}), "an import job of the planner's county: progress, problems, result"),
     "layers.index": (BUSINESS | {Role.PLANNER}, "the map layers"),
     "layers.features": (BUSINESS | {Role.PLANNER}, "one layer's features within the caller's area"),
+    "ogc.landing": (OGC_READERS, "OGC API - Features: the landing page"),
+    "ogc.conformance": (OGC_READERS, "OGC API - Features: the conformance classes"),
+    "ogc.api_document": (OGC_READERS, "OGC API - Features: its OpenAPI 3.0 document"),
+    "ogc.collections": (OGC_READERS, "OGC API - Features: the map layers with their extent in the caller's area"),
+    "ogc.collection": (OGC_READERS, "OGC API - Features: one map layer"),
+    "ogc.queryables": (OGC_READERS, "OGC API - Features: the properties a layer's features filter on"),
+    "ogc.items": (OGC_READERS, "OGC API - Features: a layer's features in the caller's area, paged and filtered"),
+    "ogc.item": (OGC_READERS, "OGC API - Features: one feature in the caller's area, with its ETag"),
+    "ogc.create_item": (frozenset({Role.PLANNER}), "add a grid, key road, key location or camera (checked, audited)"),
+    "ogc.replace_item": (frozenset({Role.PLANNER}), "replace a feature (If-Match; grids through the topology checks)"),
+    "ogc.update_item": (frozenset({Role.PLANNER}), "change part of a feature: JSON merge patch (If-Match)"),
+    "ogc.delete_item": (frozenset({Role.PLANNER}), "remove a feature (If-Match; audited with its last state)"),
     "audit.audit_records": (frozenset({Role.AUDITOR}), "read the audit trail"),
     "users.list_users": (frozenset({Role.SECURITY_ADMIN}), "list accounts"),
     "users.create_account": (frozenset({Role.SECURITY_ADMIN}), "create an account"),

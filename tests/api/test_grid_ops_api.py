@@ -162,3 +162,29 @@ def test_the_sliver_area_is_the_instance_s_setting(clone_db):
     finally:
         server.shutdown()
         srv.app.extensions["gisapp.engine"].dispose()
+
+
+def test_concurrent_edits_of_one_layout_one_wins_the_other_keeps_its_work_and_is_told(live):
+    """Eight planners' edits based on the same layout version, sent at once: the community's row lock
+    serialises them, exactly one applies, the rest get 412 and their edit is still theirs to resend."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    a, b, ga, gb, strip, etag = pair(live)
+    (before,), = query(live, "SELECT count(*) FROM grid_versions WHERE grid_code = %s", a)
+    token = planner(live).headers["Authorization"]
+    bodies = [[{"code": a, "geometry": mapping(ga.union(strip.buffer(-i * 1e-6)))},
+               {"code": b, "geometry": mapping(gb.difference(strip.buffer(-i * 1e-6)))}] for i in range(8)]
+
+    def send(changes):
+        return requests.put(f"{live.url}/api/v1/communities/{a[:12]}/grids", timeout=60,
+                            json={"changes": changes, "reason": "并发编辑"},
+                            headers={"If-Match": etag, "Authorization": token})
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(send, bodies))
+    assert sorted(r.status_code for r in answers) == [200] + [412] * 7
+    assert all(r.json()["error"]["code"] == "stale_version" for r in answers if r.status_code == 412)
+    (versions,), = query(live, "SELECT count(*) FROM grid_versions WHERE grid_code = %s", a)
+    assert versions == before + 1                                            # the winner's edit only

@@ -115,6 +115,7 @@ def prepared(server, factory) -> dict:
     assert r.status_code == 201, r.text
     return {"api_key": api_key, "usernames": demo_usernames(factory), "place": place,
             "path_values": {"event_id": str(r.json()["id"]), "name": "grids", "filename": "css/app.css",
+                            "feature_id": "000000000000000",
                             "username": throwaway_user, "code": throwaway_code,
                             "token": r.json()["tracking_token"], "job_id": "1"}}
 
