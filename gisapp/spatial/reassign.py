@@ -70,7 +70,7 @@ def _bucket(bounds: np.ndarray) -> _Cells:
     cells = (cy0[grid] + k // kx[grid]) * nx + cx0[grid] + k % kx[grid]
     order = np.argsort(cells, kind="stable")
     start = np.searchsorted(cells[order], np.arange(nx * ny + 1))
-    return _Cells(x0, y0, w, h, nx, ny, start, grid[order])
+    return _Cells(x0, y0, w, h, nx, ny, start, grid[order].astype(np.int32))
 
 
 def rectangles(geoms: np.ndarray) -> np.ndarray:
@@ -116,6 +116,7 @@ class PointAssigner:
         if len(set(self.codes.tolist())) != len(self.codes):
             raise ValueError("grid codes must be unique")
         self.bounds = shapely.bounds(self.geoms) if len(self.geoms) else np.zeros((0, 4))
+        self._box = tuple(np.ascontiguousarray(self.bounds[:, i]) for i in range(4))
         self.exact_by_box = rectangles(self.geoms) if rectangle_shortcut and len(self.geoms) else \
             np.zeros(len(self.geoms), dtype=bool)
         shapely.prepare(self.geoms[~self.exact_by_box])
@@ -130,13 +131,14 @@ class PointAssigner:
         cx = np.floor((x - c.x0) / c.width)
         cy = np.floor((y - c.y0) / c.height)
         inside = (cx >= 0) & (cx < c.nx) & (cy >= 0) & (cy < c.ny)  # NaN coordinates fail too
-        points = np.flatnonzero(inside)
+        points = np.flatnonzero(inside).astype(np.int32 if len(x) < 2**31 else np.int64)
         cell = cy[points].astype(np.int64) * c.nx + cx[points].astype(np.int64)
         first, count = c.start[cell], c.start[cell + 1] - c.start[cell]
         point = np.repeat(points, count)
         grid = c.members[np.repeat(first - (np.cumsum(count) - count), count) + np.arange(len(point))]
-        b, px, py = self.bounds[grid], x[point], y[point]
-        in_box = (px >= b[:, 0]) & (px <= b[:, 2]) & (py >= b[:, 1]) & (py <= b[:, 3])
+        px, py = x[point], y[point]
+        minx, miny, maxx, maxy = self._box
+        in_box = (px >= minx[grid]) & (px <= maxx[grid]) & (py >= miny[grid]) & (py <= maxy[grid])
         return point[in_box], grid[in_box]
 
     def assign_positions(self, lon, lat) -> np.ndarray:
