@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from gisapp.domain.topology import check_layout
 from gisapp.errors import NotFound, PreconditionFailed, ValidationFailed
 from gisapp.services.audit import Actor, record
+from gisapp.services.reassign import reassign_events
 
 # grids that have no recorded version yet (loaded by the loader or by hand) get their present state as one
 FIRST_VERSIONS = text("""
@@ -63,17 +64,13 @@ def _geometry(code: str, value) -> shapely.Geometry:
 
 
 def _impact(session: Session, changes: dict[str, shapely.Geometry]) -> dict:
-    """Open events of the changed grids that would no longer lie in their grid, and the teams whose area changes."""
-    moved = []
-    for code, geom in changes.items():
-        for ev in session.execute(text(
-                "SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM events WHERE grid_code = :g "
-                "AND status NOT IN ('closed', 'voided')"), {"g": code}):
-            if not geom.covers(shapely.Point(ev.lon, ev.lat)):
-                moved.append({"event": ev.id, "grid": code})
+    """Open events the proposed layout would place in another grid (shared-edge rule), and the teams whose
+    area changes."""
+    moves = reassign_events(session, grid_codes=list(changes), proposed=changes)  # a dry run
     teams = [t for (t,) in session.execute(text("SELECT code FROM teams WHERE grid_code = ANY(:g) ORDER BY code"),
                                            {"g": list(changes)})]
-    return {"events_leaving_their_grid": moved, "teams_whose_area_changes": teams,
+    return {"events_leaving_their_grid": [{"event": m.event, "grid": m.grid} for m in moves],
+            "moves": [m.to_dict() for m in moves], "teams_whose_area_changes": teams,
             "note": "nothing is re-routed: open events keep their grid until a dispatcher moves them"}
 
 
