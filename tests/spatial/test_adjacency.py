@@ -1,4 +1,5 @@
 """The in-process adjacency graph: hand-made contacts, and the same graph as the PostGIS builder (sql/013)."""
+import geopandas as gpd
 import pyproj
 import pytest
 import shapely
@@ -6,7 +7,7 @@ from shapely.geometry import MultiPolygon, box
 from sqlalchemy import text
 
 from gisapp.demo.synth import synthesize
-from gisapp.spatial.adjacency import build_adjacency
+from gisapp.spatial.adjacency import build_adjacency, contiguity
 
 D = 0.003             # about 280 m of longitude, 330 m of latitude at 32N
 M = 1 / 94_500        # about one metre of longitude at 32N, in degrees
@@ -88,11 +89,74 @@ def test_same_graph_as_postgis_on_the_demo_county(session, tolerance_m):
 
 def test_same_neighbours_as_libpysal_queen_on_a_synthetic_layer(tmp_path):
     libpysal = pytest.importorskip("libpysal", reason="libpysal is in the bench extra")
-    import geopandas as gpd
-
     synthesize(tmp_path, grids=1500, seed=2)
     frame = gpd.read_file(tmp_path / "grids.geojson", engine="pyogrio")
     queen = libpysal.weights.Queen.from_dataframe(frame, ids=frame["code"].tolist(), use_index=False,
                                                   silence_warnings=True)
     expected = {k: set(v) for k, v in queen.neighbors.items() if v}
     assert build_adjacency(frame["code"], frame.geometry).neighbours() == expected
+
+
+# --- contiguity: the exact topological graph (Queen / Rook) --------------------------------------------
+
+def test_contiguity_shared_edge_corner_and_nothing_else():
+    c = contiguity(["00", "01", "11", "20"], [cell(0, 0), cell(0, 1), cell(1, 1), cell(2, 0)])
+    assert list(zip(c.grid, c.neighbour, c.edge.tolist())) == [
+        ("00", "01", True), ("00", "11", False), ("01", "11", True), ("11", "20", False)]
+
+
+def test_contiguity_has_no_tolerance():
+    # a 0.5 m gap is no contact for it (the app's tolerant graph has one), nor a staggered edge: each one's
+    # corner lies in the middle of the other's side, with no vertex in common
+    gap = contiguity(["a", "b"], [cell(0, 0), cell(1, 0, 0.5 * M)])
+    tee = contiguity(["a", "b"], [box(X0, Y0, X0 + 2 * D, Y0 + D), box(X0 + D, Y0 + D, X0 + 3 * D, Y0 + 2 * D)])
+    assert len(gap.grid) == 0 and len(tee.grid) == 0
+    assert len(build_adjacency(["a", "b"], [cell(0, 0), cell(1, 0, 0.5 * M)])) == 1
+
+
+def test_contiguity_of_holes_enclaves_and_parts():
+    holed = box(0, 0, 3, 3).difference(box(1, 1, 2, 2))
+    parts = MultiPolygon([box(3, 0, 4, 3), box(9, 9, 10, 10)])  # its first part along h's whole east side
+    c = contiguity(["h", "e", "m", "z"], [holed, box(1, 1, 2, 2), parts, box(-1, -1, 0, 0)])
+    assert list(zip(c.grid, c.neighbour, c.edge.tolist())) == [("e", "h", True), ("h", "m", True), ("h", "z", False)]
+
+
+def test_negative_zero_is_the_same_vertex():
+    c = contiguity(["a", "b"], [box(-1, -1, -0.0, 0), box(0.0, 0, 1, 1)])
+    assert c.edge.tolist() == [False] and c.grid.tolist() == ["a"]
+
+
+def test_contiguity_equals_the_tolerant_graph_on_a_clean_lattice(tmp_path):
+    # a clean layer (no gaps, no T-junctions): the same contacts and the same edges as sql/013's rule
+    synthesize(tmp_path, grids=1200, seed=4)
+    frame = gpd.read_file(tmp_path / "grids.geojson", engine="pyogrio")
+    c, g = contiguity(frame["code"], frame.geometry), build_adjacency(frame["code"], frame.geometry)
+    assert list(zip(c.grid, c.neighbour, c.edge.tolist())) == list(zip(g.grid, g.neighbour, g.edge.tolist()))
+
+
+def test_contiguity_is_within_the_postgis_graph_of_the_demo_county(session):
+    # every shared vertex is a contact of the tolerant PostGIS graph (which also has the contacts across
+    # hairline gaps and staggered vertices, and calls a shared segment under 7 m a corner)
+    expected = _postgis_graph(session)
+    codes, geoms = _db_grids(session)
+    c = contiguity(codes, geoms)
+    assert len(c.grid) > 500
+    assert set(zip(c.grid, c.neighbour)) <= set(expected)
+    # and most shared segments are edges there too
+    kinds = [expected[(a, b)][0] for a, b, e in zip(c.grid, c.neighbour, c.edge.tolist()) if e]
+    assert kinds.count("edge") > 0.9 * len(kinds)
+
+
+def test_contiguity_equals_libpysal_queen_and_rook(tmp_path):
+    libpysal = pytest.importorskip("libpysal", reason="libpysal is in the bench extra")
+    from gisapp.config import PROJECT_ROOT
+
+    synthesize(tmp_path, grids=1500, seed=2)
+    for path in (tmp_path / "grids.geojson", PROJECT_ROOT / "layers" / "demo" / "grids.geojson"):
+        frame = gpd.read_file(path, engine="pyogrio")
+        ids = frame["code"].tolist()
+        queen = libpysal.weights.Queen.from_dataframe(frame, ids=ids, use_index=False, silence_warnings=True)
+        rook = libpysal.weights.Rook.from_dataframe(frame, ids=ids, use_index=False, silence_warnings=True)
+        c = contiguity(frame["code"], frame.geometry)
+        assert c.neighbours() == {k: set(v) for k, v in queen.neighbors.items() if v}
+        assert c.neighbours(edges_only=True) == {k: set(v) for k, v in rook.neighbors.items() if v}
