@@ -23,6 +23,8 @@ import numpy as np
 import pyproj
 import shapely
 
+from gisapp.spatial.clipping import convex_rings, lengths_inside
+
 EDGE_MIN_M = 5.0  # a shared stretch longer than this (plus the tolerance at both ends) is an edge
 
 
@@ -113,14 +115,32 @@ def build_adjacency(codes: Sequence[str], geoms: Iterable, *, tolerance_m: float
     return Adjacency(codes[a], codes[b], shared, shared > EDGE_MIN_M + 2 * tolerance_m, srid, tolerance_m)
 
 
-def _shared_lengths(metric: np.ndarray, a: np.ndarray, b: np.ndarray, tolerance_m: float) -> np.ndarray:
-    """Length of grid a's boundary within grid b grown by the tolerance, for every pair (a, b)."""
-    involved = np.unique(np.concatenate([a, b]))
+def _shared_lengths(metric: np.ndarray, a: np.ndarray, b: np.ndarray, tolerance_m: float, *,
+                    clip_convex: bool = True) -> np.ndarray:
+    """Length of grid a's boundary within grid b grown by the tolerance, for every pair (a, b).
+
+    Where b's reach is convex (most grids), the boundary is clipped against it in numpy
+    (gisapp.spatial.clipping, the same length to 1e-9 m); elsewhere one GEOS intersection per pair."""
+    involved = np.flatnonzero(np.bincount(np.concatenate([a, b]), minlength=len(metric)))
     outline = np.empty(len(metric), dtype=object)
     reach = np.empty(len(metric), dtype=object)
     outline[involved] = shapely.boundary(metric[involved])
     reach[involved] = shapely.buffer(metric[involved], tolerance_m, quad_segs=2)
-    return shapely.length(shapely.intersection(outline[a], reach[b]))
+    shared = np.empty(len(a))
+    convex = np.zeros(len(metric), dtype=bool)
+    if clip_convex:
+        vertices, convex_involved = convex_rings(reach[involved])
+        convex[involved] = convex_involved
+        slot = np.full(len(metric), -1)
+        slot[involved] = np.arange(len(involved))
+    fast = convex[b]
+    if fast.any():
+        lines = np.flatnonzero(np.bincount(a[fast], minlength=len(metric)))
+        line_slot = np.searchsorted(lines, a[fast])
+        shared[fast] = lengths_inside(outline[lines], vertices, line_slot, slot[b[fast]])
+    slow = ~fast
+    shared[slow] = shapely.length(shapely.intersection(outline[a[slow]], reach[b[slow]]))
+    return shared
 
 
 @dataclass(frozen=True)
