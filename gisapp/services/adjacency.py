@@ -2,8 +2,8 @@
 
 A full build (after a bulk load, when most grids changed, or with a new tolerance) is computed by
 gisapp.spatial.adjacency.build_adjacency, the same rule as the SQL builder (same contacts, kinds and
-lengths to 1e-6 m, tested against it), about ten times faster on 100,000 grids (see
-docs/benchmarks-layers.md), and written with COPY. A few changed grids are left to
+lengths to 1e-6 m, tested against it), faster than the SQL's full build on 100,000 grids (measured
+in the same run: docs/benchmarks-layers.md), and written with COPY. A few changed grids are left to
 refresh_grid_adjacency(), whose triggers noted them: it measures them against their surroundings
 through the GiST index in milliseconds.
 """
