@@ -254,6 +254,30 @@ def supervise(once: bool, at: str | None, interval: int, warn_share: float, esca
         time.sleep(interval)
 
 
+@main.group(help="Events (the case records).")
+def events() -> None:
+    pass
+
+
+@events.command("reassign", help="List open events lying in another grid than theirs (after grids changed); "
+                                 "--apply moves them (logged and audited). A dry run by default.")
+@click.option("--grid", "grids", multiple=True, help="only the events of, and around, these grids (repeatable)")
+@click.option("--apply", "apply_", is_flag=True, help="move them (grid, community, township, county; not the assignee)")
+def events_reassign(grids: tuple[str, ...], apply_: bool) -> None:
+    from gisapp.db import make_session_factory, transaction
+    from gisapp.services.reassign import reassign_events
+
+    with transaction(make_session_factory(_engine())) as session:
+        session.execute(text("SET LOCAL statement_timeout = 0"))  # every open event of a province may take a while
+        moves = reassign_events(session, grid_codes=list(grids) or None, apply=apply_,
+                                key=_settings().audit_key() if apply_ else None, actor=_cli_actor() if apply_ else None)
+    for m in moves:
+        click.echo(f"event {m.event}: {m.grid} -> {m.to or '(outside every grid: not moved)'}")
+    placed = sum(m.to is not None for m in moves)
+    click.echo(f"{placed} event(s) {'moved' if apply_ else 'would move'}"
+               + (f", {len(moves) - placed} outside every grid" if len(moves) > placed else ""))
+
+
 @main.group(help="The tamper-evident audit trail.")
 def audit() -> None:
     pass

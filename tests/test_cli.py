@@ -268,3 +268,33 @@ def test_layers_import_with_progress_retry_dry_run_and_problems(empty_db, tmp_pa
     preview = runner.invoke(main, ["layers", "import", str(layout), "--layer", "grids", "--dry-run"])
     assert preview.exit_code == 0 and "updated 1" in preview.output and "retired 1" in preview.output, preview.output
     assert "lose their grid" in preview.output
+def test_events_reassign_is_a_dry_run_unless_applied(demo_db):
+    runner = CliRunner()
+    assert runner.invoke(main, ["events", "reassign"]).output.strip().endswith("0 event(s) would move")
+    from gisapp.domain.intake import parse_event_report
+    from gisapp.services.audit import Actor
+    from gisapp.services.intake import Submitter, submit_event
+
+    engine = make_engine(demo_db, pool_size=1)
+    with Session(engine) as session, session.begin():
+        # an open event, then put in a wrong grid
+        lon, lat = session.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids "
+                                        "ORDER BY code DESC LIMIT 1) x")).one()
+        category = session.execute(text("SELECT code FROM categories WHERE level = 1 ORDER BY code LIMIT 1")).scalar()
+        report = parse_event_report({"category": category, "channel": "patrol",
+                                     "location": {"type": "Point", "coordinates": [lon, lat]}})
+        made = submit_event(session, report, by=Submitter("user:t", Actor("t", "county_commander", None)),
+                            audit_key=None).event
+        event, grid = made["id"], made["grid"]["code"]
+        other = session.execute(text("SELECT min(code) FROM grids")).scalar()
+        session.execute(text("UPDATE events SET grid_code = :o, community_code = left(:o, 12), "
+                             "township_code = left(:o, 9) WHERE id = :i"), {"o": other, "i": event})
+    dry = runner.invoke(main, ["events", "reassign", "--grid", other])
+    assert dry.exit_code == 0 and f"event {event}: {other} -> {grid}" in dry.output and "1 event(s) would move" in dry.output
+    done = runner.invoke(main, ["events", "reassign", "--apply"])
+    assert done.exit_code == 0 and "1 event(s) moved" in done.output
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT grid_code FROM events WHERE id = :i"), {"i": event}).scalar_one() == grid
+    engine.dispose()
+    assert runner.invoke(main, ["events", "reassign"]).output.strip().endswith("0 event(s) would move")
+    assert runner.invoke(main, ["audit", "verify"]).exit_code == 0
