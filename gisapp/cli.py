@@ -384,7 +384,7 @@ def serve(bind: str, workers: int) -> None:
     os.execv(argv[0], argv)
 
 
-@main.group(help="Map layers: import grids, key roads, key locations or cameras from a file.")
+@main.group(help="Map layers: import grids, key roads, key locations or cameras from a file; export any layer.")
 def layers() -> None:
     pass
 
@@ -473,3 +473,33 @@ def layers_import(file: Path, layer: str, crs: str | None, county: str | None, d
     _print_job(job)
     if job["status"] != "done":
         sys.exit(1)
+
+
+@layers.command("export", help="Write a layer to a file: GeoJSON, GeoPackage or zipped Shapefile, in EPSG:4326 or "
+                               "a requested CRS (EPSG:4490, EPSG:4534-4554, GCJ-02, BD-09); the whole county; audited.")
+@click.argument("layer", type=click.Choice(["townships", "communities", "grids", "key-roads", "key-locations",
+                                            "cameras", "coverage-gaps"]))
+@click.option("--format", "fmt", default="gpkg", show_default=True, type=click.Choice(["geojson", "gpkg", "shp"]))
+@click.option("--crs", default=None, help="default EPSG:4326")
+@click.option("--county", default=None, help="the county code (default: the only county in the database)")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="the file (default: the layer's name)")
+def layers_export(layer: str, fmt: str, crs: str | None, county: str | None, out: Path | None) -> None:
+    from gisapp.db import make_session_factory, transaction
+    from gisapp.domain.security import Binding
+    from gisapp.errors import AppError
+    from gisapp.services.audit import record
+    from gisapp.services.export import export_layer, target_crs
+    from gisapp.services.layers import area_filter, layer_geojson
+
+    try:
+        with transaction(make_session_factory(_engine())) as session:
+            code = county or _only_county(session)
+            data, filename, _ = export_layer(layer_geojson(session, layer, None, area_filter(Binding.COUNTY, code)),
+                                             layer, fmt, target := target_crs(crs))
+            record(session, _settings().audit_key(), _cli_actor(), "layer.export", target=f"layer:{layer}",
+                   details={"format": fmt, "crs": str(target), "bytes": len(data), "county": code})
+    except AppError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from None
+    path = out or Path(filename)
+    path.write_bytes(data)
+    click.echo(f"{path}: {len(data)} bytes")

@@ -298,3 +298,24 @@ def test_events_reassign_is_a_dry_run_unless_applied(demo_db):
     engine.dispose()
     assert runner.invoke(main, ["events", "reassign"]).output.strip().endswith("0 event(s) would move")
     assert runner.invoke(main, ["audit", "verify"]).exit_code == 0
+
+
+def test_layers_export_writes_a_file_gdal_reads_in_the_asked_crs(empty_db, tmp_path):
+    import pyogrio
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(main, ["demo", "load", "--no-accounts"]).exit_code == 0
+    out = tmp_path / "grids.gpkg"
+    done = runner.invoke(main, ["layers", "export", "grids", "--format", "gpkg", "--crs", "EPSG:4549",
+                                "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    frame = pyogrio.read_dataframe(out)
+    engine = make_engine(empty_db, pool_size=1)
+    with engine.connect() as conn:
+        assert len(frame) == conn.execute(text("SELECT count(*) FROM grids")).scalar()
+        assert conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'layer.export'")).scalar() == 1
+    engine.dispose()
+    assert frame.crs.to_epsg() == 4549
+    refused = runner.invoke(main, ["layers", "export", "grids", "--crs", "EPSG:3857", "--out", str(out)])
+    assert refused.exit_code != 0 and "unknown_crs" in refused.output
