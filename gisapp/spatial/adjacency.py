@@ -218,4 +218,3 @@ def contiguity(codes: Sequence[str], geoms: Iterable) -> Contiguity:
     segment = np.minimum(a, b) * (int(vertex.max()) + 1) + np.maximum(a, b)
     rook = _pairs_sharing(segment, owner[:-1][along], n)
     return Contiguity(codes[queen // n], codes[queen % n], np.isin(queen, rook))
-    return Contiguity(codes[queen[:, 0]], codes[queen[:, 1]], is_edge)

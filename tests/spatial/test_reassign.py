@@ -7,6 +7,7 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
+from bench.layers_bench import sjoin_assign as bench_sjoin, sjoin_frame
 from gisapp.config import PROJECT_ROOT
 from gisapp.demo.synth import synthesize
 from gisapp.spatial.grid_index import GridIndex
@@ -17,15 +18,8 @@ BOTH_PATHS = pytest.mark.parametrize("shortcut", [True, False], ids=["rectangle-
 
 
 def sjoin_assign(codes, geoms, lon, lat, predicate="intersects"):
-    """The anchor: geopandas.sjoin, then the lowest code among the grids a point joined."""
-    grids = gpd.GeoDataFrame({"code": codes}, geometry=list(geoms), crs=4326)
-    grids = grids.sort_values("code", ignore_index=True)
-    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=4326)
-    joined = gpd.sjoin(points, grids, predicate=predicate, how="inner")
-    lowest = joined["index_right"].groupby(level=0).min()
-    out = np.full(len(points), None, dtype=object)
-    out[lowest.index.to_numpy()] = grids["code"].to_numpy()[lowest.to_numpy()]
-    return out
+    """The benchmark's anchor (geopandas.sjoin, then the lowest code), on codes and shapes."""
+    return bench_sjoin(sjoin_frame(codes, geoms), lon, lat, predicate)
 
 
 # four unit squares around (1, 1), codes deliberately not in position order
