@@ -216,3 +216,19 @@ def test_demo_load_if_empty_adds_missing_demo_accounts(demo_db):
     again = runner.invoke(main, ["demo", "load", "--if-empty"])
     assert again.exit_code == 0 and "demo accounts added: demo-county" in again.output
     assert "demo accounts added" not in runner.invoke(main, ["demo", "load", "--if-empty"]).output
+
+
+def test_coverage_refresh_recomputes_every_road_and_location(clone_db, monkeypatch):
+    url = clone_db()   # the demo county, its coverage kept by triggers since the load
+    monkeypatch.setenv("DATABASE_URL", url)
+    engine = make_engine(url, pool_size=1)
+    with engine.begin() as conn:   # a stored row made wrong behind the triggers' back
+        conn.execute(text("UPDATE key_road_coverage SET covered_m = -1"))
+    result = CliRunner().invoke(main, ["coverage", "refresh"])
+    assert result.exit_code == 0, result.output
+    with engine.connect() as conn:
+        roads, locations, wrong = conn.execute(text(
+            "SELECT (SELECT count(*) FROM key_roads), (SELECT count(*) FROM key_locations), "
+            "(SELECT count(*) FROM key_road_coverage WHERE covered_m < 0)")).one()
+    engine.dispose()
+    assert f"{roads} key road(s), {locations} key location(s)" in result.output and wrong == 0
