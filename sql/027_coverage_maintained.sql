@@ -4,11 +4,6 @@
 -- many cameras recomputes each affected road once) for exactly the roads and locations that meet the old
 -- or the new view of a changed camera, or that changed themselves.
 --
--- What a road's cameras see is the union of the pieces of the road inside each online view: line
--- pieces snap-rounded on a 1e-8 degree grid (about 1 mm) so that pieces of the same road from
--- different cameras coincide and overlaps count once. This is the same answer as intersecting the road
--- with the union of the view polygons (bench/coverage_bench.py checks it to 0.1 m per road) at a
--- fraction of the cost: no polygon union.
 
 CREATE TABLE key_road_coverage (
     road_code      text PRIMARY KEY REFERENCES key_roads (code) ON DELETE CASCADE ON UPDATE CASCADE,
@@ -29,22 +24,70 @@ CREATE TABLE key_location_coverage (
     computed_at    timestamptz NOT NULL DEFAULT now()
 );
 
-CREATE FUNCTION road_seen_by_cameras(road geometry) RETURNS geometry
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT ST_Multi(ST_CollectionExtract(ST_Union(ST_Intersection(road, c.view), 1e-8), 2))
-    FROM cameras c WHERE c.online AND c.view && road AND ST_Intersects(c.view, road)
+-- metres on the WGS84 spheroid: what ST_Length(geom::geography) gives, without the cast
+CREATE FUNCTION length_m(g geometry) RETURNS double precision
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT ST_LengthSpheroid(g, 'SPHEROID["WGS 84",6378137,298.257223563]')
+$$;
+
+-- The coverage of some roads, in one dimension: each online view meeting a part (LineString) of a road
+-- cuts it into pieces (line against one polygon: cheap), each piece becomes an interval of fractions
+-- along its part (around its midpoint, so a closed loop road is placed right), overlapping intervals
+-- merge (gaps and islands), and the merged intervals and their complement are cut out of the part
+-- with ST_LineSubstring. No polygon union, no line overlay: the same answer as intersecting the road
+-- with the union of the views (bench/coverage_bench.py asserts it to 0.1 m per road).
+CREATE FUNCTION road_coverage_of(codes text[])
+RETURNS TABLE (road_code text, length_m double precision, covered_m double precision, seen geometry, gaps geometry)
+LANGUAGE sql STABLE PARALLEL SAFE SET work_mem = '64MB' AS $$
+WITH parts AS MATERIALIZED (
+    SELECT r.code, d.path[1] AS part, d.geom, r.geom AS road
+    FROM key_roads r CROSS JOIN LATERAL ST_Dump(r.geom) d WHERE r.code IN (SELECT unnest(codes))
+), pieces AS MATERIALIZED (
+    SELECT p.code, p.part, greatest(f.mid - f.half, 0) AS lo, least(f.mid + f.half, 1) AS hi
+    FROM parts p JOIN cameras c ON c.online AND c.view && p.geom
+    CROSS JOIN LATERAL ST_Dump(ST_CollectionExtract(ST_Intersection(p.geom, c.view), 2)) q
+    CROSS JOIN LATERAL (SELECT ST_LineLocatePoint(p.geom, ST_LineInterpolatePoint(q.geom, 0.5)) AS mid,
+                               ST_Length(q.geom) / NULLIF(ST_Length(p.geom), 0) / 2 AS half) f
+), flagged AS (   -- an island starts where a piece begins after every earlier piece of its part ended
+    SELECT *, CASE WHEN lo <= max(hi) OVER (PARTITION BY code, part ORDER BY lo, hi
+                                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                   THEN 0 ELSE 1 END AS starts
+    FROM pieces WHERE hi > lo
+), islands AS MATERIALIZED (
+    SELECT code, part, min(lo) AS lo, max(hi) AS hi
+    FROM (SELECT *, sum(starts) OVER (PARTITION BY code, part ORDER BY lo, hi) AS island FROM flagged) x
+    GROUP BY code, part, island
+), holes AS (     -- before each island, after the last one, and whole parts no view meets
+    SELECT code, part, COALESCE(lag(hi) OVER (PARTITION BY code, part ORDER BY lo), 0) AS lo, lo AS hi
+    FROM islands
+    UNION ALL
+    SELECT code, part, max(hi), 1 FROM islands GROUP BY code, part
+    UNION ALL
+    SELECT p.code, p.part, 0, 1 FROM parts p
+    WHERE NOT EXISTS (SELECT 1 FROM islands i WHERE i.code = p.code AND i.part = p.part)
+), stretches AS (
+    SELECT i.code, true AS covered, ST_LineSubstring(p.geom, i.lo, i.hi) AS geom
+    FROM islands i JOIN parts p USING (code, part)
+    UNION ALL
+    SELECT h.code, false, ST_LineSubstring(p.geom, h.lo, h.hi)
+    FROM holes h JOIN parts p USING (code, part) WHERE h.hi > h.lo
+)
+SELECT r.code, length_m(r.geom),
+       COALESCE(sum(length_m(s.geom)) FILTER (WHERE s.covered), 0),   -- a point (a piece that only touches) is 0 m
+       COALESCE(ST_Multi(ST_CollectionExtract(ST_Collect(s.geom) FILTER (WHERE s.covered), 2)),
+                'MULTILINESTRING EMPTY'::geometry(MultiLineString, 4326)),
+       COALESCE(ST_Multi(ST_CollectionExtract(ST_Collect(s.geom) FILTER (WHERE NOT s.covered), 2)),
+                'MULTILINESTRING EMPTY'::geometry(MultiLineString, 4326))
+FROM (SELECT DISTINCT ON (code) code, road AS geom FROM parts ORDER BY code) r
+LEFT JOIN stretches s ON s.code = r.code
+GROUP BY r.code, r.geom
 $$;
 
 CREATE FUNCTION refresh_road_coverage(codes text[]) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE n integer;
 BEGIN
     INSERT INTO key_road_coverage AS k (road_code, length_m, covered_m, seen, gaps, computed_at)
-    SELECT code, ST_Length(geom::geography), COALESCE(ST_Length(seen::geography), 0),
-           COALESCE(seen, 'MULTILINESTRING EMPTY'::geometry(MultiLineString, 4326)),
-           ST_Multi(CASE WHEN seen IS NULL THEN geom
-                         ELSE ST_CollectionExtract(ST_Difference(geom, seen, 1e-8), 2) END), now()
-    FROM (SELECT r.code, r.geom, road_seen_by_cameras(r.geom) AS seen
-          FROM key_roads r WHERE r.code = ANY (codes)) s
+    SELECT c.road_code, c.length_m, c.covered_m, c.seen, c.gaps, now() FROM road_coverage_of(codes) c
     ON CONFLICT (road_code) DO UPDATE SET length_m = EXCLUDED.length_m, covered_m = EXCLUDED.covered_m,
         seen = EXCLUDED.seen, gaps = EXCLUDED.gaps, computed_at = EXCLUDED.computed_at;
     GET DIAGNOSTICS n = ROW_COUNT;

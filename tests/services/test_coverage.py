@@ -206,3 +206,21 @@ def test_a_new_key_location_is_covered_when_a_view_reaches_it(scene):
     scene.execute(text("UPDATE cameras SET online = false WHERE device_id = '99010200001320000016'"))
     _, report = road(scene)
     assert {l["id"]: l["covered"] for l in report["key_locations"]} == {"L7": False, "L8": False}
+
+
+def test_a_closed_loop_road_and_a_two_part_road_are_measured_like_the_union_of_views(scene):
+    # a loop (its first point is its last) seen around that point, and a road in two parts
+    side_lon, side_lat = 100 / M_PER_DEG_LON, 100 / 111_000
+    scene.execute(text(
+        "INSERT INTO key_roads (code, name, road_class, geom) VALUES ('R3', '环路', 'secondary', ST_SetSRID("
+        "ST_GeomFromText(format('MULTILINESTRING((%s %s, %s %s, %s %s, %s %s, %s %s))', "
+        ":x, :y, :x + :dx, :y, :x + :dx, :y + :dy, :x, :y + :dy, :x, :y)), 4326)), "
+        "('R4', '断头路', 'secondary', ST_SetSRID(ST_GeomFromText(format('MULTILINESTRING((%s %s, %s %s), "
+        "(%s %s, %s %s))', :x, :y - :dy, :x + :dx, :y - :dy, :x + 2 * :dx, :y - :dy, :x + 3 * :dx, :y - :dy)), 4326))"),
+        {"x": LON, "y": LAT + 0.01, "dx": side_lon, "dy": side_lat})
+    camera_at(scene, "99010200001320000017", LON, LAT + 0.01, 0, 360, 30)          # the loop's first corner
+    camera_at(scene, "99010200001320000018", LON + 1.5 * side_lon, LAT + 0.01 - side_lat, 0, 360, 80)  # both parts
+    kept = stored(scene)
+    assert abs(kept["R3"] - 60) < 1.0 and abs(kept["R4"] - 60) < 1.0   # 30 m at the end of one part, 30 m at the start of the other
+    naive = dict(scene.execute(NAIVE_COVERED_SQL).all())
+    assert all(abs(kept[c] - naive[c]) < 0.1 for c in ("R3", "R4"))
