@@ -35,10 +35,12 @@ $$;
 -- along its part (around its midpoint, so a closed loop road is placed right), overlapping intervals
 -- merge (gaps and islands), and the merged intervals and their complement are cut out of the part
 -- with ST_LineSubstring. No polygon union, no line overlay: the same answer as intersecting the road
--- with the union of the views (bench/coverage_bench.py asserts it to 0.1 m per road).
+-- with the union of the views (bench/coverage_bench.py asserts it to 0.1 m per road). JIT is off: the
+-- planner's row estimates for ST_Dump make every call look expensive, and compiling costs more than
+-- the query.
 CREATE FUNCTION road_coverage_of(codes text[])
 RETURNS TABLE (road_code text, length_m double precision, covered_m double precision, seen geometry, gaps geometry)
-LANGUAGE sql STABLE PARALLEL SAFE SET work_mem = '64MB' AS $$
+LANGUAGE sql STABLE PARALLEL SAFE SET work_mem = '64MB' SET jit = off AS $$
 WITH parts AS MATERIALIZED (
     SELECT r.code, d.path[1] AS part, d.geom, r.geom AS road
     FROM key_roads r CROSS JOIN LATERAL ST_Dump(r.geom) d WHERE r.code IN (SELECT unnest(codes))
@@ -83,7 +85,7 @@ LEFT JOIN stretches s ON s.code = r.code
 GROUP BY r.code, r.geom
 $$;
 
-CREATE FUNCTION refresh_road_coverage(codes text[]) RETURNS integer LANGUAGE plpgsql AS $$
+CREATE FUNCTION refresh_road_coverage(codes text[]) RETURNS integer LANGUAGE plpgsql SET jit = off AS $$
 DECLARE n integer;
 BEGIN
     INSERT INTO key_road_coverage AS k (road_code, length_m, covered_m, seen, gaps, computed_at)
@@ -94,7 +96,7 @@ BEGIN
     RETURN n;
 END $$;
 
-CREATE FUNCTION refresh_location_coverage(codes text[]) RETURNS integer LANGUAGE plpgsql AS $$
+CREATE FUNCTION refresh_location_coverage(codes text[]) RETURNS integer LANGUAGE plpgsql SET jit = off AS $$
 DECLARE n integer;
 BEGIN
     INSERT INTO key_location_coverage (location_code, covered, cameras, computed_at)
@@ -110,7 +112,7 @@ BEGIN
 END $$;
 
 -- everything, from scratch (gisapp coverage refresh; after a bulk load)
-CREATE FUNCTION refresh_coverage() RETURNS integer LANGUAGE plpgsql AS $$
+CREATE FUNCTION refresh_coverage() RETURNS integer LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
     DELETE FROM key_road_coverage;
     DELETE FROM key_location_coverage;
@@ -119,7 +121,7 @@ BEGIN
 END $$;
 
 -- the roads and locations that meet any of these views (old or new views of changed cameras)
-CREATE FUNCTION refresh_coverage_seen_by(views geometry[]) RETURNS void LANGUAGE plpgsql AS $$
+CREATE FUNCTION refresh_coverage_seen_by(views geometry[]) RETURNS void LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
     IF cardinality(views) = 0 THEN
         RETURN;
