@@ -373,3 +373,10 @@ def _rest(w, results):
     w("Support ranking on the 100,000-grid layer (`support_candidates()` against PostGIS KNN, adjacency-graph "
       "builds): [benchmarks-support.md](benchmarks-support.md), written by `python -m bench.support_bench`.")
     w("")
+    w("Camera coverage of 5,000 key road sections by 20,000 cameras (full recompute against the naive per-road "
+      "ST_Union SQL, trigger costs): [benchmarks-coverage.md](benchmarks-coverage.md), written by "
+      "`python -m bench.coverage_bench`.")
+    w("")
+    w("Validating one grid edit of the 100,000-grid layer (`check_layout()` against the same checks in PostGIS "
+      "SQL): [benchmarks-validation.md](benchmarks-validation.md), written by `python -m bench.validation_bench`.")
+    w("")

@@ -85,9 +85,13 @@ LEFT JOIN stretches s ON s.code = r.code
 GROUP BY r.code, r.geom
 $$;
 
+-- Two transactions changing cameras that see the same road must not leave the older answer: the road's
+-- stored row is locked first, and the recompute (a new statement, so a new snapshot under READ COMMITTED)
+-- then sees every camera change committed while it waited.
 CREATE FUNCTION refresh_road_coverage(codes text[]) RETURNS integer LANGUAGE plpgsql SET jit = off AS $$
 DECLARE n integer;
 BEGIN
+    PERFORM 1 FROM key_road_coverage WHERE road_code = ANY (codes) ORDER BY road_code FOR UPDATE;
     INSERT INTO key_road_coverage AS k (road_code, length_m, covered_m, seen, gaps, computed_at)
     SELECT c.road_code, c.length_m, c.covered_m, c.seen, c.gaps, now() FROM road_coverage_of(codes) c
     ON CONFLICT (road_code) DO UPDATE SET length_m = EXCLUDED.length_m, covered_m = EXCLUDED.covered_m,
@@ -99,6 +103,7 @@ END $$;
 CREATE FUNCTION refresh_location_coverage(codes text[]) RETURNS integer LANGUAGE plpgsql SET jit = off AS $$
 DECLARE n integer;
 BEGIN
+    PERFORM 1 FROM key_location_coverage WHERE location_code = ANY (codes) ORDER BY location_code FOR UPDATE;
     INSERT INTO key_location_coverage (location_code, covered, cameras, computed_at)
     SELECT l.code, s.cameras > 0, s.cameras, now()
     FROM key_locations l CROSS JOIN LATERAL (

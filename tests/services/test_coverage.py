@@ -224,3 +224,46 @@ def test_a_closed_loop_road_and_a_two_part_road_are_measured_like_the_union_of_v
     assert abs(kept["R3"] - 60) < 1.0 and abs(kept["R4"] - 60) < 1.0   # 30 m at the end of one part, 30 m at the start of the other
     naive = dict(scene.execute(NAIVE_COVERED_SQL).all())
     assert all(abs(kept[c] - naive[c]) < 0.1 for c in ("R3", "R4"))
+
+
+def test_two_transactions_switching_off_cameras_of_one_road_leave_the_newest_answer(clone_db):
+    # committed for real in a database of its own: the second recompute must wait for the first and see it
+    import threading
+
+    from gisapp.db import make_engine
+
+    engine = make_engine(clone_db(), pool_size=3)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE cameras SET online = false"))
+            conn.execute(text("DELETE FROM key_roads"))
+            scene_road = "ST_Multi(ST_SetSRID(ST_MakeLine(ST_MakePoint(:a, :y), ST_MakePoint(:b, :y)), 4326))"
+            conn.execute(text(f"INSERT INTO key_roads (code, name, road_class, geom) VALUES ('R1', '测试路', "
+                              f"'primary', {scene_road})"), {"a": LON, "b": LON + 400 / M_PER_DEG_LON, "y": LAT})
+            for device, lon in (("99010200001320000021", LON), ("99010200001320000022", LON + 200 / M_PER_DEG_LON)):
+                conn.execute(text("INSERT INTO cameras (device_id, name, azimuth_deg, fov_deg, range_m, geom) "
+                                  "VALUES (:d, :d, 90, 60, 100, ST_SetSRID(ST_MakePoint(:x, :y), 4326))"),
+                             {"d": device, "x": lon, "y": LAT})
+        first, second = engine.connect(), engine.connect()
+        first.begin()
+        first.execute(text("UPDATE cameras SET online = false WHERE device_id = '99010200001320000021'"))
+        done = threading.Event()
+
+        def switch_off_the_other():
+            with second.begin():
+                second.execute(text("UPDATE cameras SET online = false WHERE device_id = '99010200001320000022'"))
+            done.set()
+
+        worker = threading.Thread(target=switch_off_the_other)
+        worker.start()
+        assert not done.wait(1.0)          # it waits for the first transaction's lock on R1's stored row
+        first.commit()
+        worker.join(10)
+        assert done.is_set()
+        with engine.connect() as conn:
+            covered = conn.execute(text("SELECT covered_m FROM key_road_coverage WHERE road_code = 'R1'")).scalar_one()
+        assert covered == 0
+        first.close()
+        second.close()
+    finally:
+        engine.dispose()
