@@ -3,7 +3,6 @@
 -- not, kept in tables and recomputed by statement-level triggers (transition tables, so a bulk UPDATE of
 -- many cameras recomputes each affected road once) for exactly the roads and locations that meet the old
 -- or the new view of a changed camera, or that changed themselves.
---
 
 CREATE TABLE key_road_coverage (
     road_code      text PRIMARY KEY REFERENCES key_roads (code) ON DELETE CASCADE ON UPDATE CASCADE,
