@@ -312,6 +312,26 @@ def audit_purge(days: int | None) -> None:
     click.echo(f"purged {purged} audit record(s) older than {retention} days")
 
 
+@main.group(help="Camera coverage of key roads and key locations (7.1.3.2), kept up to date by triggers.")
+def coverage() -> None:
+    pass
+
+
+@coverage.command("refresh", help="Recompute the stored coverage of every key road and key location from scratch.")
+def coverage_refresh() -> None:
+    import time
+
+    from gisapp.db import make_session_factory, transaction
+    from gisapp.services.coverage import refresh
+
+    started = time.monotonic()
+    with transaction(make_session_factory(_engine())) as session:
+        session.execute(text("SET LOCAL statement_timeout = 0"))  # a province's roads take longer than a request
+        counts = refresh(session)
+    click.echo(f"coverage recomputed: {counts['key_roads']} key road(s), {counts['key_locations']} key location(s) "
+               f"in {time.monotonic() - started:.1f} s")
+
+
 @main.group(help="Integrations: systems that report events for citizens, each with its own API key.")
 def integrations() -> None:
     pass
