@@ -63,6 +63,8 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
                       "a layer as GeoJSON, GeoPackage or Shapefile in a chosen CRS (audited)"),
     "layers.index": (BUSINESS | {Role.PLANNER}, "the map layers"),
     "layers.features": (BUSINESS | {Role.PLANNER}, "one layer's features within the caller's area"),
+    "tiles.tile": (BUSINESS | {Role.PLANNER}, "one vector tile (MVT) of a layer within the caller's area (cached)"),
+    "tiles.tilejson_document": (BUSINESS | {Role.PLANNER}, "a layer's TileJSON: tile URL, zooms, the caller's area"),
     "audit.audit_records": (frozenset({Role.AUDITOR}), "read the audit trail"),
     "users.list_users": (frozenset({Role.SECURITY_ADMIN}), "list accounts"),
     "users.create_account": (frozenset({Role.SECURITY_ADMIN}), "create an account"),

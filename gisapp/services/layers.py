@@ -34,13 +34,17 @@ LAYER_QUERIES: dict[str, tuple[str, str]] = {
                   "'length_m', round(ST_Length(t.geom::geography)::numeric, 1)"),
     "key-locations": ("key_locations t", "'code', t.code, 'name', t.name, 'kind', t.kind, "
                       "'risk_level', t.risk_level"),
-    "coverage-gaps": (f"(SELECT r.code, r.name, {GAPS_SQL} AS geom FROM (SELECT r.*, {SEEN_SQL} AS seen "
+    "coverage-gaps": (f"(SELECT r.code, r.name, r.geom AS road_geom, {GAPS_SQL} AS geom "
+                      f"FROM (SELECT r.*, {SEEN_SQL} AS seen "
                       "FROM key_roads r) r) t",
                       "'code', t.code, 'name', t.name, 'gap_m', round(ST_Length(t.geom::geography)::numeric, 1)"),
     "cameras": ("cameras t", "'device_id', t.device_id, 'name', t.name, 'azimuth_deg', t.azimuth_deg, "
                 "'fov_deg', t.fov_deg, 'range_m', t.range_m, 'online', t.online"),
 }
 ORDER = {"cameras": "t.device_id"}
+# a column whose box covers each feature's geometry and which a box filter reaches before the geometry is
+# computed (a derived layer's stored source), so a bbox or a tile computes only the features it shows
+BOX_COLUMN = {"coverage-gaps": "t.road_geom"}
 
 
 # the area an account sees on the map: its county, its township, its grid with the grids around it,
@@ -91,7 +95,7 @@ def layer_geojson(session: Session, name: str, bbox: tuple[float, float, float, 
     clause, params = area
     where = f"WHERE {clause}"
     if bbox is not None:
-        where += " AND t.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)"
+        where += f" AND {BOX_COLUMN.get(name, 't.geom')} && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)"
         params = {**params, **dict(zip(("minx", "miny", "maxx", "maxy"), bbox))}
     sql = text(f"""
         SELECT json_build_object('type', 'FeatureCollection', 'name', CAST(:layer AS text),
