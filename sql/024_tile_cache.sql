@@ -127,6 +127,15 @@ CREATE TRIGGER counties_purge_tiles AFTER INSERT OR DELETE OR UPDATE ON counties
     FOR EACH STATEMENT EXECUTE FUNCTION tile_cache_purge_all();
 CREATE TRIGGER departments_purge_tiles AFTER INSERT OR DELETE OR UPDATE OF county_code ON departments
     FOR EACH STATEMENT EXECUTE FUNCTION tile_cache_purge_all();
+-- row triggers do not see a TRUNCATE
+CREATE TRIGGER townships_truncate_tiles AFTER TRUNCATE ON townships FOR EACH STATEMENT EXECUTE FUNCTION tile_cache_purge_all();
+CREATE TRIGGER communities_truncate_tiles AFTER TRUNCATE ON communities FOR EACH STATEMENT EXECUTE FUNCTION tile_cache_purge_all();
+CREATE TRIGGER grids_truncate_tiles AFTER TRUNCATE ON grids FOR EACH STATEMENT EXECUTE FUNCTION tile_cache_purge_all();
+CREATE TRIGGER teams_truncate_tiles AFTER TRUNCATE ON teams FOR EACH STATEMENT EXECUTE FUNCTION tile_cache_purge_all();
+CREATE TRIGGER members_truncate_tiles AFTER TRUNCATE ON members FOR EACH STATEMENT EXECUTE FUNCTION tile_cache_purge_all();
+CREATE TRIGGER key_roads_truncate_tiles AFTER TRUNCATE ON key_roads FOR EACH STATEMENT EXECUTE FUNCTION tile_cache_purge_all();
+CREATE TRIGGER key_locations_truncate_tiles AFTER TRUNCATE ON key_locations FOR EACH STATEMENT EXECUTE FUNCTION tile_cache_purge_all();
+CREATE TRIGGER cameras_truncate_tiles AFTER TRUNCATE ON cameras FOR EACH STATEMENT EXECUTE FUNCTION tile_cache_purge_all();
 
 -- a tile feature's attributes: a layer's properties (jsonb_build_object of gisapp/services/layers.py) with
 -- nested objects flattened one level ({"team": {"code": ..}} -> {"team_code": ..}), since MVT values are

@@ -116,7 +116,8 @@ def prepared(server, factory) -> dict:
     return {"api_key": api_key, "usernames": demo_usernames(factory), "place": place,
             "path_values": {"event_id": str(r.json()["id"]), "name": "grids", "filename": "css/app.css",
                             "username": throwaway_user, "code": throwaway_code,
-                            "token": r.json()["tracking_token"]}}
+                            "token": r.json()["tracking_token"],
+                            "z": "0", "x": "0", "y": "0"}}  # the one tile of zoom 0
 
 
 QUERY = {"stream.events": "?max_seconds=1"}  # a live stream ends after a second instead of five minutes
