@@ -216,3 +216,18 @@ def test_demo_load_if_empty_adds_missing_demo_accounts(demo_db):
     again = runner.invoke(main, ["demo", "load", "--if-empty"])
     assert again.exit_code == 0 and "demo accounts added: demo-county" in again.output
     assert "demo accounts added" not in runner.invoke(main, ["demo", "load", "--if-empty"]).output
+
+
+def test_tiles_clear_deletes_old_cached_tiles_or_all(demo_db):
+    engine = make_engine(demo_db, pool_size=1)
+    with engine.begin() as conn:
+        for made_at, x in (("now() - interval '2 hours'", 0), ("now()", 1)):
+            conn.execute(text(f"INSERT INTO tile_cache (tileset, z, x, y, scope, tile, etag, envelope, made_at) "
+                              f"VALUES ('grids', 1, {x}, 0, 'county:320102', '', md5(''), "
+                              f"ST_Transform(ST_TileEnvelope(1, {x}, 0), 4326), {made_at})"))
+    runner = CliRunner()
+    assert "cleared 1 cached tile(s)" in runner.invoke(main, ["tiles", "clear", "--older-than-hours", "1"]).output
+    assert "cleared 1 cached tile(s)" in runner.invoke(main, ["tiles", "clear"]).output
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tile_cache")).scalar_one() == 0
+    engine.dispose()

@@ -190,3 +190,11 @@ def tilejson(session: Session, layers_dir: Path, name: str, origin: str, binding
                    max(minzoom, 12)],
         "vector_layers": vector_layers,
     }
+
+
+def clear_cache(session: Session, older_than_hours: float | None = None) -> int:
+    """Delete cached tiles (all, or those stored more than some hours ago); how many went."""
+    if older_than_hours is None:
+        return session.execute(text("DELETE FROM tile_cache")).rowcount
+    return session.execute(text("DELETE FROM tile_cache WHERE made_at < now() - make_interval(secs => :s)"),
+                           {"s": older_than_hours * 3600}).rowcount

@@ -209,3 +209,50 @@ def test_a_members_duty_change_purges_its_grids_tile(live):
                 "WHERE code = (SELECT min(m.code) FROM members m JOIN teams t ON t.code = m.team_code "
                 "WHERE t.grid_code = %s)", code)
     assert get_tile(live, "demo-county", path).headers["X-Tile-Cache"] == "miss"
+
+
+def test_a_grid_edit_through_the_api_purges_the_tiles_it_touches_only(live):
+    from shapely.geometry import mapping
+
+    from tests.api.test_grid_edit_api import pair, put
+
+    a, b, ga, gb, strip, etag = pair(live)
+    p = strip.representative_point()
+    here = "grids/%d/%d/%d.mvt" % tile_at(p.x, p.y, 16)
+    far_lon, far_lat = query(live, "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(geom) c FROM grids "
+                                   "ORDER BY geom <-> ST_SetSRID(ST_MakePoint(%s, %s), 4326) DESC LIMIT 1) s", p.x, p.y)[0]
+    far = "grids/%d/%d/%d.mvt" % tile_at(far_lon, far_lat, 16)
+    before, kept = get_tile(live, "demo-county", here), get_tile(live, "demo-county", far)
+    moved = [{"code": a, "geometry": mapping(ga.union(strip))}, {"code": b, "geometry": mapping(gb.difference(strip))}]
+    done = put(live, a[:12], moved, etag)
+    assert done.status_code == 200, done.text
+    after = get_tile(live, "demo-county", here)
+    assert after.headers["X-Tile-Cache"] == "miss" and after.content != before.content
+    still = get_tile(live, "demo-county", far)
+    assert still.headers["X-Tile-Cache"] == "hit" and still.content == kept.content
+    back = put(live, a[:12], [{"code": a, "geometry": mapping(ga)}, {"code": b, "geometry": mapping(gb)}],
+               done.headers["ETag"])
+    assert back.status_code == 200, back.text
+
+
+def test_a_tile_built_during_a_change_waits_for_it_and_stores_the_new_state(live):
+    import threading
+
+    device, lon, lat = query(live, "SELECT device_id, ST_X(geom), ST_Y(geom) FROM cameras "
+                                   "ORDER BY device_id DESC LIMIT 1")[0]
+    path = "cameras/%d/%d/%d.mvt" % tile_at(lon, lat, 17)
+    changer = live.db()
+    with changer.cursor() as cur:  # the change is made, its purge holds the cache's lock, not committed yet
+        cur.execute("UPDATE cameras SET name = '移动后' WHERE device_id = %s", (device,))
+    got: list[requests.Response] = []
+    builder = threading.Thread(target=lambda: got.append(get_tile(live, "demo-county", path)))
+    builder.start()
+    builder.join(timeout=1.0)
+    assert builder.is_alive()  # the build waits for the change
+    changer.commit()
+    changer.close()
+    builder.join(timeout=30)
+    names = {f["properties"]["device_id"]: f["properties"]["name"] for f in decode(got[0])["cameras"]["features"]}
+    assert names[device] == "移动后"
+    again = get_tile(live, "demo-county", path)
+    assert again.headers["X-Tile-Cache"] == "hit" and again.content == got[0].content
