@@ -373,3 +373,6 @@ def _rest(w, results):
     w("Support ranking on the 100,000-grid layer (`support_candidates()` against PostGIS KNN, adjacency-graph "
       "builds): [benchmarks-support.md](benchmarks-support.md), written by `python -m bench.support_bench`.")
     w("")
+    w("Vector tiles on the 100,000-grid county (built, cached and 304 tiles against the bare `ST_AsMVT` query, "
+      "largest tile per zoom): [benchmarks-tiles.md](benchmarks-tiles.md), written by `python -m bench.tiles_bench`.")
+    w("")

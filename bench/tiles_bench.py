@@ -18,9 +18,13 @@ all variants alike:
   uncached      GET /tiles/<tileset>/z/x/y.mvt through the app (Flask test client: routing, the bearer
                 token's look-up, the permission matrix, the view) with the tile cache emptied before
                 the pass: the tile is built (scoped, properties, generalised outlines) and stored
-  cached        the same GET again: the tile comes from tile_cache
+  http_uncached the same tile built through real HTTP: gunicorn (one gthread worker, keep-alive) on a
+                loopback port, one persistent http.client connection
   cached_anchor the bare SELECT of the cached tile's bytes through psycopg2, no app
-  revalidate    the same GET with If-None-Match: 304 from the cache
+  cached        the same GET again (test client): the tile comes from tile_cache
+  http_cached   the same over HTTP
+  revalidate    the GET (test client) with If-None-Match: 304 from the cache
+Before each app call of the first group the tile is deleted from the cache (not timed), so each builds it.
 Writes docs/benchmarks-tiles.md and bench/out/tiles-results.json.
 """
 from __future__ import annotations
@@ -34,6 +38,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from bench.http_bench import GunicornConfig, Server, start_server, stop_server
 from bench.common import (OUT, ROOT, CpuMonitor, Dataset, log, prepare_database, random_points, start_cluster,
                           summarize_ms, write_json)
 
@@ -42,11 +47,16 @@ DOC = ROOT / "docs" / "benchmarks-tiles.md"
 ZOOMS = range(8, 17)
 TARGET_UNCACHED_P95_MS, TARGET_CACHED_P95_MS, TARGET_MAX_KB = 50.0, 2.0, 500.0
 BENCH_USER = "bench-tiles-county"
-VARIANTS = ("anchor", "uncached", "cached_anchor", "cached", "revalidate")
+VARIANTS = ("anchor", "uncached", "http_uncached", "cached_anchor", "cached", "http_cached", "revalidate")
+BUILT = ("anchor", "uncached", "http_uncached")          # the tile is removed from the cache before each app call
+SERVED = ("cached_anchor", "cached", "http_cached", "revalidate")
 ANCHOR_TABLE = {"townships": "townships", "communities": "communities", "grids": "grids",
                 "key-roads": "key_roads", "coverage-gaps": "key_roads", "key-locations": "key_locations",
                 "cameras": "cameras"}
 ANCHOR_CODE = {"cameras": "device_id"}
+# one worker with threads and keep-alive: the HTTP variants run one request at a time on one connection
+# (kept alive across the wait for a quiet machine)
+GUNICORN = GunicornConfig(workers=1, worker_class="gthread", threads=2, keep_alive=600)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -115,10 +125,32 @@ def anchor_sql(tileset: str, z: int) -> str:
 class Runner:
     """The variants of one tile, each returning the tile's bytes (or b'' for a 304)."""
 
-    def __init__(self, client, token: str, conn, scope: str):
-        self.client, self.conn, self.scope = client, conn, scope
+    def __init__(self, client, http, token: str, conn, scope: str):
+        self.client, self.http, self.conn, self.scope = client, http, conn, scope
         self.auth = {"Authorization": f"Bearer {token}"}
         self.etags: dict[tuple, str] = {}
+
+    def _http_get(self, tile: tuple, expect: str) -> bytes:
+        name, z, x, y = tile
+        self.http.request("GET", f"/tiles/{name}/{z}/{x}/{y}.mvt", headers=self.auth)
+        r = self.http.getresponse()
+        body = r.read()
+        if r.status != 200 or r.getheader("X-Tile-Cache") != expect:
+            raise RuntimeError(f"{tile} over HTTP: {r.status} {r.getheader('X-Tile-Cache')} (wanted {expect})")
+        return body
+
+    def http_uncached(self, tile: tuple) -> bytes:
+        return self._http_get(tile, "miss")
+
+    def http_cached(self, tile: tuple) -> bytes:
+        return self._http_get(tile, "hit")
+
+    def forget(self, tile: tuple) -> None:
+        """Remove one tile from the cache (not timed), so the next call builds it."""
+        name, z, x, y = tile
+        with self.conn.cursor() as cur:
+            cur.execute("DELETE FROM tile_cache WHERE tileset = %s AND z = %s AND x = %s AND y = %s AND scope = %s",
+                        (name, z, x, y, self.scope))
 
     def _get(self, tile: tuple, expect: str, **headers) -> bytes:
         name, z, x, y = tile
@@ -159,65 +191,85 @@ class Runner:
 def one_pass(runner: Runner, tiles: list, rng: random.Random, times: dict | None, sizes: dict) -> None:
     """Every tile built (anchor, uncached) then served (cached_anchor, cached, revalidate), in random orders."""
     runner.empty_cache()
-    for group in (("anchor", "uncached"), ("cached_anchor", "cached", "revalidate")):
+    for group in (BUILT, SERVED):
         order = tiles[:]
         rng.shuffle(order)
         for tile in order:
             variants = list(group)
             rng.shuffle(variants)
             for variant in variants:
+                if variant in BUILT[1:]:
+                    runner.forget(tile)
                 started = time.perf_counter()
                 data = getattr(runner, variant)(tile)
                 elapsed = time.perf_counter() - started
                 if times is not None:
                     times[variant].append(elapsed)
                     times[f"{variant}:{tile[0]}"].append(elapsed)
-                if variant == "uncached":
+                if variant in BUILT[1:]:
                     key = (tile[0], tile[1])
                     sizes[key] = max(sizes.get(key, 0), len(data))
 
 
-def run(args, ds: Dataset) -> dict:
-    import psycopg2
-
-    from gisapp import create_app
-    from gisapp.config import Settings
+def setup(ds: Dataset, per_zoom: int) -> tuple[str, dict, str, list]:
+    """The county, the row counts, the county commander's token and the sample of tiles."""
     from gisapp.db import make_engine, make_session_factory
 
     engine = make_engine(ds.url, pool_size=1)
-    factory = make_session_factory(engine)
     with engine.connect() as conn:
         county = conn.execute(text("SELECT code FROM counties ORDER BY code LIMIT 1")).scalar_one()
         counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
                   for t in ("townships", "communities", "grids", "key_roads", "key_locations", "cameras")}
-    token = bench_token(factory, county)
-    tiles = sample_tiles(engine, args.per_zoom)
+    token = bench_token(make_session_factory(engine), county)
+    tiles = sample_tiles(engine, per_zoom)
     engine.dispose()
     log(f"{len(tiles)} tiles ({len(tiles) // 7} per tileset) over zooms {ZOOMS.start}..{ZOOMS.stop - 1}")
-    app = create_app(dataclasses.replace(Settings.from_env(), database_url=ds.url, pool_size=2))
-    conn = psycopg2.connect(ds.url.replace("postgresql+psycopg2://", "postgresql://"))
-    conn.autocommit = True
-    runner, rng = Runner(app.test_client(), token, conn, f"county:{county}"), random.Random(11)
+    return county, counts, token, tiles
+
+
+def measure(runner: Runner, tiles: list, passes: int) -> tuple[dict, dict, float]:
+    """Times per variant (and per variant and tileset), the largest tile per (tileset, z), other CPU."""
+    rng = random.Random(11)
     times: dict[str, list[float]] = {k: [] for k in VARIANTS}
     for name in {t[0] for t in tiles}:
         times.update({f"{v}:{name}": [] for v in VARIANTS})
     sizes: dict[tuple, int] = {}
+    one_pass(runner, tiles, rng, None, sizes)  # warm-up: PostgreSQL's buffers, the app's imports and pools
+    monitor = CpuMonitor()
+    monitor.wait_quiet(limit=90)
+    started = monitor.snapshot()
+    for i in range(passes):
+        one_pass(runner, tiles, rng, times, sizes)
+        log(f"pass {i + 1}/{passes} done")
+    return times, sizes, monitor.foreign_cores(started)
+
+
+def run(args, ds: Dataset) -> dict:
+    import http.client
+
+    import psycopg2
+
+    from gisapp import create_app
+    from gisapp.config import Settings
+
+    county, counts, token, tiles = setup(ds, args.per_zoom)
+    app = create_app(dataclasses.replace(Settings.from_env(), database_url=ds.url, pool_size=2))
+    server = start_server(Server("tiles", "gisapp:create_app()", "/tiles", "/healthz"), ds.url, GUNICORN)
+    conn = psycopg2.connect(ds.url.replace("postgresql+psycopg2://", "postgresql://"))
+    conn.autocommit = True
+    http = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     try:
-        one_pass(runner, tiles, rng, None, sizes)  # warm-up: PostgreSQL's buffers, the app's imports and pool
-        monitor = CpuMonitor()
-        monitor.wait_quiet(limit=90)
-        started = monitor.snapshot()
-        for i in range(args.passes):
-            one_pass(runner, tiles, rng, times, sizes)
-            log(f"pass {i + 1}/{args.passes} done")
-        foreign = monitor.foreign_cores(started)
+        runner = Runner(app.test_client(), http, token, conn, f"county:{county}")
+        times, sizes, foreign = measure(runner, tiles, args.passes)
     finally:
+        http.close()
         conn.close()
+        stop_server(server)
         app.extensions["gisapp.engine"].dispose()
     return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "database": ds.dbname,
             "counts": counts, "tiles": len(tiles), "passes": args.passes, "per_zoom": args.per_zoom,
-            "stats": {k: summarize_ms(v) for k, v in times.items()}, "foreign_cores": foreign,
-            "sizes": {f"{name}/{z}": size for (name, z), size in sorted(sizes.items())}}
+            "server": GUNICORN.describe(), "stats": {k: summarize_ms(v) for k, v in times.items()},
+            "foreign_cores": foreign, "sizes": {f"{name}/{z}": size for (name, z), size in sorted(sizes.items())}}
 
 
 def verdict(ok: bool) -> str:
@@ -232,7 +284,9 @@ def render(r: dict) -> str:
     rows = {"anchor": "anchor: bare `ST_AsMVT` query, psycopg2, no app",
             "uncached": "app, tile built (cache emptied)",
             "cached_anchor": "anchor: bare `SELECT tile FROM tile_cache`, psycopg2, no app",
-            "cached": "app, tile from the cache", "revalidate": "app, `If-None-Match` → 304"}
+            "cached": "app, tile from the cache", "revalidate": "app, `If-None-Match` → 304",
+            "http_uncached": "app over HTTP (gunicorn, loopback), tile built",
+            "http_cached": "app over HTTP (gunicorn, loopback), tile from the cache"}
     lines = [
         "# Benchmark: vector tiles", "",
         f"Generated by `python -m bench.tiles_bench` on {r['date']}; do not edit by hand (raw figures: "
@@ -252,7 +306,9 @@ def render(r: dict) -> str:
         f"{TARGET_CACHED_P95_MS:.0f} ms | {verdict(s['cached']['p95'] < TARGET_CACHED_P95_MS)} |",
         f"| largest tile, zooms 8-16 | {biggest:.1f} KB | < {TARGET_MAX_KB:.0f} KB "
         f"| {verdict(biggest < TARGET_MAX_KB)} |", "",
-        "## Latency (ms, in process: Flask test client and one PostgreSQL connection each)", "",
+        "## Latency (ms)", "",
+        "In process: the Flask test client (the whole WSGI app) and psycopg2, one connection each; over HTTP: "
+        f"{r['server']}, one keep-alive connection from this process.", "",
         "| variant | p50 | p95 | p99 | mean | max |", "|---|---:|---:|---:|---:|---:|",
         *[f"| {rows[k]} | {s[k]['p50']:.2f} | {s[k]['p95']:.2f} | {s[k]['p99']:.2f} | {s[k]['mean']:.2f} "
           f"| {s[k]['max']:.1f} |" for k in VARIANTS], "",
