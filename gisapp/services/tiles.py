@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from gisapp.domain.security import Binding
 from gisapp.errors import NotFound
-from gisapp.services.layers import AREA_SQL, BOX_COLUMN, LAYER_QUERIES, ORDER, _declarations, area_filter
+from gisapp.services.layers import AREA_SQL, BOX_COLUMN, LAYER_QUERIES, ORDER, area_filter, layer_declarations
 from gisapp.spatial.tiles import is_tile
 
 MAX_ZOOM = 18
@@ -47,7 +47,7 @@ class Tile:
 
 def tilesets(layers_dir: Path) -> dict[str, tuple[TileLayer, ...]]:
     """Every tileset (one per layer) and the MVT layers it holds by zoom, from the declared min_zooms."""
-    decls = _declarations(str(layers_dir))
+    decls = layer_declarations(layers_dir)
     min_zoom = {name: int(decls.get(name, {}).get("min_zoom", 0)) for name in LAYER_QUERIES}
     out: dict[str, tuple[TileLayer, ...]] = {}
     for name in LAYER_QUERIES:
@@ -170,7 +170,7 @@ def area_bounds(session: Session, binding: Binding, code: str) -> list[float]:
 def tilejson(session: Session, layers_dir: Path, name: str, origin: str, binding: Binding, code: str) -> dict:
     """The TileJSON 3.0.0 document of a tileset, for a caller: its tiles URL, zooms, area and layers."""
     layers = tileset(layers_dir, name)
-    decls = _declarations(str(layers_dir))
+    decls = layer_declarations(layers_dir)
     bounds = area_bounds(session, binding, code)
     minzoom = min(layer.minzoom for layer in layers)
     vector_layers = [{"id": layer.name, "description": decls.get(layer.name, {}).get("title", layer.name),
