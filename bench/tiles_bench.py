@@ -48,6 +48,7 @@ ZOOMS = range(8, 17)
 TARGET_UNCACHED_P95_MS, TARGET_CACHED_P95_MS, TARGET_MAX_KB = 50.0, 2.0, 500.0
 BENCH_USER = "bench-tiles-county"
 VARIANTS = ("anchor", "uncached", "http_uncached", "cached_anchor", "cached", "http_cached", "revalidate")
+NOISY_CORES, REDOS = 0.25, 2
 BUILT = ("anchor", "uncached", "http_uncached")          # the tile is removed from the cache before each app call
 SERVED = ("cached_anchor", "cached", "http_cached", "revalidate")
 ANCHOR_TABLE = {"townships": "townships", "communities": "communities", "grids": "grids",
@@ -227,21 +228,31 @@ def setup(ds: Dataset, per_zoom: int) -> tuple[str, dict, str, list]:
     return county, counts, token, tiles
 
 
-def measure(runner: Runner, tiles: list, passes: int) -> tuple[dict, dict, float]:
-    """Times per variant (and per variant and tileset), the largest tile per (tileset, z), other CPU."""
+def measure(runner: Runner, tiles: list, passes: int) -> tuple[dict, dict, list[float]]:
+    """Times per variant (and per variant and tileset), the largest tile per (tileset, z), other CPU per pass.
+
+    A pass during which other processes used more than NOISY_CORES is redone (at most REDOS times) after
+    waiting for a quiet machine: the machine is shared, and their load would be measured as ours."""
     rng = random.Random(11)
     times: dict[str, list[float]] = {k: [] for k in VARIANTS}
     for name in {t[0] for t in tiles}:
         times.update({f"{v}:{name}": [] for v in VARIANTS})
     sizes: dict[tuple, int] = {}
     one_pass(runner, tiles, rng, None, sizes)  # warm-up: PostgreSQL's buffers, the app's imports and pools
-    monitor = CpuMonitor()
-    monitor.wait_quiet(limit=90)
-    started = monitor.snapshot()
+    monitor, foreign = CpuMonitor(), []
     for i in range(passes):
-        one_pass(runner, tiles, rng, times, sizes)
-        log(f"pass {i + 1}/{passes} done")
-    return times, sizes, monitor.foreign_cores(started)
+        for attempt in range(REDOS + 1):
+            monitor.wait_quiet(limit=90)
+            started, these = monitor.snapshot(), {k: [] for k in times}
+            one_pass(runner, tiles, rng, these, sizes)
+            other = monitor.foreign_cores(started)
+            log(f"pass {i + 1}/{passes}: other processes used {other:.2f} cores")
+            if other <= NOISY_CORES or attempt == REDOS:
+                break
+        foreign.append(other)
+        for k, v in these.items():
+            times[k].extend(v)
+    return times, sizes, foreign
 
 
 def run(args, ds: Dataset) -> dict:
@@ -298,10 +309,12 @@ def render(r: dict) -> str:
         f"{r['passes']} measured passes after one warm-up; the caller is the county commander (whole county)", "",
         "## Targets", "",
         "| measurement | figure | target | |", "|---|---|---|---|",
-        f"| uncached tile p50 / p95 (all tilesets) | {s['uncached']['p50']:.1f} / {s['uncached']['p95']:.1f} ms "
+        f"| uncached tile p50 / p95 (all tilesets, in process; over HTTP {s['http_uncached']['p50']:.1f} / "
+        f"{s['http_uncached']['p95']:.1f} ms) | {s['uncached']['p50']:.1f} / {s['uncached']['p95']:.1f} ms "
         f"(anchor {s['anchor']['p50']:.1f} / {s['anchor']['p95']:.1f} ms) | p95 < {TARGET_UNCACHED_P95_MS:.0f} ms "
         f"| {verdict(s['uncached']['p95'] < TARGET_UNCACHED_P95_MS)} |",
-        f"| cached tile p50 / p95 | {s['cached']['p50']:.2f} / {s['cached']['p95']:.2f} ms "
+        f"| cached tile p50 / p95 (in process; over HTTP {s['http_cached']['p50']:.2f} / "
+        f"{s['http_cached']['p95']:.2f} ms) | {s['cached']['p50']:.2f} / {s['cached']['p95']:.2f} ms "
         f"(anchor {s['cached_anchor']['p50']:.2f} / {s['cached_anchor']['p95']:.2f} ms) | p95 < "
         f"{TARGET_CACHED_P95_MS:.0f} ms | {verdict(s['cached']['p95'] < TARGET_CACHED_P95_MS)} |",
         f"| largest tile, zooms 8-16 | {biggest:.1f} KB | < {TARGET_MAX_KB:.0f} KB "
@@ -316,7 +329,8 @@ def render(r: dict) -> str:
         "| tileset | anchor | uncached | cached | 304 |", "|---|---:|---:|---:|---:|",
         *[f"| {n} | " + " | ".join(f"{s[f'{v}:{n}']['p50']:.2f} / {s[f'{v}:{n}']['p95']:.2f}"
                                    for v in ("anchor", "uncached", "cached", "revalidate")) + " |" for n in names], "",
-        f"Other processes used {r['foreign_cores']:.2f} cores during the measurement (2-core shared machine).", "",
+        "Other processes used " + ", ".join(f"{c:.2f}" for c in r["foreign_cores"]) + " cores during the "
+        f"measured passes (2-core shared machine; a pass over {NOISY_CORES} cores is redone, at most {REDOS} times).", "",
         "## Largest tile per zoom (KB, uncompressed MVT)", "",
         "| tileset | " + " | ".join(f"z{z}" for z in ZOOMS) + " |", "|---|" + "---:|" * len(ZOOMS),
         *[f"| {n} | " + " | ".join(f"{r['sizes'].get(f'{n}/{z}', 0) / 1024:.1f}" for z in ZOOMS) + " |"

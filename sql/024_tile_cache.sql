@@ -4,9 +4,10 @@
 -- not survive a crash nor be written to the WAL.
 --
 -- Ordering: a tile built from a snapshot taken before a change commits must not be stored after the change
--- purged the cache. Builders hold the shared advisory lock TILE_LOCK while they compute and store a tile;
--- a change takes it exclusively (until its commit) before it purges, so it waits for the builds in flight
--- and deletes what they stored, and later builds wait for its commit and see it.
+-- purged the cache. Builders take the advisory lock tile_cache_lock_key() shared while they compute and
+-- store a tile; a change takes it exclusively (until its commit) before it purges, so it waits for the
+-- builds in flight and deletes what they stored. A builder that cannot get the lock at once (a change is
+-- in progress) serves its tile without storing it: readers never wait for writers.
 
 CREATE UNLOGGED TABLE tile_cache (
     tileset   text NOT NULL,

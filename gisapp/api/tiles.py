@@ -33,7 +33,7 @@ def tile(name: str, z: str, x: str, y: str):
     zoom, col, row = _tile_numbers(z, x, y)
     session = db_session()
     found = get_tile(session, settings().layers_dir, name, zoom, col, row, account.binding, account.bound_to)
-    if not found.cached:
+    if found.source == "miss":
         session.commit()  # keep the built tile in the cache
     if request.if_none_match.contains(found.etag):
         response = current_app.response_class(status=304)
@@ -41,7 +41,7 @@ def tile(name: str, z: str, x: str, y: str):
         response = current_app.response_class(found.data, mimetype=MEDIA_TYPE)
     response.set_etag(found.etag)
     response.headers.update({"Cache-Control": CACHE_CONTROL, "Vary": VARY,
-                             "X-Tile-Cache": "hit" if found.cached else "miss"})
+                             "X-Tile-Cache": found.source})
     return response
 
 

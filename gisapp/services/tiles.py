@@ -8,6 +8,7 @@ in the table tile_cache, which triggers (sql/024) purge when a layer changes.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +43,7 @@ class TileLayer:
 class Tile:
     data: bytes
     etag: str
-    cached: bool
+    source: str   # "hit" (from the cache), "miss" (built and stored), "bypass" (built during a change: not stored)
 
 
 def tilesets(layers_dir: Path) -> dict[str, tuple[TileLayer, ...]]:
@@ -135,12 +136,15 @@ def get_tile(session: Session, layers_dir: Path, name: str, z: int, x: int, y: i
     key = {"tileset": name, "z": z, "x": x, "y": y, "scope": scope_key(binding, code)}
     row = session.execute(CACHED_SQL, key).first()
     if row is not None:
-        return Tile(bytes(row.tile), row.etag, cached=True)
-    # shared with other builders, exclusive to a change that purges (sql/024): no stale tile is stored
-    session.execute(text("SELECT pg_advisory_xact_lock_shared(tile_cache_lock_key())"))
+        return Tile(bytes(row.tile), row.etag, "hit")
+    # shared with other builders, exclusive to a change until it commits (sql/024): without it a change is in
+    # progress, and a tile built now could be stored after its purge: serve it, do not store it, never wait
+    storable = session.execute(text("SELECT pg_try_advisory_xact_lock_shared(tile_cache_lock_key())")).scalar_one()
     data = build_tile(session, layers, z, x, y, area_filter(binding, code))
+    if not storable:
+        return Tile(data, hashlib.md5(data).hexdigest(), "bypass")
     etag = session.execute(STORE_SQL, {**key, "tile": data, "margin": MARGIN}).scalar_one()
-    return Tile(data, etag, cached=False)
+    return Tile(data, etag, "miss")
 
 
 def layer_fields(session: Session, layer: str, labels: dict[str, dict]) -> dict[str, str]:
