@@ -15,7 +15,7 @@ GRID_PROPERTIES = {"code", "name", "community_code", "community_name", "township
                    "team_members", "team_on_duty"}
 
 
-def get_tile(live, user: str, path: str, **headers) -> requests.Response:
+def fetch(live, user: str, path: str, **headers) -> requests.Response:
     return live.client(user).get(f"{live.url}/tiles/{path}", headers=headers, timeout=30)
 
 
@@ -50,7 +50,7 @@ def coordinates(geometry) -> list:
 def test_grid_tile_holds_the_grids_meeting_it_with_their_properties(live):
     _, lon, lat = grid_point(live)
     z, x, y = tile_at(lon, lat, 15)
-    tile = decode(get_tile(live, "demo-county", f"grids/{z}/{x}/{y}.mvt"))
+    tile = decode(fetch(live, "demo-county", f"grids/{z}/{x}/{y}.mvt"))
     assert list(tile) == ["grids"] and tile["grids"]["extent"] == EXTENT
     inside = {c for (c,) in query(live, f"SELECT code FROM grids WHERE ST_Intersects(geom, {ENVELOPE})", z, x, y)}
     near = {c for (c,) in query(live, f"SELECT code FROM grids WHERE ST_Intersects(geom, {BUFFERED})", z, x, y)}
@@ -68,7 +68,7 @@ def test_grid_tile_holds_the_grids_meeting_it_with_their_properties(live):
 def test_tile_geometry_stays_within_the_extent_and_its_buffer(live):
     _, lon, lat = grid_point(live)
     for z in (10, 12, 14, 16):
-        tile = decode(get_tile(live, "demo-county", "grids/%d/%d/%d.mvt" % tile_at(lon, lat, z)))
+        tile = decode(fetch(live, "demo-county", "grids/%d/%d/%d.mvt" % tile_at(lon, lat, z)))
         points = [p for layer in tile.values() for f in layer["features"] for p in coordinates(f["geometry"]["coordinates"])]
         assert points and all(-BUFFER <= v <= EXTENT + BUFFER for p in points for v in p), z
 
@@ -79,7 +79,7 @@ def test_tile_geometry_stays_within_the_extent_and_its_buffer(live):
 def test_grids_tileset_generalises_to_townships_and_communities_at_low_zoom(live, z, layer, table):
     _, lon, lat = grid_point(live)
     z, x, y = tile_at(lon, lat, z)
-    tile = decode(get_tile(live, "demo-county", f"grids/{z}/{x}/{y}.mvt"))
+    tile = decode(fetch(live, "demo-county", f"grids/{z}/{x}/{y}.mvt"))
     assert list(tile) == [layer]
     inside = {c for (c,) in query(live, f"SELECT code FROM {table} WHERE ST_Intersects(geom, {ENVELOPE})", z, x, y)}
     near = {c for (c,) in query(live, f"SELECT code FROM {table} WHERE ST_Intersects(geom, {BUFFERED})", z, x, y)}
@@ -104,17 +104,17 @@ def test_generalised_outlines_have_fewer_points_and_follow_a_changed_township(li
 
 def test_a_tile_outside_the_area_is_empty(live):
     z, x, y = tile_at(116.39, 39.91, 14)  # Beijing: no feature of the demo county
-    r = get_tile(live, "demo-county", f"grids/{z}/{x}/{y}.mvt")
+    r = fetch(live, "demo-county", f"grids/{z}/{x}/{y}.mvt")
     assert r.status_code == 200 and r.content == b"" and decode(r) == {}
 
 
 def test_a_grid_officer_sees_only_its_grid_and_the_grids_around_it(live):
     code, lon, lat = grid_point(live)
     z, x, y = tile_at(lon, lat, 14)
-    seen = codes(decode(get_tile(live, "demo-grid", f"grids/{z}/{x}/{y}.mvt"))["grids"])
+    seen = codes(decode(fetch(live, "demo-grid", f"grids/{z}/{x}/{y}.mvt"))["grids"])
     around = {c for (c,) in query(live, "SELECT n.code FROM grids o JOIN grids n ON ST_Intersects(n.geom, o.geom) "
                                         "WHERE o.code = %s", code)}
-    county = codes(decode(get_tile(live, "demo-county", f"grids/{z}/{x}/{y}.mvt"))["grids"])
+    county = codes(decode(fetch(live, "demo-county", f"grids/{z}/{x}/{y}.mvt"))["grids"])
     assert code in seen and seen <= around and len(seen) < len(county)
 
 
@@ -123,13 +123,13 @@ def test_a_township_dispatcher_sees_what_the_layers_api_gives_it(live):
     lon, lat = query(live, "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(geom) c FROM townships "
                            "WHERE code = %s) s", township)[0]
     for layer, z in (("townships", 8), ("communities", 12), ("key-locations", 12)):
-        tile = decode(get_tile(live, "demo-township", f"{layer}/%d/%d/%d.mvt" % tile_at(lon, lat, z)))
+        tile = decode(fetch(live, "demo-township", f"{layer}/%d/%d/%d.mvt" % tile_at(lon, lat, z)))
         bbox = ",".join(str(v) for v in query(live, f"SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) "
                                                     f"FROM (SELECT {ENVELOPE}::box2d b) s", *tile_at(lon, lat, z))[0])
         listed = live.client("demo-township").get(f"{live.url}/api/v1/layers/{layer}?bbox={bbox}", timeout=30).json()
         expected = {f["properties"]["code"] for f in listed["features"]}
         assert expected and expected <= codes(tile[layer]), layer
-        everyone = codes(decode(get_tile(live, "demo-county", f"{layer}/%d/%d/%d.mvt" % tile_at(lon, lat, z)))[layer])
+        everyone = codes(decode(fetch(live, "demo-county", f"{layer}/%d/%d/%d.mvt" % tile_at(lon, lat, z)))[layer])
         assert codes(tile[layer]) < everyone, layer  # the county sees more there: the township's tile is scoped
 
 
@@ -143,7 +143,7 @@ def test_a_township_dispatcher_sees_what_the_layers_api_gives_it(live):
     ("rivers.json", 404, "unknown_layer"),
 ])
 def test_bad_tiles_are_refused_with_a_stable_code(live, path, status, code):
-    r = get_tile(live, "demo-county", path)
+    r = fetch(live, "demo-county", path)
     assert r.status_code == status and r.json()["error"]["code"] == code, r.text
 
 
@@ -168,11 +168,11 @@ def test_tilejson_describes_the_tiles_of_the_callers_area(live):
 def test_a_tile_is_served_from_the_cache_with_an_etag(live):
     _, lon, lat = grid_point(live)
     path = "grids/%d/%d/%d.mvt" % tile_at(lon, lat, 18)  # a zoom no other test asks for: not cached yet
-    first, again = get_tile(live, "demo-county", path), get_tile(live, "demo-county", path)
+    first, again = fetch(live, "demo-county", path), fetch(live, "demo-county", path)
     assert (first.headers["X-Tile-Cache"], again.headers["X-Tile-Cache"]) == ("miss", "hit")
     assert again.content == first.content and again.headers["ETag"] == first.headers["ETag"]
     assert "private" in again.headers["Cache-Control"]
-    unchanged = get_tile(live, "demo-county", path, **{"If-None-Match": first.headers["ETag"]})
+    unchanged = fetch(live, "demo-county", path, **{"If-None-Match": first.headers["ETag"]})
     assert unchanged.status_code == 304 and unchanged.content == b""
     stored = query(live, "SELECT count(*) FROM tile_cache WHERE tileset = 'grids' AND z = 18 AND scope = %s",
                    "county:" + query(live, "SELECT county_code FROM users WHERE username = 'demo-county'")[0][0])
@@ -185,22 +185,22 @@ def test_moving_a_camera_purges_its_tile_and_keeps_the_others(live):
     far_lon, far_lat = query(live, "SELECT ST_X(geom), ST_Y(geom) FROM cameras ORDER BY geom <-> "
                                    "ST_SetSRID(ST_MakePoint(%s, %s), 4326) DESC LIMIT 1", lon, lat)[0]
     far = "cameras/%d/%d/%d.mvt" % tile_at(far_lon, far_lat, 16)
-    before, kept = get_tile(live, "demo-county", here), get_tile(live, "demo-county", far)
+    before, kept = fetch(live, "demo-county", here), fetch(live, "demo-county", far)
     query(live, "UPDATE cameras SET geom = ST_Translate(geom, 0.0001, 0) WHERE device_id = %s", device)
-    after = get_tile(live, "demo-county", here)
+    after = fetch(live, "demo-county", here)
     assert after.headers["X-Tile-Cache"] == "miss" and after.content != before.content
     assert after.headers["ETag"] != before.headers["ETag"]
-    still = get_tile(live, "demo-county", far)
+    still = fetch(live, "demo-county", far)
     assert still.headers["X-Tile-Cache"] == "hit" and still.content == kept.content
 
 
 def test_changing_a_grid_purges_its_tiles_and_the_grid_officers_around_it(live):
     code, lon, lat = grid_point(live)
     path = "grids/%d/%d/%d.mvt" % tile_at(lon, lat, 15)
-    get_tile(live, "demo-county", path), get_tile(live, "demo-grid", path)
+    fetch(live, "demo-county", path), fetch(live, "demo-grid", path)
     query(live, "UPDATE grids SET name = name || '（改）' WHERE code = %s", code)
     for user in ("demo-county", "demo-grid"):
-        r = get_tile(live, user, path)
+        r = fetch(live, user, path)
         assert r.headers["X-Tile-Cache"] == "miss", user
         names = {f["properties"]["code"]: f["properties"]["name"] for f in decode(r)["grids"]["features"]}
         assert names[code].endswith("（改）")
@@ -209,11 +209,11 @@ def test_changing_a_grid_purges_its_tiles_and_the_grid_officers_around_it(live):
 def test_a_members_duty_change_purges_its_grids_tile(live):
     code, lon, lat = grid_point(live)
     path = "grids/%d/%d/%d.mvt" % tile_at(lon, lat, 15)
-    get_tile(live, "demo-county", path)
+    fetch(live, "demo-county", path)
     query(live, "UPDATE members SET duty_status = CASE duty_status WHEN 'off_duty' THEN 'on_duty' ELSE 'off_duty' END "
                 "WHERE code = (SELECT min(m.code) FROM members m JOIN teams t ON t.code = m.team_code "
                 "WHERE t.grid_code = %s)", code)
-    assert get_tile(live, "demo-county", path).headers["X-Tile-Cache"] == "miss"
+    assert fetch(live, "demo-county", path).headers["X-Tile-Cache"] == "miss"
 
 
 def test_a_grid_edit_through_the_api_purges_the_tiles_it_touches_only(live):
@@ -227,13 +227,13 @@ def test_a_grid_edit_through_the_api_purges_the_tiles_it_touches_only(live):
     far_lon, far_lat = query(live, "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(geom) c FROM grids "
                                    "ORDER BY geom <-> ST_SetSRID(ST_MakePoint(%s, %s), 4326) DESC LIMIT 1) s", p.x, p.y)[0]
     far = "grids/%d/%d/%d.mvt" % tile_at(far_lon, far_lat, 16)
-    before, kept = get_tile(live, "demo-county", here), get_tile(live, "demo-county", far)
+    before, kept = fetch(live, "demo-county", here), fetch(live, "demo-county", far)
     moved = [{"code": a, "geometry": mapping(ga.union(strip))}, {"code": b, "geometry": mapping(gb.difference(strip))}]
     done = put(live, a[:12], moved, etag)
     assert done.status_code == 200, done.text
-    after = get_tile(live, "demo-county", here)
+    after = fetch(live, "demo-county", here)
     assert after.headers["X-Tile-Cache"] == "miss" and after.content != before.content
-    still = get_tile(live, "demo-county", far)
+    still = fetch(live, "demo-county", far)
     assert still.headers["X-Tile-Cache"] == "hit" and still.content == kept.content
     back = put(live, a[:12], [{"code": a, "geometry": mapping(ga)}, {"code": b, "geometry": mapping(gb)}],
                done.headers["ETag"])
@@ -248,14 +248,14 @@ def test_a_tile_built_during_a_change_is_served_at_once_but_not_stored(live):
     changer = live.db()
     with changer.cursor() as cur:  # the change is made, its purge holds the cache's lock, not committed yet
         cur.execute("UPDATE cameras SET name = '移动后' WHERE device_id = %s", (device,))
-    during = get_tile(live, "demo-county", path)
+    during = fetch(live, "demo-county", path)
     changer.commit()
     changer.close()
     assert during.headers["X-Tile-Cache"] == "bypass"
     assert names_of(decode(during))[device] == old_name   # the change was not committed yet
-    after = get_tile(live, "demo-county", path)            # nothing stale was stored: built again
+    after = fetch(live, "demo-county", path)            # nothing stale was stored: built again
     assert after.headers["X-Tile-Cache"] == "miss" and names_of(decode(after))[device] == "移动后"
-    assert get_tile(live, "demo-county", path).headers["X-Tile-Cache"] == "hit"
+    assert fetch(live, "demo-county", path).headers["X-Tile-Cache"] == "hit"
 
 
 def names_of(tile: dict) -> dict[str, str]:
