@@ -387,3 +387,6 @@ def _rest(w, results):
     w("Validating one grid edit of the 100,000-grid layer (`check_layout()` against the same checks in PostGIS "
       "SQL): [benchmarks-validation.md](benchmarks-validation.md), written by `python -m bench.validation_bench`.")
     w("")
+    w("Vector tiles on the 100,000-grid county (built, cached and 304 tiles against the bare `ST_AsMVT` query, "
+      "largest tile per zoom): [benchmarks-tiles.md](benchmarks-tiles.md), written by `python -m bench.tiles_bench`.")
+    w("")

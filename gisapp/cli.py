@@ -332,6 +332,23 @@ def coverage_refresh() -> None:
                f"in {time.monotonic() - started:.1f} s")
 
 
+@main.group(help="The vector-tile cache (tile_cache; purged by triggers when a layer changes).")
+def tiles() -> None:
+    pass
+
+
+@tiles.command("clear", help="Delete cached tiles (all, or those stored before --older-than-hours): they are "
+                             "rebuilt on demand. Keeps the cache bounded; run it from cron.")
+@click.option("--older-than-hours", type=float, default=None, help="only tiles stored more than this long ago")
+def tiles_clear(older_than_hours: float | None) -> None:
+    from gisapp.db import make_session_factory, transaction
+    from gisapp.services.tiles import clear_cache
+
+    with transaction(make_session_factory(_engine())) as session:
+        cleared = clear_cache(session, older_than_hours)
+    click.echo(f"cleared {cleared} cached tile(s)")
+
+
 @main.group(help="Integrations: systems that report events for citizens, each with its own API key.")
 def integrations() -> None:
     pass

@@ -333,3 +333,16 @@ def test_coverage_refresh_recomputes_every_road_and_location(clone_db, monkeypat
             "(SELECT count(*) FROM key_road_coverage WHERE covered_m < 0)")).one()
     engine.dispose()
     assert f"{roads} key road(s), {locations} key location(s)" in result.output and wrong == 0
+def test_tiles_clear_deletes_old_cached_tiles_or_all(demo_db):
+    engine = make_engine(demo_db, pool_size=1)
+    with engine.begin() as conn:
+        for made_at, x in (("now() - interval '2 hours'", 0), ("now()", 1)):
+            conn.execute(text(f"INSERT INTO tile_cache (tileset, z, x, y, scope, tile, etag, envelope, made_at) "
+                              f"VALUES ('grids', 1, {x}, 0, 'county:320102', '', md5(''), "
+                              f"ST_Transform(ST_TileEnvelope(1, {x}, 0), 4326), {made_at})"))
+    runner = CliRunner()
+    assert "cleared 1 cached tile(s)" in runner.invoke(main, ["tiles", "clear", "--older-than-hours", "1"]).output
+    assert "cleared 1 cached tile(s)" in runner.invoke(main, ["tiles", "clear"]).output
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tile_cache")).scalar_one() == 0
+    engine.dispose()

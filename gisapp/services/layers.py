@@ -94,6 +94,11 @@ def _declarations(layers_dir: str) -> dict[str, dict]:
     return out
 
 
+def layer_declarations(layers_dir: Path) -> dict[str, dict]:
+    """The layers/*.toml declarations by API name (title, min_zoom, properties, style ...)."""
+    return _declarations(str(layers_dir))
+
+
 def describe_layers(layers_dir: Path) -> list[dict]:
     """The declared layers (title, geometry type, properties, style) that the API serves."""
     decls = _declarations(str(layers_dir))
