@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import text
 
-from bench.common import OUT, ROOT, CpuMonitor, Dataset, log, prepare_database, start_cluster, write_json
+from bench.common import ROOT, CpuMonitor, Dataset, bench_main, log, synthetic_dataset
 
 DBNAME = "gisapp_bench_layers"
 DOC = ROOT / "docs" / "benchmarks-coverage.md"
@@ -74,12 +74,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def prepare(args) -> Dataset:
-    from bench.run import synth_source
-
-    start_cluster()
-    ds = Dataset("synth", f"synthetic, {args.grids:,} grids", DBNAME, synth_source(args.grids, args.seed))
-    prepare_database(ds)
-    return ds
+    return synthetic_dataset(args, DBNAME)
 
 
 def road_sections(conn, n: int, seed: int = 11) -> list[list[tuple[float, float]]]:
@@ -326,15 +321,13 @@ def render(r: dict) -> str:
 
 
 def main(argv=None) -> None:
-    args = parse_args(argv)
-    ds = prepare(args)
-    results = run(args, ds)
-    write_json(OUT / "coverage-results.json", results)
-    args.doc.parent.mkdir(parents=True, exist_ok=True)
-    args.doc.write_text(render(results), encoding="utf-8")
-    log(f"refresh median {statistics.median(results['full']['times_s']['refresh']):.2f} s, naive "
-        f"{statistics.median(results['full']['times_s']['naive']):.2f} s; target "
-        f"{'met' if results['target_met'] else 'NOT met'}; wrote {args.doc}")
+    bench_main(parse_args(argv), prepare, run, render, "coverage-results.json", summary)
+
+
+def summary(results: dict) -> str:
+    times = results["full"]["times_s"]
+    return (f"refresh median {statistics.median(times['refresh']):.2f} s, naive {statistics.median(times['naive']):.2f} s; "
+            f"target {'met' if results['target_met'] else 'NOT met'}")
 
 
 if __name__ == "__main__":

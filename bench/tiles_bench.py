@@ -41,8 +41,8 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.http_bench import GunicornConfig, Server, start_server, stop_server
-from bench.common import (OUT, ROOT, CpuMonitor, Dataset, log, prepare_database, random_points, start_cluster,
-                          summarize_ms, write_json)
+from bench.common import (ROOT, CpuMonitor, Dataset, bench_main, log, random_points, summarize_ms,
+                          synthetic_dataset)
 
 DBNAME = "gisapp_bench_tiles"
 DOC = ROOT / "docs" / "benchmarks-tiles.md"
@@ -75,12 +75,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def prepare(args) -> Dataset:
-    from bench.run import synth_source
-
-    start_cluster()
-    ds = Dataset("synth", f"synthetic, {args.grids:,} grids", DBNAME, synth_source(args.grids, args.seed))
-    prepare_database(ds)
-    return ds
+    return synthetic_dataset(args, DBNAME)
 
 
 def bench_token(factory, county: str) -> str:
@@ -357,16 +352,14 @@ def render(r: dict) -> str:
 
 
 def main(argv=None) -> None:
-    args = parse_args(argv)
-    ds = prepare(args)
-    results = run(args, ds)
-    write_json(OUT / "tiles-results.json", results)
-    args.doc.parent.mkdir(parents=True, exist_ok=True)
-    args.doc.write_text(render(results), encoding="utf-8")
+    bench_main(parse_args(argv), prepare, run, render, "tiles-results.json", summary)
+
+
+def summary(results: dict) -> str:
     s = results["stats"]
-    log(f"uncached p50/p95 {s['uncached']['p50']:.1f}/{s['uncached']['p95']:.1f} ms (anchor "
-        f"{s['anchor']['p50']:.1f}/{s['anchor']['p95']:.1f}); cached {s['cached']['p50']:.2f}/"
-        f"{s['cached']['p95']:.2f} ms; largest tile {max(results['sizes'].values()) / 1024:.1f} KB; wrote {args.doc}")
+    return (f"uncached p50/p95 {s['uncached']['p50']:.1f}/{s['uncached']['p95']:.1f} ms (anchor "
+            f"{s['anchor']['p50']:.1f}/{s['anchor']['p95']:.1f}); cached {s['cached']['p50']:.2f}/"
+            f"{s['cached']['p95']:.2f} ms; largest tile {max(results['sizes'].values()) / 1024:.1f} KB")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from pathlib import Path
 import shapely
 from sqlalchemy import text
 
-from bench.common import OUT, ROOT, CpuMonitor, Dataset, log, prepare_database, start_cluster, summarize_ms, write_json
+from bench.common import ROOT, CpuMonitor, Dataset, bench_main, synthetic_dataset, summarize_ms
 
 DBNAME = "gisapp_bench_layers"
 DOC = ROOT / "docs" / "benchmarks-validation.md"
@@ -80,12 +80,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def prepare(args) -> Dataset:
-    from bench.run import synth_source
-
-    start_cluster()
-    ds = Dataset("synth", f"synthetic, {args.grids:,} grids", DBNAME, synth_source(args.grids, args.seed))
-    prepare_database(ds)
-    return ds
+    return synthetic_dataset(args, DBNAME)
 
 
 def load_communities(conn, n: int, rng: random.Random) -> list[tuple[str, object, dict]]:
@@ -247,16 +242,14 @@ def render(r: dict) -> str:
 
 
 def main(argv=None) -> None:
-    args = parse_args(argv)
-    ds = prepare(args)
-    results = run(args, ds)
-    write_json(OUT / "validation-results.json", results)
-    args.doc.parent.mkdir(parents=True, exist_ok=True)
-    args.doc.write_text(render(results), encoding="utf-8")
+    bench_main(parse_args(argv), prepare, run, render, "validation-results.json", summary)
+
+
+def summary(results: dict) -> str:
     s = results["stats"]
-    log(f"check_layout p50/p95/max {s['check_layout']['p50']:.2f}/{s['check_layout']['p95']:.2f}/"
-        f"{s['check_layout']['max']:.2f} ms; sql {s['sql']['p50']:.2f}/{s['sql']['p95']:.2f}/{s['sql']['max']:.2f} ms; "
-        f"target {'met' if results['target_met'] else 'NOT met'}; wrote {args.doc}")
+    return (f"check_layout p50/p95/max {s['check_layout']['p50']:.2f}/{s['check_layout']['p95']:.2f}/"
+            f"{s['check_layout']['max']:.2f} ms; sql {s['sql']['p50']:.2f}/{s['sql']['p95']:.2f}/"
+            f"{s['sql']['max']:.2f} ms; target {'met' if results['target_met'] else 'NOT met'}")
 
 
 if __name__ == "__main__":
