@@ -52,8 +52,13 @@ def requested_urls(driver) -> list[str]:
 
 
 def foreign_requests(driver, base: str) -> list[str]:
-    """The requests to any host but the app's (data: URLs are no requests)."""
-    return [u for u in requested_urls(driver) if not u.startswith(base + "/") and not u.startswith("data:")]
+    """The network requests (http, https, ws, wss) to any host but the app's; the browser's own pages
+    (chrome://, its new-tab page at start) and data: URLs go to no host."""
+    from urllib.parse import urlsplit
+
+    app = urlsplit(base).netloc
+    return [u for u in requested_urls(driver)
+            if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc != app]
 
 
 def wait_for(driver, condition, timeout: float = 60):

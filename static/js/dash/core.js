@@ -22,7 +22,8 @@
     }
     if (opts.method && opts.method !== "GET") { opts.headers["X-CSRF-Token"] = csrf; }
     return fetch(url, opts).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (body) {
+      // a body cut short (an aborted request, a dropped line) is an error, never an empty answer
+      return r.json().catch(function (e) { if (r.ok) { throw e; } return {}; }).then(function (body) {
         var err = body.error || {};
         if (!r.ok) { throw { status: r.status, code: err.code || "http_" + r.status, message: err.message || "" }; }
         return body;

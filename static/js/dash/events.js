@@ -24,7 +24,7 @@
   G.eventLayer = function (map) {
     var cluster = L.markerClusterGroup({ maxClusterRadius: 45, iconCreateFunction: clusterIcon, chunkedLoading: true,
                                          showCoverageOnHover: false });
-    var markers = {};
+    var markers = G.eventMarkers = {};
     var api = {
       layer: cluster,
       markers: markers,

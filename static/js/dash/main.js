@@ -24,6 +24,10 @@
     L.control.scale({ imperial: false, maxWidth: 160 }).addTo(map);
     map.addControl(new G.searchControl());
     map.addControl(new G.legendControl());
+    window.addEventListener("hashchange", function () {  // a view typed or linked while the page is open
+      var asked = viewFromHash();
+      if (asked) { map.setView(asked.center, asked.zoom); }
+    });
     map.on("moveend", function () {
       var c = map.getCenter();
       history.replaceState(null, "", "#" + map.getZoom() + "/" + c.lat.toFixed(5) + "/" + c.lng.toFixed(5));
@@ -34,7 +38,7 @@
   function fitArea(map) {  // no view asked for: the user's whole area
     return G.source.features("townships").then(function (fc) {
       var bounds = L.geoJSON(fc, { coordsToLatLng: G.display.coordsToLatLng }).getBounds();
-      if (bounds.isValid()) { map.fitBounds(bounds); }
+      if (bounds.isValid()) { map.fitBounds(bounds, { animate: false }); }
     });
   }
 

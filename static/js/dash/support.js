@@ -12,14 +12,14 @@
     var c = event.location.coordinates, at = G.display.toMap(c[0], c[1]);
     drawn = L.layerGroup().addTo(G.map);
     var points = [at];
-    items.forEach(function (item) {
+    items.forEach(function (item, i) {
       var seen = (G.members && G.members.byCode[item.member.code]) || {};
       if (!seen.position) { return; }
       var p = seen.position.coordinates, where = G.display.toMap(p[0], p[1]);
       points.push(where);
       L.polyline([where, at], { color: "#6a1b9a", weight: 2, dashArray: "4 4", interactive: false }).addTo(drawn);
       L.circleMarker(where, { radius: 8, color: "#6a1b9a", fillColor: "#ce93d8", fillOpacity: 0.9, weight: 2 })
-        .bindTooltip(item.member.name + " · " + G.distance(item.distance_m), { permanent: true, direction: "right",
+        .bindTooltip(item.member.name + " · " + G.distance(item.distance_m), { permanent: true, direction: i % 2 ? "left" : "right",
                                                                                className: "candidate-tip" })
         .addTo(drawn);
     });
