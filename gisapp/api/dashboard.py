@@ -10,7 +10,8 @@ from gisapp.api import access, db_session
 from gisapp.api.params import bbox_param
 from gisapp.api.schemas import error_response
 from gisapp.errors import ValidationFailed
-from gisapp.services.dashboard import COORDS, EVENT_ID, grid_load, open_events, search_places, today_figures
+from gisapp.services.dashboard import (COORDS, EVENT_ID, grid_load, members_in_view, open_events, search_places,
+                                      today_figures)
 from gisapp.services.events import get_event
 from gisapp.services.layers import area_filter
 from gisapp.spatial.crs import Crs, parse_crs, to_wgs84
@@ -30,6 +31,17 @@ def queue():
         responses={422: error_response("invalid_bbox")})
 def grid_loads():
     return {"grids": grid_load(db_session(), access.current().scope(), bbox_param())}
+
+
+@bp.get("/members")
+@bp.doc(summary="The members not off duty of the caller's county or township positioned within ?bbox= (required), "
+                "with their duty status and position age (at most 3,000)",
+        responses={422: error_response("invalid_bbox")})
+def members():
+    bbox = bbox_param()
+    if bbox is None:
+        raise ValidationFailed("bbox is required: minlon,minlat,maxlon,maxlat", code="invalid_bbox", field="bbox")
+    return {"items": members_in_view(db_session(), access.current().scope(), bbox)}
 
 
 @bp.get("/today")

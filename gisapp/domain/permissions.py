@@ -87,6 +87,7 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "ogc.delete_item": (frozenset({Role.PLANNER}), "remove a feature (If-Match; audited with its last state)"),
     "dashboard.queue": (COMMANDERS, "the open events of the caller's county or township by urgency"),
     "dashboard.grid_loads": (COMMANDERS, "open and overdue events per grid of the caller's county or township"),
+    "dashboard.members": (COMMANDERS, "the members on the map of the caller's county or township, by bbox"),
     "dashboard.today": (COMMANDERS, "today's figures (China Standard Time) of the caller's county or township"),
     "dashboard.event_actions": (COMMANDERS, "the life-cycle actions the caller may take on an event now"),
     "dashboard.search": (COMMANDERS, "find an event, a coordinate or a place of the caller's county or township"),

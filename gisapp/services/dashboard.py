@@ -109,7 +109,8 @@ def today_figures(session: Session, scope: Scope, *, now: datetime | None = None
                                 OR e.handle_by < :now)) AS overdue,
                count(*) FILTER (WHERE e.status NOT IN :closed AND e.level = 2) AS level2
         FROM events e WHERE {clause}"""), {**params, "start": start, "now": now, "closed": CLOSED}).one()
-    return {"date": start.date().isoformat(), "timezone": "Asia/Shanghai", **row._asdict()}
+    return {"date": start.date().isoformat(), "timezone": "Asia/Shanghai", **row._asdict(),
+            "on_duty": on_duty_count(session, scope)}
 
 
 EVENT_ID = re.compile(r"^#?(\d{1,12})$")
@@ -141,3 +142,42 @@ def search_places(session: Session, area: tuple[str, dict], q: str) -> list[dict
 def _like(q: str) -> str:
     """q with LIKE's wildcards escaped (the default escape character is the backslash)."""
     return q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+MEMBERS_LIMIT = 3000  # a view's members; more would not be read on a map
+AREA_COLUMNS = frozenset({"county_code", "township_code"})
+STALE_AFTER_S = 900  # as the duty board: a position older than this is stale
+
+
+def members_in_view(session: Session, scope: Scope, bbox: tuple[float, float, float, float], *,
+                    now: datetime | None = None) -> list[dict]:
+    """The members of the caller's county or township not off duty whose position lies in a bbox, with its age."""
+    if scope.column not in AREA_COLUMNS:
+        return []
+    now = now or datetime.now(timezone.utc)
+    rows = session.execute(text(f"""
+        SELECT m.code, m.name, m.role, m.team_code, m.duty_status, ST_X(m.position) AS lon,
+               ST_Y(m.position) AS lat, m.position_at, gd.grid_code, gd.grid_name
+        FROM members m JOIN grid_directory gd ON gd.team_code = m.team_code
+        WHERE gd.{scope.column} = :v AND m.duty_status <> 'off_duty'
+          AND m.position && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)
+        ORDER BY m.code LIMIT :limit"""),
+        {"v": scope.value, "limit": MEMBERS_LIMIT, **dict(zip(("minx", "miny", "maxx", "maxy"), bbox))})
+    out = []
+    for r in rows:
+        age = int((now - r.position_at).total_seconds()) if r.position_at else None
+        out.append({"member": {"code": r.code, "name": r.name, "role": r.role, "team_code": r.team_code},
+                    "grid": {"code": r.grid_code, "name": r.grid_name}, "duty_status": r.duty_status,
+                    "position": {"type": "Point", "coordinates": [r.lon, r.lat]}, "position_age_s": age,
+                    "stale": age is None or age > STALE_AFTER_S})
+    return out
+
+
+def on_duty_count(session: Session, scope: Scope) -> int:
+    """How many members of the caller's county or township are on duty, on patrol or busy now."""
+    if scope.column not in AREA_COLUMNS:
+        return 0
+    return session.execute(text(f"""
+        SELECT count(*) FROM members m JOIN grid_directory gd ON gd.team_code = m.team_code
+        WHERE gd.{scope.column} = :v AND m.duty_status IN ('on_duty', 'on_patrol', 'busy')"""),
+        {"v": scope.value}).scalar_one()

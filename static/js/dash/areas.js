@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   var G = window.GISAPP;
-  var PAD = 0.5;  // load half a view around the view: small pans need no request
+  var PAD = 0.3;  // load a margin of 30 % of the view around it: small pans need no request
 
   // grid shading: overdue events red, open events amber (darker with more), none the declared style
   function gridStyle(base) {
@@ -49,19 +49,29 @@
     this.style = (STYLES[decl.name] || function (b) { return function () { return b; }; })(base);
   }
 
+  // whether the view needs features this layer has not loaded
+  BboxLayer.prototype.wants = function () {
+    var map = this.map;
+    return map.hasLayer(this.group) && map.getZoom() >= (this.decl.min_zoom || 0) &&
+      !(this.loaded && this.loaded.contains(map.getBounds()));
+  };
+
+  // load and draw what the view needs; a promise settled when done (at once when nothing is needed)
   BboxLayer.prototype.update = function () {
     var map = this.map, self = this;
-    if (!map.hasLayer(this.group)) { return; }
-    if (map.getZoom() < (this.decl.min_zoom || 0)) {  // below its zoom: not drawn, not loaded
+    if (map.hasLayer(this.group) && map.getZoom() < (this.decl.min_zoom || 0)) {  // below its zoom: nothing drawn
       this.group.clearLayers(); this.loaded = null; this.geo = null; this.count = 0;
-      return;
     }
-    var view = map.getBounds();
-    if (this.loaded && this.loaded.contains(view)) { return; }
-    var wanted = view.pad(PAD);
-    G.source.features(this.decl.name, G.display.bbox(wanted)).then(function (fc) {
+    if (!this.wants()) { return Promise.resolve(); }
+    if (this.inflight && this.inflight.bounds.contains(map.getBounds())) { return this.inflight.promise; }
+    var wanted = map.getBounds().pad(PAD);
+    var promise = G.source.features(this.decl.name, G.display.bbox(wanted)).then(function (fc) {
       self.draw(fc, wanted);
-    }).catch(function (err) { if (err && err.name !== "AbortError") { G.failed(err); } });
+    }).catch(function (err) { if (err && err.name !== "AbortError") { G.failed(err); } }).finally(function () {
+      if (self.inflight && self.inflight.promise === promise) { self.inflight = null; }
+    });
+    this.inflight = { bounds: wanted, promise: promise };
+    return promise;
   };
 
   BboxLayer.prototype.draw = function (fc, bounds) {
@@ -86,7 +96,15 @@
     var renderer = L.canvas({ padding: PAD });
     var layers = {};
     decls.forEach(function (decl) { layers[decl.name] = new BboxLayer(map, decl, renderer); });
-    var update = function () { Object.keys(layers).forEach(function (k) { layers[k].update(); }); };
+    // the grids first: on a large county they are the heaviest request and what the user waits for; the
+    // other layers follow once they are drawn, rather than share the server's cores with them
+    var update = function () {
+      var others = function () {
+        return Promise.all(Object.keys(layers).filter(function (k) { return k !== "grids"; })
+          .map(function (k) { return layers[k].update(); }));
+      };
+      return layers.grids && layers.grids.wants() ? layers.grids.update().then(others) : others();
+    };
     map.on("moveend", update);
     map.on("overlayadd", update);
     return { layers: layers, update: update };

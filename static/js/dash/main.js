@@ -70,7 +70,8 @@
     var refresh = function () {
       G.api("/api/v1/dashboard/queue").then(function (r) { events.set(r.items); G.renderQueue(r.items); });
       G.api("/api/v1/supervisions?limit=100").then(function (r) { G.renderSupervision(r.items); });
-      Promise.all([G.api("/api/v1/dashboard/today"), members.load()]).then(function (r) { G.figures(r[0], r[1]); });
+      G.api("/api/v1/dashboard/today").then(G.figures);
+      members.load();
       loadGrids();
     };
 
@@ -102,12 +103,14 @@
     G.tabs();
     G.showTab("queue");
     setInterval(function () { document.getElementById("clock").textContent = G.clock(new Date()); }, 1000);
-    setInterval(function () { members.load(); }, 30000);  // duty positions are not on the stream: a light poll
+    setInterval(members.load, 30000);  // duty positions are not on the stream: a light poll of the view
     G.source.index().then(function (decls) {
       areas = addLayers(map, decls, events, members);
+      G.layers = areas.layers;
       return made.fitted ? null : fitArea(map);
     }).then(function () {
-      areas.update();
+      return areas.update();  // the map's layers first, then the panel's data
+    }).then(function () {
       refresh();
       G.live();
       document.body.dataset.ready = "1";

@@ -1,10 +1,11 @@
-// Joint-duty members on the map (the duty board, /api/v1/duty), from zoom 14 on the shared canvas: colour by duty
-// status, faded and dashed when the position is stale; the tooltip gives the name, status and position age.
+// Joint-duty members on the map, from zoom 14, loaded for the view (/api/v1/dashboard/members?bbox=) and drawn on
+// a canvas: colour by duty status, faded and dashed when the position is stale; the tooltip gives the name,
+// status and position age.
 (function () {
   "use strict";
   var G = window.GISAPP;
   var MIN_ZOOM = 14;
-  var COLOURS = { on_duty: "#2e7d32", on_patrol: "#1e88e5", busy: "#ef8f00", off_duty: "#9e9e9e" };
+  var COLOURS = { on_duty: "#2e7d32", on_patrol: "#1e88e5", busy: "#ef8f00" };
 
   G.memberLayer = function (map) {
     var group = L.layerGroup();
@@ -19,30 +20,23 @@
                      G.age(m.position_age_s));
       return mk;
     }
-    function draw() {
-      group.clearLayers();
-      if (map.getZoom() < MIN_ZOOM) { return; }
-      var view = map.getBounds().pad(0.3);
-      Object.keys(byCode).forEach(function (code) {
-        var m = byCode[code];
-        if (!m.position || m.duty_status === "off_duty") { return; }  // off duty: not part of the picture
-        var c = m.position.coordinates, at = G.display.toMap(c[0], c[1]);
-        if (view.contains(at)) { group.addLayer(marker(m)); }
-      });
+    function remember(items) { items.forEach(function (m) { byCode[m.member.code] = m; }); return items; }
+    // the members in a WGS84 bbox (also those the support panel shows), remembered by code
+    function fetchBox(bbox) {
+      return G.api("/api/v1/dashboard/members?bbox=" + bbox.map(function (v) { return v.toFixed(6); }).join(","))
+        .then(function (r) { return remember(r.items); });
     }
-    map.on("moveend", draw);
-    return {
-      layer: group,
-      byCode: byCode,
-      load: function () {
-        return G.api("/api/v1/duty").then(function (board) {
-          Object.keys(byCode).forEach(function (k) { delete byCode[k]; });
-          board.members.forEach(function (m) { byCode[m.member.code] = m; });
-          draw();
-          G.emit("duty", board);
-          return board;
-        });
-      }
-    };
+    function load() {
+      if (map.getZoom() < MIN_ZOOM || !map.hasLayer(group)) { group.clearLayers(); return Promise.resolve([]); }
+      return fetchBox(G.display.bbox(map.getBounds().pad(0.3))).then(function (items) {
+        group.clearLayers();
+        items.forEach(function (m) { group.addLayer(marker(m)); });
+        G.emit("layer-drawn", { name: "members", count: items.length });
+        return items;
+      }).catch(G.failed);
+    }
+    map.on("moveend", load);
+    map.on("overlayadd", load);
+    return { layer: group, byCode: byCode, load: load, around: fetchBox };
   };
 }());

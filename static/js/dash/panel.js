@@ -16,8 +16,7 @@
     document.querySelectorAll(".tab-body").forEach(function (s) { s.hidden = s.id !== "tab-" + name; });
   };
 
-  G.figures = function (today, duty) {
-    var values = Object.assign({}, today, duty ? { on_duty: duty.summary.on_duty } : {});
+  G.figures = function (values) {
     FIGURES.forEach(function (k) {
       var node = document.querySelector('[data-figure="' + k + '"] .value');
       if (node && values[k] !== undefined) { node.textContent = String(values[k]); }

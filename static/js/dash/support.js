@@ -58,8 +58,9 @@
 
   G.support = {
     open: function (event, act) {
+      var c = event.location.coordinates, r = 0.03;  // about 3 km around the event: rings 1 and 2
       return Promise.all([G.api("/api/v1/events/" + event.id + "/support-candidates?limit=20"),
-                          G.members ? G.members.load() : null]).then(function (r) {
+                          G.members.around([c[0] - r, c[1] - r, c[0] + r, c[1] + r])]).then(function (r) {
         renderList(event, r[0].items, act);
         drawCandidates(event, r[0].items);
       }).catch(G.failed);
