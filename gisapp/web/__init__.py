@@ -48,7 +48,8 @@ def index():
     principal = access.current()
     return render_template("map.html", principal=principal, role_label=ROLE_LABELS[principal.account.role],
                            csrf_token=principal.web_session.csrf_token if principal.web_session else "",
-                           sees_layers=allowed("layers.index", principal.caller))
+                           sees_layers=allowed("layers.index", principal.caller),
+                           sees_command=allowed("web.command", principal.caller))
 
 
 @bp.get("/command")

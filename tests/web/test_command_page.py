@@ -197,3 +197,13 @@ def test_phone_view(live, world, browser):
     assert not browser.find_element("id", "legend-list").is_displayed()
     browser.save_screenshot(str(SHOTS / "command-phone.png"))
     assert_clean(browser, live.url)
+
+
+def test_the_overview_links_to_the_dashboard_for_commanders_and_dispatchers_only(live):
+    from tests.web.browser import form_login
+
+    for username, linked in (("demo-county", True), ("demo-township", True), ("demo-grid", False)):
+        http, _ = form_login(live.url, username)
+        assert ('href="/command"' in http.get(live.url + "/", timeout=10).text) is linked
+        page = http.get(live.url + "/command", timeout=10, allow_redirects=False)
+        assert page.status_code == (200 if linked else 403)

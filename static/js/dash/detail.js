@@ -29,9 +29,11 @@
       entry.note ? G.el("div", { "class": "note", text: entry.note }) : null]);
   }
 
+  var shownAt = 0;  // when the panel was drawn: a second click on the same button is the same step (client_ref)
+
   function act(id, action, extra) {
     var note = document.getElementById("action-note");
-    var body = Object.assign({ action: action, client_ref: "dash-" + id + "-" + action + "-" + Date.now() }, extra || {});
+    var body = Object.assign({ action: action, client_ref: "dash-" + id + "-" + action + "-" + shownAt }, extra || {});
     if (note && note.value.trim()) { body.note = note.value.trim(); }
     return G.api("/api/v1/events/" + id + "/actions", { method: "POST", body: body }).then(function (event) {
       G.toast(G.t("action.done") + ": " + G.t("action." + action));
@@ -53,6 +55,7 @@
   function render(event, actions) {
     var c = event.location.coordinates;
     var root = G.clear(document.getElementById("detail"));
+    shownAt = Date.now();
     root.dataset.event = event.id;
     root.appendChild(G.el("h2", {}, ["#" + event.id + " " + event.category.name + " ",
       G.el("span", { "class": "badge st-" + event.status, id: "detail-status", "data-status": event.status,
