@@ -133,3 +133,23 @@ def test_the_actions_follow_the_state_and_the_caller(live, world):
         ["dispatch", "park", "escalate"]
     r = live.client("demo-county").get(f"{live.url}/api/v1/dashboard/events/999999999/actions", timeout=10)
     assert r.status_code == 404 and r.json()["error"]["code"] == "event_not_found"
+
+
+def test_a_position_report_reaches_the_streams_of_its_county_and_township_only(live, world):
+    from tests.api.test_stream_api import listen, other_township_dispatcher
+
+    other_township_dispatcher(live)
+    listeners = {who: listen(live, who, seconds=6) for who in ("demo-county", "demo-township", "stream-other")}
+    lon, lat = world["point"]
+    r = live.client("demo-grid").post(live.url + "/api/v1/members/me/status", timeout=30, json={
+        "duty_status": "on_duty", "position": {"type": "Point", "coordinates": [lon, lat]}})
+    assert r.status_code == 200, r.text
+    for thread, _ in listeners.values():
+        thread.join(15)
+    heard = {who: [m for m in got if m.get("event") == "position"] for who, (_, got) in listeners.items()}
+    for who in ("demo-county", "demo-township"):
+        (message,) = heard[who]
+        assert "id" not in message  # nothing to resume from: only the latest position matters
+        assert message["data"]["member"] == r.json()["member"]["code"]
+        assert [message["data"]["lon"], message["data"]["lat"]] == pytest.approx([lon, lat])
+    assert heard["stream-other"] == []

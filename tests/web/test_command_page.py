@@ -129,6 +129,15 @@ def test_commander_sees_the_layers_dispatches_with_support_and_sees_a_live_event
     wait_for(browser, lambda d: d.find_elements("css selector", f'.queue-item[data-event="{fresh}"]'))
     assert int(browser.execute_script("return document.body.dataset.live")) > before
     assert str(fresh) in browser.execute_script("return Object.keys(GISAPP.eventMarkers)")  # on the map too
+    # a member's position report moves it on the map, through the stream too
+    r = live.client("demo-grid").post(live.url + "/api/v1/members/me/status", timeout=30, json={
+        "duty_status": "on_patrol", "position": {"type": "Point", "coordinates": [lon + 0.0002, lat - 0.0002]}})
+    assert r.status_code == 200, r.text
+    member = r.json()["member"]["code"]
+    wait_for(browser, lambda d: d.execute_script(
+        "const m = GISAPP.members.byCode[arguments[0]]; return m && m.duty_status", member) == "on_patrol")
+    assert browser.execute_script("return GISAPP.members.byCode[arguments[0]].position.coordinates",
+                                  member) == pytest.approx([lon + 0.0002, lat - 0.0002])
     browser.save_screenshot(str(SHOTS / "command-county.png"))
     assert_clean(browser, live.url)
 

@@ -22,6 +22,8 @@
         G.emit("live", note);
       });
     });
+    // a member's duty report: its status and position now (no id: nothing to catch up on)
+    source.addEventListener("position", function (message) { G.emit("position", JSON.parse(message.data)); });
     return source;
   };
 }());
