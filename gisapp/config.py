@@ -18,6 +18,14 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+# the datums a basemap's tiles may be drawn in (docs/dashboard.md): WGS84 and CGCS2000 alike, or GCJ-02
+BASEMAP_DATUMS = frozenset({"EPSG4326", "EPSG4490", "WGS84", "CGCS2000", "GCJ02"})
+
+
+def _normalised_crs(value: str) -> str:
+    return "".join(ch for ch in value.upper() if ch not in "-_: ")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime configuration of one app instance."""
@@ -61,6 +69,9 @@ class Settings:
             raise ValueError("the rate-limit window must be at least one second")
         if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
             raise ValueError("session limits must be positive")
+        if _normalised_crs(self.basemap_crs) not in BASEMAP_DATUMS:
+            raise ValueError(f"GISAPP_BASEMAP_CRS {self.basemap_crs!r}: EPSG:4326, EPSG:4490 or GCJ-02 (Baidu's BD-09 "
+                             "tiles use their own tiling scheme and are not supported)")
 
     @property
     def basemap_image_origin(self) -> str | None:

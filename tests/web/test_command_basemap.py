@@ -83,3 +83,21 @@ def test_without_a_basemap_the_map_is_plain_and_overlays_are_wgs84(live, browser
     wait_for(browser, lambda d: d.execute_script("return document.body.dataset.ready") == "1")
     assert browser.execute_script("return GISAPP.display.datum") == "WGS84"
     assert browser.execute_script("return document.querySelectorAll('.leaflet-tile').length") == 0
+
+
+# Tianditu's subdomains t0..t7 become one CSP wildcard; an in-house server keeps its port
+@pytest.mark.parametrize("url, origin", [
+    ("http://t{s}.tianditu.gov.cn/vec_w/wmts?TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=k", "http://*.tianditu.gov.cn"),
+    ("http://10.1.2.3:8080/tiles/{z}/{x}/{y}.png", "http://10.1.2.3:8080"),
+])
+def test_the_csp_origin_is_derived_from_the_basemap_url(url, origin):
+    from gisapp.config import Settings
+
+    assert Settings(basemap_url=url).basemap_image_origin == origin
+
+
+def test_a_bd09_basemap_is_refused_at_start():
+    from gisapp.config import Settings
+
+    with pytest.raises(ValueError, match="BD-09"):
+        Settings(basemap_url="http://x/{z}/{x}/{y}", basemap_crs="BD-09")

@@ -144,6 +144,7 @@ def test_commander_sees_the_layers_dispatches_with_support_and_sees_a_live_event
 
 def test_dispatcher_sees_its_township_only(live, world, browser):
     report(live, world, public=False)
+    browser.set_window_size(1920, 1080)  # a dispatch-hall screen
     open_dashboard(browser, live, "demo-township")
     wait_for(browser, lambda d: "townships" in drawn(d))
     assert drawn(browser)["townships"] == 1
