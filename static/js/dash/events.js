@@ -30,19 +30,23 @@
       markers: markers,
       // replace the drawn events by this list (the queue): markers kept, moved, restyled or removed
       set: function (events) {
-        var seen = {};
+        var seen = {}, added = [], removed = [];
         events.forEach(function (e) {
           seen[e.id] = true;
-          var c = e.location.coordinates, at = G.display.toMap(c[0], c[1]), m = markers[e.id];
-          if (m) { cluster.removeLayer(m); }
-          m = markers[e.id] = L.marker(at, { icon: icon(e), title: "#" + e.id + " " + e.category.name,
-                                             state: G.eventState(e), keyboard: true });
+          var c = e.location.coordinates, key = [e.status, G.eventState(e), e.level, e.priority, c].join("|");
+          var m = markers[e.id];
+          if (m && m.options.key === key) { return; }  // unchanged: the cluster keeps it
+          if (m) { removed.push(m); }
+          m = markers[e.id] = L.marker(G.display.toMap(c[0], c[1]), {
+            icon: icon(e), title: "#" + e.id + " " + e.category.name, state: G.eventState(e), key: key });
           m.on("click", function () { G.emit("select-event", e.id); });
-          cluster.addLayer(m);
+          added.push(m);
         });
         Object.keys(markers).forEach(function (id) {
-          if (!seen[id]) { cluster.removeLayer(markers[id]); delete markers[id]; }
+          if (!seen[id]) { removed.push(markers[id]); delete markers[id]; }
         });
+        cluster.removeLayers(removed);  // in bulk: markercluster re-clusters once
+        cluster.addLayers(added);
         document.body.dataset.events = String(events.length);
       }
     };
