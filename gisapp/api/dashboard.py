@@ -9,7 +9,7 @@ from flask import request
 from gisapp.api import access, db_session
 from gisapp.api.params import bbox_param
 from gisapp.api.schemas import error_response
-from gisapp.errors import ValidationFailed
+from gisapp.errors import NotFound, ValidationFailed
 from gisapp.services.dashboard import (COORDS, EVENT_ID, grid_load, members_in_view, open_events, search_places,
                                       today_figures)
 from gisapp.services.events import get_event
@@ -90,8 +90,6 @@ def _coordinate(x: float, y: float) -> dict:
 
 
 def _event(session, event_id: int, scope) -> list[dict]:
-    from gisapp.errors import NotFound
-
     try:
         event = get_event(session, event_id, scope)
     except NotFound:

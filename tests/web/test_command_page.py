@@ -166,11 +166,13 @@ def test_search_by_grid_code_and_gcj02_coordinates(live, world, browser):
     open_dashboard(browser, live, "demo-county")
     box = browser.find_element(By.ID, "search-q")
     box.send_keys(world["grid"] + "\n")
-    wait_for(browser, lambda d: d.execute_script("return GISAPP.map.getZoom()") >= 13)
+    # the grid's bounds fill the view (a grid is a few hundred metres: zoom 15 or more), before the next search
+    wait_for(browser, lambda d: d.execute_script("return GISAPP.map.getZoom()") >= 15)
     x, y = from_wgs84(*world["point"], Crs.GCJ02)
     box.clear()
     Select(browser.find_element(By.ID, "search-crs")).select_by_value("GCJ-02")
     box.send_keys(f"{x:.6f},{y:.6f}\n")
+
     def centred(d):
         c = d.execute_script("var c = GISAPP.map.getCenter(); return [c.lng, c.lat]")
         return c == pytest.approx(world["point"], abs=1e-5)
