@@ -24,6 +24,9 @@
     });
     // a member's duty report: its status and position now (no id: nothing to catch up on)
     source.addEventListener("position", function (message) { G.emit("position", JSON.parse(message.data)); });
+    // leaving the page closes the stream at once: an open one would hold one of the browser's six connections to
+    // the app until the server next writes to it
+    window.addEventListener("pagehide", function () { source.close(); });
     return source;
   };
 }());
