@@ -45,7 +45,7 @@ def open_events(session: Session, scope: Scope, *, now: datetime | None = None,
     now = now or datetime.now(timezone.utc)
     clause, params = scope_clause(scope)
     rows = session.execute(text(f"""
-        SELECT e.id, e.status, e.level, e.priority, e.category_code, cat.name AS category_name,
+        SELECT e.id, e.status, e.level, e.priority, e.category_code, cat.name AS category_name, cat.name_en,
                ST_X(e.geom) AS lon, ST_Y(e.geom) AS lat, e.grid_code, g.name AS grid_name, e.township_code,
                e.respond_by, e.handle_by, e.created_at, {SUPERVISION_SQL} AS supervision
         FROM events e JOIN categories cat ON cat.code = e.category_code JOIN grids g ON g.code = e.grid_code
@@ -62,7 +62,7 @@ def _queue_item(row, now: datetime) -> dict:
     """One queue entry; due is the next deadline: respond_by until dispatched work is under way, then handle_by."""
     responding = row["status"] in ("reported", "accepted", "dispatched") and row["respond_by"] > now
     return {"id": row["id"], "status": row["status"], "level": row["level"], "priority": row["priority"],
-            "category": {"code": row["category_code"], "name": row["category_name"]},
+            "category": {"code": row["category_code"], "name": row["category_name"], "name_en": row["name_en"]},
             "location": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
             "grid": {"code": row["grid_code"], "name": row["grid_name"]}, "township_code": row["township_code"],
             "supervision": SUPERVISION_NAMES[row["supervision"]],

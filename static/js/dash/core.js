@@ -49,6 +49,8 @@
       }
     }
   };
+  // a category's name in the page's language (the catalogue has both)
+  G.categoryName = function (c) { return (G.lang === "en" && c.name_en) || c.name; };
   G.distance = function (m) { return m >= 1000 ? (m / 1000).toFixed(1) + " km" : Math.round(m) + " m"; };
 
   // build an element: text only through textContent (names and notes come from users)

@@ -38,7 +38,7 @@
           if (m && m.options.key === key) { return; }  // unchanged: the cluster keeps it
           if (m) { removed.push(m); }
           m = markers[e.id] = L.marker(G.display.toMap(c[0], c[1]), {
-            icon: icon(e), title: "#" + e.id + " " + e.category.name, state: G.eventState(e), key: key });
+            icon: icon(e), title: "#" + e.id + " " + G.categoryName(e.category), state: G.eventState(e), key: key });
           m.on("click", function () { G.emit("select-event", e.id); });
           added.push(m);
         });

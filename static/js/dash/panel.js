@@ -40,7 +40,7 @@
         G.el("div", { "class": "row" }, [G.el("strong", { text: "#" + e.id }), badge,
           e.level === 2 ? G.el("span", { "class": "badge l2", text: G.t("level.2") }) : null,
           e.priority === "urgent" ? G.el("span", { "class": "badge urgent", text: G.t("priority.urgent") }) : null]),
-        G.el("div", { text: e.category.name + " · " + e.grid.name }),
+        G.el("div", { text: G.categoryName(e.category) + " · " + e.grid.name }),
         G.el("div", { "class": "due", text: dueText(e) + " (" + G.time(e.due) + ")" })
       ]);
       list.appendChild(item);
