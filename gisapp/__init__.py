@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     register_blueprints(app)
     register_access(app)
     audit_policy(app, settings)
-    register_security_headers(app, basemap_origin=settings.basemap_origin)
+    register_security_headers(app, basemap_origin=settings.basemap_image_origin)
     if settings.behind_proxy:  # the client address and HTTPS as the one trusted reverse proxy saw them
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -87,11 +87,14 @@ def register_errors(app: APIFlask) -> None:
 
 
 def register_blueprints(app: APIFlask) -> None:
-    from gisapp.api import (audit, auth, duplicates, duty, events, grids, imports, layers, meta, ogc, stream,
-                            support, system, tiles, users)
+    from gisapp.api import (audit, auth, dashboard, duplicates, duty, events, grids, imports, layers, meta, ogc,
+                            stream, support, system, tiles, users)
     from gisapp.web import bp as web, register_assets
+    from gisapp.web.i18n import register_i18n
 
     register_assets(app)
+    register_i18n(app)
     for blueprint in (web, meta.bp, events.bp, support.bp, duplicates.bp, duty.bp, stream.bp, layers.bp,
-                      layers.coverage_bp, tiles.bp, grids.bp, ogc.bp, imports.bp, auth.bp, audit.bp, users.bp, system.bp):
+                      layers.coverage_bp, tiles.bp, dashboard.bp, grids.bp, ogc.bp, imports.bp, auth.bp, audit.bp,
+                      users.bp, system.bp):
         app.register_blueprint(blueprint)

@@ -18,6 +18,14 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+# the datums a basemap's tiles may be drawn in (docs/dashboard.md): WGS84 and CGCS2000 alike, or GCJ-02
+BASEMAP_DATUMS = frozenset({"EPSG4326", "EPSG4490", "WGS84", "CGCS2000", "GCJ02"})
+
+
+def _normalised_crs(value: str) -> str:
+    return "".join(ch for ch in value.upper() if ch not in "-_: ")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime configuration of one app instance."""
@@ -33,7 +41,11 @@ class Settings:
     page_limit_max: int = 500
     pool_size: int = 10
     production: bool = False
-    basemap_origin: str | None = None
+    basemap_origin: str | None = None  # the basemap's tile host(s) for the CSP; derived from basemap_url if unset
+    basemap_url: str | None = None     # an XYZ tile URL ({z}/{x}/{y}, {s} subdomains) or a WMTS KVP GetTile URL
+    basemap_crs: str = "EPSG:4326"     # the tiles' datum: EPSG:4326/EPSG:4490 (Tianditu ..._w) or GCJ-02 (Amap ...)
+    basemap_subdomains: str = ""       # the {s} values, e.g. "01234567" for Tianditu's t0..t7
+    basemap_attribution: str = ""
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     login_rate_client: int = 30       # login attempts per minute from one address (0: no limit)
@@ -58,6 +70,22 @@ class Settings:
             raise ValueError("the rate-limit window must be at least one second")
         if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
             raise ValueError("session limits must be positive")
+        if _normalised_crs(self.basemap_crs) not in BASEMAP_DATUMS:
+            raise ValueError(f"GISAPP_BASEMAP_CRS {self.basemap_crs!r}: EPSG:4326, EPSG:4490 or GCJ-02 (Baidu's BD-09 "
+                             "tiles use their own tiling scheme and are not supported)")
+
+    @property
+    def basemap_image_origin(self) -> str | None:
+        """The CSP img-src source of the basemap: the setting, or the URL's scheme and host ({s} as a wildcard)."""
+        if self.basemap_origin or not self.basemap_url:
+            return self.basemap_origin
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.basemap_url.replace("{s}", "SUBDOMAIN"))
+        first, _, rest = parts.netloc.partition(".")
+        # CSP wildcards stand for a whole leftmost label: t{s}.tianditu.gov.cn -> *.tianditu.gov.cn
+        host = f"*.{rest}" if "SUBDOMAIN" in first and rest else parts.netloc
+        return f"{parts.scheme}://{host}"
 
     @property
     def session_idle(self) -> timedelta:
@@ -99,6 +127,10 @@ class Settings:
             pool_size=_int("GISAPP_DB_POOL_SIZE", 10),
             production=os.environ.get("GISAPP_ENV", "").lower() == "production",
             basemap_origin=os.environ.get("GISAPP_BASEMAP_ORIGIN") or None,
+            basemap_url=os.environ.get("GISAPP_BASEMAP_URL") or None,
+            basemap_crs=os.environ.get("GISAPP_BASEMAP_CRS") or "EPSG:4326",
+            basemap_subdomains=os.environ.get("GISAPP_BASEMAP_SUBDOMAINS", ""),
+            basemap_attribution=os.environ.get("GISAPP_BASEMAP_ATTRIBUTION", ""),
             session_idle_minutes=_int("GISAPP_SESSION_IDLE_MINUTES", 30),
             session_absolute_hours=_int("GISAPP_SESSION_ABSOLUTE_HOURS", 12),
             login_rate_client=_int("GISAPP_LOGIN_RATE_CLIENT", 30),

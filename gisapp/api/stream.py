@@ -2,7 +2,9 @@
 
 `GET /api/v1/stream` answers `text/event-stream`; each message has the notification id (so a browser's
 EventSource resumes with Last-Event-ID and catches up on what it missed), the action as event type and
-the notification as JSON. A stream ends after `max_seconds` (default 300): EventSource reconnects.
+the notification as JSON. Members' duty reports (status and position) come as `event: position` without an
+id: only the latest position matters, so they are not caught up on. A stream ends after `max_seconds`
+(default 300): EventSource reconnects.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from gisapp.api.params import int_param
 from gisapp.api.schemas import error_response
 from gisapp.services.accounts import county_of
 from gisapp.services.lifecycle import team_of_grid
-from gisapp.services.notify import CHANNEL, missed, payload, visible
+from gisapp.services.notify import CHANNEL, DUTY_CHANNEL, missed, payload, visible
 
 bp = APIBlueprint("stream", __name__, url_prefix="/api/v1", tag="events")
 KEEP_ALIVE_S = 15
@@ -30,7 +32,7 @@ def _listen():
     url = current_app.extensions["gisapp.engine"].url.render_as_string(hide_password=False)
     conn = psycopg2.connect(url.replace("postgresql+psycopg2://", "postgresql://"))
     conn.autocommit = True
-    conn.cursor().execute(f"LISTEN {CHANNEL}")
+    conn.cursor().execute(f"LISTEN {CHANNEL}; LISTEN {DUTY_CHANNEL}")
     return conn
 
 
@@ -73,7 +75,12 @@ def events():
                     continue
                 conn.poll()
                 while conn.notifies:
-                    note = json.loads(conn.notifies.pop(0).payload)
+                    heard = conn.notifies.pop(0)
+                    note = json.loads(heard.payload)
+                    if heard.channel == DUTY_CHANNEL:  # no id: a position is not caught up on
+                        if see(note):
+                            yield f"event: position\ndata: {heard.payload}\n\n"
+                        continue
                     if note["id"] > last and see(note):
                         last = note["id"]
                         yield _message(note)

@@ -23,6 +23,8 @@ EVERYONE = frozenset(CALLERS)
 # who reads the map layers over OGC API - Features: those of /api/v1/layers, and integrations (their county)
 # not integrations: they report events; camera positions and team areas are not theirs to read
 OGC_READERS = BUSINESS | {Role.PLANNER}
+# the dispatch hall: the county center's commanders and the township sub-centers' dispatchers (7.2.1.1)
+COMMANDERS = frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER})
 
 # endpoint -> (who may call it, what it is for)
 MATRIX: dict[str, tuple[frozenset, str]] = {
@@ -32,6 +34,7 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "web.password": (EVERYONE, "the page to change one's own (possibly expired) password"),
     "web.logout": (ACCOUNTS, "end the browser session"),
     "web.index": (ACCOUNTS, "the map page (what it shows follows the role)"),
+    "web.command": (COMMANDERS, "the commander dashboard (指挥调度): map, event queue, supervision, actions"),
     "auth.token": (EVERYONE, "exchange username and password for a bearer token"),
     "auth.password": (EVERYONE, "change one's own (possibly expired) password with the old one"),
     "auth.me": (ACCOUNTS, "who am I"),
@@ -87,6 +90,12 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "ogc.delete_item": (frozenset({Role.PLANNER}), "remove a feature (If-Match; audited with its last state)"),
     "tiles.tile": (BUSINESS | {Role.PLANNER}, "one vector tile (MVT) of a layer within the caller's area (cached)"),
     "tiles.tilejson_document": (BUSINESS | {Role.PLANNER}, "a layer's TileJSON: tile URL, zooms, the caller's area"),
+    "dashboard.queue": (COMMANDERS, "the open events of the caller's county or township by urgency"),
+    "dashboard.grid_loads": (COMMANDERS, "open and overdue events per grid of the caller's county or township"),
+    "dashboard.members": (COMMANDERS, "the members on the map of the caller's county or township, by bbox"),
+    "dashboard.today": (COMMANDERS, "today's figures (China Standard Time) of the caller's county or township"),
+    "dashboard.event_actions": (COMMANDERS, "the life-cycle actions the caller may take on an event now"),
+    "dashboard.search": (COMMANDERS, "find an event, a coordinate or a place of the caller's county or township"),
     "audit.audit_records": (frozenset({Role.AUDITOR}), "read the audit trail"),
     "users.list_users": (frozenset({Role.SECURITY_ADMIN}), "list accounts"),
     "users.create_account": (frozenset({Role.SECURITY_ADMIN}), "create an account"),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from gisapp.errors import Conflict, ValidationFailed
 from gisapp.services.audit import Actor, record
+from gisapp.services.notify import announce_duty
 
 DUTY = ("on_duty", "on_patrol", "busy", "off_duty")
 ON_DUTY = ("on_duty", "on_patrol", "busy")
@@ -61,6 +62,7 @@ def report_status(session: Session, key: bytes, actor: Actor, username: str, sta
     if before != status:
         record(session, key, actor, "duty.status", target=f"member:{code}", details={"from": before, "to": status},
                at=now)
+    announce_duty(session, code)  # the dashboards of its county and township see it move
     row = session.execute(text(MEMBER_SQL + " WHERE m.code = :c"), {"c": code}).one()
     return _view(row, now, stale_after_s)
 

@@ -40,6 +40,23 @@ def announce(session: Session, event_id: int, action: str, receivers: set[str], 
                                "audiences": sorted({f"center:{center}", *receivers})})
 
 
+# members' duty reports (status and position), told to the stream as they are committed; not kept (a position
+# is only worth its latest value: a reconnecting page reads the view's members again)
+DUTY_CHANNEL = "gisapp_duty"
+ANNOUNCE_DUTY = text("""
+SELECT pg_notify(:channel, json_build_object('member', m.code, 'name', m.name, 'team', m.team_code,
+                 'duty_status', m.duty_status, 'lon', ST_X(m.position), 'lat', ST_Y(m.position), 'at', m.position_at,
+                 'audiences', ARRAY[]::text[], 'county', gd.county_code, 'township', gd.township_code,
+                 'grid', gd.grid_code)::text)
+FROM members m JOIN grid_directory gd ON gd.team_code = m.team_code WHERE m.code = :code
+""")
+
+
+def announce_duty(session: Session, member_code: str) -> None:
+    """Broadcast a member's duty status and position when the caller's transaction commits."""
+    session.execute(ANNOUNCE_DUTY, {"channel": DUTY_CHANNEL, "code": member_code})
+
+
 def visible(note: dict, role: str, bound_to: str, team: str | None) -> bool:
     """May an account hear of this notification? Its county, township or grid, or a task of its team
     or department.

@@ -8,9 +8,19 @@ from gisapp.config import PROJECT_ROOT
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
+# the dashboard's modules (static/js/dash/), each a small IIFE adding to window.GISAPP; order matters
+DASH_MODULES = ("core", "coords", "source", "basemap", "areas", "events", "members", "panel", "support", "detail",
+                "live", "legend", "search", "main")
+
 BUNDLES = {
     "map_js": Bundle("leaflet/dist/leaflet.js", "js/i18n.js", "js/map.js", output="gen/map.%(version)s.js"),
     "map_css": Bundle("leaflet/dist/leaflet.css", "css/app.css", output="gen/map.%(version)s.css"),
+    # the commander dashboard: Leaflet and markercluster from npm, then our small modules in load order
+    "command_js": Bundle("leaflet/dist/leaflet.js", "leaflet.markercluster/dist/leaflet.markercluster.js",
+                         "js/i18n.js", *(f"js/dash/{name}.js" for name in DASH_MODULES),
+                         output="gen/command.%(version)s.js"),
+    "command_css": Bundle("leaflet/dist/leaflet.css", "leaflet.markercluster/dist/MarkerCluster.css",
+                          "css/app.css", "css/dash.css", output="gen/command.%(version)s.css"),
     "login_js": Bundle("js/i18n.js", "js/login.js", output="gen/login.%(version)s.js"),
     "login_css": Bundle("css/app.css", output="gen/login.%(version)s.css"),
 }
@@ -38,7 +48,24 @@ def index():
     principal = access.current()
     return render_template("map.html", principal=principal, role_label=ROLE_LABELS[principal.account.role],
                            csrf_token=principal.web_session.csrf_token if principal.web_session else "",
-                           sees_layers=allowed("layers.index", principal.caller))
+                           sees_layers=allowed("layers.index", principal.caller),
+                           sees_command=allowed("web.command", principal.caller))
+
+
+@bp.get("/command")
+def command():
+    """The commander dashboard (指挥调度, 7.2.1.1) of county commanders and township dispatchers."""
+    from gisapp.api import access, settings
+    from gisapp.domain.security import ROLE_LABELS
+
+    principal = access.current()
+    cfg = settings()
+    basemap = {"url": cfg.basemap_url, "crs": cfg.basemap_crs, "subdomains": cfg.basemap_subdomains,
+               "attribution": cfg.basemap_attribution} if cfg.basemap_url else None
+    return render_template("command.html", principal=principal, role_label=ROLE_LABELS[principal.account.role],
+                           csrf_token=principal.web_session.csrf_token if principal.web_session else "",
+                           config={"role": str(principal.account.role), "area": principal.account.bound_to,
+                                   "basemap": basemap})
 
 
 @bp.route("/login", methods=["GET", "POST"])

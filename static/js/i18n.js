@@ -1,48 +1,15 @@
-// UI strings: Simplified Chinese first, English available.
-window.GISAPP_I18N = {
-  zh: { title: "社会治理联勤指挥平台", switch: "English", townships: "街道/镇", communities: "社区/村",
-        grids: "网格", cameras: "监控点位", "key-roads": "重点路段", "key-locations": "重点部位", "coverage-gaps": "监控盲区",
-        team: "联勤队", members: "队员", onDuty: "在岗", logout: "退出登录",
-        noLayers: "本角色不查看业务地图数据。",
-        "login.username": "用户名", "login.password": "密码", "login.submit": "登录",
-        "login.policy": "连续 5 次输错密码将锁定账号 15 分钟；闲置 30 分钟自动退出。",
-        "login.authentication_failed": "用户名或密码错误。",
-        "login.account_locked": "多次登录失败，账号已锁定 15 分钟，请稍后再试或联系安全管理员。",
-        "login.password_expired": "密码已超过有效期，请先修改密码。",
-        "login.rate_limited": "登录尝试过于频繁，请一分钟后再试。",
-        "login.csrf_failed": "页面已过期，请重新输入后登录。",
-        "session.idle": "闲置超过 30 分钟，已自动退出，请重新登录。",
-        "session.expired": "会话已满 12 小时，请重新登录。",
-        "password.title": "修改密码", "password.old": "原密码", "password.new": "新密码",
-        "password.again": "再次输入新密码", "password.submit": "修改密码", "password.back": "返回登录",
-        "password.changed": "密码已修改，请用新密码登录。",
-        "password.policy": "新密码至少 8 位，包含大写字母、小写字母、数字、符号中的 3 类，不含用户名，不得使用常见密码。",
-        "login.password_mismatch": "两次输入的新密码不一致。",
-        "login.password_too_short": "新密码太短。", "login.password_too_simple": "新密码字符种类不足。",
-        "login.password_contains_username": "新密码不得包含用户名。",
-        "login.password_too_common": "新密码过于常见，请换一个。",
-        "login.password_unchanged": "新密码不能与原密码相同。" },
-  en: { title: "Joint-duty command platform", switch: "中文", townships: "Townships", communities: "Communities",
-        grids: "Grids", cameras: "Cameras", "key-roads": "Key roads", "key-locations": "Key locations", "coverage-gaps": "Camera gaps",
-        team: "Team", members: "Members", onDuty: "On duty", logout: "Log out",
-        noLayers: "This role does not view the business map data.",
-        "login.username": "Username", "login.password": "Password", "login.submit": "Log in",
-        "login.policy": "Five wrong passwords lock the account for 15 minutes; 30 idle minutes end the session.",
-        "login.authentication_failed": "Wrong username or password.",
-        "login.account_locked": "Too many failed logins: the account is locked for 15 minutes. Try later or ask the security administrator.",
-        "login.password_expired": "The password has expired: change it first.",
-        "login.rate_limited": "Too many login attempts: try again in a minute.",
-        "login.csrf_failed": "The page had expired: enter your details again.",
-        "session.idle": "You were logged out after 30 idle minutes. Please log in again.",
-        "session.expired": "The session reached 12 hours. Please log in again.",
-        "password.title": "Change password", "password.old": "Current password", "password.new": "New password",
-        "password.again": "New password again", "password.submit": "Change password", "password.back": "Back to login",
-        "password.changed": "Password changed: log in with the new one.",
-        "password.policy": "At least 8 characters from 3 of: upper case, lower case, digits, symbols; not the username; not a common password.",
-        "login.password_mismatch": "The two new passwords differ.",
-        "login.password_too_short": "The new password is too short.",
-        "login.password_too_simple": "The new password needs more kinds of characters.",
-        "login.password_contains_username": "The new password must not contain the username.",
-        "login.password_too_common": "The new password is too common.",
-        "login.password_unchanged": "The new password must differ from the current one." }
-};
+// UI strings: the page carries its language's catalog (gisapp/web/messages/<lang>.json) as a JSON block.
+(function () {
+  "use strict";
+  var block = document.getElementById("i18n-catalog");
+  var data = block ? JSON.parse(block.textContent) : { lang: "zh", strings: {} };
+  window.GISAPP_LANG = data.lang;
+  window.GISAPP_I18N = {};
+  window.GISAPP_I18N[data.lang] = data.strings;
+  // the choice is kept in a cookie (a year) so that the server renders the next page in it
+  window.GISAPP_setLang = function (lang) {
+    document.cookie = "gisapp_lang=" + lang + "; path=/; max-age=31536000; SameSite=Lax";
+    location.reload();
+  };
+  window.GISAPP_toggleLang = function () { window.GISAPP_setLang(data.lang === "zh" ? "en" : "zh"); };
+}());

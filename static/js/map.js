@@ -1,13 +1,10 @@
 // County overview: the declared layers drawn from /api/v1/layers, no external tiles.
 (function () {
   "use strict";
-  var lang = localStorage.getItem("gisapp.lang") || "zh";
+  var lang = window.GISAPP_LANG;
   var t = function (key) { return (window.GISAPP_I18N[lang] || {})[key] || key; };
   document.querySelectorAll("[data-i18n]").forEach(function (el) { el.textContent = t(el.dataset.i18n); });
-  document.getElementById("lang").addEventListener("click", function () {
-    localStorage.setItem("gisapp.lang", lang === "zh" ? "en" : "zh");
-    location.reload();
-  });
+  document.getElementById("lang").addEventListener("click", window.GISAPP_toggleLang);
 
   var map = L.map("map", { preferCanvas: true, zoomControl: true }).setView([32.06, 118.83], 13);
   var control = L.control.layers(null, null, { collapsed: false }).addTo(map);

@@ -22,6 +22,8 @@ def browser(tmp_path):
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
+    # the console (errors) and the network events (every request's host) are read back by the tests
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,900"):
@@ -30,6 +32,33 @@ def browser(tmp_path):
     driver.set_page_load_timeout(60)
     yield driver
     driver.quit()
+
+
+def console_errors(driver) -> list[str]:
+    """The console's errors since the last call (the log is drained when read)."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def requested_urls(driver) -> list[str]:
+    """Every URL the page requested since the last call (Chrome's performance log: CDP Network events)."""
+    import json
+
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+def foreign_requests(driver, base: str) -> list[str]:
+    """The network requests (http, https, ws, wss) to any host but the app's; the browser's own pages
+    (chrome://, its new-tab page at start) and data: URLs go to no host."""
+    from urllib.parse import urlsplit
+
+    app = urlsplit(base).netloc
+    return [u for u in requested_urls(driver)
+            if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc != app]
 
 
 def wait_for(driver, condition, timeout: float = 60):
