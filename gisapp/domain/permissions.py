@@ -32,6 +32,8 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "web.password": (EVERYONE, "the page to change one's own (possibly expired) password"),
     "web.logout": (ACCOUNTS, "end the browser session"),
     "web.index": (ACCOUNTS, "the map page (what it shows follows the role)"),
+    "web.planner": (frozenset({Role.PLANNER}), "the grid planner's editor page (网格规划)"),
+    "web.officer": (frozenset({Role.GRID_OFFICER}), "the grid officer's phone page (网格员)"),
     "auth.token": (EVERYONE, "exchange username and password for a bearer token"),
     "auth.password": (EVERYONE, "change one's own (possibly expired) password with the old one"),
     "auth.me": (ACCOUNTS, "who am I"),
