@@ -25,7 +25,7 @@
   });
 
   var map = L.map("map", { zoomControl: true }).setView([32.06, 118.83], 15);
-  var state = { me: null, grid: null, team: null, position: null, reporting: false, pick: null, marker: null,
+  var state = { events: L.layerGroup().addTo(map), me: null, grid: null, team: null, position: null, reporting: false, pick: null, marker: null,
                 tasks: 0, outcome: "", duty: null, where: null };
 
   function api(method, url, body) {
@@ -160,9 +160,21 @@
       list.textContent = "";
       var events = answers.filter(function (a) { return a.status === 200; }).map(function (a) { return a.body; });
       events.forEach(function (ev) { list.appendChild(taskCard(ev)); });
+      drawEvents(events);
       if (!events.length) { list.appendChild(el("li", t("noTasks"), "muted")); }
       state.tasks = events.length;
       publish();
+    });
+  }
+
+  function drawEvents(events) {
+    state.events.clearLayers();
+    events.forEach(function (ev) {
+      if (!ev.location) { return; }
+      var c = ev.location.coordinates;
+      state.events.addLayer(L.circleMarker([c[1], c[0]], { radius: 7, color: "#b71c1c", weight: 2, fillColor: "#ff8a65",
+                                                           fillOpacity: 0.9 })
+        .bindTooltip("#" + ev.id + " " + (ev.category ? ev.category.name : ""), { permanent: true, direction: "right" }));
     });
   }
 
