@@ -373,3 +373,9 @@ def _rest(w, results):
     w("Support ranking on the 100,000-grid layer (`support_candidates()` against PostGIS KNN, adjacency-graph "
       "builds): [benchmarks-support.md](benchmarks-support.md), written by `python -m bench.support_bench`.")
     w("")
+    w("Layer import (reading, checking and writing cameras against a bare bulk INSERT): "
+      "[benchmarks-import.md](benchmarks-import.md), written by `python -m bench.import_bench`.")
+    w("Bulk spatial work of the layer side on the 100,000-grid layer (re-assigning 1,000,000 points against "
+      "`geopandas.sjoin`, the adjacency graph against libpysal and PostGIS, the grid index's memory): "
+      "[benchmarks-layers.md](benchmarks-layers.md), written by `python -m bench.layers_bench`.")
+    w("")

@@ -1,6 +1,7 @@
 """The `gisapp` command line: database, demo data and serving."""
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -253,6 +254,30 @@ def supervise(once: bool, at: str | None, interval: int, warn_share: float, esca
         time.sleep(interval)
 
 
+@main.group(help="Events (the case records).")
+def events() -> None:
+    pass
+
+
+@events.command("reassign", help="List open events lying in another grid than theirs (after grids changed); "
+                                 "--apply moves them (logged and audited). A dry run by default.")
+@click.option("--grid", "grids", multiple=True, help="only the events of, and around, these grids (repeatable)")
+@click.option("--apply", "apply_", is_flag=True, help="move them (grid, community, township, county; not the assignee)")
+def events_reassign(grids: tuple[str, ...], apply_: bool) -> None:
+    from gisapp.db import make_session_factory, transaction
+    from gisapp.services.reassign import reassign_events
+
+    with transaction(make_session_factory(_engine())) as session:
+        session.execute(text("SET LOCAL statement_timeout = 0"))  # every open event of a province may take a while
+        moves = reassign_events(session, grid_codes=list(grids) or None, apply=apply_,
+                                key=_settings().audit_key() if apply_ else None, actor=_cli_actor() if apply_ else None)
+    for m in moves:
+        click.echo(f"event {m.event}: {m.grid} -> {m.to or '(outside every grid: not moved)'}")
+    placed = sum(m.to is not None for m in moves)
+    click.echo(f"{placed} event(s) {'moved' if apply_ else 'would move'}"
+               + (f", {len(moves) - placed} outside every grid" if len(moves) > placed else ""))
+
+
 @main.group(help="The tamper-evident audit trail.")
 def audit() -> None:
     pass
@@ -357,3 +382,124 @@ def serve(bind: str, workers: int) -> None:
             "--threads", "8", "--access-logfile", "-", "gisapp:create_app()"]
     click.echo(f"serving on http://{bind}  (Ctrl-C stops)")
     os.execv(argv[0], argv)
+
+
+@main.group(help="Map layers: import grids, key roads, key locations or cameras from a file; export any layer.")
+def layers() -> None:
+    pass
+
+
+class _StageBars:
+    """One click progress bar per stage of an import (validating, writing), fed by the job's progress."""
+
+    def __init__(self):
+        self.stage, self.bar, self.shown = None, None, 0
+
+    def __call__(self, stage: str, processed: int, total: int) -> None:
+        if stage == "reading":
+            return
+        if stage != self.stage:
+            self.close()
+            self.stage, self.shown = stage, 0
+            self.bar = click.progressbar(length=max(total, 1), label=f"{stage:10}", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(processed - self.shown)
+        self.shown = processed
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _only_county(session) -> str:
+    codes = session.execute(text("SELECT code FROM counties ORDER BY code")).scalars().all()
+    if len(codes) != 1:
+        raise click.UsageError(f"the database holds {len(codes)} counties: say which with --county")
+    return codes[0]
+
+
+def _print_job(job: dict) -> None:
+    if job["status"] == "done":
+        result = job["result"] or {}
+        counts = ", ".join(f"{k} {v}" for k, v in result.items() if not isinstance(v, (list, dict)))
+        click.echo(f"import job {job['id']} done: {counts}")
+        if result.get("names_kept"):
+            click.echo(f"  names kept (grid editing changes shapes, not names): {', '.join(result['names_kept'])}")
+        for community, impact in result.get("impact", {}).items():
+            moved, teams = impact["events_leaving_their_grid"], impact["teams_losing_their_grid"]
+            click.echo(f"  community {community}: {len(moved)} open event(s) leave their grid, "
+                       f"{len(teams)} team(s) lose their grid")
+        return
+    click.echo(f"import job {job['id']} failed: {job['problem_count']} problem(s), nothing was imported", err=True)
+    for p in job["problems"]:
+        where = f" at {json.dumps(p['where'])[:200]}" if p.get("where") else ""
+        click.echo(f"  feature {p['index']} ({p['id']}): {p['check']}: {p['message']}{where}", err=True)
+
+
+@layers.command("import", help="Import a layer file (.geojson/.json, .gpkg, zipped Shapefile .zip, .csv) into the "
+                               "database: every feature checked, then all written or nothing. See docs/operations.md.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--layer", required=True, type=click.Choice(["grids", "key-roads", "key-locations", "cameras"]))
+@click.option("--crs", default=None, help="the file's CRS when it names none (CSV, Shapefile without .prj) or for "
+                                          "GCJ-02 / BD-09: EPSG:4326, EPSG:4490, EPSG:4513-4554, GCJ-02, BD-09")
+@click.option("--county", default=None, help="the county code (default: the only county in the database)")
+@click.option("--dry-run", is_flag=True, help="check and report, write nothing")
+@click.option("--reason", default=None, help="kept with the grid versions (default: import of FILE)")
+def layers_import(file: Path, layer: str, crs: str | None, county: str | None, dry_run: bool,
+                  reason: str | None) -> None:
+    from gisapp.db import make_session_factory
+    from gisapp.errors import AppError
+    from gisapp.services.import_jobs import run_job, start_job
+    from gisapp.services.import_read import declared_crs
+
+    factory, actor, data = make_session_factory(_engine()), _cli_actor(), file.read_bytes()
+    try:
+        with factory() as session, session.begin():
+            job, created = start_job(session, actor.name, county or _only_county(session), layer, file.name, data,
+                                     crs=declared_crs(crs), dry_run=dry_run)
+    except AppError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from None
+    if not created:
+        click.echo(f"this file is already {'being ' if job['status'] == 'running' else ''}imported: job {job['id']} "
+                   f"({job['status']}); nothing done")
+        return
+    bars = _StageBars()
+    try:
+        job = run_job(factory, _settings().audit_key(), actor, job, data, reason=reason, echo=bars,
+                      min_area_m2=_settings().grid_min_area_m2)
+    finally:
+        bars.close()
+    _print_job(job)
+    if job["status"] != "done":
+        sys.exit(1)
+
+
+@layers.command("export", help="Write a layer to a file: GeoJSON, GeoPackage or zipped Shapefile, in EPSG:4326 or "
+                               "a requested CRS (EPSG:4490, EPSG:4534-4554, GCJ-02, BD-09); the whole county; audited.")
+@click.argument("layer", type=click.Choice(["townships", "communities", "grids", "key-roads", "key-locations",
+                                            "cameras", "coverage-gaps"]))
+@click.option("--format", "fmt", default="gpkg", show_default=True, type=click.Choice(["geojson", "gpkg", "shp"]))
+@click.option("--crs", default=None, help="default EPSG:4326")
+@click.option("--county", default=None, help="the county code (default: the only county in the database)")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="the file (default: the layer's name)")
+def layers_export(layer: str, fmt: str, crs: str | None, county: str | None, out: Path | None) -> None:
+    from gisapp.db import make_session_factory, transaction
+    from gisapp.domain.security import Binding
+    from gisapp.errors import AppError
+    from gisapp.services.audit import record
+    from gisapp.services.export import export_layer, target_crs
+    from gisapp.services.layers import area_filter, layer_geojson
+
+    try:
+        with transaction(make_session_factory(_engine())) as session:
+            code = county or _only_county(session)
+            data, filename, _ = export_layer(layer_geojson(session, layer, None, area_filter(Binding.COUNTY, code)),
+                                             layer, fmt, target := target_crs(crs))
+            record(session, _settings().audit_key(), _cli_actor(), "layer.export", target=f"layer:{layer}",
+                   details={"format": fmt, "crs": str(target), "bytes": len(data), "county": code})
+    except AppError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from None
+    path = out or Path(filename)
+    path.write_bytes(data)
+    click.echo(f"{path}: {len(data)} bytes")

@@ -28,6 +28,7 @@ class Settings:
     sql_dir: Path = PROJECT_ROOT / "sql"
     secret_key: str = field(default="", repr=False)
     max_body_bytes: int = 64 * 1024
+    max_upload_bytes: int = 50 * 1024 * 1024  # a layer file uploaded for import (multipart), 413 above
     page_limit_default: int = 50
     page_limit_max: int = 500
     pool_size: int = 10
@@ -92,6 +93,7 @@ class Settings:
             var_dir=var_dir,
             secret_key=os.environ.get("GISAPP_SECRET_KEY", ""),
             max_body_bytes=_int("GISAPP_MAX_BODY_BYTES", 64 * 1024),
+            max_upload_bytes=_int("GISAPP_MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
             page_limit_default=_int("GISAPP_PAGE_LIMIT_DEFAULT", 50),
             page_limit_max=_int("GISAPP_PAGE_LIMIT_MAX", 500),
             pool_size=_int("GISAPP_DB_POOL_SIZE", 10),

@@ -216,3 +216,106 @@ def test_demo_load_if_empty_adds_missing_demo_accounts(demo_db):
     again = runner.invoke(main, ["demo", "load", "--if-empty"])
     assert again.exit_code == 0 and "demo accounts added: demo-county" in again.output
     assert "demo accounts added" not in runner.invoke(main, ["demo", "load", "--if-empty"]).output
+
+
+def test_layers_import_with_progress_retry_dry_run_and_problems(empty_db, tmp_path):
+    import json
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(main, ["demo", "load", "--no-accounts"]).exit_code == 0
+    engine = make_engine(empty_db, pool_size=1)
+    with engine.connect() as conn:
+        lon, lat = conn.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p "
+                                     "FROM counties) x")).one()
+
+    def cameras(*ranges):
+        return {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon + i * 1e-5, lat]},
+             "properties": {"device_id": f"32010200001310{800000 + i:06d}", "name": f"命令行{i}", "azimuth_deg": 0,
+                            "fov_deg": 90, "range_m": r}} for i, r in enumerate(ranges)]}
+
+    good = tmp_path / "cams.geojson"
+    good.write_text(json.dumps(cameras(50, 60, 70), ensure_ascii=False), encoding="utf-8")
+    dry = runner.invoke(main, ["layers", "import", str(good), "--layer", "cameras", "--dry-run"])
+    assert dry.exit_code == 0 and "done" in dry.output and "dry_run True" in dry.output, dry.output
+    done = runner.invoke(main, ["layers", "import", str(good), "--layer", "cameras"])
+    assert done.exit_code == 0 and "inserted 3" in done.output, done.output
+    assert "validating" in done.output and "writing" in done.output   # the progress bars' labels
+    again = runner.invoke(main, ["layers", "import", str(good), "--layer", "cameras"])
+    assert again.exit_code == 0 and "already imported" in again.output
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(json.dumps(cameras(50, -1), ensure_ascii=False), encoding="utf-8")
+    refused = runner.invoke(main, ["layers", "import", str(bad), "--layer", "cameras"])
+    assert refused.exit_code == 1 and "feature 1 (32010200001310800001): out_of_range" in refused.output
+    assert "nothing was imported" in refused.output
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM cameras WHERE device_id LIKE '32010200001310800%'")
+                            ).scalar() == 3
+        assert conn.execute(text("SELECT count(*) FROM import_jobs")).scalar() == 3
+        # a community's layout with its last grid merged into the one before it, as a dry run
+        rows = conn.execute(text(
+            "WITH c AS (SELECT community_code AS code FROM grids GROUP BY 1 HAVING count(*) >= 2 ORDER BY 1 LIMIT 1), "
+            "g AS (SELECT code, name, geom, row_number() OVER (ORDER BY code DESC) AS k FROM grids "
+            "WHERE community_code = (SELECT code FROM c)) "
+            "SELECT code, name, ST_AsGeoJSON(CASE WHEN k = 2 THEN (SELECT ST_Union(geom) FROM g WHERE k <= 2) "
+            "ELSE geom END) FROM g WHERE k > 1 ORDER BY code")).all()
+    engine.dispose()
+    layout = tmp_path / "layout.geojson"
+    layout.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": code, "name": name}, "geometry": json.loads(geom)}
+        for code, name, geom in rows]}, ensure_ascii=False), encoding="utf-8")
+    preview = runner.invoke(main, ["layers", "import", str(layout), "--layer", "grids", "--dry-run"])
+    assert preview.exit_code == 0 and "updated 1" in preview.output and "retired 1" in preview.output, preview.output
+    assert "lose their grid" in preview.output
+def test_events_reassign_is_a_dry_run_unless_applied(demo_db):
+    runner = CliRunner()
+    assert runner.invoke(main, ["events", "reassign"]).output.strip().endswith("0 event(s) would move")
+    from gisapp.domain.intake import parse_event_report
+    from gisapp.services.audit import Actor
+    from gisapp.services.intake import Submitter, submit_event
+
+    engine = make_engine(demo_db, pool_size=1)
+    with Session(engine) as session, session.begin():
+        # an open event, then put in a wrong grid
+        lon, lat = session.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids "
+                                        "ORDER BY code DESC LIMIT 1) x")).one()
+        category = session.execute(text("SELECT code FROM categories WHERE level = 1 ORDER BY code LIMIT 1")).scalar()
+        report = parse_event_report({"category": category, "channel": "patrol",
+                                     "location": {"type": "Point", "coordinates": [lon, lat]}})
+        made = submit_event(session, report, by=Submitter("user:t", Actor("t", "county_commander", None)),
+                            audit_key=None).event
+        event, grid = made["id"], made["grid"]["code"]
+        other = session.execute(text("SELECT min(code) FROM grids")).scalar()
+        session.execute(text("UPDATE events SET grid_code = :o, community_code = left(:o, 12), "
+                             "township_code = left(:o, 9) WHERE id = :i"), {"o": other, "i": event})
+    dry = runner.invoke(main, ["events", "reassign", "--grid", other])
+    assert dry.exit_code == 0 and f"event {event}: {other} -> {grid}" in dry.output and "1 event(s) would move" in dry.output
+    done = runner.invoke(main, ["events", "reassign", "--apply"])
+    assert done.exit_code == 0 and "1 event(s) moved" in done.output
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT grid_code FROM events WHERE id = :i"), {"i": event}).scalar_one() == grid
+    engine.dispose()
+    assert runner.invoke(main, ["events", "reassign"]).output.strip().endswith("0 event(s) would move")
+    assert runner.invoke(main, ["audit", "verify"]).exit_code == 0
+
+
+def test_layers_export_writes_a_file_gdal_reads_in_the_asked_crs(empty_db, tmp_path):
+    import pyogrio
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(main, ["demo", "load", "--no-accounts"]).exit_code == 0
+    out = tmp_path / "grids.gpkg"
+    done = runner.invoke(main, ["layers", "export", "grids", "--format", "gpkg", "--crs", "EPSG:4549",
+                                "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    frame = pyogrio.read_dataframe(out)
+    engine = make_engine(empty_db, pool_size=1)
+    with engine.connect() as conn:
+        assert len(frame) == conn.execute(text("SELECT count(*) FROM grids")).scalar()
+        assert conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'layer.export'")).scalar() == 1
+    engine.dispose()
+    assert frame.crs.to_epsg() == 4549
+    refused = runner.invoke(main, ["layers", "export", "grids", "--crs", "EPSG:3857", "--out", str(out)])
+    assert refused.exit_code != 0 and "unknown_crs" in refused.output

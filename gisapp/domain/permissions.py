@@ -70,6 +70,9 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "grids.restore_grid": (frozenset({Role.PLANNER}), "restore an earlier version of a grid, through the checks"),
     "layers.export": (frozenset({Role.PLANNER, Role.COUNTY_COMMANDER}),
                       "a layer as GeoJSON, GeoPackage or Shapefile in a chosen CRS (audited)"),
+    "imports.upload": (frozenset({Role.PLANNER}), "import a layer file into the planner's county: checked, all or "
+                                                   "nothing, a job to poll (audited)"),
+    "imports.job": (frozenset({Role.PLANNER}), "an import job of the planner's county: progress, problems, result"),
     "layers.index": (BUSINESS | {Role.PLANNER}, "the map layers"),
     "layers.features": (BUSINESS | {Role.PLANNER}, "one layer's features within the caller's area"),
     "ogc.landing": (OGC_READERS, "OGC API - Features: the landing page"),

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from gisapp.domain.topology import GRID_CODE, check_layout
 from gisapp.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from gisapp.services.audit import Actor, record
+from gisapp.services.reassign import reassign_events
 from gisapp.spatial import grid_ops
 
 # grids that have no recorded version yet (loaded by the loader or by hand) get their present state as one
@@ -134,34 +135,23 @@ def _proposal(session: Session, community: str, current: dict, changes_in, creat
     return proposal
 
 
-def _open_events(session: Session, codes: list[str]):
-    return session.execute(text("SELECT id, grid_code, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM events "
-                                "WHERE grid_code = ANY(:g) AND status NOT IN ('closed', 'voided') ORDER BY id"),
-                           {"g": codes}).all()
-
-
-def _grid_at(layout: dict[str, BaseGeometry], point) -> str | None:
-    """The grid of a point in a proposed layout: the lowest code among those covering it."""
-    return next((code for code in sorted(layout) if layout[code].covers(point)), None)
-
-
-def _impact(session: Session, proposal: Proposal, layout: dict[str, BaseGeometry]) -> dict:
-    """Open events that would no longer lie in their grid (and the grid they now lie in), teams whose area
+def _impact(session: Session, proposal: Proposal) -> dict:
+    """Open events the proposed layout would place in another grid (shared-edge rule), teams whose area
     changes or who lose their grid, new grids with no team yet, accounts bound to a grid that retires."""
-    moved = []
-    for ev in _open_events(session, [*proposal.changes, *proposal.retires]):
-        point = shapely.Point(ev.lon, ev.lat)
-        if ev.grid_code in proposal.retires or not layout[ev.grid_code].covers(point):
-            moved.append({"event": ev.id, "grid": ev.grid_code, "now_in": _grid_at(layout, point)})
+    proposed = {**proposal.changes, **{c: g for c, (_, g) in proposal.creates.items()},
+                **{c: shapely.Polygon() for c in proposal.retires}}
+    moves = reassign_events(session, grid_codes=list(proposed), proposed=proposed)  # a dry run
+    touched = [*proposal.changes, *proposal.retires]
     teams = dict(session.execute(text("SELECT grid_code, code FROM teams WHERE grid_code = ANY(:g)"),
-                                 {"g": [*proposal.changes, *proposal.retires]}).all())
+                                 {"g": touched}).all())
     accounts = session.execute(text("SELECT username FROM users WHERE grid_code = ANY(:g) ORDER BY username"),
                                {"g": proposal.retires}).scalars().all()
-    return {"events_leaving_their_grid": moved,
+    return {"events_leaving_their_grid": [{"event": m.event, "grid": m.grid, "now_in": m.to} for m in moves],
             "teams_whose_area_changes": sorted(teams[c] for c in proposal.changes if c in teams),
             "teams_losing_their_grid": sorted(teams[c] for c in proposal.retires if c in teams),
             "grids_without_a_team": sorted(proposal.creates), "accounts_bound_to_retired_grids": list(accounts),
-            "note": "nothing is re-routed: open events keep their grid and team until a dispatcher moves them"}
+            "note": "nothing is re-routed: open events keep their grid and team until a dispatcher moves them "
+                    "(gisapp events reassign)"}
 
 
 def problem_details(problems) -> list[dict]:
@@ -222,7 +212,7 @@ def edit(session: Session, key: bytes, actor: Actor, community: str, changes_in:
     proposal = _proposal(session, community, current, changes_in, creates, retires, revive)
     layout_after = proposal.layout(current)
     _problems(community, shapely.from_wkb(bytes(row.wkb)), layout_after, min_area_m2)
-    impact = _impact(session, proposal, layout_after)
+    impact = _impact(session, proposal)
     if preview:
         return {"valid": True, "impact": impact, "etag": etag(community, row.layout_version)}
     _write(session, actor, proposal, reason, effective or datetime.now(timezone.utc).date())

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from gisapp.domain.events import EventStatus
 from gisapp.domain.intake import parse_event_report
+from gisapp.services.adjacency import refresh_adjacency
 from gisapp.services.audit import Actor
 from gisapp.services.grid_edit import FIRST_VERSIONS
 from gisapp.services.intake import Submitter, submit_event
@@ -152,7 +153,7 @@ def load_jurisdiction(session: Session, src: Path, *, progress: Callable[[str], 
         step(cur, src, counts)
     session.execute(text("SELECT refresh_grid_directory()"))
     session.execute(text("SET LOCAL statement_timeout = 0"))  # a province-sized layer takes a minute
-    session.execute(text("SELECT refresh_grid_adjacency()"))  # support from adjacent grids (013)
+    refresh_adjacency(session)  # support from adjacent grids (013); the full build runs in process
     session.execute(FIRST_VERSIONS, {"community": None})      # every grid's history starts here (021)
     progress("events")
     counts["events"] = load_history(session, src / "events.jsonl")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from gisapp.db import Prepared
 from gisapp.errors import NotFound
 from gisapp.services.accounts import Account
+from gisapp.services.adjacency import refresh_adjacency
 from gisapp.services.lifecycle import caller_for
 
 DEFAULT_MAX_AGE_S = 900
@@ -115,7 +116,7 @@ def ensure_adjacency(session: Session) -> bool:
     # layer (~100,000 grids) outlasts the app's 30 s statement timeout: lift it for this statement only
     previous = session.execute(text("SHOW statement_timeout")).scalar_one()
     session.execute(text("SET LOCAL statement_timeout = 0"))
-    session.execute(text("SELECT refresh_grid_adjacency()"))
+    refresh_adjacency(session)  # a full build in process (gisapp.services.adjacency), else the SQL refresh
     session.execute(text("SELECT set_config('statement_timeout', :v, true)"), {"v": previous})
     return True
 

@@ -16,23 +16,35 @@ from shapely.geometry.base import BaseGeometry
 
 
 class GridIndex:
-    """Grids by code, indexed by bounding box.
+    """Grids by code, indexed by bounding box; grids can be replaced, added and removed as they are edited.
 
     >>> from shapely.geometry import box
     >>> idx = GridIndex([("002", box(1, 0, 2, 1)), ("001", box(0, 0, 1, 1))])
     >>> idx.locate(0.5, 0.5), idx.locate(1.0, 0.5), idx.locate(3, 3)
     ('001', '001', None)
+    >>> idx.remove("001"); idx.locate(1.0, 0.5), len(idx)
+    ('002', 1)
     """
 
     def __init__(self, grids: Iterable[tuple[str, BaseGeometry]]):
-        self.codes: list[str] = []
-        self.geoms: list[BaseGeometry] = []
-        self._rtree = rtree_index.Index()
-        for i, (code, geom) in enumerate(grids):
-            shapely.prepare(geom)
-            self.codes.append(code)
-            self.geoms.append(geom)
-            self._rtree.insert(i, geom.bounds)
+        self.codes: list[str | None] = []
+        self.geoms: list[BaseGeometry | None] = []
+        self._position: dict[str, int] = {}
+        # bulk loading (a generator of (id, box, obj)) builds a packed tree: faster and smaller
+        items = list(grids)
+        for code, geom in items:
+            self._remember(code, geom)
+        stream = ((i, g.bounds, None) for i, g in enumerate(self.geoms))
+        self._rtree = rtree_index.Index(stream) if items else rtree_index.Index()
+
+    def _remember(self, code: str, geom: BaseGeometry) -> int:
+        if code in self._position:
+            raise ValueError(f"grid {code} is in the index twice")
+        shapely.prepare(geom)
+        self._position[code] = len(self.codes)
+        self.codes.append(code)
+        self.geoms.append(geom)
+        return len(self.codes) - 1
 
     @classmethod
     def read(cls, path: Path, code_field: str = "code") -> "GridIndex":
@@ -41,13 +53,25 @@ class GridIndex:
         return cls(zip(frame[code_field], frame.geometry))
 
     def __len__(self) -> int:
-        return len(self.codes)
+        return len(self._position)
+
+    def remove(self, code: str) -> None:
+        """Take a grid out (KeyError if it is not there)."""
+        i = self._position.pop(code)
+        self._rtree.delete(i, self.geoms[i].bounds)
+        self.codes[i] = self.geoms[i] = None
+
+    def replace(self, code: str, geom: BaseGeometry) -> None:
+        """Put a grid's new shape in place of its old one (or add a new grid)."""
+        if code in self._position:
+            self.remove(code)
+        self._rtree.insert(self._remember(code, geom), geom.bounds)
 
     def covering(self, lon: float, lat: float) -> list[str]:
         """Codes of every grid covering the point (boundary included), sorted."""
         point = shapely.Point(lon, lat)
         hits = (i for i in self._rtree.intersection((lon, lat, lon, lat))
-                if self.geoms[i].covers(point))
+                if self.geoms[i] is not None and self.geoms[i].covers(point))
         return sorted(self.codes[i] for i in hits)
 
     def locate(self, lon: float, lat: float) -> str | None:
