@@ -198,3 +198,35 @@ def test_planner_page_in_english_and_both_dictionaries_complete(live, watched_br
     driver.find_element("id", "lang").click()
     wait_for(driver, lambda d: d.find_element("id", "check").text == "Check")
     assert driver.find_element("tag name", "html").get_attribute("lang") == "en"
+
+
+def layout_file(path, grids: dict, grow: str | None = None, into: str | None = None):
+    """The community's layout as a GeoJSON file, one grid grown into a neighbour's half when asked."""
+    features = []
+    for code, f in sorted(grids.items()):
+        geometry = shape(f["geometry"])
+        if code == grow:
+            geometry = geometry.union(shape(grids[into]["geometry"]).buffer(-0.0003))
+        features.append({"type": "Feature", "geometry": mapping(geometry),
+                         "properties": {"code": code, "name": f["properties"]["name"]}})
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), "utf-8")
+    return str(path)
+
+
+def test_planner_imports_a_layout_file_checked_first_and_its_problems_drawn(live, watched_browser, tmp_path):
+    driver, community = watched_browser, community_of_demo_grid(live)
+    watch = PageWatch(driver, live.url)
+    login_in_browser(driver, live.url, "demo-planner", path=f"/planner?community={community}")
+    page_state(driver, lambda s: s["outcome"] == "loaded")
+    grids, _ = layout(live, community)
+    first, second = sorted(grids)[:2]
+    driver.find_element("id", "import-file").send_keys(layout_file(tmp_path / "broken.geojson", grids, first, second))
+    driver.find_element("id", "import-send").click()
+    assert page_state(driver, lambda s: s["outcome"] == "import_failed")["problems"] >= 1
+    assert "重叠" in driver.find_element("id", "import-result").text
+    screenshot(driver, "planner-import")
+    driver.find_element("id", "import-file").send_keys(layout_file(tmp_path / "same.geojson", grids))
+    driver.find_element("id", "import-send").click()
+    page_state(driver, lambda s: s["outcome"] == "import_checked")
+    assert f"未变 {len(grids)}" in driver.find_element("id", "import-result").text
+    assert watch.errors() == [] and watch.foreign_requests() == []
