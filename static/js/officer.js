@@ -131,6 +131,7 @@
   function reportDuty(status) {
     var body = { duty_status: status };
     if (state.position) { body.position = state.position; }
+    publish("busy");
     return api("POST", "/api/v1/members/me/status", body).then(function (r) {
       if (r.status !== 200) { return failed(r); }
       state.duty = r.body.duty_status;
@@ -216,6 +217,7 @@
   function act(id, action) {
     var body = { action: action, client_ref: uuid() };
     if (state.position) { body.position = state.position; }
+    publish("busy");
     return api("POST", "/api/v1/events/" + id + "/actions", body).then(function (r) {
       if (r.status !== 200) { return failed(r); }
       say(t("done", { a: t("action." + action) }) + " #" + id, "ok");
@@ -254,6 +256,7 @@
                  location: { type: "Point", coordinates: [state.pick.lng, state.pick.lat] }, client_ref: state.ref };
     if (!body.description) { delete body.description; }
     $("report-send").disabled = true;
+    publish("busy");
     return api("POST", "/api/v1/events", body).then(function (r) {
       $("report-send").disabled = false;
       if (r.status !== 201 && r.status !== 200) { return failed(r); }

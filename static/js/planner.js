@@ -96,7 +96,12 @@
         style: function () { return { color: "#2e75b6", weight: 2, dashArray: "6 4", fillOpacity: 0.02 }; },
         onEachFeature: function (f, layer) {
           layer.bindTooltip(f.properties.name, { sticky: true });
-          layer.on("click", function () { chooseCommunity(f.properties.code); });
+          layer.on("click", function () {
+            // a click while drawing is a point of the drawing; unsaved edits are not dropped by a stray click
+            if (!map.pm.globalDrawModeEnabled() && !hasPending() && f.properties.code !== state.community) {
+              chooseCommunity(f.properties.code);
+            }
+          });
         }
       }).addTo(overlays.communities);
       if (geo.getBounds().isValid()) { map.fitBounds(geo.getBounds()); }
@@ -109,6 +114,7 @@
   }
 
   function loadCommunity(code) {
+    publish("busy");
     return api("GET", "/api/v1/communities/" + code + "/grids").then(function (r) {
       if (r.status !== 200) { return showError(r); }
       resetEdit();
@@ -142,12 +148,20 @@
     var code = feature.properties.code;
     layer.setStyle(BASE);
     layer.bindTooltip(feature.properties.name + "<br>" + code, { sticky: true });
-    layer.on("click", function (e) { L.DomEvent.stopPropagation(e); selectGrid(code); });
+    layer.on("click", function (e) {
+      if (map.pm.globalDrawModeEnabled()) { return; }  // the click is a point of the line or polygon drawn
+      L.DomEvent.stopPropagation(e);
+      selectGrid(code);
+    });
     layer.on("pm:edit", function () { markEdited(code); });
     layer.on("pm:markerdragstart", function (e) { layer._dragOrigin = e.markerEvent.target.getLatLng().clone(); });
     layer.on("pm:markerdragend", function (e) { followSharedVertex(code, layer._dragOrigin, e.markerEvent.target.getLatLng()); });
     overlays.grids.addLayer(layer);
     state.layers[code] = layer;
+  }
+
+  function hasPending() {
+    return Boolean(state.op || Object.keys(state.edited).length || state.creates.length || state.retires.length);
   }
 
   function restyle() {
@@ -332,6 +346,7 @@
     var call = request(preview);
     if (!call) { return say(t("nothingToCheck"), "error"); }
     overlays.problems.clearLayers();
+    publish("busy");
     return api.apply(null, call).then(function (r) {
       if (r.status === 200 && preview) { showValid(r.body.impact); }
       else if (r.status === 200) { saved(r); }
@@ -464,6 +479,7 @@
     if (state.op || (!edit.changes.length && !edit.creates.length && !edit.retires.length)) {
       return say(t("nothingToCheck"), "error");
     }
+    publish("busy");
     return api("POST", "/api/v1/communities/" + state.community + "/grids/fix", edit).then(function (r) {
       if (r.status !== 200) { return showError(r); }
       showProposal(r.body);
@@ -510,6 +526,7 @@
   function showHistory() {
     if (!state.selected) { return say(t("needGrid"), "error"); }
     var code = state.selected;
+    publish("busy");
     return api("GET", "/api/v1/grids/" + code + "/history").then(function (r) {
       if (r.status !== 200) { return showError(r); }
       var list = $("history-list");
@@ -552,6 +569,7 @@
     form.append("dry_run", $("import-dry").checked ? "true" : "false");
     if ($("reason").value.trim()) { form.append("reason", $("reason").value.trim()); }
     $("import-send").disabled = true;
+    publish("busy");
     return fetch("/api/v1/layers/" + $("import-layer").value + "/import", {
       method: "POST", body: form, credentials: "same-origin",
       headers: { "Accept": "application/json", "X-CSRF-Token": csrf } })

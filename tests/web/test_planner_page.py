@@ -214,7 +214,9 @@ def layout_file(path, grids: dict, grow: str | None = None, into: str | None = N
 
 
 def test_planner_imports_a_layout_file_checked_first_and_its_problems_drawn(live, watched_browser, tmp_path):
-    driver, community = watched_browser, community_of_demo_grid(live)
+    driver = watched_browser
+    # a community no other test here edits (their full-precision shapes would read back rounded and "updated")
+    (community,), = query(live, "SELECT code FROM communities ORDER BY code OFFSET 10 LIMIT 1")
     watch = PageWatch(driver, live.url)
     login_in_browser(driver, live.url, "demo-planner", path=f"/planner?community={community}")
     page_state(driver, lambda s: s["outcome"] == "loaded")
@@ -229,4 +231,52 @@ def test_planner_imports_a_layout_file_checked_first_and_its_problems_drawn(live
     driver.find_element("id", "import-send").click()
     page_state(driver, lambda s: s["outcome"] == "import_checked")
     assert f"未变 {len(grids)}" in driver.find_element("id", "import-result").text
+    assert watch.errors() == [] and watch.foreign_requests() == []
+
+
+def test_planner_splits_merges_back_and_restores_from_the_history(live, watched_browser):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import Select
+
+    driver = watched_browser
+    (community,), = query(live, "SELECT code FROM communities ORDER BY code OFFSET 5 LIMIT 1")
+    watch = PageWatch(driver, live.url)
+    login_in_browser(driver, live.url, "demo-planner", path=f"/planner?community={community}")
+    page_state(driver, lambda s: s["outcome"] == "loaded")
+    grids, _ = layout(live, community)
+    code = max(grids, key=lambda c: shape(grids[c]["geometry"]).area)
+    click_grid(driver, live, community, code)
+    minx, miny, maxx, maxy = shape(grids[code]["geometry"]).bounds
+    middle = (miny + maxy) / 2
+    driver.find_element("id", "split").click()       # a line across the grid, from outside to outside
+    area = driver.find_element("id", "map")
+    ActionChains(driver).move_to_element_with_offset(area, *map_offset(driver, minx - 0.0003, middle)).click().perform()
+    ActionChains(driver).move_to_element_with_offset(area, *map_offset(driver, maxx + 0.0003, middle)).double_click(
+        ).perform()
+    assert page_state(driver, lambda s: s["op"] == "split")
+    click(driver, "check", "valid")
+    driver.find_element("id", "reason").send_keys("按道路拆分网格")
+    assert click(driver, "save", "saved")["grids"] == len(grids) + 1
+    (new,) = set(layout(live, community)[0]) - set(grids)
+    screenshot(driver, "planner-split")
+
+    click_grid(driver, live, community, code)
+    Select(driver.find_element("id", "merge-with")).select_by_value(new)
+    driver.find_element("id", "merge").click()
+    assert page_state(driver, lambda s: s["op"] == "merge")
+    driver.find_element("id", "reason").send_keys("合并回原网格")
+    assert click(driver, "save", "saved")["grids"] == len(grids)
+    assert query(live, "SELECT retired_at IS NOT NULL FROM grid_codes WHERE code = %s", new) == [(True,)]
+
+    click(driver, "history", "history")
+    versions = driver.find_elements("css selector", "#history-list li")
+    assert [v.get_attribute("data-version") for v in versions] == ["3", "2", "1"]
+    assert "合并回原网格" in versions[0].text and "北京时间" in versions[0].text
+    versions[-1].find_element("xpath", ".//button[last()]").click()        # restore version 1
+    assert page_state(driver, lambda s: s["op"] == "restore")
+    driver.find_element("id", "reason").send_keys("恢复初始版本")
+    click(driver, "save", "saved")
+    (same,) = query(live, "SELECT ST_Equals(g.geom, v.geom) FROM grids g JOIN grid_versions v ON v.grid_code = g.code "
+                          "AND v.version = 1 WHERE g.code = %s", code)
+    assert same == (True,)
     assert watch.errors() == [] and watch.foreign_requests() == []
