@@ -154,6 +154,12 @@ def test_a_broken_edit_is_drawn_and_a_version_conflict_keeps_the_edit(live, watc
     drawn = driver.execute_script("return document.querySelectorAll('path[stroke=\"#d32f2f\"]').length")
     assert drawn >= 1                                                # the overlap is drawn in red
     screenshot(driver, "planner-validation")
+    # the proposed repair: drawn, listed, adopted, and then the check passes
+    click(driver, "fix", "proposal")
+    assert "建议的修复" in driver.find_element("id", "result").text
+    screenshot(driver, "planner-fix")
+    click(driver, "adopt", "adopted")
+    click(driver, "check", "valid")
 
     click(driver, "discard", "loaded")
     code, lon, lat, neighbours = start_editing(driver, live, community, (-20, 12))
