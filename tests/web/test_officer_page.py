@@ -106,3 +106,29 @@ def test_officer_page_in_english_and_both_dictionaries_complete(live, watched_br
     driver.find_element("id", "lang").click()
     wait_for(driver, lambda d: d.find_element("id", "report").text == "Tap the map to report")
     assert "inside your grid" in wait_for(driver, lambda d: d.find_element("id", "position").text)
+
+
+def test_the_pages_inside_and_distance_helper_on_edge_cases(live, watched_browser):
+    driver = watched_browser
+    (_, lon, lat, _, _, _), = query(live, MY_GRID)
+    officer_page(driver, live, lon, lat)
+    page_state(driver, lambda s: s["outcome"] == "ready")
+    square = {"type": "Polygon", "coordinates": [[[118.80, 32.00], [118.82, 32.00], [118.82, 32.02],
+                                                  [118.80, 32.02], [118.80, 32.00]],
+                                                 [[118.805, 32.005], [118.815, 32.005], [118.815, 32.015],
+                                                  [118.805, 32.015], [118.805, 32.005]]]}
+    multi = {"type": "MultiPolygon", "coordinates": [square["coordinates"],
+                                                     [[[118.90, 32.00], [118.91, 32.00], [118.91, 32.01],
+                                                       [118.90, 32.00]]]]}
+    where = lambda g, x, y: driver.execute_script("return window.gisappGeo.where(arguments[0], arguments[1], "  # noqa: E731
+                                                  "arguments[2]);", g, x, y)
+    # in the ring, not in the hole: 0.0025 degrees of longitude from both the outer edge and the hole's
+    east_m = 111195 * 0.84805  # a degree of longitude at 32.01° N
+    ring = where(square, 118.8025, 32.01)
+    assert ring["inside"] is True and abs(ring["distance_m"] - 0.0025 * east_m) < 2
+    assert where(square, 118.81, 32.01)["inside"] is False       # in the hole
+    on_edge = where(square, 118.80, 32.01)                         # exactly on the outer edge counts as inside
+    assert on_edge["inside"] is True and on_edge["distance_m"] < 0.01
+    assert where(multi, 118.908, 32.002)["inside"] is True         # the second polygon of a multipolygon
+    outside = where(square, 118.83, 32.01)                          # 0.01 degrees of longitude east
+    assert outside["inside"] is False and abs(outside["distance_m"] - 0.01 * east_m) < 5
