@@ -301,6 +301,7 @@
   }).then(function (answers) {
     drawGrids(answers[0].body, state.me.area.code);
     locate();
+    setInterval(loadTasks, 60000);  // new dispatches to my team show up within a minute
     return loadTasks();
   }).then(function () { publish(state.outcome || "ready"); });
 })();

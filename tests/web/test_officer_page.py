@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from tests.support import query
 from tests.web.browser import login_in_browser, wait_for
-from tests.web.page_checks import PageWatch, page_state, phone, place_browser_at, screenshot, watched_browser  # noqa: F401
+from tests.web.page_checks import (PageWatch, missing_strings, page_state, phone,  # noqa: F401
+                                   place_browser_at, screenshot, watched_browser)
 
 MY_GRID = """SELECT g.code, ST_X(p), ST_Y(p), ST_Distance(p::geography, ST_Boundary(g.geom)::geography),
                     ST_X(c), ST_Y(c)
@@ -39,7 +40,8 @@ def tap(driver, lon: float, lat: float) -> None:
                                  "arguments[0]]); return [p.x, p.y];", lon, lat)
     area = driver.find_element("id", "map")
     rect = area.rect
-    ActionChains(driver).move_to_element_with_offset(area, x - rect["width"] / 2, y - rect["height"] / 2).click().perform()
+    offset = (x - rect["width"] / 2, y - rect["height"] / 2)
+    ActionChains(driver).move_to_element_with_offset(area, *offset).click().perform()
 
 
 def cst_clock(iso: str) -> str:
@@ -71,6 +73,7 @@ def test_officer_sees_its_grid_reports_by_tapping_and_acknowledges_the_task(live
 
     Select(driver.find_element("id", "category")).select_by_value(category)
     driver.find_element("id", "description").send_keys("人行道井盖缺失，已设置临时警示")
+    driver.execute_script("window.scrollTo(0, 0)")  # the map with the tapped place, the form under it
     screenshot(driver, "officer-report")
     driver.find_element("id", "report-send").click()
     outcome = page_state(driver, lambda s: s["outcome"].startswith("reported:"))["outcome"]
@@ -85,7 +88,8 @@ def test_officer_sees_its_grid_reports_by_tapping_and_acknowledges_the_task(live
     driver.find_element("css selector", card + ' button[data-action="acknowledge"]').click()
     page_state(driver, lambda s: s["outcome"] == "acted:acknowledge")
     wait_for(driver, lambda d: d.find_elements("css selector", card + ' button[data-action="arrive"]'))
-    assert query(live, "SELECT status FROM event_tasks WHERE event_id = %s AND kind = 'handle'", event) == [("acknowledged",)]
+    assert query(live, "SELECT status FROM event_tasks WHERE event_id = %s AND kind = 'handle'",
+                 event) == [("acknowledged",)]
     screenshot(driver, "officer-tasks")
 
     (out_lon, out_lat), = query(live, NEIGHBOUR, grid)   # walking into a neighbouring grid
@@ -102,10 +106,11 @@ def test_officer_page_in_english_and_both_dictionaries_complete(live, watched_br
     zh, en = driver.execute_script("var d = window.GISAPP_I18N_OFFICER; return [Object.keys(d.zh).sort(), "
                                    "Object.keys(d.en).sort()];")
     assert zh == en and len(zh) > 40
+    assert missing_strings(driver, "GISAPP_I18N_OFFICER", "officer.js") == []
     assert driver.find_element("id", "report").text == "点地图上报事件"
     driver.find_element("id", "lang").click()
     wait_for(driver, lambda d: d.find_element("id", "report").text == "Tap the map to report")
-    assert "inside your grid" in wait_for(driver, lambda d: d.find_element("id", "position").text)
+    wait_for(driver, lambda d: "inside your grid" in d.find_element("id", "position").text)
 
 
 def test_the_pages_inside_and_distance_helper_on_edge_cases(live, watched_browser):
@@ -120,8 +125,10 @@ def test_the_pages_inside_and_distance_helper_on_edge_cases(live, watched_browse
     multi = {"type": "MultiPolygon", "coordinates": [square["coordinates"],
                                                      [[[118.90, 32.00], [118.91, 32.00], [118.91, 32.01],
                                                        [118.90, 32.00]]]]}
-    where = lambda g, x, y: driver.execute_script("return window.gisappGeo.where(arguments[0], arguments[1], "  # noqa: E731
-                                                  "arguments[2]);", g, x, y)
+    def where(geometry, x, y):
+        return driver.execute_script("return window.gisappGeo.where(arguments[0], arguments[1], arguments[2]);",
+                                     geometry, x, y)
+
     # in the ring, not in the hole: 0.0025 degrees of longitude from both the outer edge and the hole's
     east_m = 111195 * 0.84805  # a degree of longitude at 32.01° N
     ring = where(square, 118.8025, 32.01)

@@ -11,7 +11,7 @@ from shapely.geometry import mapping, shape
 
 from tests.support import query
 from tests.web.browser import login_in_browser, wait_for
-from tests.web.page_checks import PageWatch, page_state, screenshot, watched_browser  # noqa: F401 (fixture)
+from tests.web.page_checks import PageWatch, missing_strings, page_state, screenshot, watched_browser  # noqa: F401 (fixture)
 
 COMMUNITY_SQL = "SELECT u.grid_code FROM users u WHERE u.username = 'demo-grid'"
 
@@ -90,9 +90,9 @@ def drag_vertex(driver, lon: float, lat: float, by: tuple[int, int]) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
 
     dx, dy = map_offset(driver, lon, lat)
+    half = (by[0] // 2, by[1] // 2)
     chain = ActionChains(driver).move_to_element_with_offset(driver.find_element("id", "map"), dx, dy)
-    chain.click_and_hold().move_by_offset(by[0] // 2, by[1] // 2).move_by_offset(by[0] - by[0] // 2,
-                                                                                  by[1] - by[1] // 2).release().perform()
+    chain.click_and_hold().move_by_offset(*half).move_by_offset(by[0] - half[0], by[1] - half[1]).release().perform()
 
 
 def start_editing(driver, live, community: str, by: tuple[int, int], linked: bool = True):
@@ -113,7 +113,8 @@ def click(driver, element_id: str, outcome: str) -> dict:
 
 
 def geometry_in_page(driver, code: str) -> dict:
-    return driver.execute_script("return window.gisappPlanner.state.layers[arguments[0]].toGeoJSON(false).geometry;", code)
+    return driver.execute_script("return window.gisappPlanner.state.layers[arguments[0]].toGeoJSON(false)"
+                                 ".geometry;", code)
 
 
 def test_planner_moves_a_shared_boundary_checks_and_saves_it(live, watched_browser):
@@ -200,6 +201,7 @@ def test_planner_page_in_english_and_both_dictionaries_complete(live, watched_br
     zh, en = driver.execute_script("var d = window.GISAPP_I18N_PLANNER; return [Object.keys(d.zh).sort(), "
                                    "Object.keys(d.en).sort()];")
     assert zh == en and len(zh) > 50
+    assert missing_strings(driver, "GISAPP_I18N_PLANNER", "planner.js") == []
     assert driver.find_element("id", "check").text == "检查"
     driver.find_element("id", "lang").click()
     wait_for(driver, lambda d: d.find_element("id", "check").text == "Check")
