@@ -104,7 +104,7 @@
           });
         }
       }).addTo(overlays.communities);
-      if (geo.getBounds().isValid()) { map.fitBounds(geo.getBounds()); }
+      if (geo.getBounds().isValid()) { map.fitBounds(geo.getBounds(), { animate: false }); }
     });
   }
 
@@ -122,7 +122,8 @@
       state.etag = r.etag;
       r.body.features.forEach(function (f) { state.features[f.properties.code] = f; drawGrid(f); });
       var bounds = L.featureGroup(Object.values(state.layers)).getBounds();
-      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [20, 20] }); }
+      // not animated: a fit asked for during another one's zoom animation would be dropped by Leaflet
+      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [20, 20], animate: false }); }
       $("layout").textContent = t("layoutVersion") + " " + r.etag.replace(/"/g, "") + " · " + r.body.features.length + " " + t("grids");
       fillMergeChoices();
       publish("loaded");

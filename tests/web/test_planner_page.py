@@ -11,7 +11,8 @@ from shapely.geometry import mapping, shape
 
 from tests.support import query
 from tests.web.browser import login_in_browser, wait_for
-from tests.web.page_checks import PageWatch, missing_strings, page_state, screenshot, watched_browser  # noqa: F401 (fixture)
+from tests.web.page_checks import (PageWatch, missing_strings, page_state, phone, screenshot,  # noqa: F401
+                                   watched_browser)
 
 COMMUNITY_SQL = "SELECT u.grid_code FROM users u WHERE u.username = 'demo-grid'"
 
@@ -206,6 +207,12 @@ def test_planner_page_in_english_and_both_dictionaries_complete(live, watched_br
     driver.find_element("id", "lang").click()
     wait_for(driver, lambda d: d.find_element("id", "check").text == "Check")
     assert driver.find_element("tag name", "html").get_attribute("lang") == "en"
+    phone(driver)  # legible on a phone too: the panel goes under the map
+    driver.get(f"{live.url}/planner?community={community_of_demo_grid(live)}")
+    page_state(driver, lambda s: s["outcome"] == "loaded")
+    click_grid(driver, live, community_of_demo_grid(live), sorted(layout(live, community_of_demo_grid(live))[0])[0])
+    assert driver.find_element("id", "side").rect["y"] >= driver.find_element("id", "map").rect["height"]
+    screenshot(driver, "planner-phone-en")
 
 
 def layout_file(path, grids: dict, grow: str | None = None, into: str | None = None):
