@@ -333,3 +333,23 @@ class CpuMonitor:
                 return last
         log(f"the machine stayed busy ({last:.2f} cores used by other processes); measuring anyway")
         return last
+
+
+def synthetic_dataset(args, dbname: str) -> Dataset:
+    """The synthetic county of `--grids`/`--seed` (bench/run.py's) in a bench's database, made once."""
+    from bench.run import synth_source
+
+    start_cluster()
+    ds = Dataset("synth", f"synthetic, {args.grids:,} grids", dbname, synth_source(args.grids, args.seed))
+    prepare_database(ds)
+    return ds
+
+
+def bench_main(args, prepare, run, render, results_name: str, summary) -> None:
+    """What every synthetic-county bench does: prepare, measure, keep the raw figures, write its page, say so."""
+    ds = prepare(args)
+    results = run(args, ds)
+    write_json(OUT / results_name, results)
+    args.doc.parent.mkdir(parents=True, exist_ok=True)
+    args.doc.write_text(render(results), encoding="utf-8")
+    log(f"{summary(results)}; wrote {args.doc}")

@@ -375,7 +375,18 @@ def _rest(w, results):
     w("")
     w("Layer import (reading, checking and writing cameras against a bare bulk INSERT): "
       "[benchmarks-import.md](benchmarks-import.md), written by `python -m bench.import_bench`.")
+    w("")
     w("Bulk spatial work of the layer side on the 100,000-grid layer (re-assigning 1,000,000 points against "
       "`geopandas.sjoin`, the adjacency graph against libpysal and PostGIS, the grid index's memory): "
       "[benchmarks-layers.md](benchmarks-layers.md), written by `python -m bench.layers_bench`.")
+    w("")
+    w("Camera coverage of 5,000 key road sections by 20,000 cameras (full recompute against the naive per-road "
+      "ST_Union SQL, trigger costs): [benchmarks-coverage.md](benchmarks-coverage.md), written by "
+      "`python -m bench.coverage_bench`.")
+    w("")
+    w("Validating one grid edit of the 100,000-grid layer (`check_layout()` against the same checks in PostGIS "
+      "SQL): [benchmarks-validation.md](benchmarks-validation.md), written by `python -m bench.validation_bench`.")
+    w("")
+    w("Vector tiles on the 100,000-grid county (built, cached and 304 tiles against the bare `ST_AsMVT` query, "
+      "largest tile per zoom): [benchmarks-tiles.md](benchmarks-tiles.md), written by `python -m bench.tiles_bench`.")
     w("")

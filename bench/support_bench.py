@@ -33,8 +33,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench.common import (OUT, ROOT, CpuMonitor, Dataset, log, prepare_database, random_points, start_cluster,
-                          summarize_ms, write_json)
+from bench.common import (ROOT, CpuMonitor, Dataset, bench_main, log, prepare_database, random_points, start_cluster,
+                          summarize_ms)
 
 DBNAME = "gisapp_bench_support"
 DOC = ROOT / "docs" / "benchmarks-support.md"
@@ -283,16 +283,14 @@ def build_lines(b: dict) -> list[str]:
 
 
 def main(argv=None) -> None:
-    args = parse_args(argv)
-    ds = prepare(args)
-    results = run(args, ds)
-    write_json(OUT / "support-results.json", results)
-    args.doc.parent.mkdir(parents=True, exist_ok=True)
-    args.doc.write_text(render(results), encoding="utf-8")
+    bench_main(parse_args(argv), prepare, run, render, "support-results.json", summary)
+
+
+def summary(results: dict) -> str:
     s = results["stats"]
-    log(f"candidates p50/p95/p99 {s['candidates']['p50']:.2f}/{s['candidates']['p95']:.2f}/"
-        f"{s['candidates']['p99']:.2f} ms; knn {s['knn']['p50']:.2f}/{s['knn']['p95']:.2f}/{s['knn']['p99']:.2f} ms; "
-        f"target {'met' if results['target_met'] else 'NOT met'}; wrote {args.doc}")
+    return (f"candidates p50/p95/p99 {s['candidates']['p50']:.2f}/{s['candidates']['p95']:.2f}/"
+            f"{s['candidates']['p99']:.2f} ms; knn {s['knn']['p50']:.2f}/{s['knn']['p95']:.2f}/{s['knn']['p99']:.2f} ms; "
+            f"target {'met' if results['target_met'] else 'NOT met'}")
 
 
 if __name__ == "__main__":

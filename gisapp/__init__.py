@@ -88,10 +88,10 @@ def register_errors(app: APIFlask) -> None:
 
 def register_blueprints(app: APIFlask) -> None:
     from gisapp.api import (audit, auth, duplicates, duty, events, grids, imports, layers, meta, ogc, stream,
-                            support, system, users)
+                            support, system, tiles, users)
     from gisapp.web import bp as web, register_assets
 
     register_assets(app)
     for blueprint in (web, meta.bp, events.bp, support.bp, duplicates.bp, duty.bp, stream.bp, layers.bp,
-                      layers.coverage_bp, grids.bp, ogc.bp, imports.bp, auth.bp, audit.bp, users.bp, system.bp):
+                      layers.coverage_bp, tiles.bp, grids.bp, ogc.bp, imports.bp, auth.bp, audit.bp, users.bp, system.bp):
         app.register_blueprint(blueprint)

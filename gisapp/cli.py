@@ -312,6 +312,43 @@ def audit_purge(days: int | None) -> None:
     click.echo(f"purged {purged} audit record(s) older than {retention} days")
 
 
+@main.group(help="Camera coverage of key roads and key locations (7.1.3.2), kept up to date by triggers.")
+def coverage() -> None:
+    pass
+
+
+@coverage.command("refresh", help="Recompute the stored coverage of every key road and key location from scratch.")
+def coverage_refresh() -> None:
+    import time
+
+    from gisapp.db import make_session_factory, transaction
+    from gisapp.services.coverage import refresh
+
+    started = time.monotonic()
+    with transaction(make_session_factory(_engine())) as session:
+        session.execute(text("SET LOCAL statement_timeout = 0"))  # a province's roads take longer than a request
+        counts = refresh(session)
+    click.echo(f"coverage recomputed: {counts['key_roads']} key road(s), {counts['key_locations']} key location(s) "
+               f"in {time.monotonic() - started:.1f} s")
+
+
+@main.group(help="The vector-tile cache (tile_cache; purged by triggers when a layer changes).")
+def tiles() -> None:
+    pass
+
+
+@tiles.command("clear", help="Delete cached tiles (all, or those stored before --older-than-hours): they are "
+                             "rebuilt on demand. Keeps the cache bounded; run it from cron.")
+@click.option("--older-than-hours", type=float, default=None, help="only tiles stored more than this long ago")
+def tiles_clear(older_than_hours: float | None) -> None:
+    from gisapp.db import make_session_factory, transaction
+    from gisapp.services.tiles import clear_cache
+
+    with transaction(make_session_factory(_engine())) as session:
+        cleared = clear_cache(session, older_than_hours)
+    click.echo(f"cleared {cleared} cached tile(s)")
+
+
 @main.group(help="Integrations: systems that report events for citizens, each with its own API key.")
 def integrations() -> None:
     pass

@@ -319,3 +319,30 @@ def test_layers_export_writes_a_file_gdal_reads_in_the_asked_crs(empty_db, tmp_p
     assert frame.crs.to_epsg() == 4549
     refused = runner.invoke(main, ["layers", "export", "grids", "--crs", "EPSG:3857", "--out", str(out)])
     assert refused.exit_code != 0 and "unknown_crs" in refused.output
+def test_coverage_refresh_recomputes_every_road_and_location(clone_db, monkeypatch):
+    url = clone_db()   # the demo county, its coverage kept by triggers since the load
+    monkeypatch.setenv("DATABASE_URL", url)
+    engine = make_engine(url, pool_size=1)
+    with engine.begin() as conn:   # a stored row made wrong behind the triggers' back
+        conn.execute(text("UPDATE key_road_coverage SET covered_m = -1"))
+    result = CliRunner().invoke(main, ["coverage", "refresh"])
+    assert result.exit_code == 0, result.output
+    with engine.connect() as conn:
+        roads, locations, wrong = conn.execute(text(
+            "SELECT (SELECT count(*) FROM key_roads), (SELECT count(*) FROM key_locations), "
+            "(SELECT count(*) FROM key_road_coverage WHERE covered_m < 0)")).one()
+    engine.dispose()
+    assert f"{roads} key road(s), {locations} key location(s)" in result.output and wrong == 0
+def test_tiles_clear_deletes_old_cached_tiles_or_all(demo_db):
+    engine = make_engine(demo_db, pool_size=1)
+    with engine.begin() as conn:
+        for made_at, x in (("now() - interval '2 hours'", 0), ("now()", 1)):
+            conn.execute(text(f"INSERT INTO tile_cache (tileset, z, x, y, scope, tile, etag, envelope, made_at) "
+                              f"VALUES ('grids', 1, {x}, 0, 'county:320102', '', md5(''), "
+                              f"ST_Transform(ST_TileEnvelope(1, {x}, 0), 4326), {made_at})"))
+    runner = CliRunner()
+    assert "cleared 1 cached tile(s)" in runner.invoke(main, ["tiles", "clear", "--older-than-hours", "1"]).output
+    assert "cleared 1 cached tile(s)" in runner.invoke(main, ["tiles", "clear"]).output
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tile_cache")).scalar_one() == 0
+    engine.dispose()

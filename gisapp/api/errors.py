@@ -19,7 +19,7 @@ HTTP_CODES = {
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz" or \
+    return request.path.startswith(("/api/", "/tiles/")) or request.path == "/healthz" or \
         request.accept_mimetypes.best == "application/json"
 
 

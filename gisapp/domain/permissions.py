@@ -87,6 +87,8 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "ogc.replace_item": (frozenset({Role.PLANNER}), "replace a feature (If-Match; grids through the topology checks)"),
     "ogc.update_item": (frozenset({Role.PLANNER}), "change part of a feature: JSON merge patch (If-Match)"),
     "ogc.delete_item": (frozenset({Role.PLANNER}), "remove a feature (If-Match; audited with its last state)"),
+    "tiles.tile": (BUSINESS | {Role.PLANNER}, "one vector tile (MVT) of a layer within the caller's area (cached)"),
+    "tiles.tilejson_document": (BUSINESS | {Role.PLANNER}, "a layer's TileJSON: tile URL, zooms, the caller's area"),
     "audit.audit_records": (frozenset({Role.AUDITOR}), "read the audit trail"),
     "users.list_users": (frozenset({Role.SECURITY_ADMIN}), "list accounts"),
     "users.create_account": (frozenset({Role.SECURITY_ADMIN}), "create an account"),

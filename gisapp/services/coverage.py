@@ -1,6 +1,9 @@
 """Camera coverage of key roads and key locations (clause 7.1.3.2: key road sections and key locations
 fully covered): the share of each road inside the views of online cameras, its uncovered stretches,
-each location covered or not, and the totals per township and for the area asked about."""
+each location covered or not, and the totals per township and for the area asked about.
+
+The coverage itself is a maintained result (sql/027_coverage_maintained.sql): triggers recompute the
+roads and locations a changed camera, road or location concerns; refresh() recomputes everything."""
 from __future__ import annotations
 
 import json
@@ -9,27 +12,23 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gisapp.domain.security import Binding
-from gisapp.services.layers import GAPS_SQL, SEEN_SQL, area_filter
+from gisapp.services.layers import area_filter
 
+# the stored result (sql/027, kept by triggers); only the split by township is computed on request,
+# from the stored covered stretches, so a township boundary change needs no recompute
 ROADS_SQL = """
-WITH r AS (
-    SELECT r.code, r.name, r.geom, ST_Length(r.geom::geography) AS length_m, {seen} AS seen
-    FROM key_roads r WHERE {area}
-)
-SELECT code, name, length_m,
-       COALESCE(ST_Length(ST_Intersection(geom, seen)::geography), 0) AS covered_m,
-       ST_AsGeoJSON({gaps}, 7) AS gaps,
+SELECT r.code, r.name, k.length_m, k.covered_m, k.covered_ratio, ST_AsGeoJSON(k.gaps, 7) AS gaps,
        (SELECT json_agg(json_build_object('code', t.code, 'length_m', ST_Length(ST_Intersection(r.geom, t.geom)::geography),
-                        'covered_m', COALESCE(ST_Length(ST_Intersection(ST_Intersection(r.geom, seen), t.geom)::geography), 0)))
+                        'covered_m', ST_Length(ST_Intersection(k.seen, t.geom)::geography)))
         FROM townships t WHERE t.geom && r.geom AND ST_Intersects(t.geom, r.geom)) AS by_township
-FROM r ORDER BY code
-""".replace("{seen}", SEEN_SQL).replace("{gaps}", GAPS_SQL)
+FROM key_roads r JOIN key_road_coverage k ON k.road_code = r.code WHERE {area} ORDER BY r.code
+"""
 LOCATIONS_SQL = """
 SELECT l.code, l.name,
-       EXISTS (SELECT 1 FROM cameras c WHERE c.online AND c.view && l.geom AND ST_Intersects(c.view, l.geom)) AS covered,
+       k.covered,
        (SELECT t.code FROM townships t WHERE ST_Intersects(t.geom, ST_PointOnSurface(l.geom)) ORDER BY t.code LIMIT 1)
            AS township
-FROM key_locations l WHERE {area} ORDER BY l.code
+FROM key_locations l JOIN key_location_coverage k ON k.location_code = l.code WHERE {area} ORDER BY l.code
 """
 
 
@@ -69,9 +68,17 @@ def coverage(session: Session, binding: Binding, code: str) -> dict:
     clause, params = area_filter(binding, code, "r.geom")
     rows = session.execute(text(ROADS_SQL.format(area=clause)), params).all()
     roads = [{"id": r.code, "name": r.name, "length_m": round(r.length_m, 1), "covered_m": round(r.covered_m, 1),
-              "covered_ratio": _ratio(r.covered_m, r.length_m), "gaps": json.loads(r.gaps)} for r in rows]
+              "covered_ratio": None if r.covered_ratio is None else round(r.covered_ratio, 4), "gaps": json.loads(r.gaps)} for r in rows]
     locations = [{"id": l.code, "name": l.name, "covered": l.covered, "township": l.township} for l in
                  session.execute(text(LOCATIONS_SQL.format(area=area_filter(binding, code, "l.geom")[0])), params)]
     return {"key_roads": roads,
             "key_locations": [{k: v for k, v in l.items() if k != "township"} for l in locations],
             "townships": _townships(session, rows, locations), "county": _totals(roads, locations)}
+
+
+def refresh(session: Session) -> dict:
+    """Recompute the stored coverage of every key road and key location (gisapp coverage refresh)."""
+    session.execute(text("SELECT refresh_coverage()"))
+    roads, locations = session.execute(text(
+        "SELECT (SELECT count(*) FROM key_road_coverage), (SELECT count(*) FROM key_location_coverage)")).one()
+    return {"key_roads": roads, "key_locations": locations}

@@ -13,11 +13,6 @@ from sqlalchemy.orm import Session
 from gisapp.domain.security import Binding
 from gisapp.errors import NotFound
 
-# what the online cameras see of a road (alias r), and the stretches they miss (clause 7.1.3.2)
-SEEN_SQL = ("(SELECT ST_Union(c.view) FROM cameras c "
-            "WHERE c.online AND c.view && r.geom AND ST_Intersects(c.view, r.geom))")
-GAPS_SQL = "ST_Multi(CASE WHEN seen IS NULL THEN r.geom ELSE ST_CollectionExtract(ST_Difference(r.geom, seen), 2) END)"
-
 # name -> (FROM clause with alias t, properties as SQL json_build_object arguments)
 LAYER_QUERIES: dict[str, tuple[str, str]] = {
     "townships": ("townships t", "'code', t.code, 'name', t.name, 'county_code', t.county_code"),
@@ -36,8 +31,9 @@ LAYER_QUERIES: dict[str, tuple[str, str]] = {
                   "'length_m', round(ST_Length(t.geom::geography)::numeric, 1)"),
     "key-locations": ("key_locations t", "'code', t.code, 'name', t.name, 'kind', t.kind, "
                       "'risk_level', t.risk_level"),
-    "coverage-gaps": (f"(SELECT r.code, r.name, {GAPS_SQL} AS geom FROM (SELECT r.*, {SEEN_SQL} AS seen "
-                      "FROM key_roads r) r) t",
+    # the stretches of key roads no online camera sees (clause 7.1.3.2), kept by triggers (sql/027)
+    "coverage-gaps": ("(SELECT r.code, r.name, k.gaps AS geom FROM key_roads r "
+                      "JOIN key_road_coverage k ON k.road_code = r.code) t",
                       "'code', t.code, 'name', t.name, 'gap_m', round(ST_Length(t.geom::geography)::numeric, 1)"),
     "cameras": ("cameras t", "'device_id', t.device_id, 'name', t.name, 'azimuth_deg', t.azimuth_deg, "
                 "'fov_deg', t.fov_deg, 'range_m', t.range_m, 'online', t.online"),
@@ -96,6 +92,11 @@ def _declarations(layers_dir: str) -> dict[str, dict]:
             decl = tomllib.load(fh)
         out[path.stem] = decl  # the file name is the API name (key-roads); "name" is the table
     return out
+
+
+def layer_declarations(layers_dir: Path) -> dict[str, dict]:
+    """The layers/*.toml declarations by API name (title, min_zoom, properties, style ...)."""
+    return _declarations(str(layers_dir))
 
 
 def describe_layers(layers_dir: Path) -> list[dict]:
