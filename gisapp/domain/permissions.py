@@ -35,6 +35,8 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "web.logout": (ACCOUNTS, "end the browser session"),
     "web.index": (ACCOUNTS, "the map page (what it shows follows the role)"),
     "web.command": (COMMANDERS, "the commander dashboard (指挥调度): map, event queue, supervision, actions"),
+    "web.planner": (frozenset({Role.PLANNER}), "the grid planner's editor page (网格规划)"),
+    "web.officer": (frozenset({Role.GRID_OFFICER}), "the grid officer's phone page (网格员)"),
     "auth.token": (EVERYONE, "exchange username and password for a bearer token"),
     "auth.password": (EVERYONE, "change one's own (possibly expired) password with the old one"),
     "auth.me": (ACCOUNTS, "who am I"),

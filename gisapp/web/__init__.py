@@ -23,6 +23,15 @@ BUNDLES = {
                           "css/app.css", "css/dash.css", output="gen/command.%(version)s.css"),
     "login_js": Bundle("js/i18n.js", "js/login.js", output="gen/login.%(version)s.js"),
     "login_css": Bundle("css/app.css", output="gen/login.%(version)s.css"),
+    "planner_js": Bundle("leaflet/dist/leaflet.js", "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.js",
+                         "js/i18n-planner.js", "js/planner.js",
+                         output="gen/planner.%(version)s.js"),
+    "planner_css": Bundle("leaflet/dist/leaflet.css", "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css",
+                          "css/app.css", "css/planner.css", output="gen/planner.%(version)s.css"),
+    "officer_js": Bundle("leaflet/dist/leaflet.js", "js/i18n-officer.js", "js/officer-geo.js", "js/officer.js",
+                         output="gen/officer.%(version)s.js"),
+    "officer_css": Bundle("leaflet/dist/leaflet.css", "css/app.css", "css/officer.css",
+                          output="gen/officer.%(version)s.css"),
 }
 
 
@@ -66,6 +75,28 @@ def command():
                            csrf_token=principal.web_session.csrf_token if principal.web_session else "",
                            config={"role": str(principal.account.role), "area": principal.account.bound_to,
                                    "basemap": basemap})
+
+
+def _role_page(template: str):
+    """A page of one role's work: the caller's name and role, and the session's CSRF token for its fetch calls."""
+    from gisapp.api import access
+    from gisapp.domain.security import ROLE_LABELS
+
+    principal = access.current()
+    return render_template(template, principal=principal, role_label=ROLE_LABELS[principal.account.role],
+                           csrf_token=principal.web_session.csrf_token if principal.web_session else "")
+
+
+@bp.get("/planner")
+def planner():
+    """The grid planner's editor (网格规划): reshape, split, merge, create, check, save, history."""
+    return _role_page("planner.html")
+
+
+@bp.get("/officer")
+def officer():
+    """The grid officer's phone page (网格员): my grid, my position, my tasks, reports, duty status."""
+    return _role_page("officer.html")
 
 
 @bp.route("/login", methods=["GET", "POST"])
