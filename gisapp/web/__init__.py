@@ -24,11 +24,11 @@ BUNDLES = {
     "login_js": Bundle("js/i18n.js", "js/login.js", output="gen/login.%(version)s.js"),
     "login_css": Bundle("css/app.css", output="gen/login.%(version)s.css"),
     "planner_js": Bundle("leaflet/dist/leaflet.js", "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.js",
-                         "js/i18n-planner.js", "js/planner.js",
+                         "js/i18n.js", "js/planner.js",
                          output="gen/planner.%(version)s.js"),
     "planner_css": Bundle("leaflet/dist/leaflet.css", "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css",
                           "css/app.css", "css/planner.css", output="gen/planner.%(version)s.css"),
-    "officer_js": Bundle("leaflet/dist/leaflet.js", "js/i18n-officer.js", "js/officer-geo.js", "js/officer.js",
+    "officer_js": Bundle("leaflet/dist/leaflet.js", "js/i18n.js", "js/officer-geo.js", "js/officer.js",
                          output="gen/officer.%(version)s.js"),
     "officer_css": Bundle("leaflet/dist/leaflet.css", "css/app.css", "css/officer.css",
                           output="gen/officer.%(version)s.css"),
@@ -49,7 +49,7 @@ def register_assets(app: Flask) -> Environment:
 
 @bp.get("/")
 def index():
-    """The county overview map (the full dashboard comes with the map issue)."""
+    """The overview map, with a link to the caller's own view (dashboard, planner's editor, officer's page)."""
     from gisapp.api import access
     from gisapp.domain.permissions import allowed
     from gisapp.domain.security import ROLE_LABELS
@@ -58,7 +58,9 @@ def index():
     return render_template("map.html", principal=principal, role_label=ROLE_LABELS[principal.account.role],
                            csrf_token=principal.web_session.csrf_token if principal.web_session else "",
                            sees_layers=allowed("layers.index", principal.caller),
-                           sees_command=allowed("web.command", principal.caller))
+                           sees_command=allowed("web.command", principal.caller),
+                           sees_planner=allowed("web.planner", principal.caller),
+                           sees_officer=allowed("web.officer", principal.caller))
 
 
 @bp.get("/command")

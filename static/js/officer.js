@@ -3,10 +3,10 @@
 // and my duty status.
 (function () {
   "use strict";
-  var lang = localStorage.getItem("gisapp.lang") === "en" ? "en" : "zh";
-  var strings = window.GISAPP_I18N_OFFICER[lang];
+  var lang = window.GISAPP_LANG;  // the page's catalog (gisapp/web/messages), read by static/js/i18n.js
+  var strings = window.GISAPP_I18N[lang];
   var t = function (key, values) {
-    var text = strings[key] || key;
+    var text = strings["officer." + key] || strings[key] || key;
     Object.keys(values || {}).forEach(function (k) { text = text.replace("{" + k + "}", values[k]); });
     return text;
   };
@@ -18,11 +18,8 @@
   var OPEN = ["reported", "accepted", "dispatched", "acknowledged", "on_scene", "handled", "parked"];
 
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-  document.querySelectorAll("[data-i18n]").forEach(function (el) { el.textContent = t(el.dataset.i18n); });
-  $("lang").addEventListener("click", function () {
-    localStorage.setItem("gisapp.lang", lang === "zh" ? "en" : "zh");
-    location.reload();
-  });
+  document.querySelectorAll("[data-i18n]").forEach(function (el) { el.textContent = strings[el.dataset.i18n] || el.textContent; });
+  $("lang").addEventListener("click", window.GISAPP_toggleLang);
 
   var map = L.map("map", { zoomControl: true }).setView([32.06, 118.83], 15);
   var state = { events: L.layerGroup().addTo(map), me: null, grid: null, team: null, position: null, reporting: false, pick: null, marker: null,

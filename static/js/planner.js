@@ -3,10 +3,10 @@
 // propose a fix, save with If-Match (a 412 keeps the edit beside the current layout), history and restore.
 (function () {
   "use strict";
-  var lang = localStorage.getItem("gisapp.lang") === "en" ? "en" : "zh";
-  var strings = window.GISAPP_I18N_PLANNER[lang];
+  var lang = window.GISAPP_LANG;  // the page's catalog (gisapp/web/messages), read by static/js/i18n.js
+  var strings = window.GISAPP_I18N[lang];
   var t = function (key, values) {
-    var text = strings[key] || key;
+    var text = strings["planner." + key] || strings[key] || key;
     Object.keys(values || {}).forEach(function (k) { text = text.replace("{" + k + "}", values[k]); });
     return text;
   };
@@ -19,11 +19,8 @@
   var EDITED = { color: "#e65100", weight: 2.5, fillColor: "#ffe0b2", fillOpacity: 0.4 };
 
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-  document.querySelectorAll("[data-i18n]").forEach(function (el) { el.textContent = t(el.dataset.i18n); });
-  $("lang").addEventListener("click", function () {
-    localStorage.setItem("gisapp.lang", lang === "zh" ? "en" : "zh");
-    location.reload();
-  });
+  document.querySelectorAll("[data-i18n]").forEach(function (el) { el.textContent = strings[el.dataset.i18n] || el.textContent; });
+  $("lang").addEventListener("click", window.GISAPP_toggleLang);
 
   var map = L.map("map", { zoomControl: true }).setView([32.06, 118.83], 13);
   map.pm.setLang(lang === "zh" ? "zh" : "en");

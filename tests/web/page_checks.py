@@ -104,14 +104,3 @@ def screenshot(driver, name: str) -> None:
     """docs/screenshots/<name>.png, for the README."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
-
-
-def missing_strings(driver, dictionary: str, script: str) -> list[str]:
-    """Keys the page uses (its data-i18n labels and the script's t("...") literals) that a language lacks."""
-    import re
-
-    used = set(re.findall(r'\bt\("([^"]+)"\s*[,)]', (PROJECT_ROOT / "static" / "js" / script).read_text("utf-8")))
-    return driver.execute_script(
-        "var d = window[arguments[0]], keys = arguments[1];"
-        "document.querySelectorAll('[data-i18n]').forEach(function (el) { keys.push(el.dataset.i18n); });"
-        "return keys.filter(function (k) { return !(k in d.zh) || !(k in d.en); });", dictionary, sorted(used))

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from tests.support import query
 from tests.web.browser import login_in_browser, wait_for
-from tests.web.page_checks import (PageWatch, missing_strings, page_state, phone,  # noqa: F401
+from tests.web.page_checks import (PageWatch, page_state, phone,  # noqa: F401
                                    place_browser_at, screenshot, watched_browser)
 
 MY_GRID = """SELECT g.code, ST_X(p), ST_Y(p), ST_Distance(p::geography, ST_Boundary(g.geom)::geography),
@@ -98,15 +98,12 @@ def test_officer_sees_its_grid_reports_by_tapping_and_acknowledges_the_task(live
     assert watch.errors() == [] and watch.foreign_requests() == []
 
 
-def test_officer_page_in_english_and_both_dictionaries_complete(live, watched_browser):
+def test_officer_page_in_english_(live, watched_browser):
     driver = watched_browser
     (_, lon, lat, _, _, _), = query(live, MY_GRID)
     officer_page(driver, live, lon, lat)
     page_state(driver, lambda s: s["outcome"] == "ready")
-    zh, en = driver.execute_script("var d = window.GISAPP_I18N_OFFICER; return [Object.keys(d.zh).sort(), "
-                                   "Object.keys(d.en).sort()];")
-    assert zh == en and len(zh) > 40
-    assert missing_strings(driver, "GISAPP_I18N_OFFICER", "officer.js") == []
+    # both catalogs hold every key of the page: tests/web/test_i18n.py
     assert driver.find_element("id", "report").text == "点地图上报事件"
     driver.find_element("id", "lang").click()
     wait_for(driver, lambda d: d.find_element("id", "report").text == "Tap the map to report")

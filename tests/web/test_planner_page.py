@@ -11,7 +11,7 @@ from shapely.geometry import mapping, shape
 
 from tests.support import query
 from tests.web.browser import login_in_browser, wait_for
-from tests.web.page_checks import (PageWatch, missing_strings, page_state, phone, screenshot,  # noqa: F401
+from tests.web.page_checks import (PageWatch, page_state, phone, screenshot,  # noqa: F401
                                    watched_browser)
 
 COMMUNITY_SQL = "SELECT u.grid_code FROM users u WHERE u.username = 'demo-grid'"
@@ -195,14 +195,11 @@ def assert_stored(live, geometries: dict) -> None:
         assert same == (True,), code
 
 
-def test_planner_page_in_english_and_both_dictionaries_complete(live, watched_browser):
+def test_planner_page_in_english_(live, watched_browser):
     driver = watched_browser
     login_in_browser(driver, live.url, "demo-planner", path="/planner")
     page_state(driver, lambda s: s["outcome"] == "ready")
-    zh, en = driver.execute_script("var d = window.GISAPP_I18N_PLANNER; return [Object.keys(d.zh).sort(), "
-                                   "Object.keys(d.en).sort()];")
-    assert zh == en and len(zh) > 50
-    assert missing_strings(driver, "GISAPP_I18N_PLANNER", "planner.js") == []
+    # both catalogs hold every key of the page: tests/web/test_i18n.py
     assert driver.find_element("id", "check").text == "检查"
     driver.find_element("id", "lang").click()
     wait_for(driver, lambda d: d.find_element("id", "check").text == "Check")

@@ -17,12 +17,13 @@ def test_the_login_page_is_clean(live, browser):
     assert console_errors(browser) == [] and foreign_requests(browser, live.url) == []
 
 
-# the overview is every account's map; these two roles have no dashboard
-@pytest.mark.parametrize("username, shot", [("demo-grid", "overview-grid-officer.png"),
-                                            ("demo-dept", "overview-department.png")])
-def test_the_overview_map_is_drawn_and_clean(live, browser, username, shot):
+# the overview is every account's map, with a link to the caller's own view only (none for department staff)
+@pytest.mark.parametrize("username, shot, link", [("demo-grid", "overview-grid-officer.png", "to-officer"),
+                                                  ("demo-dept", "overview-department.png", None)])
+def test_the_overview_map_is_drawn_and_clean(live, browser, username, shot, link):
     login_in_browser(browser, live.url, username)
     drawn = json.loads(wait_for(browser, lambda d: d.execute_script("return document.body.dataset.drawn")))
-    assert drawn["grids"] > 0 and not browser.find_elements("id", "to-command")
+    links = [e.get_attribute("id") for e in browser.find_elements("css selector", "a.nav-link")]
+    assert drawn["grids"] > 0 and links == ([link] if link else [])
     browser.save_screenshot(str(SHOTS / shot))
     assert console_errors(browser) == [] and foreign_requests(browser, live.url) == []
