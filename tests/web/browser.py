@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 import shutil
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import requests
@@ -13,9 +15,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
 
-@pytest.fixture()
-def browser(tmp_path):
-    """A fresh headless browser profile per test (no cookies carried over)."""
+@contextmanager
+def chromium(profile: Path):
+    """A fresh headless Chromium on a new profile, keeping its console and network logs for the checks."""
     assert CHROMIUM and CHROMEDRIVER, "chromium and chromium-driver are required (make installs them)"
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -26,12 +28,21 @@ def browser(tmp_path):
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,900"):
+                 f"--user-data-dir={profile}", "--window-size=1280,900"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture()
+def browser(tmp_path):
+    """A fresh headless browser profile per test (no cookies carried over)."""
+    with chromium(tmp_path / "profile") as driver:
+        yield driver
 
 
 def console_errors(driver) -> list[str]:

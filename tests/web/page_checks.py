@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from gisapp.config import PROJECT_ROOT
-from tests.web.browser import CHROMEDRIVER, CHROMIUM, wait_for
+from tests.web.browser import chromium, requested_urls, wait_for
 
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 LOCAL_SCHEMES = {"data", "blob", "about", "chrome", "devtools"}
@@ -16,22 +16,9 @@ LOCAL_SCHEMES = {"data", "blob", "about", "chrome", "devtools"}
 
 @pytest.fixture()
 def watched_browser(tmp_path):
-    """A fresh headless Chromium that keeps its console and network logs (goog:loggingPrefs)."""
-    assert CHROMIUM and CHROMEDRIVER, "chromium and chromium-driver are required (make installs them)"
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,900"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
+    """A fresh headless Chromium that keeps its console and network logs (tests/web/browser.py's)."""
+    with chromium(tmp_path / "profile") as driver:
+        yield driver
 
 
 class PageWatch:
@@ -44,10 +31,7 @@ class PageWatch:
 
     def drain(self) -> None:
         self.console.extend(self.driver.get_log("browser"))
-        for entry in self.driver.get_log("performance"):
-            message = json.loads(entry["message"])["message"]
-            if message["method"] == "Network.requestWillBeSent":
-                self.requests.append(message["params"]["request"]["url"])
+        self.requests.extend(requested_urls(self.driver))
 
     def errors(self, expected: tuple[tuple[str, int], ...] = ()) -> list[dict]:
         """Console errors, but for the API refusals the test provoked on purpose: (path, status) pairs,

@@ -78,10 +78,21 @@ def open_dashboard(driver, live, username: str, view: str = "") -> None:
 
 
 def click(driver, selector: str) -> None:
+    """Click an element once it is there; the live queue may redraw it between finding and clicking (stale):
+    then it is found again."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
-    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, selector))
-    driver.find_element(By.CSS_SELECTOR, selector).click()
+    def clicked(d) -> bool:
+        try:
+            found = d.find_elements(By.CSS_SELECTOR, selector)
+            if found:
+                found[0].click()
+            return bool(found)
+        except StaleElementReferenceException:
+            return False
+
+    wait_for(driver, clicked)
 
 
 def status_shown(driver) -> str:
