@@ -28,6 +28,7 @@ class Problem:
     grid: str | None           # the grid concerned (None for a gap: it belongs to no grid)
     message: str
     where: BaseGeometry | None  # the offending geometry (an invalidity's point, the overlap, the gap)
+    other: str | None = None   # the second grid of an overlap
 
 
 def area_m2(geom: BaseGeometry) -> float:
@@ -121,5 +122,6 @@ def _overlaps(grids: dict[str, BaseGeometry], tolerance_m2: float) -> list[Probl
             continue
         shared = geoms[i].intersection(geoms[j])
         if area_m2(shared) > tolerance_m2:
-            found.append(Problem("overlap", codes[i], f"{area_m2(shared):.0f} m² overlap grid {codes[j]}", shared))
+            found.append(Problem("overlap", codes[i], f"{area_m2(shared):.0f} m² overlap grid {codes[j]}", shared,
+                                 codes[j]))
     return found

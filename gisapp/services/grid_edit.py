@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gisapp.domain.topology import GRID_CODE, check_layout
+from gisapp.domain.topology import GRID_CODE, area_m2, check_layout
 from gisapp.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from gisapp.services.audit import Actor, record
 from gisapp.services.reassign import reassign_events
@@ -155,8 +155,10 @@ def _impact(session: Session, proposal: Proposal) -> dict:
 
 
 def problem_details(problems) -> list[dict]:
-    """Topology problems as the API shows them, each with its geometry (GeoJSON)."""
-    return [{"check": p.code, "grid": p.grid, "message": p.message,
+    """Topology problems as the API shows them, each with its geometry (GeoJSON), the second grid of an overlap
+    and the area concerned (m²), so that a page can word the problem in its own language."""
+    return [{"check": p.code, "grid": p.grid, "other": p.other, "message": p.message,
+             "area_m2": round(area_m2(p.where), 1) if p.where is not None and p.where.area > 0 else None,
              "where": shapely.geometry.mapping(p.where) if p.where is not None else None} for p in problems]
 
 

@@ -405,6 +405,15 @@
     });
   }
 
+  // a problem in the page's language, from its check, grids and area (the server's message for what has no wording)
+  function describe(problem) {
+    var key = "problem." + problem.check;
+    var area = problem.area_m2 === null || problem.area_m2 === undefined ? "" : Math.round(problem.area_m2);
+    var text = t(key, { grid: problem.grid || "", other: problem.other || "", area: area });
+    if (text === key) { return (problem.grid || "") + " " + problem.message; }
+    return problem.check === "invalid_geometry" ? text + " (" + problem.message + ")" : text;
+  }
+
   function drawProblem(problem) {
     var color = PROBLEM_COLORS[problem.check] || "#d32f2f";
     var geo = L.geoJSON(problem.where, {
@@ -413,7 +422,7 @@
         return L.circleMarker(latlng, { radius: 8, color: color, fillColor: color, fillOpacity: 0.9 });
       }
     });
-    geo.bindTooltip(t("check." + problem.check) + ": " + problem.message);
+    geo.bindTooltip(t("check." + problem.check) + ": " + describe(problem));
     overlays.problems.addLayer(geo);
     return geo;
   }
@@ -425,7 +434,7 @@
       var item = list.appendChild(el("li"));
       var swatch = item.appendChild(el("span", t("check." + problem.check), "check check-" + problem.check));
       swatch.style.borderColor = PROBLEM_COLORS[problem.check] || "#d32f2f";
-      item.appendChild(el("span", " " + (problem.grid || "") + " " + problem.message));
+      item.appendChild(el("span", " " + describe(problem)));
       if (problem.where) {
         var geo = drawProblem(problem);
         item.addEventListener("click", function () { map.fitBounds(geo.getBounds().pad(2)); });
@@ -491,7 +500,7 @@
     answer.fixes.forEach(function (f) { list.appendChild(el("li", t("check." + f.check) + " " + (f.grid || "") + ": " + f.message)); });
     if (answer.remaining.length) {
       box.appendChild(el("h3", t("remaining")));
-      answer.remaining.forEach(function (p) { box.appendChild(el("p", p.message, "error")); drawProblem(p); });
+      answer.remaining.forEach(function (p) { box.appendChild(el("p", describe(p), "error")); drawProblem(p); });
     }
     var parts = answer.proposal.changes.concat(answer.proposal.creates);
     parts.forEach(function (item) {
