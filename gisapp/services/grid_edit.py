@@ -282,7 +282,8 @@ def propose_fix(session: Session, community: str, changes_in: list, *, creates: 
     fixed, fixes, remaining = grid_ops.propose_fix(community, boundary, layout_in, min_area_m2=min_area_m2)
     names = {code: name for code, (name, _) in proposal.creates.items()}
     return {"problems": problem_details(check_layout(community, boundary, layout_in, min_area_m2=min_area_m2)),
-            "fixes": [{"check": f.check, "grid": f.grid, "message": f.message} for f in fixes],
+            "fixes": [{"check": f.check, "grid": f.grid, "other": f.other, "message": f.message,
+                       "area_m2": round(f.area_m2, 1) if f.area_m2 is not None else None} for f in fixes],
             "remaining": problem_details(remaining),
             "proposal": {"changes": [{"code": c, "geometry": mapping(g)} for c, g in sorted(fixed.items())
                                      if c in current and not g.equals(current[c])],

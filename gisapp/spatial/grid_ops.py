@@ -60,6 +60,8 @@ class Fix:
     check: str          # the problem it answers (invalid_geometry, outside_community, overlap, gap, sliver)
     grid: str | None    # the grid it changes
     message: str
+    other: str | None = None      # the grid it gives the area to or keeps it for (overlap, sliver)
+    area_m2: float | None = None  # the area moved
 
 
 def _made_valid(grids: dict[str, BaseGeometry], fixes: list[Fix]) -> dict[str, BaseGeometry]:
@@ -79,7 +81,8 @@ def _clipped(boundary: BaseGeometry, grids: dict[str, BaseGeometry], fixes: list
         outside = geom.difference(boundary)
         if area_m2(outside) > tolerance_m2:
             geom = _polygonal(geom.intersection(boundary))
-            fixes.append(Fix("outside_community", code, f"clipped to the community ({area_m2(outside):.0f} m² cut)"))
+            fixes.append(Fix("outside_community", code, f"clipped to the community ({area_m2(outside):.0f} m² cut)",
+                             area_m2=area_m2(outside)))
         out[code] = geom
     return out
 
@@ -93,7 +96,8 @@ def _overlaps_removed(grids: dict[str, BaseGeometry], fixes: list[Fix], toleranc
             shared = out[low].intersection(out[high])
             if area_m2(shared) > tolerance_m2:
                 out[high] = _polygonal(out[high].difference(out[low]))
-                fixes.append(Fix("overlap", high, f"gives up {area_m2(shared):.0f} m² it overlapped with {low}"))
+                fixes.append(Fix("overlap", high, f"gives up {area_m2(shared):.0f} m² it overlapped with {low}", low,
+                                 area_m2(shared)))
     return out
 
 
@@ -117,7 +121,7 @@ def _gaps_filled(boundary, grids: dict[str, BaseGeometry], fixes: list[Fix], tol
         target = _neighbour_by_longest_edge(piece, out)
         if target is not None:
             out[target] = _polygonal(shapely.union_all([out[target], piece]))
-            fixes.append(Fix("gap", target, f"takes the {area_m2(piece):.0f} m² gap beside it"))
+            fixes.append(Fix("gap", target, f"takes the {area_m2(piece):.0f} m² gap beside it", area_m2=area_m2(piece)))
     return out
 
 
@@ -129,7 +133,7 @@ def _slivers_merged(grids: dict[str, BaseGeometry], fixes: list[Fix], min_area_m
             if target is None:
                 continue
             out[target] = _polygonal(shapely.union_all([out[target], out.pop(code)]))
-            fixes.append(Fix("sliver", code, f"too small: merged into {target} (the grid retires)"))
+            fixes.append(Fix("sliver", code, f"too small: merged into {target} (the grid retires)", target))
     return out
 
 

@@ -497,7 +497,11 @@
     overlays.proposal.clearLayers();
     var box = say(answer.fixes.length ? t("fixes") : t("noFix"));
     var list = box.appendChild(el("ul", null, "fixes"));
-    answer.fixes.forEach(function (f) { list.appendChild(el("li", t("check." + f.check) + " " + (f.grid || "") + ": " + f.message)); });
+    answer.fixes.forEach(function (f) {
+      var area = f.area_m2 === null || f.area_m2 === undefined ? "" : Math.round(f.area_m2);
+      var text = t("fix." + f.check, { grid: f.grid || "", other: f.other || "", area: area });
+      list.appendChild(el("li", t("check." + f.check) + " " + (text === "fix." + f.check ? (f.grid || "") + ": " + f.message : text)));
+    });
     if (answer.remaining.length) {
       box.appendChild(el("h3", t("remaining")));
       answer.remaining.forEach(function (p) { box.appendChild(el("p", describe(p), "error")); drawProblem(p); });
