@@ -187,3 +187,18 @@ def test_anonymous_callers_get_401(live, place):
 def test_an_unknown_event_or_photo_is_404(live, place):
     assert upload(live.client("demo-grid"), live, 999999999, tiny_png()).status_code == 404
     assert live.client("demo-county").get(live.url + "/api/v1/photos/999999999", timeout=30).status_code == 404
+
+
+def test_a_browser_session_uploads_a_large_photo_with_its_csrf_token_only(live, place):
+    """A phone photo is far over the JSON routes' 64 KiB; the cookie session still needs X-CSRF-Token."""
+    from tests.web.browser import csrf_of, form_login
+
+    event_id = new_event(live, place)
+    http, _ = form_login(live.url, "demo-grid")
+    data = tiny_png(shade=13) + bytes(1024 * 1024)  # a valid header, then a megabyte the server does not decode
+    refused = upload(http, live, event_id, data)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "csrf_failed"
+    r = upload(http, live, event_id, data, headers={"X-CSRF-Token": csrf_of(http, live.url)})
+    assert r.status_code == 201, r.text
+    assert r.json()["size"] == len(data)
+    assert live.client("demo-grid").get(live.url + r.json()["url"], timeout=30).content == data
