@@ -37,6 +37,8 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     max_body_bytes: int = 64 * 1024
     max_upload_bytes: int = 50 * 1024 * 1024  # a layer file uploaded for import (multipart), 413 above
+    max_photo_bytes: int = 8 * 1024 * 1024    # one photo of an event (JPEG or PNG), 413 above
+    max_photos_per_event: int = 10            # 409 for one more (a step's `photos` also takes at most 10)
     page_limit_default: int = 50
     page_limit_max: int = 500
     pool_size: int = 10
@@ -122,6 +124,8 @@ class Settings:
             secret_key=os.environ.get("GISAPP_SECRET_KEY", ""),
             max_body_bytes=_int("GISAPP_MAX_BODY_BYTES", 64 * 1024),
             max_upload_bytes=_int("GISAPP_MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
+            max_photo_bytes=_int("GISAPP_MAX_PHOTO_BYTES", 8 * 1024 * 1024),
+            max_photos_per_event=_int("GISAPP_MAX_PHOTOS_PER_EVENT", 10),
             page_limit_default=_int("GISAPP_PAGE_LIMIT_DEFAULT", 50),
             page_limit_max=_int("GISAPP_PAGE_LIMIT_MAX", 500),
             pool_size=_int("GISAPP_DB_POOL_SIZE", 10),

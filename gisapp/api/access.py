@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import Flask, g, redirect, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from gisapp.api import audit_key, db_session, settings
 from gisapp.domain.permissions import ANONYMOUS, INTEGRATION, MATRIX, Scope, allowed, event_scope
@@ -108,9 +109,17 @@ def _login_redirect(principal: Principal):
 def _check_csrf(principal: Principal) -> None:
     if principal.web_session is None or request.method in SAFE_METHODS:
         return
-    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
+    sent = request.headers.get("X-CSRF-Token") or _form_csrf_token()
     if not hmac.compare_digest(sent.encode(), principal.web_session.csrf_token.encode()):
         _deny(principal, "csrf_failed", "the form or call lacks this session's CSRF token: reload the page")
+
+
+def _form_csrf_token() -> str:
+    """The csrf_token field of a form; none in an upload too large to parse here (its view has its own limit)."""
+    try:
+        return request.form.get("csrf_token") or ""
+    except RequestEntityTooLarge:
+        return ""
 
 
 def _deny(principal: Principal, code: str, message: str) -> None:

@@ -19,6 +19,7 @@ from gisapp.services.events import EventFilter, get_event, list_events, reporter
 from gisapp.services.intake import RepeatRule, Submitter, submit_event
 from gisapp.services.supervision import list_supervisions
 from gisapp.services.tracking import public_view, rate, tracking_token
+from gisapp.services.photos import photos_of
 from gisapp.services.lifecycle import perform, progress, task_rows, timeline
 
 bp = APIBlueprint("events", __name__, url_prefix="/api/v1", tag="events")
@@ -84,10 +85,10 @@ def read_event(event_id: int):
 
 
 def event_detail(session, event_id: int, scope) -> dict:
-    """The event with its tasks (receiver, deadlines, supervision) and its timeline."""
+    """The event with its tasks (receiver, deadlines, supervision), its timeline and its photos."""
     event = get_event(session, event_id, scope)
     return {**event, **progress(session, event_id), "tasks": task_rows(session, event_id),
-            "timeline": timeline(session, event_id)}
+            "timeline": timeline(session, event_id), "photos": photos_of(session, event_id)}
 
 
 @bp.post("/events/<int:event_id>/actions")

@@ -113,6 +113,19 @@ class TimelineEntry(Schema):
     details = Dict()
 
 
+class PhotoOut(Schema):
+    id = Integer()
+    url = String(metadata={"description": "GET it for the bytes (the caller must see the event)"})
+    event_id = Integer()
+    sha256 = String(metadata={"description": "of the bytes; also the photo's ETag"})
+    media_type = String(metadata={"description": "image/jpeg or image/png, read from the bytes"})
+    size = Integer(metadata={"description": "bytes"})
+    width = Integer(allow_none=True)
+    height = Integer(allow_none=True)
+    uploaded_by = String()
+    uploaded_at = String()
+
+
 class EventDetail(EventOut):
     rework = Integer(metadata={"description": "rounds of rework after a failed verification"})
     support_requested = Integer(metadata={"description": "members asked for, not yet confirmed"})
@@ -123,6 +136,7 @@ class EventDetail(EventOut):
     review_open = Boolean(metadata={"description": "a dissatisfied rating opened a review"})
     tasks = List(Nested(TaskOut))
     timeline = List(Nested(TimelineEntry))
+    photos = List(Nested(PhotoOut), metadata={"description": "the event's photos, oldest first"})
 
 
 class EventPage(Schema):

@@ -53,6 +53,8 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "events.track": (EVERYONE, "the reporter's view of a report by its tracking token (no personal data)"),
     "events.rate_report": (EVERYONE, "the reporter's rating of a closed report, by its tracking token"),
     "stream.events": (BUSINESS, "live updates of the events in the caller's area or given to it (server-sent events)"),
+    "photos.upload_photo": (BUSINESS, "attach a photo (JPEG, PNG) to an event in the caller's area (audited)"),
+    "photos.photo": (BUSINESS | {INTEGRATION}, "a photo of an event the caller sees (its area's, or reported by it)"),
     "events.unmask_reporter": (BUSINESS, "the reporter's name and phone, audited, for the event's handlers"),
     "support.support_candidates": (BUSINESS, "members proposed to support an event from the adjacent grids, "
                                              "for the event's center and its receivers"),

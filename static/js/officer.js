@@ -29,10 +29,19 @@
     var headers = { "Accept": "application/json" };
     if (method !== "GET") { headers["Content-Type"] = "application/json"; headers["X-CSRF-Token"] = csrf; }
     return fetch(url, { method: method, headers: headers, credentials: "same-origin",
-                        body: body === undefined ? undefined : JSON.stringify(body) })
-      .then(function (r) {
-        return r.json().catch(function () { return {}; }).then(function (json) { return { status: r.status, body: json }; });
-      });
+                        body: body === undefined ? undefined : JSON.stringify(body) }).then(answer);
+  }
+
+  function answer(r) {
+    return r.json().catch(function () { return {}; }).then(function (json) { return { status: r.status, body: json }; });
+  }
+
+  // a photo goes to its event as multipart (the browser sets the boundary); the server reads its type from the bytes
+  function uploadPhoto(eventId, file) {
+    var form = new FormData();
+    form.append("file", file);
+    return fetch("/api/v1/events/" + eventId + "/photos", { method: "POST", credentials: "same-origin", body: form,
+      headers: { "Accept": "application/json", "X-CSRF-Token": csrf } }).then(answer);
   }
 
   function el(tag, text, cls) {
@@ -254,15 +263,34 @@
     if (!body.description) { delete body.description; }
     $("report-send").disabled = true;
     publish("busy");
+    var network = function () { $("report-send").disabled = false; say(t("network"), "error"); };
     return api("POST", "/api/v1/events", body).then(function (r) {
-      $("report-send").disabled = false;
-      if (r.status !== 201 && r.status !== 200) { return failed(r); }
-      stopReporting();
-      $("description").value = "";
-      say(t("reported", { id: r.body.id }), "ok");
-      publish("reported:" + r.body.id);
-      return loadTasks();
-    }, function () { $("report-send").disabled = false; say(t("network"), "error"); });
+      if (r.status !== 201 && r.status !== 200) { $("report-send").disabled = false; return failed(r); }
+      var file = $("photo").files[0];
+      if (!file) { return reported(r.body.id, "reported"); }
+      return uploadPhoto(r.body.id, file).then(function (p) {
+        if (p.status !== 201 && p.status !== 200) { return photoFailed(r.body.id, p); }
+        return reported(r.body.id, "photoSent");
+      }, network);
+    }, network);
+  }
+
+  function reported(id, message) {
+    $("report-send").disabled = false;
+    stopReporting();
+    $("description").value = "";
+    $("photo").value = "";
+    say(t(message, { id: id }), "ok");
+    publish("reported:" + id);
+    return loadTasks();
+  }
+
+  // the event exists; the form stays with its key, so sending again answers the same event and retries the photo
+  function photoFailed(id, p) {
+    var err = (p.body && p.body.error) || {};
+    $("report-send").disabled = false;
+    say(t("photoFailed", { id: id, m: err.message || p.status }), "error");
+    publish(err.code || String(p.status));
   }
 
   function loadCategories() {

@@ -1,12 +1,14 @@
 """The grid officer's page (/officer) on a phone-sized headless Chromium against the live app: log in, see my
 grid and its neighbours, be inside it at an emulated position (and how far from its edge), report my duty
-status, report an event by tapping the map, acknowledge the task it gives my team. No console errors, no
+status, report an event by tapping the map (with a photo), acknowledge the task it gives my team. No console errors, no
 request to another host; screenshots for the README."""
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from tests.photo_bytes import tiny_png
 from tests.support import query
 from tests.web.browser import login_in_browser, wait_for
 from tests.web.page_checks import (PageWatch, page_state, phone,  # noqa: F401
@@ -48,7 +50,7 @@ def cst_clock(iso: str) -> str:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M")
 
 
-def test_officer_sees_its_grid_reports_by_tapping_and_acknowledges_the_task(live, watched_browser):
+def test_officer_sees_its_grid_reports_by_tapping_and_acknowledges_the_task(live, watched_browser, tmp_path):
     driver = watched_browser
     (grid, lon, lat, edge_m, tap_lon, tap_lat), = query(live, MY_GRID)
     watch = officer_page(driver, live, lon, lat)
@@ -73,6 +75,9 @@ def test_officer_sees_its_grid_reports_by_tapping_and_acknowledges_the_task(live
 
     Select(driver.find_element("id", "category")).select_by_value(category)
     driver.find_element("id", "description").send_keys("人行道井盖缺失，已设置临时警示")
+    photo = tmp_path / "scene.png"
+    photo.write_bytes(tiny_png(6, 4, shade=120))
+    driver.find_element("id", "photo").send_keys(str(photo))  # what the phone's camera hands the input
     driver.execute_script("window.scrollTo(0, 0)")  # the map with the tapped place, the form under it
     screenshot(driver, "officer-report")
     driver.find_element("id", "report-send").click()
@@ -80,6 +85,9 @@ def test_officer_sees_its_grid_reports_by_tapping_and_acknowledges_the_task(live
     event = int(outcome.split(":")[1])
     assert query(live, "SELECT grid_code, channel, description FROM events WHERE id = %s", event) == [
         (grid, "patrol", "人行道井盖缺失，已设置临时警示")]
+    assert query(live, "SELECT media_type, sha256, width, height, uploaded_by FROM event_photos WHERE event_id = %s",
+                 event) == [("image/png", hashlib.sha256(photo.read_bytes()).hexdigest(), 6, 4, "demo-grid")]
+    assert "照片已上传" in driver.find_element("id", "message").text
 
     card = f'#tasks li[data-event="{event}"]'
     wait_for(driver, lambda d: d.find_elements("css selector", card + ' button[data-action="acknowledge"]'))
