@@ -156,8 +156,9 @@
   // ---- my tasks ----------------------------------------------------------------------------------------
 
   function loadTasks() {
-    var code = state.me.area.code;
-    return api("GET", "/api/v1/events?grid=" + encodeURIComponent(code) + "&limit=50").then(function (r) {
+    // every event my account sees: my grid's, my own reports, and those my team was given a task in (support
+    // in a neighbouring grid included)
+    return api("GET", "/api/v1/events?limit=50").then(function (r) {
       if (r.status !== 200) { return failed(r); }
       var open = r.body.items.filter(function (e) { return OPEN.indexOf(e.status) >= 0; }).slice(0, 20);
       return Promise.all(open.map(function (e) { return api("GET", "/api/v1/events/" + e.id); }));
