@@ -219,42 +219,38 @@ def _change_args() -> dict:
             "grid_min_area_m2": settings().grid_min_area_m2}
 
 
-@bp.post("/collections/<name>/items")
-def create_item(name: str):
+def _apply_change(name: str, change, body: tuple[str, frozenset] | None = None, **values):
+    """One Part 4 change of a collection (after its 404) with the caller's session, audit key and area, the
+    request's body (as the argument body[0], of the media types body[1]), If-Match and reason; committed."""
     _layer(name)
     args = _change_args()
-    feature_id = feature_edit.create_feature(layer=name, feature=_body(BODY_TYPES), reason=_reason(),
-                                             if_match=request.headers.get("If-Match"), **args)
+    if body is not None:
+        values[body[0]] = _body(body[1])
+    result = change(layer=name, if_match=request.headers.get("If-Match"), reason=_reason(), **values, **args)
     args["session"].commit()
+    return result
+
+
+@bp.post("/collections/<name>/items")
+def create_item(name: str):
+    feature_id = _apply_change(name, feature_edit.create_feature, ("feature", BODY_TYPES))
     return _feature_response(name, feature_id, 201,
                              {"Location": f"{_base()}/collections/{name}/items/{feature_id}"})
 
 
 @bp.put("/collections/<name>/items/<feature_id>")
 def replace_item(name: str, feature_id: str):
-    _layer(name)
-    args = _change_args()
-    feature_edit.replace_feature(layer=name, fid=feature_id, feature=_body(BODY_TYPES),
-                                 if_match=request.headers.get("If-Match"), reason=_reason(), **args)
-    args["session"].commit()
+    _apply_change(name, feature_edit.replace_feature, ("feature", BODY_TYPES), fid=feature_id)
     return _feature_response(name, feature_id)
 
 
 @bp.patch("/collections/<name>/items/<feature_id>")
 def update_item(name: str, feature_id: str):
-    _layer(name)
-    args = _change_args()
-    feature_edit.update_feature(layer=name, fid=feature_id, patch=_body(PATCH_TYPES),
-                                if_match=request.headers.get("If-Match"), reason=_reason(), **args)
-    args["session"].commit()
+    _apply_change(name, feature_edit.update_feature, ("patch", PATCH_TYPES), fid=feature_id)
     return _feature_response(name, feature_id)
 
 
 @bp.delete("/collections/<name>/items/<feature_id>")
 def delete_item(name: str, feature_id: str):
-    _layer(name)
-    args = _change_args()
-    feature_edit.delete_feature(layer=name, fid=feature_id, if_match=request.headers.get("If-Match"),
-                                reason=_reason(), **args)
-    args["session"].commit()
+    _apply_change(name, feature_edit.delete_feature, fid=feature_id)
     return current_app.response_class(status=204)

@@ -29,6 +29,13 @@ def catalog(lang: str) -> dict[str, str]:
     return json.loads((MESSAGES / f"{lang}.json").read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=len(LANGUAGES))
+def catalog_block(lang: str) -> Markup:
+    """The catalog as the page's JSON block, made once per language (every page carries it)."""
+    # </ cannot end the JSON block early: json.dumps escapes no slash, so do it here
+    return Markup(json.dumps({"lang": lang, "strings": catalog(lang)}, ensure_ascii=False).replace("</", "<\\/"))
+
+
 def current_lang() -> str:
     """The language the browser chose (cookie), else Simplified Chinese."""
     chosen = request.cookies.get(COOKIE, DEFAULT)
@@ -61,7 +68,5 @@ def register_i18n(app: Flask) -> None:
     def language():
         lang = current_lang()
         strings = catalog(lang)
-        # </ cannot end the JSON block early: json.dumps escapes no slash, so do it here
-        block = json.dumps({"lang": lang, "strings": strings}, ensure_ascii=False).replace("</", "<\\/")
         return {"t": lambda key: strings.get(key, key), "lang": lang, "html_lang": HTML_LANG[lang],
-                "i18n_catalog": Markup(block)}
+                "i18n_catalog": catalog_block(lang)}

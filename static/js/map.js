@@ -1,9 +1,7 @@
 // County overview: the declared layers drawn from /api/v1/layers, no external tiles.
 (function () {
   "use strict";
-  var lang = window.GISAPP_LANG;
-  var t = function (key) { return (window.GISAPP_I18N[lang] || {})[key] || key; };
-  document.querySelectorAll("[data-i18n]").forEach(function (el) { el.textContent = t(el.dataset.i18n); });
+  var t = window.GISAPP_translator();
   document.getElementById("lang").addEventListener("click", window.GISAPP_toggleLang);
 
   var map = L.map("map", { preferCanvas: true, zoomControl: true }).setView([32.06, 118.83], 13);

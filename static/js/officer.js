@@ -3,13 +3,8 @@
 // and my duty status.
 (function () {
   "use strict";
-  var lang = window.GISAPP_LANG;  // the page's catalog (gisapp/web/messages), read by static/js/i18n.js
-  var strings = window.GISAPP_I18N[lang];
-  var t = function (key, values) {
-    var text = strings["officer." + key] || strings[key] || key;
-    Object.keys(values || {}).forEach(function (k) { text = text.replace("{" + k + "}", values[k]); });
-    return text;
-  };
+  var lang = window.GISAPP_LANG;  // the page's language (static/js/i18n.js reads its catalog)
+  var t = window.GISAPP_translator("officer.");
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var $ = function (id) { return document.getElementById(id); };
   // the steps a receiver takes from each state of its task (docs/lifecycle.md)
@@ -17,8 +12,6 @@
                 on_scene: ["handle"] };
   var OPEN = ["reported", "accepted", "dispatched", "acknowledged", "on_scene", "handled", "parked"];
 
-  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-  document.querySelectorAll("[data-i18n]").forEach(function (el) { el.textContent = strings[el.dataset.i18n] || el.textContent; });
   $("lang").addEventListener("click", window.GISAPP_toggleLang);
 
   var map = L.map("map", { zoomControl: true }).setView([32.06, 118.83], 15);

@@ -3,13 +3,8 @@
 // propose a fix, save with If-Match (a 412 keeps the edit beside the current layout), history and restore.
 (function () {
   "use strict";
-  var lang = window.GISAPP_LANG;  // the page's catalog (gisapp/web/messages), read by static/js/i18n.js
-  var strings = window.GISAPP_I18N[lang];
-  var t = function (key, values) {
-    var text = strings["planner." + key] || strings[key] || key;
-    Object.keys(values || {}).forEach(function (k) { text = text.replace("{" + k + "}", values[k]); });
-    return text;
-  };
+  var lang = window.GISAPP_LANG;  // the page's language (static/js/i18n.js reads its catalog)
+  var t = window.GISAPP_translator("planner.");
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var $ = function (id) { return document.getElementById(id); };
   var PROBLEM_COLORS = { overlap: "#d32f2f", gap: "#f57c00", sliver: "#7b1fa2", invalid_geometry: "#000000",
@@ -18,8 +13,6 @@
   var SELECTED = { color: "#0b3d91", weight: 3, fillColor: "#9ecae1", fillOpacity: 0.45 };
   var EDITED = { color: "#e65100", weight: 2.5, fillColor: "#ffe0b2", fillOpacity: 0.4 };
 
-  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-  document.querySelectorAll("[data-i18n]").forEach(function (el) { el.textContent = strings[el.dataset.i18n] || el.textContent; });
   $("lang").addEventListener("click", window.GISAPP_toggleLang);
 
   var map = L.map("map", { zoomControl: true }).setView([32.06, 118.83], 13);

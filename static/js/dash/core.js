@@ -2,11 +2,10 @@
 (function () {
   "use strict";
   var G = window.GISAPP = window.GISAPP || {};
-  var strings = window.GISAPP_I18N[window.GISAPP_LANG] || {};
   var handlers = {};
 
   G.lang = window.GISAPP_LANG;
-  G.t = function (key) { return Object.prototype.hasOwnProperty.call(strings, key) ? strings[key] : key; };
+  G.t = window.GISAPP_translator();
   G.config = JSON.parse(document.getElementById("dash-config").textContent);
   G.on = function (name, fn) { (handlers[name] = handlers[name] || []).push(fn); };
   G.emit = function (name, data) { (handlers[name] || []).forEach(function (fn) { fn(data); }); };
