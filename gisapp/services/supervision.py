@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from gisapp.domain.lifecycle import Action, Step
 from gisapp.domain.permissions import Scope
-from gisapp.domain.supervision import RANK, Clock, Finding, Policy, State, assess, escalates
+from gisapp.domain.supervision import RANK, Clock, Finding, Policy, State, assess, escalates, paused
 from gisapp.services.audit import Actor, record
 from gisapp.services.notify import announce
 
@@ -140,3 +140,34 @@ def list_supervisions(session: Session, scope: Scope, *, state: str | None, limi
         {**params, "limit": limit, "offset": offset}).mappings()
     iso = (lambda v: v.isoformat().replace("+00:00", "Z"))
     return [{**r, "at": iso(r["at"]), "due": iso(r["due"])} for r in rows], total
+
+
+@dataclass(frozen=True)
+class TaskLimits:
+    """A task's limits as they stand at a moment (None while its clock is stopped), and its pauses."""
+
+    dispatched_at: datetime
+    respond_by: datetime | None
+    handle_by: datetime | None
+    pauses: tuple
+
+
+EVENT_TASKS = text("""
+SELECT t.id, t.event_id, t.kind, t.team_code, t.department_code, t.dispatched_at, t.acknowledged_at, t.arrived_at,
+       t.respond_by, t.handle_by, e.status AS event_status, t.extension_pending
+FROM event_tasks t JOIN events e ON e.id = t.event_id WHERE t.event_id = :e ORDER BY t.id
+""")
+
+
+def task_limits(session: Session, event_id: int, now: datetime) -> dict[int, TaskLimits]:
+    """Each task of an event: its response and handling limits at `now`, pauses counted (the supervision clock)."""
+    rows = session.execute(EVENT_TASKS, {"e": event_id}).all()
+    pauses = pauses_by_task(session, [event_id], now)
+    out = {}
+    for row in rows:
+        clock = _clock(row, pauses)
+        stopped = row.event_status == "parked" or row.extension_pending
+        shift = paused(clock.pauses, clock.dispatched_at, now)
+        out[row.id] = TaskLimits(row.dispatched_at, None if stopped else row.respond_by + shift,
+                                 None if stopped else row.handle_by + shift, clock.pauses)
+    return out
