@@ -140,6 +140,21 @@ CREATE TABLE eval_late_closures (
     PRIMARY KEY (scope_kind, bucket, bucket_start, county_code, township_code, code, closed_day)
 );
 
+-- workload (clause 8.3: by category, channel and level; kind through the category) per township, by month
+-- and year; the days of a partial month are read from the facts
+CREATE TABLE eval_workload (
+    bucket         char(1) NOT NULL CHECK (bucket IN ('m', 'y')),
+    bucket_start   date NOT NULL,
+    county_code    varchar(6) NOT NULL,
+    township_code  varchar(9) NOT NULL,
+    category_code  text NOT NULL,
+    channel        text NOT NULL,
+    level          smallint NOT NULL,
+    reported       bigint NOT NULL DEFAULT 0,
+    accepted       bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (bucket, bucket_start, county_code, township_code, category_code, channel, level)
+);
+
 -- the facts of some events (ids), or of every event (ids NULL), from the rows
 CREATE FUNCTION eval_compute_facts(ids bigint[]) RETURNS void LANGUAGE sql AS $$
 WITH chosen AS (
@@ -301,14 +316,39 @@ ON CONFLICT (scope_kind, bucket, bucket_start, county_code, township_code, code)
     handling_n = r.handling_n + EXCLUDED.handling_n, handling_minutes = r.handling_minutes + EXCLUDED.handling_minutes
 $$;
 
+CREATE FUNCTION eval_apply_workload(ids bigint[], sign integer) RETURNS void LANGUAGE sql AS $$
+WITH ev AS (
+    SELECT f.* FROM eval_event_facts f WHERE f.event_id = ANY(ids)
+    UNION ALL
+    SELECT f.* FROM eval_event_facts f WHERE ids IS NULL
+), counted AS (
+    SELECT county_code, township_code, category_code, channel, level, reported_day AS day, 1 AS reported,
+           0 AS accepted FROM ev
+    UNION ALL
+    SELECT county_code, township_code, category_code, channel, level, accepted_day, 0, 1 FROM ev
+    WHERE accepted_day IS NOT NULL
+)
+INSERT INTO eval_workload AS w (bucket, bucket_start, county_code, township_code, category_code, channel, level,
+                                reported, accepted)
+SELECT k.bucket, k.bucket_start, c.county_code, c.township_code, c.category_code, c.channel, c.level,
+       sign * sum(c.reported), sign * sum(c.accepted)
+FROM counted c CROSS JOIN LATERAL (VALUES ('m', date_trunc('month', c.day)::date),
+                                          ('y', date_trunc('year', c.day)::date)) k(bucket, bucket_start)
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+ON CONFLICT (bucket, bucket_start, county_code, township_code, category_code, channel, level) DO UPDATE SET
+    reported = w.reported + EXCLUDED.reported, accepted = w.accepted + EXCLUDED.accepted
+$$;
+
 -- the events' contributions out, their facts recomputed, the new contributions in
 CREATE FUNCTION eval_refresh(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM eval_apply(ids, -1);
+    PERFORM eval_apply_workload(ids, -1);
     DELETE FROM eval_task_facts WHERE event_id = ANY(ids);
     DELETE FROM eval_event_facts WHERE event_id = ANY(ids);
     PERFORM eval_compute_facts(ids);
     PERFORM eval_apply(ids, 1);
+    PERFORM eval_apply_workload(ids, 1);
 END $$;
 
 -- fold up to max_events dirty events into the roll-ups; one folder at a time; returns how many
@@ -333,9 +373,10 @@ END $$;
 CREATE FUNCTION eval_rebuild() RETURNS bigint LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('gisapp.eval_fold'));
-    TRUNCATE eval_rollup, eval_late_closures, eval_task_facts, eval_event_facts, eval_dirty;
+    TRUNCATE eval_rollup, eval_late_closures, eval_workload, eval_task_facts, eval_event_facts, eval_dirty;
     PERFORM eval_compute_facts(NULL);
     PERFORM eval_apply(NULL, 1);
+    PERFORM eval_apply_workload(NULL, 1);
     RETURN (SELECT count(*) FROM eval_event_facts);
 END $$;
 

@@ -281,3 +281,75 @@ def area_level(code: str) -> ScopeKind:
     if not (isinstance(code, str) and code.isdigit() and len(code) in levels):
         raise NotFound(f"no area {code!r}", code="area_not_found")
     return levels[len(code)]
+
+
+# --------------------------------------------------------------------------- the query string, parsed once
+
+UNIT_CODE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+PARTS = ("numerator", "denominator")
+BREAKDOWNS = ("category", "kind", "channel", "level")
+TREND_BUCKETS = ("day", "month")
+
+
+@dataclass(frozen=True)
+class Query:
+    """What an evaluation request asks for, parsed and checked."""
+
+    scope: ScopeKind
+    period: Period
+    code: str | None = None
+    limit: int = 500
+    offset: int = 0
+    kpi: str | None = None       # drill-down
+    part: str = "numerator"      # drill-down
+    by: str = "category"         # workload
+    bucket: str = "month"        # trend
+
+
+def parse_code(raw: object) -> str | None:
+    """A unit's code (area codes, team, member and department codes): letters, digits, '.', '_', '-'."""
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str) or len(raw) > 64 or not set(raw) <= UNIT_CODE_CHARS:
+        raise _bad("invalid_code", "code: the code of a township, community, grid, team, member or department",
+                   "code")
+    return raw
+
+
+def parse_int(raw: object, field: str, default: int, minimum: int, maximum: int) -> int:
+    """A whole number in [minimum, maximum] (larger values are clamped), or 422 invalid_<field>."""
+    if raw is None or raw == "":
+        return default
+    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        raise _bad(f"invalid_{field}", f"{field}: a whole number from {minimum}", field)
+    value = int(raw)
+    if value < minimum:
+        raise _bad(f"invalid_{field}", f"{field}: a whole number from {minimum}", field)
+    return min(value, maximum)
+
+
+def parse_query(args, *, allowed: frozenset[str], default_scope: ScopeKind | None = None,
+                max_limit: int = 5000) -> Query:
+    """The parameters of an evaluation route: unknown ones refused (a typo is not silently ignored).
+
+    >>> q = parse_query({"scope": "grid", "from": "2026-11-01", "to": "2026-12-01"},
+    ...                 allowed=frozenset({"scope", "from", "to"}))
+    >>> q.scope, q.period.days
+    (<ScopeKind.GRID: 'grid'>, 30)
+    >>> parse_query({"scope": "planet", "from": "2026-11-01", "to": "2026-12-01"}, allowed=frozenset({"scope"}))
+    Traceback (most recent call last):
+    gisapp.errors.ValidationFailed: unknown parameter 'from'; this route takes: scope
+    """
+    unknown = sorted(set(args) - allowed)
+    if unknown:
+        raise _bad("unknown_parameter", f"unknown parameter {unknown[0][:40]!r}; this route takes: "
+                                        f"{', '.join(sorted(allowed))}", "query")
+    get = args.get
+    scope = ScopeKind(parse_choice(get("scope"), "scope", ScopeKind, default_scope))
+    kpi = parse_choice(get("kpi"), "kpi", KPI_BY_KEY) if "kpi" in allowed else None
+    return Query(scope, parse_period(get("from"), get("to")), parse_code(get("code")),
+                 parse_int(get("limit"), "limit", 500 if max_limit > 100 else 100, 1, max_limit),
+                 parse_int(get("offset"), "offset", 0, 0, 10_000_000), kpi,
+                 parse_choice(get("part"), "part", PARTS, "numerator"),
+                 parse_choice(get("by"), "by", BREAKDOWNS, "category"),
+                 parse_choice(get("bucket"), "bucket", TREND_BUCKETS, "month"))

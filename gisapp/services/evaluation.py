@@ -299,3 +299,78 @@ def today_local(now: datetime | None = None) -> date:
     """Today's date in the county."""
     return (now or datetime.now(timezone.utc)).astimezone(TZ).date()
 
+
+
+# ----------------------------------------------------------------------------- workload and trends
+
+BREAKDOWN_COLUMN = {"category": "w.category_code", "channel": "w.channel", "level": "w.level::text",
+                    "kind": "c.kind_code"}
+WORKLOAD_SQL = """
+SELECT {column} AS key, sum(w.reported) AS reported, sum(w.accepted) AS accepted
+FROM eval_workload w JOIN categories c ON c.code = w.category_code
+JOIN unnest(CAST(:kinds AS text[]), CAST(:starts AS date[])) b(kind, start)
+  ON w.bucket = b.kind AND w.bucket_start = b.start
+WHERE w.{area} = :area AND w.township_code LIKE :prefix || '%'
+GROUP BY 1
+"""
+WORKLOAD_FACTS_SQL = """
+SELECT {column} AS key, count(*) FILTER (WHERE w.reported_day >= :start AND w.reported_day < :end) AS reported,
+       count(*) FILTER (WHERE w.accepted_day >= :start AND w.accepted_day < :end) AS accepted
+FROM eval_event_facts w JOIN categories c ON c.code = w.category_code
+WHERE w.{area} = :area AND w.township_code LIKE :prefix || '%'
+  AND ((w.reported_day >= :start AND w.reported_day < :end) OR (w.accepted_day >= :start AND w.accepted_day < :end))
+GROUP BY 1
+"""
+NAMES = {"category": "SELECT code, name, name_en FROM categories",
+         "kind": "SELECT code, name, name_en FROM category_kinds"}
+
+
+def workload(session: Session, area: Area, period: Period, by: str, code: str | None = None) -> dict:
+    """Events reported and accepted in the period by category, kind, channel or level (clause 8.3)."""
+    prefix = code or area.code
+    if code and (len(code) not in (6, 9) or not code.startswith(area.code)):
+        raise NotFound(f"no county or township {code!r} in your area", code="unit_not_found")
+    whole, rest = buckets(period, daily=False)
+    column = BREAKDOWN_COLUMN[by]
+    params = {"area": area.code, "prefix": prefix, "kinds": [b.kind for b in whole],
+              "starts": [b.start for b in whole]}
+    counts: dict[str, dict] = {}
+    queries = [(WORKLOAD_SQL, params)] if whole else []
+    queries += [(WORKLOAD_FACTS_SQL, {**params, "start": s.start, "end": s.end}) for s in rest]
+    for sql, values in queries:
+        for row in session.execute(text(sql.format(column=column, area=area.column)), values):
+            entry = counts.setdefault(str(row.key), {"reported": 0, "accepted": 0})
+            entry["reported"] += int(row.reported)
+            entry["accepted"] += int(row.accepted)
+    names = {r.code: (r.name, r.name_en) for r in session.execute(text(NAMES[by]))} if by in NAMES else {}
+    rows = [{"key": key, "name": names.get(key, (key, key))[0], "name_en": names.get(key, (key, key))[1], **n}
+            for key, n in sorted(counts.items(), key=lambda kv: (-kv[1]["accepted"], kv[0]))]
+    return {"period": _period(period), "by": by, "code": prefix, "rows": rows}
+
+
+def trend(session: Session, area: Area, scope: ScopeKind, code: str, period: Period, bucket: str,
+          now: datetime | None = None) -> dict:
+    """One unit's figures day by day or month by month over the period (for the charts)."""
+    now = now or datetime.now(timezone.utc)
+    units(session, area, scope, code, 1, 0)
+    if bucket == "day" and period.days > 400:
+        raise ValidationFailed("a daily trend covers at most 400 days: choose bucket=month",
+                               code="trend_too_long", field="bucket")
+    points = []
+    for part in _steps(period, bucket):
+        values = measures(session, area, scope, [code], part, now)[code]
+        points.append({"from": part.start.isoformat(), "to": part.end.isoformat(), "kpis": figures(values)})
+    return {"scope": str(scope), "code": code, "bucket": bucket, "period": _period(period), "points": points}
+
+
+def _steps(period: Period, bucket: str) -> list[Period]:
+    out, day = [], period.start
+    while day < period.end:
+        if bucket == "day":
+            stop = day.fromordinal(day.toordinal() + 1)
+        else:
+            stop = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+        stop = min(stop, period.end)
+        out.append(Period(day, stop))
+        day = stop
+    return out

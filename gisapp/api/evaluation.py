@@ -1,0 +1,97 @@
+"""Evaluation (考核, standard clause 8): figures by scope and period, traced to their events, with trends and
+workload. Thin views: the query string is parsed once (domain/evaluation.parse_query), the service answers."""
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+from flask import request
+
+from gisapp.api import access, db_session
+from gisapp.api.schemas import error_response
+from gisapp.domain.evaluation import KPIS, ScopeKind, parse_query
+from gisapp.domain.security import Role
+from gisapp.errors import Forbidden, ValidationFailed
+from gisapp.services import evaluation as service
+
+bp = APIBlueprint("evaluation", __name__, url_prefix="/api/v1/evaluation", tag="evaluation")
+
+PERIOD = frozenset({"from", "to"})
+BAD_QUERY = ("unknown_parameter, unknown_scope, missing_period, invalid_from, invalid_to, invalid_period, "
+             "period_too_long, invalid_code, invalid_limit, invalid_offset")
+
+
+def caller_area() -> service.Area:
+    """The caller's area: the county for the county commander and the auditor, its township for a dispatcher."""
+    account = access.current().account
+    if account is None:
+        raise Forbidden("evaluation is for the county's and the townships' accounts")
+    column = "township_code" if account.role == Role.TOWNSHIP_DISPATCHER else "county_code"
+    return service.Area(column, account.bound_to)
+
+
+def _args() -> dict:
+    """The query string, first value of each name (a repeated name is refused)."""
+    repeated = [name for name in request.args if len(request.args.getlist(name)) > 1]
+    if repeated:
+        raise ValidationFailed(f"{repeated[0][:40]!r} is given more than once", code="repeated_parameter",
+                               field=repeated[0][:40])
+    return request.args.to_dict()
+
+
+def _ready():
+    """The session, with every committed step folded into the roll-ups first (the figures are exact)."""
+    session = db_session()
+    service.fold(session)
+    session.commit()
+    return session
+
+
+@bp.get("")
+@bp.doc(summary="Figures of each township, community, grid, team, member or department of the caller's area for "
+                "[from, to) (dates, China Standard Time), each with numerator and denominator, the previous "
+                "period (环比) and the same period a year before (同比)",
+        responses={404: error_response("unit_not_found (a code outside the caller's area)"),
+                   422: error_response(BAD_QUERY + ", scope_above_area")})
+def figures():
+    query = parse_query(_args(), allowed=PERIOD | {"scope", "code", "limit", "offset"},
+                        default_scope=ScopeKind.TOWNSHIP)
+    area = caller_area()
+    answer = service.evaluate(_ready(), area, query.scope, query.period, code=query.code, limit=query.limit,
+                              offset=query.offset)
+    answer["kpis"] = [{"key": k.key, "name": k.zh, "name_en": k.en, "formula": k.formula_zh,
+                       "formula_en": k.formula_en, "kind": str(k.kind), "higher_is_better": k.higher_is_better}
+                      for k in KPIS]
+    return answer
+
+
+@bp.get("/drill")
+@bp.doc(summary="The events counted in one figure's numerator or denominator for one unit (paged by id)",
+        responses={404: error_response("unit_not_found"),
+                   422: error_response(BAD_QUERY + ", unknown_kpi, unknown_part, missing_code, no_denominator")})
+def drill():
+    query = parse_query(_args(), allowed=PERIOD | {"scope", "code", "kpi", "part", "limit", "offset"},
+                        max_limit=500)
+    if query.code is None:
+        raise ValidationFailed("code is required: the unit whose figure is traced", code="missing_code", field="code")
+    return service.drill(_ready(), caller_area(), query.kpi, query.part, query.scope, query.code, query.period,
+                         limit=query.limit, offset=query.offset)
+
+
+@bp.get("/trend")
+@bp.doc(summary="One unit's figures day by day or month by month over [from, to)",
+        responses={404: error_response("unit_not_found"),
+                   422: error_response(BAD_QUERY + ", unknown_bucket, missing_code, trend_too_long")})
+def trend():
+    query = parse_query(_args(), allowed=PERIOD | {"scope", "code", "bucket"}, default_scope=ScopeKind.COUNTY)
+    area = caller_area()
+    code = query.code or area.code
+    scope = query.scope if query.code else (ScopeKind.COUNTY if area.is_county else ScopeKind.TOWNSHIP)
+    return service.trend(_ready(), area, scope, code, query.period, query.bucket)
+
+
+@bp.get("/workload")
+@bp.doc(summary="Events reported and accepted in [from, to) by category, kind, channel or level (clause 8.3), "
+                "in the caller's area or one of its townships",
+        responses={404: error_response("unit_not_found"), 422: error_response(BAD_QUERY + ", unknown_by")})
+def workload():
+    query = parse_query(_args(), allowed=PERIOD | {"by", "code"}, default_scope=ScopeKind.TOWNSHIP)
+    return service.workload(_ready(), caller_area(), query.period, query.by, query.code)
