@@ -254,6 +254,87 @@ def supervise(once: bool, at: str | None, interval: int, warn_share: float, esca
         time.sleep(interval)
 
 
+@main.group(help="Evaluation (考核, clause 8): the weights of the scorecards.")
+def evaluation() -> None:
+    pass
+
+
+@evaluation.group("weights", invoke_without_command=True,
+                  help="The weight of each scored figure in a county (default: show them). Scores are "
+                       "Σ weight × subscore ÷ Σ weight (docs/evaluation.md).")
+@click.option("--county", default=None, help="the county's code (default: the only county loaded)")
+@click.pass_context
+def evaluation_weights(ctx: click.Context, county: str | None) -> None:
+    ctx.obj = {"county": county}
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(weights_show)
+
+
+def _county_of(ctx: click.Context, session) -> str:
+    return (ctx.obj or {}).get("county") or _only_county(session)
+
+
+@evaluation_weights.command("show", help="List each scored figure with its weight, its default and who set it.")
+@click.pass_context
+def weights_show(ctx: click.Context) -> None:
+    from gisapp.db import make_session_factory, transaction
+    from gisapp.services.scorecards import weight_table
+
+    with transaction(make_session_factory(_engine())) as session:
+        county = _county_of(ctx, session)
+        rows = weight_table(session, county)
+    click.echo(f"weights of county {county} (the score is the weighted mean of the subscores):")
+    for row in rows:
+        source = f"set by {row['set_by']} at {row['set_at']:%Y-%m-%d %H:%M}" if row["set_by"] else "default"
+        click.echo(f"  {row['kpi']:24} {row['weight']:>7}  {row['name']} ({source}; default {row['default']})")
+    click.echo(f"  {'total':24} {sum(r['weight'] for r in rows):>7}")
+
+
+def _weights_change(ctx: click.Context, change, *args):
+    """Run one audited change of a county's weights; an AppError becomes a ClickException."""
+    from gisapp.db import make_session_factory, transaction
+    from gisapp.errors import AppError
+
+    try:
+        with transaction(make_session_factory(_engine())) as session:
+            return change(session, _settings().audit_key(), _cli_actor(), _county_of(ctx, session), *args)
+    except AppError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from None
+
+
+@evaluation_weights.command("set", help="Give one figure a weight (0 to 100, two decimals at most); audited.")
+@click.option("--kpi", required=True, help="a scored figure, e.g. closure_rate (see `weights show`)")
+@click.option("--weight", required=True, help="e.g. 20 or 12.5; 0 leaves the figure out of the score")
+@click.pass_context
+def weights_set(ctx: click.Context, kpi: str, weight: str) -> None:
+    from gisapp.domain.evaluation_score import parse_kpi, parse_weight
+    from gisapp.errors import AppError
+    from gisapp.services.scorecards import set_weight
+
+    try:
+        key, value = parse_kpi(kpi), parse_weight(weight)
+    except AppError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from None
+    done = _weights_change(ctx, set_weight, key, value)
+    click.echo(f"{done['kpi']}: weight {done['previous']} -> {done['weight']}")
+
+
+@evaluation_weights.command("reset", help="Back to the default weights: every figure, or one with --kpi; audited.")
+@click.option("--kpi", default=None, help="only this figure")
+@click.pass_context
+def weights_reset(ctx: click.Context, kpi: str | None) -> None:
+    from gisapp.domain.evaluation_score import parse_kpi
+    from gisapp.errors import AppError
+    from gisapp.services.scorecards import reset_weights
+
+    try:
+        key = parse_kpi(kpi) if kpi is not None else None
+    except AppError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from None
+    removed = _weights_change(ctx, reset_weights, key)
+    click.echo(f"reset {key or 'every figure'} to the default ({removed} choice(s) removed)")
+
+
 @main.group(help="Events (the case records).")
 def events() -> None:
     pass

@@ -35,5 +35,9 @@ def require_json_body():
         raise PayloadTooLarge(f"the request body is larger than {limit} bytes")
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("send the body as JSON with Content-Type: application/json")
-    if request.get_json(silent=True) is None:
+    try:
+        parsed = request.get_json(silent=True)
+    except RecursionError:  # nesting deeper than the parser's stack: not a body any route takes
+        raise MalformedRequest("the request body nests too deeply", code="json_too_deep") from None
+    if parsed is None:
         raise MalformedRequest("the request body is not valid JSON")

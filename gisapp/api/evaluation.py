@@ -3,16 +3,20 @@ workload. Thin views: the query string is parsed once (domain/evaluation.parse_q
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import request
+from flask import Response, request, url_for
 
-from gisapp.api import access, db_session
+from gisapp.api import access, audit_key, db_session, require_json_body
 from gisapp.api.schemas import error_response
 from gisapp.domain.evaluation import KPIS, ScopeKind, parse_query
+from gisapp.domain.evaluation_export import parse_export
+from gisapp.domain.evaluation_score import parse_publication, parse_score_scope, parse_scorecard_filter
 from gisapp.domain.security import Role
 from gisapp.errors import Forbidden, ValidationFailed
-from gisapp.services import evaluation as service
+from gisapp.services import evaluation as service, scorecards
+from gisapp.services.evaluation_export import export as export_file
 
 bp = APIBlueprint("evaluation", __name__, url_prefix="/api/v1/evaluation", tag="evaluation")
+bp.before_request(require_json_body)
 
 PERIOD = frozenset({"from", "to"})
 BAD_QUERY = ("unknown_parameter, unknown_scope, missing_period, invalid_from, invalid_to, invalid_period, "
@@ -28,7 +32,7 @@ def caller_area() -> service.Area:
     return service.Area(column, account.bound_to)
 
 
-def _args() -> dict:
+def query_args() -> dict:
     """The query string, first value of each name (a repeated name is refused)."""
     repeated = [name for name in request.args if len(request.args.getlist(name)) > 1]
     if repeated:
@@ -52,7 +56,7 @@ def _ready():
         responses={404: error_response("unit_not_found (a code outside the caller's area)"),
                    422: error_response(BAD_QUERY + ", scope_above_area")})
 def figures():
-    query = parse_query(_args(), allowed=PERIOD | {"scope", "code", "limit", "offset"},
+    query = parse_query(query_args(), allowed=PERIOD | {"scope", "code", "limit", "offset"},
                         default_scope=ScopeKind.TOWNSHIP)
     area = caller_area()
     answer = service.evaluate(_ready(), area, query.scope, query.period, code=query.code, limit=query.limit,
@@ -68,7 +72,7 @@ def figures():
         responses={404: error_response("unit_not_found"),
                    422: error_response(BAD_QUERY + ", unknown_kpi, unknown_part, missing_code, no_denominator")})
 def drill():
-    query = parse_query(_args(), allowed=PERIOD | {"scope", "code", "kpi", "part", "limit", "offset"},
+    query = parse_query(query_args(), allowed=PERIOD | {"scope", "code", "kpi", "part", "limit", "offset"},
                         max_limit=500)
     if query.code is None:
         raise ValidationFailed("code is required: the unit whose figure is traced", code="missing_code", field="code")
@@ -81,7 +85,7 @@ def drill():
         responses={404: error_response("unit_not_found"),
                    422: error_response(BAD_QUERY + ", unknown_bucket, missing_code, trend_too_long")})
 def trend():
-    query = parse_query(_args(), allowed=PERIOD | {"scope", "code", "bucket"}, default_scope=ScopeKind.COUNTY)
+    query = parse_query(query_args(), allowed=PERIOD | {"scope", "code", "bucket"}, default_scope=ScopeKind.COUNTY)
     area = caller_area()
     code = query.code or area.code
     scope = query.scope if query.code else (ScopeKind.COUNTY if area.is_county else ScopeKind.TOWNSHIP)
@@ -93,5 +97,79 @@ def trend():
                 "in the caller's area or one of its townships",
         responses={404: error_response("unit_not_found"), 422: error_response(BAD_QUERY + ", unknown_by")})
 def workload():
-    query = parse_query(_args(), allowed=PERIOD | {"by", "code"}, default_scope=ScopeKind.TOWNSHIP)
+    query = parse_query(query_args(), allowed=PERIOD | {"by", "code"}, default_scope=ScopeKind.TOWNSHIP)
     return service.workload(_ready(), caller_area(), query.period, query.by, query.code)
+
+
+# ----------------------------------------------------------------------------- scorecards (clause 8.4)
+
+@bp.get("/ranking")
+@bp.doc(summary="The live (unpublished) ranking of the townships, teams or departments of the caller's area for "
+                "[from, to), scored with the county's current weights (docs/evaluation.md)",
+        responses={422: error_response(BAD_QUERY + ", scope_above_area")})
+def ranking():
+    query = parse_query(query_args(), allowed=PERIOD | {"scope"}, default_scope=ScopeKind.TOWNSHIP)
+    scope = parse_score_scope(str(query.scope))
+    area = caller_area()
+    session = _ready()
+    return scorecards.ranking(session, area, scope, query.period,
+                              weights=scorecards.current_weights(session, area.code[:6]))
+
+
+def _county() -> str:
+    return caller_area().code[:6]
+
+
+@bp.get("/scorecards")
+@bp.doc(summary="The published scorecards of the caller's county (without their rows), newest period first; "
+                "of one scope, or overlapping [from, to)",
+        responses={422: error_response("unknown_parameter, unknown_scope, invalid_from, invalid_to, invalid_period, "
+                                       "period_too_long, missing_period, invalid_limit, invalid_offset")})
+def scorecards_index():
+    wanted = parse_scorecard_filter(query_args())
+    return scorecards.list_scorecards(db_session(), _county(), wanted.scope, wanted.period, limit=wanted.limit,
+                                      offset=wanted.offset)
+
+
+@bp.get("/scorecards/<int:scorecard_id>")
+@bp.doc(summary="One published scorecard: each unit's rank, score, figures, subscores and the weights used",
+        responses={404: error_response("scorecard_not_found")})
+def scorecard(scorecard_id: int):
+    return scorecards.scorecard(db_session(), _county(), scorecard_id)
+
+
+@bp.post("/scorecards")
+@bp.doc(summary="Publish the scorecard of a scope (township, team, department) and an ended period of the county: "
+                "stored with the weights used and never changed; a retry with the same client_ref answers the "
+                "first (200)",
+        responses={409: error_response("scorecard_exists (details.id: the published one), client_ref_conflict"),
+                   422: error_response("invalid_body, unknown_field, missing_scope, unknown_scope, missing_period, "
+                                       "invalid_from, invalid_to, invalid_period, period_too_long, "
+                                       "invalid_client_ref, period_not_over")})
+def publish_scorecard():
+    publication = parse_publication(request.get_json(silent=True))
+    principal = access.current()
+    session = _ready()
+    card, created = scorecards.publish(session, audit_key(), principal.actor, _county(), publication)
+    session.commit()
+    if not created:
+        return card, 200
+    return card, 201, {"Location": url_for("evaluation.scorecard", scorecard_id=card["id"])}
+
+
+@bp.get("/export")
+@bp.doc(summary="The figures of the caller's area as an Excel workbook (a sheet per scope it sees, and 指标说明 "
+                "with the formulas) or one scope as CSV (UTF-8 with BOM); audited",
+        responses={422: error_response("unknown_parameter, unknown_format, missing_scope, unknown_scope, "
+                                       "missing_period, invalid_from, invalid_to, invalid_period, period_too_long, "
+                                       "scope_above_area")})
+def export():
+    query = parse_export(query_args())
+    principal = access.current()
+    area = caller_area()
+    session = _ready()
+    made = export_file(session, audit_key(), principal.actor, area, query.format, query.scope, query.period)
+    session.commit()
+    return Response(made.data, mimetype=made.media_type.split(";")[0],
+                    headers={"Content-Type": made.media_type, "Content-Disposition": made.content_disposition,
+                             "Cache-Control": "no-store"})

@@ -29,6 +29,8 @@ COMMANDERS = frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER})
 # the evaluation of townships, teams and departments (clause 8): the county's commanders and its auditor see
 # the county, a township's dispatchers their township
 EVALUATORS = frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.AUDITOR})
+# who publishes the county's scorecards (考核结果): its commanders and its auditor
+PUBLISHERS = frozenset({Role.COUNTY_COMMANDER, Role.AUDITOR})
 
 # endpoint -> (who may call it, what it is for)
 MATRIX: dict[str, tuple[frozenset, str]] = {
@@ -109,6 +111,15 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "evaluation.drill": (EVALUATORS, "the events counted in one figure of one unit of the caller's area"),
     "evaluation.trend": (EVALUATORS, "one unit's figures by day or month over a period"),
     "evaluation.workload": (EVALUATORS, "events by category, kind, channel or level in the caller's area"),
+    "evaluation.ranking": (EVALUATORS, "the live ranking of the townships, teams or departments of the caller's area "
+                                       "with the county's current weights (8.4)"),
+    "evaluation.scorecards": (EVALUATORS, "the published scorecards of the caller's county (announced to its centers)"),
+    "evaluation.scorecard": (EVALUATORS, "one published scorecard of the caller's county, with the weights used"),
+    "evaluation.publish_scorecard": (PUBLISHERS, "publish the scorecard of a scope and an ended period: final, "
+                                                 "stored with its weights (audited)"),
+    "evaluation.export": (EVALUATORS, "the figures of the caller's area as XLSX (a sheet per scope) or CSV (audited)"),
+    "web.evaluation_report": (EVALUATORS, "the printable duty report (值班日报、周报、月报) of the caller's county or "
+                                          "township"),
     "audit.audit_records": (frozenset({Role.AUDITOR}), "read the audit trail"),
     "users.list_users": (frozenset({Role.SECURITY_ADMIN}), "list accounts"),
     "users.create_account": (frozenset({Role.SECURITY_ADMIN}), "create an account"),

@@ -32,6 +32,8 @@ BUNDLES = {
                          output="gen/officer.%(version)s.js"),
     "officer_css": Bundle("leaflet/dist/leaflet.css", "css/app.css", "css/officer.css",
                           output="gen/officer.%(version)s.css"),
+    "report_js": Bundle("js/i18n.js", "js/report.js", output="gen/report.%(version)s.js"),
+    "report_css": Bundle("css/app.css", "css/report.css", output="gen/report.%(version)s.css"),
 }
 
 
@@ -99,6 +101,14 @@ def planner():
 def officer():
     """The grid officer's phone page (网格员): my grid, my position, my tasks, reports, duty status."""
     return _role_page("officer.html")
+
+
+@bp.get("/evaluation/report")
+def evaluation_report():
+    """The printable duty report (值班日报、周报、月报) of the caller's county or township."""
+    from gisapp.web.report import show_report
+
+    return show_report()
 
 
 @bp.route("/login", methods=["GET", "POST"])
