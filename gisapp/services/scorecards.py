@@ -18,7 +18,7 @@ from gisapp.domain.evaluation_score import (DEFAULT_WEIGHTS, RULE, SCOREABLE, Pu
                                             check_weights, effective_weights, ranks, round2, score)
 from gisapp.errors import Conflict, NotFound
 from gisapp.services.audit import Actor, record
-from gisapp.services.evaluation import Area, evaluate, today_local
+from gisapp.services.evaluation import Area, evaluate, fold, today_local
 
 PAGE = 5000
 
@@ -164,6 +164,7 @@ def publish(session: Session, key: bytes, actor: Actor, county: str, publication
         raise Conflict(f"the {publication.scope} scorecard of this period is already published (id {existing}): "
                        "a published ranking is final", code="scorecard_exists", details={"id": existing})
     check_period_over(period, today_local(now))
+    fold(session)  # every committed step is in the figures published
     weights = current_weights(session, county)
     result = ranking(session, Area("county_code", county), publication.scope, period, weights=weights, now=now)
     scorecard_id = _store(session, county, actor, publication, result, now)
