@@ -12,7 +12,7 @@ from gisapp.domain.evaluation_export import parse_export
 from gisapp.domain.evaluation_score import parse_publication, parse_score_scope, parse_scorecard_filter
 from gisapp.domain.security import Role
 from gisapp.errors import Forbidden, ValidationFailed
-from gisapp.services import evaluation as service, scorecards
+from gisapp.services import evaluation as service, scorecards as published
 from gisapp.services.evaluation_export import export as export_file
 
 bp = APIBlueprint("evaluation", __name__, url_prefix="/api/v1/evaluation", tag="evaluation")
@@ -112,8 +112,8 @@ def ranking():
     scope = parse_score_scope(str(query.scope))
     area = caller_area()
     session = _ready()
-    return scorecards.ranking(session, area, scope, query.period,
-                              weights=scorecards.current_weights(session, area.code[:6]))
+    return published.ranking(session, area, scope, query.period,
+                              weights=published.current_weights(session, area.code[:6]))
 
 
 def _county() -> str:
@@ -125,9 +125,9 @@ def _county() -> str:
                 "of one scope, or overlapping [from, to)",
         responses={422: error_response("unknown_parameter, unknown_scope, invalid_from, invalid_to, invalid_period, "
                                        "period_too_long, missing_period, invalid_limit, invalid_offset")})
-def scorecards_index():
+def scorecards():
     wanted = parse_scorecard_filter(query_args())
-    return scorecards.list_scorecards(db_session(), _county(), wanted.scope, wanted.period, limit=wanted.limit,
+    return published.list_scorecards(db_session(), _county(), wanted.scope, wanted.period, limit=wanted.limit,
                                       offset=wanted.offset)
 
 
@@ -135,7 +135,7 @@ def scorecards_index():
 @bp.doc(summary="One published scorecard: each unit's rank, score, figures, subscores and the weights used",
         responses={404: error_response("scorecard_not_found")})
 def scorecard(scorecard_id: int):
-    return scorecards.scorecard(db_session(), _county(), scorecard_id)
+    return published.scorecard(db_session(), _county(), scorecard_id)
 
 
 @bp.post("/scorecards")
@@ -150,7 +150,7 @@ def publish_scorecard():
     publication = parse_publication(request.get_json(silent=True))
     principal = access.current()
     session = _ready()
-    card, created = scorecards.publish(session, audit_key(), principal.actor, _county(), publication)
+    card, created = published.publish(session, audit_key(), principal.actor, _county(), publication)
     session.commit()
     if not created:
         return card, 200
