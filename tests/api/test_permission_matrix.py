@@ -117,7 +117,7 @@ def prepared(server, factory) -> dict:
             "path_values": {"event_id": str(r.json()["id"]), "name": "grids", "filename": "css/app.css",
                             "feature_id": "000000000000000",
                             "username": throwaway_user, "code": throwaway_code,
-                            "token": r.json()["tracking_token"], "job_id": "1", "photo_id": "1",
+                            "token": r.json()["tracking_token"], "job_id": "1", "photo_id": "1", "scorecard_id": "1",
                             "z": "0", "x": "0", "y": "0"}}  # the one tile of zoom 0
 
 

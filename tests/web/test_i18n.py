@@ -5,6 +5,7 @@ import re
 import pytest
 
 from gisapp.config import PROJECT_ROOT
+from gisapp.domain.evaluation_report import ReportKind
 from gisapp.domain.events import Channel, EventStatus, Priority
 from gisapp.domain.lifecycle import Action, TaskStatus
 from gisapp.domain.security import Role
@@ -41,7 +42,8 @@ def built_keys() -> set[str]:
             | {f"supervision.{s}" for s in ("on_time", "warned", "overdue")} | {"level.1", "level.2"}
             | {f"limit.{x}" for x in ("response", "handling")} | {f"task.{k}" for k in ("handle", "support")}
             | {f"search.kind.{k}" for k in ("event", "point", "township", "community", "grid", "key-location",
-                                            "key-road")})
+                                            "key-road")}
+            | {f"report.kind.{k}" for k in ReportKind})
 
 
 def test_both_languages_have_the_same_keys_and_no_empty_string():
