@@ -248,10 +248,43 @@ def supervise(once: bool, at: str | None, interval: int, warn_share: float, esca
         with sessions() as session:
             result = run_pass(session, key, now=when or datetime.now(timezone.utc), policy=policy)
         click.echo(f"checked {result.checked} open task(s): {result.warned} warned, {result.overdue} overdue, "
-                   f"{len(result.escalated)} escalated")
+                   f"{len(result.escalated)} escalated; {_fold(sessions)} event(s) folded into the evaluation")
         if once or when is not None:
             return
         time.sleep(interval)
+
+
+def _fold(sessions) -> int:
+    """Fold the events changed since the last pass into the evaluation roll-ups (clause 8)."""
+    from gisapp.services.evaluation import fold
+
+    with sessions() as session:
+        done = fold(session)
+        session.commit()
+    return done
+
+
+@main.group(help="Evaluation (clause 8): the roll-ups behind the figures.")
+def evaluation() -> None:
+    pass
+
+
+@evaluation.command("fold", help="Fold every pending change into the roll-ups (the supervision worker does it "
+                                 "every pass; the evaluation API before it answers).")
+def evaluation_fold() -> None:
+    from gisapp.db import make_session_factory
+
+    click.echo(f"{_fold(make_session_factory(_engine()))} event(s) folded")
+
+
+@evaluation.command("rebuild", help="Recompute every fact and roll-up from the events (after a bulk load, or to "
+                                    "check the incremental roll-ups).")
+def evaluation_rebuild() -> None:
+    from gisapp.db import make_session_factory, transaction
+    from gisapp.services.evaluation import rebuild
+
+    with transaction(make_session_factory(_engine())) as session:
+        click.echo(f"{rebuild(session)} event(s) rebuilt")
 
 
 @main.group(help="Events (the case records).")

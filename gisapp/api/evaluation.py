@@ -66,10 +66,13 @@ def figures():
 @bp.get("/drill")
 @bp.doc(summary="The events counted in one figure's numerator or denominator for one unit (paged by id)",
         responses={404: error_response("unit_not_found"),
-                   422: error_response(BAD_QUERY + ", unknown_kpi, unknown_part, missing_code, no_denominator")})
+                   422: error_response(BAD_QUERY + ", unknown_kpi, missing_kpi, unknown_part, missing_code, "
+                                                          "no_denominator")})
 def drill():
     query = parse_query(_args(), allowed=PERIOD | {"scope", "code", "kpi", "part", "limit", "offset"},
                         max_limit=500)
+    if query.kpi is None:
+        raise ValidationFailed("kpi is required: the figure to trace", code="missing_kpi", field="kpi")
     if query.code is None:
         raise ValidationFailed("code is required: the unit whose figure is traced", code="missing_code", field="code")
     return service.drill(_ready(), caller_area(), query.kpi, query.part, query.scope, query.code, query.period,

@@ -346,10 +346,19 @@ def parse_query(args, *, allowed: frozenset[str], default_scope: ScopeKind | Non
                                         f"{', '.join(sorted(allowed))}", "query")
     get = args.get
     scope = ScopeKind(parse_choice(get("scope"), "scope", ScopeKind, default_scope))
-    kpi = parse_choice(get("kpi"), "kpi", KPI_BY_KEY) if "kpi" in allowed else None
+    kpi = parse_choice(get("kpi"), "kpi", KPI_BY_KEY) if get("kpi") is not None else None
     return Query(scope, parse_period(get("from"), get("to")), parse_code(get("code")),
                  parse_int(get("limit"), "limit", 500 if max_limit > 100 else 100, 1, max_limit),
                  parse_int(get("offset"), "offset", 0, 0, 10_000_000), kpi,
                  parse_choice(get("part"), "part", PARTS, "numerator"),
                  parse_choice(get("by"), "by", BREAKDOWNS, "category"),
                  parse_choice(get("bucket"), "bucket", TREND_BUCKETS, "month"))
+
+
+def kpi_markdown() -> str:
+    """The figures as a Markdown table (docs/evaluation.md carries it; a test keeps the two equal)."""
+    head = "| key | 指标 | figure | 公式 | formula | numerator | denominator |"
+    rule = "|---|---|---|---|---|---|---|"
+    rows = [f"| `{k.key}` | {k.zh} | {k.en} | {k.formula_zh} | {k.formula_en} | `{k.numerator}` | "
+            f"{f'`{k.denominator}`' if k.denominator else '—'} |" for k in KPIS]
+    return "\n".join([head, rule, *rows])
