@@ -98,7 +98,8 @@ class TaskOut(Schema):
     member = Nested(CodeName, allow_none=True)
     deadlines = Nested(DeadlinesSchema)
     supervision = String(metadata={"description": "on_time, warned, overdue"})
-    extension = Dict()
+    extension = Dict(metadata={"description": "pending (bool), until (the time asked for), approved_at (when an "
+                                           "approval set handle_by to it; null: handle_by is the category's limit)"})
     times = Dict(metadata={"description": "dispatched, acknowledged, arrived, handled (ISO 8601 or null)"})
 
 
