@@ -176,7 +176,10 @@ class LocateOut(Schema):
 
 class Limits(Schema):
     response_minutes = Integer()
-    handling_minutes = Integer()
+    handling_minutes = Integer(metadata={"description": "the handling limit in clock minutes (nominal when the "
+                                                        "limit counts working time)"})
+    handling_unit = String(metadata={"description": "minutes, work_hours or work_days (county calendar)"})
+    handling_amount = Float(allow_none=True, metadata={"description": "the limit in handling_unit; null for minutes"})
 
 
 class CategoryOut(Schema):
