@@ -56,6 +56,8 @@ class Clock:
     the time of ``handling_unit`` between that base and ``handle_by`` (the stored deadline is the record of
     the limit, so editing a category does not re-time open tasks). ``pauses`` are the event's parks;
     ``extension_waits`` the task's extension requests, each until its decision (approved, refused or lapsed).
+    The task's state is kept, not its history: a moment before ``extension_approved_at`` is judged against the
+    approved deadline too (the category's deadline it replaced is not kept).
     """
 
     receiver_kind: str               # "team" (responds by arriving) or "department" (by acknowledging)
@@ -111,6 +113,16 @@ def shifted(calendar: WorkCalendar, base: datetime, target: datetime, unit: str,
 
     Without pauses (or with pauses outside the counted time before it) the deadline is `target` itself,
     even when it lies outside working hours; a target not after its base cannot move.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> sh, cal = ZoneInfo("Asia/Shanghai"), WorkCalendar()
+    >>> friday = datetime(2026, 3, 6, 15, 0, tzinfo=sh)
+    >>> due = cal.add(friday, 4, "work_hours")  # Monday 10:00
+    >>> weekend = [(datetime(2026, 3, 6, 16, 0, tzinfo=sh), datetime(2026, 3, 9, 8, 0, tzinfo=sh))]
+    >>> shifted(cal, friday, due, "work_hours", weekend).astimezone(sh).strftime("%a %H:%M")
+    'Mon 11:30'
+    >>> shifted(cal, friday, due, "minutes", weekend).astimezone(sh).strftime("%a %H:%M")  # the 64 clock hours
+    'Thu 02:00'
     """
     if target <= base:
         return target
