@@ -73,9 +73,9 @@ WITH prior AS ({PRIOR}
     UPDATE events SET repeat_count = repeat_count + 1 WHERE id = (SELECT repeat_of FROM ins)
 ), tasked AS (
     INSERT INTO event_tasks (event_id, kind, team_code, department_code, status, dispatched_at, respond_by,
-                             handle_by)
+                             handle_by, open_due)
     SELECT id, 'handle', team_code, CASE WHEN team_code IS NULL THEN department_code END, 'dispatched',
-           created_at, respond_by, handle_by
+           created_at, respond_by, handle_by, handle_by
     FROM ins WHERE status = 'dispatched'
 ), logged AS (
     INSERT INTO event_log (event_id, at, actor, action, from_status, to_status, note)

@@ -135,6 +135,7 @@ def perform(session: Session, key: bytes, account: Account, actor: Actor, event_
         {"e": event_id, "at": now, "actor": actor.name, "action": str(step.action), "f": str(case.status),
          "t": str(after.status), "note": step.note, "task": task_id, "details": json.dumps(details),
          "ref": step.client_ref})
+    judge_tasks(session, event_id, case, after, account, now)
     record(session, key, actor, f"event.{step.action}", target=f"event:{event_id}",
            details={"from": str(case.status), "to": str(after.status), "level": after.level})
     concerned = {t.receiver for t in after.tasks if t.status in ACTIVE_TASK} | {
@@ -240,6 +241,43 @@ def _update_task(session: Session, old: Task, new: Task, step: Step, now: dateti
                              "WHERE id = :id AND extension_until IS NOT NULL"), {"id": old.id, "now": now})
     assignments = ", ".join(f"{column} = :{column}" for column in sets)
     session.execute(text(f"UPDATE event_tasks SET {assignments} WHERE id = :id"), {**sets, "id": old.id})
+
+
+def _member_of(session: Session, account: Account) -> str | None:
+    return session.execute(text("SELECT member_code FROM users WHERE username = :u"),
+                           {"u": account.username}).scalar_one_or_none()
+
+
+def judge_tasks(session: Session, event_id: int, before: Case, after: Case, account: Account, now: datetime) -> None:
+    """Keep on the tasks what the evaluation counts (clause 8): whether a step came within its limit as the
+    supervision clock stands (pauses, extensions, working time), its working minutes, and the handling limit
+    of every unhandled task (NULL while its clock is stopped)."""
+    from gisapp.domain.worktime import Unit
+    from gisapp.services.supervision import task_limits
+    from gisapp.services.worktime import current_calendar
+
+    limits, calendar = task_limits(session, event_id, now), current_calendar(session)
+    ids = list(limits)  # by id: the stored tasks in the case's order, then the ones this step added
+    for i, task in enumerate(after.tasks):
+        tid, was = ids[i], before.tasks[i] if i < len(before.tasks) else None
+        limit = limits[tid]
+        sets = {"open_due": limit.handle_by if task.status in ACTIVE_TASK else None}
+        if task.status == TaskStatus.CANCELLED and was is not None and was.status in ACTIVE_TASK:
+            sets["open_due"] = limit.handle_by if limit.handle_by and limit.handle_by <= now else None
+        pauses = tuple((start, end or now) for start, end in limit.pauses)
+        worked = calendar.elapsed(limit.dispatched_at, now, Unit.WORK_HOURS, pauses) * 60
+        moved = was is None or was.status != task.status
+        if moved and task.status == TaskStatus.ACKNOWLEDGED:
+            sets.update(acknowledged_on_time=limit.respond_by is None or now <= limit.respond_by,
+                        response_work_minutes=worked)
+        elif moved and task.status == TaskStatus.HANDLED:
+            sets.update(handled_on_time=limit.handle_by is None or now <= limit.handle_by,
+                        handling_work_minutes=worked, handled_by=_member_of(session, account))
+        elif moved and task.status == TaskStatus.DISPATCHED and was is not None:  # sent back: a new round
+            sets.update(acknowledged_on_time=None, response_work_minutes=None, handled_on_time=None,
+                        handling_work_minutes=None, handled_by=None)
+        assignments = ", ".join(f"{column} = :{column}" for column in sets)
+        session.execute(text(f"UPDATE event_tasks SET {assignments} WHERE id = :id"), {**sets, "id": tid})
 
 
 def task_rows(session: Session, event_id: int) -> list[dict]:

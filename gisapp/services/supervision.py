@@ -25,8 +25,8 @@ from gisapp.services.worktime import current_calendar
 SUPERVISOR = Actor("supervisor", "system", "local")
 TASK_CLOCK = """
 SELECT t.id, t.event_id, t.kind, t.team_code, t.department_code, t.dispatched_at, t.acknowledged_at, t.arrived_at,
-       t.respond_by, t.handle_by, t.extension_approved_at, t.supervision, c.handling_unit, e.level, e.center_code,
-       e.county_code, e.township_code
+       t.respond_by, t.handle_by, t.extension_approved_at, t.extension_pending, t.supervision, c.handling_unit,
+       e.level, e.center_code, e.county_code, e.township_code, e.status AS event_status
 FROM event_tasks t JOIN events e ON e.id = t.event_id JOIN categories c ON c.code = e.category_code
 """
 OPEN_TASKS = text(TASK_CLOCK + """
@@ -169,3 +169,33 @@ def list_supervisions(session: Session, scope: Scope, *, state: str | None, limi
         {**params, "limit": limit, "offset": offset}).mappings()
     iso = (lambda v: v.isoformat().replace("+00:00", "Z"))
     return [{**r, "at": iso(r["at"]), "due": iso(r["due"])} for r in rows], total
+
+
+@dataclass(frozen=True)
+class TaskLimits:
+    """A task's limits as they stand at a moment (None while its clock is stopped), and its pauses."""
+
+    dispatched_at: datetime
+    respond_by: datetime | None
+    handle_by: datetime | None
+    pauses: tuple
+
+
+EVENT_TASKS = text(TASK_CLOCK + "WHERE t.event_id = :e ORDER BY t.id")
+
+
+def task_limits(session: Session, event_id: int, now: datetime) -> dict[int, TaskLimits]:
+    """Each task of an event: its response and handling limits at `now` as effective_due has them (None while
+    that clock is stopped: parked, or for handling an extension waiting), and the pauses counted then."""
+    rows = session.execute(EVENT_TASKS, {"e": event_id}).all()
+    pauses = pauses_by_task(session, [event_id], now)
+    calendar = _calendar_for(session, rows)
+    out = {}
+    for row in rows:
+        clock = _clock(row, pauses)
+        due = effective_due(clock, now, calendar)
+        parked = row.event_status == "parked"
+        waiting = tuple((start, None) for start, end in clock.extension_waits if end is None or end > now)
+        out[row.id] = TaskLimits(row.dispatched_at, None if parked else due.response,
+                                 None if parked or row.extension_pending else due.handling, clock.pauses + waiting)
+    return out

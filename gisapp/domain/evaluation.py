@@ -1,0 +1,283 @@
+"""Evaluation (standard clause 8): the figures, their formulas, periods and scopes, as pure rules.
+
+Every figure is declared once here (`KPIS`): its key, its names, its formula in words, and the
+measures its numerator and denominator are sums of. The roll-up tables (sql/034) keep those
+measures; the service adds them up for a period and a scope; the API, the exports, the page and
+docs/evaluation.md all read this one declaration.
+
+A period is ``[from, to)`` in dates of the county's time zone. Its **cohort** is the events
+accepted (受理/立案) on those dates; voided reports are never in a cohort. Roll-ups are kept per
+day (coarse scopes), month and year: `buckets` cuts a period into the fewest whole years, months
+and days.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from gisapp.errors import NotFound, ValidationFailed
+
+MAX_PERIOD_DAYS = 5 * 366  # a period of more than five years is refused
+
+
+class ScopeKind(StrEnum):
+    COUNTY = "county"
+    TOWNSHIP = "township"
+    COMMUNITY = "community"
+    GRID = "grid"
+    TEAM = "team"
+    DEPARTMENT = "department"
+    MEMBER = "member"
+
+
+AREA_SCOPES = (ScopeKind.COUNTY, ScopeKind.TOWNSHIP, ScopeKind.COMMUNITY, ScopeKind.GRID)
+UNIT_SCOPES = (ScopeKind.TEAM, ScopeKind.DEPARTMENT, ScopeKind.MEMBER)
+# scopes with few units keep daily roll-ups; the others keep months and years (days come from the facts)
+DAILY_SCOPES = frozenset({ScopeKind.COUNTY, ScopeKind.TOWNSHIP, ScopeKind.DEPARTMENT})
+
+# the measures the roll-ups keep (sql/034 eval_rollup has one column each)
+MEASURES = (
+    "reported", "accepted", "closed", "closed_on_time", "handled_once", "reworked", "extended", "rated",
+    "satisfied", "patrol", "self_handled", "repeats", "supervisions", "tasks_dispatched", "tasks_responded_on_time",
+    "tasks_returned", "handle_tasks", "handle_handled", "handle_on_time", "tasks_overdue", "response_n",
+    "response_minutes", "handling_n", "handling_minutes",
+)
+# measures that depend on the end of the period: computed from the late-closure table and the open tasks
+AS_OF_MEASURES = ("closed_by_to", "closed_on_time_by_to", "handle_due")
+
+
+class Kind(StrEnum):
+    COUNT = "count"       # a number of events or records
+    RATE = "rate"         # numerator / denominator, 0..1
+    MINUTES = "minutes"   # a mean of working minutes: total / number
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    zh: str
+    en: str
+    formula_zh: str
+    formula_en: str
+    numerator: str            # a measure
+    denominator: str | None   # a measure, or None for counts
+    kind: Kind
+    higher_is_better: bool = True
+
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi("reported", "上报数", "Reported", "统计期内上报的事件数（含后来作废的）",
+        "events reported in the period (including later voided)", "reported", None, Kind.COUNT),
+    Kpi("valid_report_rate", "有效上报率", "Valid report rate", "立案数 ÷ 上报数", "accepted ÷ reported",
+        "accepted", "reported", Kind.RATE),
+    Kpi("accepted", "立案数", "Accepted", "统计期内受理（立案）的事件数，不含作废",
+        "events accepted in the period (the cohort), voided excluded", "accepted", None, Kind.COUNT),
+    Kpi("timely_response_rate", "响应及时率", "Timely response rate",
+        "在响应时限内签收的任务数 ÷ 派遣任务数", "tasks acknowledged within their response limit ÷ tasks dispatched",
+        "tasks_responded_on_time", "tasks_dispatched", Kind.RATE),
+    Kpi("on_time_handling_rate", "按时处置率", "On-time handling rate",
+        "在（延期后）处置时限内处置完成的处置任务数 ÷ 已处置或截至统计期末（不晚于现在）已到期的处置任务数",
+        "handling tasks handled by their (extended) deadline ÷ handling tasks handled or due by min(to, now)",
+        "handle_on_time", "handle_due", Kind.RATE),
+    Kpi("closure_rate", "结案率", "Closure rate", "截至统计期末（不晚于现在）已结案的事件数 ÷ 立案数",
+        "events closed by min(to, now) ÷ accepted", "closed_by_to", "accepted", Kind.RATE),
+    Kpi("on_time_closure_rate", "按期结案率", "On-time closure rate", "处置按时且已结案的事件数 ÷ 立案数",
+        "events closed whose handling was on time ÷ accepted", "closed_on_time_by_to", "accepted", Kind.RATE),
+    Kpi("rework_rate", "返工率", "Rework rate", "至少返工一次的事件数 ÷ 至少处置过一次的事件数",
+        "events sent back at least once ÷ events handled at least once", "reworked", "handled_once", Kind.RATE,
+        higher_is_better=False),
+    Kpi("accurate_dispatch_rate", "准确派遣率", "Accurate dispatch rate", "未被回退的派遣任务数 ÷ 派遣任务数",
+        "dispatched tasks not returned ÷ dispatched tasks", "tasks_not_returned", "tasks_dispatched", Kind.RATE),
+    Kpi("extension_rate", "延期率", "Extension rate", "获批延期的事件数 ÷ 立案数",
+        "events with an approved extension ÷ accepted", "extended", "accepted", Kind.RATE, higher_is_better=False),
+    Kpi("overdue", "超期数", "Overdue", "超过时限的任务数", "tasks that became overdue", "tasks_overdue", None,
+        Kind.COUNT, higher_is_better=False),
+    Kpi("supervisions", "督办数", "Supervisions", "督办（预警、超期）记录数", "supervision records (warned, overdue)",
+        "supervisions", None, Kind.COUNT, higher_is_better=False),
+    Kpi("satisfaction_rate", "满意率", "Satisfaction rate", "（满意 + 基本满意）÷ 已评价的事件数",
+        "ratings satisfied or basically satisfied ÷ events rated", "satisfied", "rated", Kind.RATE),
+    Kpi("self_handled_rate", "自处置率", "Self-handled rate", "巡查上报并由本网格联勤队处置的事件数 ÷ 巡查上报事件数",
+        "patrol events handled by the reporting member's own team ÷ patrol events", "self_handled", "patrol",
+        Kind.RATE),
+    Kpi("mean_response_minutes", "平均响应时长", "Mean response time", "签收所用工作分钟之和 ÷ 已签收任务数",
+        "working minutes from dispatch to acknowledgement ÷ tasks acknowledged", "response_minutes", "response_n",
+        Kind.MINUTES, higher_is_better=False),
+    Kpi("mean_handling_minutes", "平均处置时长", "Mean handling time", "处置所用工作分钟之和 ÷ 已处置的处置任务数",
+        "working minutes from dispatch to handling ÷ handling tasks handled", "handling_minutes", "handling_n",
+        Kind.MINUTES, higher_is_better=False),
+    Kpi("repeat_rate", "重复投诉率", "Repeat rate", "重复投诉（重复件）数 ÷ 立案数",
+        "repeat reports ÷ accepted", "repeats", "accepted", Kind.RATE, higher_is_better=False),
+)
+KPI_BY_KEY = {k.key: k for k in KPIS}
+# measures that are a difference of two kept ones
+DERIVED = {"tasks_not_returned": ("tasks_dispatched", "tasks_returned")}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date  # inclusive
+    end: date    # exclusive
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def previous(self) -> "Period":
+        """The period of the same length just before (环比)."""
+        return Period(self.start - timedelta(days=self.days), self.start)
+
+    def year_before(self) -> "Period":
+        """The same dates a year earlier (同比); 29 February becomes 28 February."""
+        return Period(_year_earlier(self.start), _year_earlier(self.end))
+
+
+def _year_earlier(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _bad(code: str, message: str, field: str) -> ValidationFailed:
+    return ValidationFailed(message, code=code, field=field)
+
+
+def parse_date(raw: object, field: str) -> date:
+    """A date YYYY-MM-DD, or 422 invalid_<field>."""
+    if not isinstance(raw, str) or len(raw) != 10:
+        raise _bad(f"invalid_{field}", f"{field}: a date such as 2026-11-01 (YYYY-MM-DD)", field)
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise _bad(f"invalid_{field}", f"{field}: a date such as 2026-11-01 (YYYY-MM-DD)", field) from None
+
+
+def parse_period(raw_from: object, raw_to: object) -> Period:
+    """`[from, to)` from two dates: both needed, to after from, at most five years.
+
+    >>> parse_period("2026-01-01", "2026-02-01").days
+    31
+    >>> parse_period("2026-02-01", "2026-01-01")
+    Traceback (most recent call last):
+    gisapp.errors.ValidationFailed: to must be after from: the period is [from, to)
+    """
+    if raw_from is None or raw_to is None:
+        missing = "from" if raw_from is None else "to"
+        raise _bad("missing_period", f"{missing} is required: the period is [from, to) in dates", missing)
+    period = Period(parse_date(raw_from, "from"), parse_date(raw_to, "to"))
+    if period.end <= period.start:
+        raise _bad("invalid_period", "to must be after from: the period is [from, to)", "to")
+    if period.days > MAX_PERIOD_DAYS:
+        raise _bad("period_too_long", "a period is at most five years", "to")
+    if period.start.year < 2000:
+        raise _bad("invalid_from", "from: a date from 2000 on", "from")
+    return period
+
+
+def parse_choice(raw: object, field: str, choices, default=None):
+    """One of the allowed values (a StrEnum or a mapping's keys), or 422 unknown_<field>."""
+    if raw is None and default is not None:
+        return default
+    allowed = [str(c) for c in choices]
+    if not isinstance(raw, str) or raw not in allowed:
+        raise _bad(f"unknown_{field}", f"{field} must be one of: {', '.join(allowed)}", field)
+    return raw
+
+
+@dataclass(frozen=True)
+class Bucket:
+    kind: str    # "y", "m" or "d"
+    start: date
+
+
+def buckets(period: Period, *, daily: bool = True) -> tuple[list[Bucket], list[Period]]:
+    """The whole years, months (and days when `daily`) covering the period, and the stretches
+    left over (only when not daily: they are read from the facts).
+
+    >>> bs, rest = buckets(Period(date(2025, 12, 30), date(2027, 2, 2)))
+    >>> [(b.kind, b.start.isoformat()) for b in bs]  # doctest: +NORMALIZE_WHITESPACE
+    [('d', '2025-12-30'), ('d', '2025-12-31'), ('y', '2026-01-01'), ('m', '2027-01-01'),
+     ('d', '2027-02-01')]
+    >>> buckets(Period(date(2026, 3, 5), date(2026, 3, 7)), daily=False)[1]
+    [Period(start=datetime.date(2026, 3, 5), end=datetime.date(2026, 3, 7))]
+    """
+    out: list[Bucket] = []
+    rest: list[Period] = []
+    day = period.start
+    while day < period.end:
+        year_end, month_end = date(day.year + 1, 1, 1), _month_after(day)
+        if day.month == 1 and day.day == 1 and year_end <= period.end:
+            out.append(Bucket("y", day))
+            day = year_end
+        elif day.day == 1 and month_end <= period.end:
+            out.append(Bucket("m", day))
+            day = month_end
+        else:
+            stop = min(month_end, period.end)
+            if daily:
+                out.extend(Bucket("d", day + timedelta(days=i)) for i in range((stop - day).days))
+            else:
+                rest.append(Period(day, stop))
+            day = stop
+    return out, rest
+
+
+def _month_after(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def bucket_end(bucket: Bucket) -> date:
+    """The first day after a bucket."""
+    if bucket.kind == "y":
+        return date(bucket.start.year + 1, 1, 1)
+    if bucket.kind == "m":
+        return _month_after(bucket.start)
+    return bucket.start + timedelta(days=1)
+
+
+def measure_value(measures: dict, name: str) -> float:
+    """A kept measure, or a derived one (a difference of two kept)."""
+    if name in DERIVED:
+        a, b = DERIVED[name]
+        return (measures.get(a) or 0) - (measures.get(b) or 0)
+    return measures.get(name) or 0
+
+
+def figure(kpi: Kpi, measures: dict) -> dict:
+    """A figure with the counts behind it: value (None when the denominator is 0), numerator, denominator.
+
+    >>> figure(KPI_BY_KEY["closure_rate"], {"closed_by_to": 3, "accepted": 4})
+    {'value': 0.75, 'numerator': 3, 'denominator': 4}
+    >>> figure(KPI_BY_KEY["closure_rate"], {})["value"] is None
+    True
+    """
+    numerator = measure_value(measures, kpi.numerator)
+    if kpi.denominator is None:
+        return {"value": _number(numerator), "numerator": _number(numerator), "denominator": None}
+    denominator = measure_value(measures, kpi.denominator)
+    value = round(numerator / denominator, 6) if denominator else None
+    if value is not None and kpi.kind is Kind.MINUTES:
+        value = round(numerator / denominator, 1)
+    return {"value": value, "numerator": _number(numerator), "denominator": _number(denominator)}
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(float(value), 1)
+
+
+def figures(measures: dict) -> dict:
+    """Every figure of a row of measures."""
+    return {kpi.key: figure(kpi, measures) for kpi in KPIS}
+
+
+def area_level(code: str) -> ScopeKind:
+    """The level of an area code by its length (national division codes and their grid extension).
+
+    >>> area_level("320102"), area_level("320102002"), area_level("320102002001")
+    (<ScopeKind.COUNTY: 'county'>, <ScopeKind.TOWNSHIP: 'township'>, <ScopeKind.COMMUNITY: 'community'>)
+    """
+    levels = {6: ScopeKind.COUNTY, 9: ScopeKind.TOWNSHIP, 12: ScopeKind.COMMUNITY, 15: ScopeKind.GRID}
+    if not (isinstance(code, str) and code.isdigit() and len(code) in levels):
+        raise NotFound(f"no area {code!r}", code="area_not_found")
+    return levels[len(code)]
