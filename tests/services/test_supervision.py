@@ -189,6 +189,21 @@ def test_an_extension_waited_a_day_is_due_at_the_approved_time(db):
         assert supervision_of(s, event_id) == ("overdue", until)
 
 
+def test_a_task_handled_by_its_approved_time_was_on_time_and_after_a_refusal_was_not(db):
+    """The step's judgement (kept for the evaluation) reads the same clock: an approved extension counts, a
+    refused one buys nothing."""
+    with db() as s:
+        category = level_one_category(s)
+        for decision, on_time in (("approve_extension", True), ("refuse_extension", False)):
+            event_id, handle_by = on_scene_in_demo_grid(s, category, T0)
+            act(s, "demo-grid", event_id, "request_extension", handle_by - timedelta(hours=1),
+                until=(handle_by + timedelta(hours=6)).isoformat())
+            act(s, "demo-township", event_id, decision, handle_by + timedelta(hours=1))
+            act(s, "demo-grid", event_id, "handle", handle_by + timedelta(hours=5))
+            assert s.execute(text("SELECT handled_on_time FROM event_tasks WHERE event_id = :e"),
+                             {"e": event_id}).scalar_one() is on_time, decision
+
+
 def test_a_refused_extension_buys_no_time(db):
     with db() as s:
         event_id, handle_by = on_scene_in_demo_grid(s, level_one_category(s), T0)
