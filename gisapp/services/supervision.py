@@ -40,10 +40,11 @@ PAUSE_LOG = text("""
 SELECT event_id, task_id, action, at FROM event_log
 WHERE event_id = ANY(:ids) AND at <= :now
   AND action IN ('park', 'restore', 'request_extension', 'approve_extension', 'refuse_extension',
-                 'acknowledge', 'arrive', 'handle', 'return')
+                 'acknowledge', 'arrive', 'handle', 'return', 'escalate', 'close')
 ORDER BY at, id
 """)
-DECIDES = {"approve_extension", "refuse_extension"}       # the center decides every request of the event
+# the center decides every request of the event waiting then; an escalation or closure cancels their tasks
+DECIDES = {"approve_extension", "refuse_extension", "escalate", "close"}
 LAPSES = {"acknowledge", "arrive", "handle", "return"}    # the task moved on: its request can no longer be decided
 
 
@@ -73,7 +74,7 @@ def pauses_by_task(session: Session, event_ids: list[int], now: datetime) -> dic
         elif row.action in DECIDES:
             for key in [k for k in open_ if k[0] == row.event_id and k[1] is not None]:
                 close(key, row.at)
-        else:
+        elif row.action in LAPSES:
             close((row.event_id, row.task_id), row.at)
     for key, start in open_.items():
         out.setdefault(key, []).append((start, None))
