@@ -14,7 +14,8 @@ help:
 
 run: setup db
 	$(GISAPP) demo load --if-empty
-	@# the supervision worker (督办) runs beside the app and stops with it
+	@# the supervision worker (督办) runs beside the app and stops with it; it escalates overdue level-1 events to
+	@# the county center unless GISAPP_ESCALATE_OVERDUE=0
 	$(GISAPP) supervise --interval 60 & pid=$$!; trap "kill $$pid 2>/dev/null" EXIT INT TERM; $(GISAPP) serve
 
 test: setup

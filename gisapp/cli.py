@@ -230,9 +230,10 @@ def users_list() -> None:
 @click.option("--at", "at", default=None, help="evaluate as of this ISO 8601 time (with its offset) instead of now")
 @click.option("--interval", default=60, show_default=True, help="seconds between passes when looping")
 @click.option("--warn-share", default=0.8, show_default=True, help="warn when this share of a limit is used")
-@click.option("--escalate-overdue/--no-escalate-overdue", default=False, show_default=True,
-              help="send level-1 events overdue on handling to the county center")
-def supervise(once: bool, at: str | None, interval: int, warn_share: float, escalate_overdue: bool) -> None:
+@click.option("--escalate-overdue/--no-escalate-overdue", default=None,
+              help="send level-1 events overdue on handling to the county center (default: on, as the standard "
+                   "reads; GISAPP_ESCALATE_OVERDUE=0 turns it off)")
+def supervise(once: bool, at: str | None, interval: int, warn_share: float, escalate_overdue: bool | None) -> None:
     import time
     from datetime import datetime, timezone
 
@@ -243,7 +244,11 @@ def supervise(once: bool, at: str | None, interval: int, warn_share: float, esca
     when = datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
     if when is not None and when.tzinfo is None:
         raise click.BadParameter("give the time with its offset, e.g. 2026-12-01T09:00:00+08:00", param_hint="--at")
-    policy, sessions, key = Policy(warn_share, escalate_overdue), make_session_factory(_engine()), _settings().audit_key()
+    settings = _settings()
+    escalate = settings.escalate_overdue if escalate_overdue is None else escalate_overdue
+    policy, sessions, key = Policy(warn_share, escalate), make_session_factory(_engine()), settings.audit_key()
+    click.echo(f"supervising: warn at {warn_share:.0%} of a limit; overdue level-1 events "
+               f"{'escalate to the county center' if escalate else 'stay at level 1'}")
     while True:
         with sessions() as session:
             result = run_pass(session, key, now=when or datetime.now(timezone.utc), policy=policy)

@@ -211,6 +211,20 @@ def test_supervise_once_as_of_a_given_time(demo_db):
     assert naive.exit_code != 0 and "offset" in naive.output
 
 
+def test_supervise_escalates_overdue_events_unless_turned_off(demo_db, monkeypatch):
+    """The standard's reading by default: overdue level-1 events go to the county center; the setting and the
+    flag turn it off, the flag winning over the setting."""
+    runner, at = CliRunner(), ["supervise", "--once", "--at", "2026-01-01T09:00:00+08:00"]
+    assert "escalate to the county center" in runner.invoke(main, at).output
+    monkeypatch.setenv("GISAPP_ESCALATE_OVERDUE", "0")
+    assert "stay at level 1" in runner.invoke(main, at).output
+    assert "escalate to the county center" in runner.invoke(main, [*at, "--escalate-overdue"]).output
+    monkeypatch.setenv("GISAPP_ESCALATE_OVERDUE", "maybe")
+    assert runner.invoke(main, at).exit_code != 0
+    monkeypatch.delenv("GISAPP_ESCALATE_OVERDUE")
+    assert "stay at level 1" in runner.invoke(main, [*at, "--no-escalate-overdue"]).output
+
+
 def test_demo_load_if_empty_adds_missing_demo_accounts(demo_db):
     runner = CliRunner()
     again = runner.invoke(main, ["demo", "load", "--if-empty"])
