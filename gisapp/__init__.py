@@ -87,14 +87,14 @@ def register_errors(app: APIFlask) -> None:
 
 
 def register_blueprints(app: APIFlask) -> None:
-    from gisapp.api import (audit, auth, dashboard, duplicates, duty, events, grids, imports, layers, meta, ogc,
-                            photos, stream, support, system, tiles, users)
+    from gisapp.api import (analysis, audit, auth, dashboard, duplicates, duty, events, grids, imports, layers, meta,
+                            ogc, photos, stream, support, system, tiles, users)
     from gisapp.web import bp as web, register_assets
     from gisapp.web.i18n import register_i18n
 
     register_assets(app)
     register_i18n(app)
     for blueprint in (web, meta.bp, events.bp, support.bp, duplicates.bp, duty.bp, stream.bp, layers.bp,
-                      layers.coverage_bp, tiles.bp, dashboard.bp, grids.bp, ogc.bp, imports.bp, photos.bp, auth.bp, audit.bp,
+                      layers.coverage_bp, tiles.bp, dashboard.bp, analysis.bp, grids.bp, ogc.bp, imports.bp, photos.bp, auth.bp, audit.bp,
                       users.bp, system.bp):
         app.register_blueprint(blueprint)

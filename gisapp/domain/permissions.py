@@ -25,6 +25,8 @@ EVERYONE = frozenset(CALLERS)
 OGC_READERS = BUSINESS | {Role.PLANNER}
 # the dispatch hall: the county center's commanders and the township sub-centers' dispatchers (7.2.1.1)
 COMMANDERS = frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER})
+# the analysis of events (信息研判, 7.1.1.5): the centers, and the auditor who reviews the county's figures
+ANALYSTS = COMMANDERS | {Role.AUDITOR}
 
 # endpoint -> (who may call it, what it is for)
 MATRIX: dict[str, tuple[frozenset, str]] = {
@@ -100,6 +102,10 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "dashboard.today": (COMMANDERS, "today's figures (China Standard Time) of the caller's county or township"),
     "dashboard.event_actions": (COMMANDERS, "the life-cycle actions the caller may take on an event now"),
     "dashboard.search": (COMMANDERS, "find an event, a coordinate or a place of the caller's county or township"),
+    "analysis.hotspots": (ANALYSTS, "hot and cold grids (Getis-Ord Gi*) of the caller's county or township in a "
+                                    "period (7.1.1.5)"),
+    "analysis.trends": (ANALYSTS, "each category's events in a period against the previous periods: emerging ones "
+                                  "(7.1.1.5)"),
     "audit.audit_records": (frozenset({Role.AUDITOR}), "read the audit trail"),
     "users.list_users": (frozenset({Role.SECURITY_ADMIN}), "list accounts"),
     "users.create_account": (frozenset({Role.SECURITY_ADMIN}), "create an account"),
