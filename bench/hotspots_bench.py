@@ -233,26 +233,27 @@ def render(r: dict) -> str:
         f"processes used {r['foreign_cores']:.2f} cores during the measurement); Python {m['python']}",
         "- " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()), "",
         "## Data", "",
-        f"- database `{r['database']}`: {r['grids']:,} synthetic grids (axis-aligned rectangles: the synthesizer has no "
-        f"irregular grids), {r['contacts']:,} contacts in the app's adjacency graph (edge or corner, each once)",
+        f"- database `{r['database']}`: {r['grids']:,} synthetic grids (axis-aligned rectangles: the synthesizer "
+        f"has no irregular grids), {r['contacts']:,} contacts in the app's adjacency graph (edge or corner, each once)",
         f"- {r['events']:,} events (background and 20 planted clusters), rolled back at the end",
         "- classes found: " + ", ".join(f"{k} {v:,}" for k, v in r["classes"].items()), "",
         "## Target", "",
         "| measurement | figure | target | |", "|---|---:|---:|---|",
         f"| Gi* from the app's adjacency, weights included (`adjacency_pairs` + `getis_ord_star`) | {ours:.2f} s "
         f"| < {TARGET_S:.0f} s | **{'met' if met else 'missed'}** |", "",
-        f"The anchor (libpysal's own contiguity from the geometries, then the same esda call) takes {t['anchor']:.2f} s, "
-        f"{t['anchor'] / ours:.1f}× ours: the app's graph is built once and kept current (sql/013, triggers), so the "
-        "analysis only reads it, where the anchor derives contiguity from the geometries on every call. Classes are "
-        "asserted identical to the anchor's on every grid in every repeat (on rectangles Queen contiguity and the "
-        "app's tolerant graph are the same graph).", "",
+        "The anchor (libpysal's own contiguity from the geometries, then the same esda call) takes "
+        f"{t['anchor']:.2f} s, {t['anchor'] / ours:.1f}× ours: the app's graph is built once and kept current "
+        "(sql/013, triggers), so the analysis only reads it, where the anchor derives contiguity from the "
+        "geometries on every call. Classes are asserted identical to the anchor's on every grid in every repeat "
+        "(on rectangles Queen contiguity and the app's tolerant graph are the same graph).", "",
         f"## Timings (s, medians of {r['repeats']}, variants interleaved)", "",
         "| variant | median s | runs s |", "|---|---:|---|", *rows, "",
     ]
     if perm:
-        lines += [f"The naive esda call with {perm['permutations']} conditional permutations (seed 1, one job, no numba "
-                  f"installed) on the same W, once: **{perm['seconds']:.1f} s** ({perm['p_sim_below_05']:,} grids "
-                  "with a pseudo p below 0.05): why the API uses the analytical p-value.", ""]
+        lines += [f"The naive esda call with {perm['permutations']} conditional permutations (seed 1, one job, "
+                  f"no numba installed) on the same W, once: **{perm['seconds']:.1f} s** "
+                  f"({perm['p_sim_below_05']:,} grids with a pseudo p below 0.05): why the API uses the analytical "
+                  "p-value.", ""]
     lines += ["## Reproduce", "", "```", ".venv/bin/python -m bench.hotspots_bench                # 100,000 grids",
               ".venv/bin/python -m bench.hotspots_bench --grids 5000 --repeats 3 --doc bench/out/hotspots-quick.md",
               "```", ""]

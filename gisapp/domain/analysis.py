@@ -62,7 +62,8 @@ class Period:
 
 def make_period(start: date | None, end: date | None, today: date) -> Period:
     """The period of a request; without `to` it ends with today (included), without `from` it starts
-    DEFAULT_DAYS before its end; ValidationFailed (invalid_period, period_too_long, date_out_of_range) when it cannot be one.
+    DEFAULT_DAYS before its end; ValidationFailed (invalid_period, period_too_long, date_out_of_range) when it
+    cannot be one.
 
     >>> make_period(None, None, date(2026, 12, 6))
     Period(start=datetime.date(2026, 11, 7), end=datetime.date(2026, 12, 7))

@@ -40,6 +40,7 @@ WITH counted AS (
 SELECT g.code, COALESCE(c.n, 0) AS n FROM grids g LEFT JOIN counted c ON c.grid_code = g.code
 WHERE left(g.code, length(:area)) = :area"""
 COUNTS_BY_CATEGORY = "SELECT category_code, count(*) AS n {counted} GROUP BY category_code"
+GRID_NAMES = text("SELECT code, name FROM grids WHERE left(code, length(:area)) = :area")
 # each contact once, both grids in the area (codes start with their area's code: sql/002's CHECKs)
 PAIRS = text("""SELECT grid_code, neighbour_code FROM grid_adjacency
 WHERE grid_code < neighbour_code AND left(grid_code, length(:area)) = :area
@@ -112,7 +113,7 @@ def hot_spots(session: Session, area: Area, category: str | None, period: Period
     counts = event_counts_by_grid(session, area.column, area.code, category, period.start, period.end)
     codes = sorted(counts)
     result = getis_ord_star(codes, [counts[c] for c in codes], adjacency_pairs(session, area))
-    names = dict(session.execute(text("SELECT code, name FROM grids WHERE code = ANY(:codes)"), {"codes": codes}).all())
+    names = dict(session.execute(GRID_NAMES, {"area": area.code}).all())
     grids = [{"code": r["code"], "name": names[r["code"]], **{k: r[k] for k in ("count", "z", "p", "class")}}
              for r in result.rows()]
     return {"period": period.to_dict(), "category": chosen, "method": method(), "grids": grids,
