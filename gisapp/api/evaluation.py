@@ -8,8 +8,7 @@ from flask import request
 from gisapp.api import access, db_session
 from gisapp.api.schemas import error_response
 from gisapp.domain.evaluation import KPIS, ScopeKind, parse_query
-from gisapp.domain.security import Role
-from gisapp.errors import Forbidden, ValidationFailed
+from gisapp.errors import ValidationFailed
 from gisapp.services import evaluation as service
 
 bp = APIBlueprint("evaluation", __name__, url_prefix="/api/v1/evaluation", tag="evaluation")
@@ -20,12 +19,7 @@ BAD_QUERY = ("unknown_parameter, unknown_scope, missing_period, invalid_from, in
 
 
 def caller_area() -> service.Area:
-    """The caller's area: the county for the county commander and the auditor, its township for a dispatcher."""
-    account = access.current().account
-    if account is None:
-        raise Forbidden("evaluation is for the county's and the townships' accounts")
-    column = "township_code" if account.role == Role.TOWNSHIP_DISPATCHER else "county_code"
-    return service.Area(column, account.bound_to)
+    return service.area_of(access.current().account)
 
 
 def _args() -> dict:
@@ -38,11 +32,7 @@ def _args() -> dict:
 
 
 def _ready():
-    """The session, with every committed step folded into the roll-ups first (the figures are exact)."""
-    session = db_session()
-    service.fold(session)
-    session.commit()
-    return session
+    return service.folded(db_session())
 
 
 @bp.get("")
