@@ -121,7 +121,7 @@ def demo_synth(grids: int, events: int, seed: int, out: Path) -> None:
 @click.option("--history-days", type=click.IntRange(0), default=None,
               help="days of simulated history up to now [GISAPP_DEMO_HISTORY_DAYS, 365, for the demo county; 0: none]")
 @click.option("--events-per-day", type=click.FloatRange(0.1, 1000), default=None,
-              help="reports a day in the history [GISAPP_DEMO_EVENTS_PER_DAY, 4]")
+              help="reports a day in the history [GISAPP_DEMO_EVENTS_PER_DAY, 3]")
 @click.option("--seed", type=int, default=None, help="the simulation's seed [GISAPP_DEMO_SEED, 1]")
 def demo_load(source: Path, if_empty: bool, accounts: bool, history_days: int | None,
               events_per_day: float | None, seed: int | None) -> None:
@@ -202,7 +202,7 @@ def _lay_history(settings: Settings, days: int, events_per_day: float, seed: int
                                "handle them. Turned off by GISAPP_DEMO_SIMULATE=0; refused in production mode.")
 @click.option("--seed", type=int, default=None, help="[GISAPP_DEMO_SEED, 1]")
 @click.option("--events-per-day", type=click.FloatRange(0.1, 10000), default=None,
-              help="[GISAPP_DEMO_EVENTS_PER_DAY, 4]")
+              help="[GISAPP_DEMO_EVENTS_PER_DAY, 3]")
 @click.option("--once", is_flag=True, help="one tick (every member's report, whatever is due), then exit")
 def demo_simulate(seed: int | None, events_per_day: float | None, once: bool) -> None:
     import time

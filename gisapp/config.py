@@ -66,7 +66,7 @@ class Settings:
     audit_key_value: bytes | None = field(default=None, repr=False)  # else GISAPP_AUDIT_KEY or var/audit.key
     demo_simulate: bool = True        # `gisapp demo simulate` (started by `make run`) runs; 0 turns it off
     demo_history_days: int = 365      # `gisapp demo load` lays this many days of simulated history (0: none)
-    demo_events_per_day: float = 4.0  # reports a day in the demo county's history and live simulation
+    demo_events_per_day: float = 3.0  # reports a day in the demo county's history and live simulation
     demo_seed: int = 1                # the simulation's seed: the same seed, the same county
 
     def __post_init__(self) -> None:
@@ -154,7 +154,7 @@ class Settings:
             behind_proxy=os.environ.get("GISAPP_BEHIND_PROXY", "").lower() in ("1", "true", "yes"),
             demo_simulate=os.environ.get("GISAPP_DEMO_SIMULATE", "1").lower() not in ("0", "false", "no", "off"),
             demo_history_days=_int("GISAPP_DEMO_HISTORY_DAYS", 365),
-            demo_events_per_day=float(os.environ.get("GISAPP_DEMO_EVENTS_PER_DAY") or 4.0),
+            demo_events_per_day=float(os.environ.get("GISAPP_DEMO_EVENTS_PER_DAY") or 3.0),
             demo_seed=_int("GISAPP_DEMO_SEED", 1),
             password_policy=PasswordPolicy(
                 min_length=_int("GISAPP_PASSWORD_MIN_LENGTH", 8),

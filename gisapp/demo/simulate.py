@@ -484,7 +484,7 @@ def lay_history(session: Session, key: bytes, *, start: datetime, end: datetime,
     return sim.counts
 
 
-def start_simulation(session: Session, key: bytes, *, seed: int = 1, events_per_day: float = 4.0) -> Simulation:
+def start_simulation(session: Session, key: bytes, *, seed: int = 1, events_per_day: float = 3.0) -> Simulation:
     """The live simulation of the loaded county (its first tick posts every on-shift member's position)."""
     if not session.execute(text("SELECT EXISTS (SELECT 1 FROM counties)")).scalar_one():
         raise Conflict("no jurisdiction is loaded: run `gisapp demo load` first", code="no_jurisdiction")
