@@ -74,7 +74,8 @@ def arrivals(seed: object, start: datetime, end: datetime, per_day: float) -> li
 
     >>> t0 = datetime(2026, 12, 1, tzinfo=UTC)
     >>> a = arrivals(1, t0, t0 + timedelta(days=2), 20)
-    >>> a == arrivals(1, t0, t0 + timedelta(days=1), 20) + arrivals(1, t0 + timedelta(days=1), t0 + timedelta(days=2), 20)
+    >>> t1, t2 = t0 + timedelta(days=1), t0 + timedelta(days=2)
+    >>> a == arrivals(1, t0, t1, 20) + arrivals(1, t1, t2, 20)
     True
     """
     hour = start.replace(minute=0, second=0, microsecond=0)

@@ -148,7 +148,8 @@ def submitter(world: World, channel: str, grid: Grid) -> Submitter:
 VIEW_SQL = text("""
 SELECT e.id, e.client_ref, e.channel, e.status, e.level, e.support_requested, e.township_code,
        e.rating IS NOT NULL AS rated, l.last_at, l.steps, l.done,
-       (SELECT json_agg(json_build_array(t.id, t.kind, COALESCE('team:' || t.team_code, 'department:' || t.department_code),
+       (SELECT json_agg(json_build_array(t.id, t.kind,
+                                         COALESCE('team:' || t.team_code, 'department:' || t.department_code),
                                          t.status, t.extension_pending, t.dispatched_at, t.respond_by, t.handle_by)
                         ORDER BY t.id) FROM event_tasks t WHERE t.event_id = e.id) AS tasks
 FROM events e, LATERAL (SELECT max(at) AS last_at, count(*) AS steps, array_agg(DISTINCT action) AS done

@@ -21,6 +21,12 @@ GRID = shapely.Polygon([(118.80, 32.05), (118.805, 32.05), (118.805, 32.054), (1
 
 # ------------------------------------------------------------------------------------------------ pure
 
+def test_the_examples_in_the_docstrings_hold():
+    import doctest
+
+    assert doctest.testmod(b, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
+
+
 def test_reports_arrive_more_by_day_than_at_night():
     times = b.arrivals(7, END - timedelta(days=60), END, 20)
     by_day = sum(9 <= t.astimezone(b.CST).hour < 17 for t in times)
@@ -108,8 +114,8 @@ def _history(url: str, days: int = 3, per_day: float = 30) -> dict:
         counts = lay_history(session, TEST_AUDIT_KEY, start=END - timedelta(days=days), end=END, seed=5,
                              events_per_day=per_day)
         log = session.execute(text(
-            "SELECT e.client_ref, l.action, l.at, l.actor, l.to_status FROM event_log l JOIN events e ON e.id = l.event_id "
-            "ORDER BY e.client_ref, l.at, l.id")).all()
+            "SELECT e.client_ref, l.action, l.at, l.actor, l.to_status "
+            "FROM event_log l JOIN events e ON e.id = l.event_id ORDER BY e.client_ref, l.at, l.id")).all()
         events = session.execute(text("SELECT client_ref, channel, category_code, grid_code, status, rating, level "
                                       "FROM events ORDER BY client_ref")).all()
         supervisions = session.execute(text(
