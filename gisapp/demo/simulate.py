@@ -43,6 +43,7 @@ log = logging.getLogger("gisapp.simulate")
 POST_EVERY_S = (30, 60)        # an on-shift member posts its position this often
 SWEEP = timedelta(hours=12)    # history: a supervision pass at least this often, besides the deadlines' own
 SLOT = timedelta(hours=2)      # history: supervision passes are gathered on these boundaries
+RETRIES = 6                    # a refused step is looked at again after 30 min, 1 h, 2 h ... then left alone
 SIM_CLIENT = "simulation"      # the client address of the simulated callers in the audit trail
 
 
@@ -156,6 +157,8 @@ FROM events e, LATERAL (SELECT max(at) AS last_at, count(*) AS steps, array_agg(
                         FROM event_log WHERE event_id = e.id AND action <> 'supervise') l
 WHERE e.id = :id
 """)
+HELD_SQL = text("SELECT member_code FROM event_tasks WHERE kind = 'support' "
+                "AND status IN ('dispatched', 'acknowledged', 'on_scene')")
 OPEN_SQL = text("""
 SELECT id FROM events WHERE client_ref LIKE :prefix
   AND (status NOT IN ('closed', 'voided') OR (status = 'closed' AND rating IS NULL AND closed_at > :since))
@@ -298,9 +301,9 @@ class Simulation:
             self.counts.steps += 1
             self._failures.pop(event_id, None)
             self._follow(at, event_id)
-        elif self._failures.setdefault(event_id, 0) < 3:  # a person may have stepped in: look again later
+        elif self._failures.setdefault(event_id, 0) < RETRIES:  # a person may have stepped in: look again later
             self._failures[event_id] += 1
-            self.push(at + timedelta(minutes=15), "step", event_id)
+            self.push(at + timedelta(minutes=15) * 2 ** self._failures[event_id], "step", event_id)
 
     def _plan_later(self, event_id: int, view: b.EventView, row, plan: b.Planned) -> None:
         if self.history:
@@ -345,9 +348,10 @@ class Simulation:
 
     def _call_in(self, view: b.EventView, at: datetime) -> None:
         """Members of the adjacent grids report where they are (history has no running positions);
-        when none is on shift, one is called in."""
+        when none of them is free on shift, one is called in."""
         grid = self.session.execute(text("SELECT grid_code FROM events WHERE id = :id"), {"id": view.id}).scalar_one()
-        near = [m for m in self.world.members if m.grid in self.world.grids[grid].neighbours]
+        held = set(self.session.execute(HELD_SQL).scalars())
+        near = [m for m in self.world.members if m.grid in self.world.grids[grid].neighbours and m.code not in held]
         on_shift = [m for m in near if b.shift_start(b.shift_of(m.role, m.index), at)]
         for member in on_shift:
             self.post(member, at)
@@ -423,7 +427,8 @@ class Simulation:
     def start_live(self, now: datetime) -> None:
         """Queue every member's first report now (fresh positions at once), the open events, the arrivals."""
         self._duty = dict(self.session.execute(text("SELECT code, duty_status FROM members")).all())
-        for member in self.world.members:
+        first = sorted(self.world.members, key=lambda m: b.shift_start(b.shift_of(m.role, m.index), now) is None)
+        for member in first:  # those on shift first: their fresh positions come before the off-duty reports
             self.push(now, "post", member)
         since = now - timedelta(days=3)
         for event_id in self.session.execute(OPEN_SQL, {"prefix": self.prefix + "%", "since": since}).scalars():
