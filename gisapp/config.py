@@ -77,6 +77,10 @@ class Settings:
     password_policy: PasswordPolicy = PasswordPolicy()
     behind_proxy: bool = False        # trust one reverse proxy's X-Forwarded-For/-Proto (client address, HTTPS)
     audit_key_value: bytes | None = field(default=None, repr=False)  # else GISAPP_AUDIT_KEY or var/audit.key
+    demo_simulate: bool = True        # `gisapp demo simulate` (started by `make run`) runs; 0 turns it off
+    demo_history_days: int = 365      # `gisapp demo load` lays this many days of simulated history (0: none)
+    demo_events_per_day: float = 3.0  # reports a day in the demo county's history and live simulation
+    demo_seed: int = 1                # the simulation's seed: the same seed, the same county
 
     def __post_init__(self) -> None:
         if self.audit_retention_days < MIN_AUDIT_RETENTION_DAYS:
@@ -162,6 +166,10 @@ class Settings:
             auto_support=os.environ.get("GISAPP_AUTO_SUPPORT", "").lower() in ("1", "true", "yes"),
             behind_proxy=os.environ.get("GISAPP_BEHIND_PROXY", "").lower() in ("1", "true", "yes"),
             escalate_overdue=_bool("GISAPP_ESCALATE_OVERDUE", True),
+            demo_simulate=_bool("GISAPP_DEMO_SIMULATE", True),
+            demo_history_days=_int("GISAPP_DEMO_HISTORY_DAYS", 365),
+            demo_events_per_day=float(os.environ.get("GISAPP_DEMO_EVENTS_PER_DAY") or 3.0),
+            demo_seed=_int("GISAPP_DEMO_SEED", 1),
             password_policy=PasswordPolicy(
                 min_length=_int("GISAPP_PASSWORD_MIN_LENGTH", 8),
                 min_classes=_int("GISAPP_PASSWORD_MIN_CLASSES", 3),
