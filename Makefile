@@ -14,8 +14,9 @@ help:
 
 run: setup db
 	$(GISAPP) demo load --if-empty
-	@# the supervision worker (督办) runs beside the app and stops with it
-	$(GISAPP) supervise --interval 60 & pid=$$!; trap "kill $$pid 2>/dev/null" EXIT INT TERM; $(GISAPP) serve
+	@# the supervision worker (督办) and the demo county's simulation run beside the app and stop with it; the worker
+	@# escalates overdue level-1 events to the county center unless GISAPP_ESCALATE_OVERDUE=0
+	$(GISAPP) supervise --interval 60 & pid=$$!; $(GISAPP) demo simulate & sim=$$!; trap "kill $$pid $$sim 2>/dev/null" EXIT INT TERM; $(GISAPP) serve
 
 test: setup
 	@if [ -z "$$TEST_DATABASE_URL" ] && [ -z "$$DATABASE_URL" ]; then $(GISAPP) db start; fi

@@ -87,7 +87,7 @@ def register_errors(app: APIFlask) -> None:
 
 
 def register_blueprints(app: APIFlask) -> None:
-    from gisapp.api import (audit, auth, dashboard, duplicates, duty, evaluation, events, grids, imports, layers, meta,
+    from gisapp.api import (analysis, audit, auth, dashboard, duplicates, duty, evaluation, events, grids, imports, layers, meta,
                             ogc, photos, stream, support, system, tiles, users)
     from gisapp.web import bp as web, register_assets
     from gisapp.web.i18n import register_i18n
@@ -95,6 +95,6 @@ def register_blueprints(app: APIFlask) -> None:
     register_assets(app)
     register_i18n(app)
     for blueprint in (web, meta.bp, events.bp, support.bp, duplicates.bp, duty.bp, stream.bp, layers.bp,
-                      layers.coverage_bp, tiles.bp, dashboard.bp, grids.bp, ogc.bp, imports.bp, photos.bp, auth.bp, audit.bp,
+                      layers.coverage_bp, tiles.bp, dashboard.bp, analysis.bp, grids.bp, ogc.bp, imports.bp, photos.bp, auth.bp, audit.bp,
                       users.bp, system.bp, evaluation.bp):
         app.register_blueprint(blueprint)

@@ -110,35 +110,130 @@ def demo_synth(grids: int, events: int, seed: int, out: Path) -> None:
 
 
 @demo.command("load", help="Load a generated jurisdiction (default: the demo county) into the database, "
-                           "with one demo account per role (refused in production mode).")
+                           "with one demo account per role and, for the demo county, a year of simulated "
+                           "history (refused in production mode).")
 @click.option("--source", type=click.Path(path_type=Path, exists=True, file_okay=False),
               default=PROJECT_ROOT / "layers/demo")
-@click.option("--if-empty", is_flag=True, help="do nothing when a jurisdiction is already loaded")
+@click.option("--if-empty", is_flag=True, help="do nothing when a jurisdiction is already loaded (a demo county "
+                                               "without any event still gets its history)")
 @click.option("--accounts/--no-accounts", default=True, show_default=True,
               help="create the demo accounts (password in the README; local use only)")
-def demo_load(source: Path, if_empty: bool, accounts: bool) -> None:
+@click.option("--history-days", type=click.IntRange(0), default=None,
+              help="days of simulated history up to now [GISAPP_DEMO_HISTORY_DAYS, 365, for the demo county; 0: none]")
+@click.option("--events-per-day", type=click.FloatRange(0.1, 1000), default=None,
+              help="reports a day in the history [GISAPP_DEMO_EVENTS_PER_DAY, 3]")
+@click.option("--seed", type=int, default=None, help="the simulation's seed [GISAPP_DEMO_SEED, 1]")
+def demo_load(source: Path, if_empty: bool, accounts: bool, history_days: int | None,
+              events_per_day: float | None, seed: int | None) -> None:
     from gisapp.db import make_session_factory, transaction
-    from gisapp.services.accounts import create_demo_accounts
-    from gisapp.services.jurisdiction import is_loaded, load_jurisdiction
 
     settings = _settings()
     if settings.production:
         raise click.ClickException("loading the demo is refused in production mode (GISAPP_ENV=production)")
     with transaction(make_session_factory(_engine())) as session:
-        if is_loaded(session):
-            if not if_empty:
-                raise click.ClickException("a jurisdiction is already loaded; load into an empty database")
-            # a database loaded before the demo accounts existed gets them (the demo county only)
-            made = create_demo_accounts(session, settings.audit_key(), _cli_actor(), production=False) \
-                if accounts and _is_demo(session) else []
-            click.echo("a jurisdiction is already loaded: kept as it is"
-                       + (f"; demo accounts added: {', '.join(made)}" if made else ""))
-            return
-        counts = load_jurisdiction(session, source, progress=lambda step: click.echo(f"loading {step} ..."))
-        if accounts:
-            made = create_demo_accounts(session, settings.audit_key(), _cli_actor(), production=settings.production)
-            counts["demo accounts"] = len(made)
+        if _already_loaded(session, settings, if_empty, accounts):
+            if not (_is_demo(session) and not _has_events(session)):
+                return
+            days = settings.demo_history_days if history_days is None else history_days
+        else:
+            days = _load(session, settings, source, accounts, history_days)
+    _lay_history(settings, days, events_per_day or settings.demo_events_per_day,
+                 settings.demo_seed if seed is None else seed)
+
+
+def _already_loaded(session, settings: Settings, if_empty: bool, accounts: bool) -> bool:
+    """True (having said so) when a jurisdiction is loaded: kept, with any missing demo account added."""
+    from gisapp.services.accounts import create_demo_accounts
+    from gisapp.services.jurisdiction import is_loaded
+
+    if not is_loaded(session):
+        return False
+    if not if_empty:
+        raise click.ClickException("a jurisdiction is already loaded; load into an empty database")
+    # a database loaded before the demo accounts existed gets them (the demo county only)
+    made = create_demo_accounts(session, settings.audit_key(), _cli_actor(), production=False) \
+        if accounts and _is_demo(session) else []
+    click.echo("a jurisdiction is already loaded: kept as it is"
+               + (f"; demo accounts added: {', '.join(made)}" if made else ""))
+    return True
+
+
+def _load(session, settings: Settings, source: Path, accounts: bool, history_days: int | None) -> int:
+    """Load the jurisdiction and the demo accounts; the days of history it is to get."""
+    from gisapp.services.accounts import create_demo_accounts
+    from gisapp.services.jurisdiction import load_jurisdiction
+
+    counts = load_jurisdiction(session, source, progress=lambda step: click.echo(f"loading {step} ..."))
+    if accounts:
+        made = create_demo_accounts(session, settings.audit_key(), _cli_actor(), production=settings.production)
+        counts["demo accounts"] = len(made)
     click.echo("loaded " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
+    if history_days is not None:
+        return history_days
+    return settings.demo_history_days if _is_demo(session) else 0
+
+
+def _has_events(session) -> bool:
+    return session.execute(text("SELECT EXISTS (SELECT 1 FROM events)")).scalar_one()
+
+
+def _lay_history(settings: Settings, days: int, events_per_day: float, seed: int) -> None:
+    """The demo county's past days, made by the simulation on a simulated clock (gisapp/demo/simulate.py)."""
+    import time
+    from datetime import datetime, timedelta, timezone
+
+    from gisapp.db import make_session_factory
+    from gisapp.demo.simulate import lay_history
+
+    if days <= 0:
+        return
+    end = datetime.now(timezone.utc)
+    started = time.monotonic()
+    with make_session_factory(_engine())() as session, \
+            click.progressbar(length=days, label=f"history ({days} days)", file=sys.stderr) as bar:
+        counts = lay_history(session, settings.audit_key(), start=end - timedelta(days=days), end=end, seed=seed,
+                             events_per_day=events_per_day, progress=lambda _done: bar.update(1))
+    click.echo(f"history laid in {time.monotonic() - started:.0f} s: {counts.events} events, {counts.steps} steps, "
+               f"{counts.positions} positions, {counts.supervision_passes} supervision passes (seed {seed}); "
+               f"{_fold(make_session_factory(_engine()))} events folded into the evaluation")
+
+
+@demo.command("simulate", help="Keep the demo county alive beside the app: members on shift post their positions "
+                               "every 30-60 s, reports arrive on every channel, simulated receivers and centers "
+                               "handle them. Turned off by GISAPP_DEMO_SIMULATE=0; refused in production mode.")
+@click.option("--seed", type=int, default=None, help="[GISAPP_DEMO_SEED, 1]")
+@click.option("--events-per-day", type=click.FloatRange(0.1, 10000), default=None,
+              help="[GISAPP_DEMO_EVENTS_PER_DAY, 3]")
+@click.option("--once", is_flag=True, help="one tick (every member's report, whatever is due), then exit")
+def demo_simulate(seed: int | None, events_per_day: float | None, once: bool) -> None:
+    import time
+
+    from gisapp.db import make_session_factory
+    from gisapp.demo.simulate import start_simulation
+
+    settings = _settings()
+    if settings.production:
+        raise click.ClickException("the demo simulation is refused in production mode (GISAPP_ENV=production)")
+    if not settings.demo_simulate:
+        click.echo("the demo simulation is turned off (GISAPP_DEMO_SIMULATE=0)")
+        return
+    from gisapp.errors import AppError
+
+    with make_session_factory(_engine())() as session:
+        try:
+            sim = start_simulation(session, settings.audit_key(), seed=settings.demo_seed if seed is None else seed,
+                                   events_per_day=events_per_day or settings.demo_events_per_day)
+        except AppError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message}") from None
+        reported = time.monotonic() - 600
+        while True:
+            counts = sim.tick()
+            if once or time.monotonic() - reported >= 600:  # a line now and then, not one per tick
+                click.echo("simulation: " + ", ".join(f"{k} {v}" for k, v in counts.as_dict().items()))
+                reported = time.monotonic()
+            if once:
+                return
+            time.sleep(sim.seconds_to_next())
 
 
 def _is_demo(session) -> bool:
@@ -230,9 +325,10 @@ def users_list() -> None:
 @click.option("--at", "at", default=None, help="evaluate as of this ISO 8601 time (with its offset) instead of now")
 @click.option("--interval", default=60, show_default=True, help="seconds between passes when looping")
 @click.option("--warn-share", default=0.8, show_default=True, help="warn when this share of a limit is used")
-@click.option("--escalate-overdue/--no-escalate-overdue", default=False, show_default=True,
-              help="send level-1 events overdue on handling to the county center")
-def supervise(once: bool, at: str | None, interval: int, warn_share: float, escalate_overdue: bool) -> None:
+@click.option("--escalate-overdue/--no-escalate-overdue", default=None,
+              help="send level-1 events overdue on handling to the county center (default: on, as the standard "
+                   "reads; GISAPP_ESCALATE_OVERDUE=0 turns it off)")
+def supervise(once: bool, at: str | None, interval: int, warn_share: float, escalate_overdue: bool | None) -> None:
     import time
     from datetime import datetime, timezone
 
@@ -243,20 +339,52 @@ def supervise(once: bool, at: str | None, interval: int, warn_share: float, esca
     when = datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
     if when is not None and when.tzinfo is None:
         raise click.BadParameter("give the time with its offset, e.g. 2026-12-01T09:00:00+08:00", param_hint="--at")
-    policy, sessions, key = Policy(warn_share, escalate_overdue), make_session_factory(_engine()), _settings().audit_key()
+    settings = _settings()
+    escalate = settings.escalate_overdue if escalate_overdue is None else escalate_overdue
+    policy, sessions, key = Policy(warn_share, escalate), make_session_factory(_engine()), settings.audit_key()
+    click.echo(f"supervising: warn at {warn_share:.0%} of a limit; overdue level-1 events "
+               f"{'escalate to the county center' if escalate else 'stay at level 1'}")
     while True:
         with sessions() as session:
             result = run_pass(session, key, now=when or datetime.now(timezone.utc), policy=policy)
         click.echo(f"checked {result.checked} open task(s): {result.warned} warned, {result.overdue} overdue, "
-                   f"{len(result.escalated)} escalated")
+                   f"{len(result.escalated)} escalated; {_fold(sessions)} event(s) folded into the evaluation")
         if once or when is not None:
             return
         time.sleep(interval)
 
 
-@main.group(help="Evaluation (考核, clause 8): the weights of the scorecards.")
+def _fold(sessions) -> int:
+    """Fold the events changed since the last pass into the evaluation roll-ups (clause 8)."""
+    from gisapp.services.evaluation import fold
+
+    with sessions() as session:
+        done = fold(session)
+        session.commit()
+    return done
+
+
+@main.group(help="Evaluation (考核, clause 8): the roll-ups behind the figures, the weights of the scorecards.")
 def evaluation() -> None:
     pass
+
+
+@evaluation.command("fold", help="Fold every pending change into the roll-ups (the supervision worker does it "
+                                 "every pass; the evaluation API before it answers).")
+def evaluation_fold() -> None:
+    from gisapp.db import make_session_factory
+
+    click.echo(f"{_fold(make_session_factory(_engine()))} event(s) folded")
+
+
+@evaluation.command("rebuild", help="Recompute every fact and roll-up from the events (after a bulk load, or to "
+                                    "check the incremental roll-ups).")
+def evaluation_rebuild() -> None:
+    from gisapp.db import make_session_factory, transaction
+    from gisapp.services.evaluation import rebuild
+
+    with transaction(make_session_factory(_engine())) as session:
+        click.echo(f"{rebuild(session)} event(s) rebuilt")
 
 
 @evaluation.group("weights", invoke_without_command=True,

@@ -18,6 +18,18 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _bool(name: str, default: bool) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off; unset or empty: the default."""
+    raw = (os.environ.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name}={raw!r}: give 1 or 0 (true/false, yes/no, on/off)")
+
+
 # the datums a basemap's tiles may be drawn in (docs/dashboard.md): WGS84 and CGCS2000 alike, or GCJ-02
 BASEMAP_DATUMS = frozenset({"EPSG4326", "EPSG4490", "WGS84", "CGCS2000", "GCJ02"})
 
@@ -59,11 +71,16 @@ class Settings:
     repeat_radius_m: float = 100.0    # a new event near (m) ...
     repeat_days: int = 30             # ... an event of its category closed this recently is a repeat (6.3)
     auto_support: bool = False        # a team's request for support is dispatched at once to the best candidates
+    escalate_overdue: bool = True     # supervision sends a level-1 event overdue on handling to the county center
     grid_min_area_m2: float = 500.0   # a grid smaller than this is a sliver: the grid editor refuses it
     audit_retention_days: int = 180   # never less: GB/T 22239-2019 asks for six months
     password_policy: PasswordPolicy = PasswordPolicy()
     behind_proxy: bool = False        # trust one reverse proxy's X-Forwarded-For/-Proto (client address, HTTPS)
     audit_key_value: bytes | None = field(default=None, repr=False)  # else GISAPP_AUDIT_KEY or var/audit.key
+    demo_simulate: bool = True        # `gisapp demo simulate` (started by `make run`) runs; 0 turns it off
+    demo_history_days: int = 365      # `gisapp demo load` lays this many days of simulated history (0: none)
+    demo_events_per_day: float = 3.0  # reports a day in the demo county's history and live simulation
+    demo_seed: int = 1                # the simulation's seed: the same seed, the same county
 
     def __post_init__(self) -> None:
         if self.audit_retention_days < MIN_AUDIT_RETENTION_DAYS:
@@ -148,6 +165,11 @@ class Settings:
             grid_min_area_m2=float(os.environ.get("GISAPP_GRID_MIN_AREA_M2") or 500),
             auto_support=os.environ.get("GISAPP_AUTO_SUPPORT", "").lower() in ("1", "true", "yes"),
             behind_proxy=os.environ.get("GISAPP_BEHIND_PROXY", "").lower() in ("1", "true", "yes"),
+            escalate_overdue=_bool("GISAPP_ESCALATE_OVERDUE", True),
+            demo_simulate=_bool("GISAPP_DEMO_SIMULATE", True),
+            demo_history_days=_int("GISAPP_DEMO_HISTORY_DAYS", 365),
+            demo_events_per_day=float(os.environ.get("GISAPP_DEMO_EVENTS_PER_DAY") or 3.0),
+            demo_seed=_int("GISAPP_DEMO_SEED", 1),
             password_policy=PasswordPolicy(
                 min_length=_int("GISAPP_PASSWORD_MIN_LENGTH", 8),
                 min_classes=_int("GISAPP_PASSWORD_MIN_CLASSES", 3),

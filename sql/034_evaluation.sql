@@ -356,6 +356,9 @@ CREATE FUNCTION eval_fold(max_events integer) RETURNS integer LANGUAGE plpgsql A
 DECLARE
     ids bigint[];
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM eval_dirty) THEN
+        RETURN 0;  -- nothing pending: readers do not queue on the lock
+    END IF;
     PERFORM pg_advisory_xact_lock(hashtext('gisapp.eval_fold'));
     WITH claimed AS (
         DELETE FROM eval_dirty WHERE event_id IN (

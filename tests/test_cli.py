@@ -14,6 +14,7 @@ from tests.support import empty_database
 def empty_db(monkeypatch):
     with empty_database("gisapp_test_cli") as url:
         monkeypatch.setenv("DATABASE_URL", url)
+        monkeypatch.setenv("GISAPP_DEMO_HISTORY_DAYS", "0")  # the demo county without its year of history
         yield url
 
 
@@ -53,6 +54,32 @@ def test_upgrade_then_load_demo_once(empty_db):
 def test_demo_is_refused_in_production(empty_db, monkeypatch):
     monkeypatch.setenv("GISAPP_ENV", "production")
     refused = CliRunner().invoke(main, ["demo", "load"])
+    assert refused.exit_code != 0 and "production" in refused.output
+
+
+def test_demo_load_lays_history_once_then_simulate_carries_on(empty_db, monkeypatch):
+    monkeypatch.setenv("GISAPP_AUDIT_KEY", "cli-test-key")
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    loaded = runner.invoke(main, ["demo", "load", "--history-days", "2", "--events-per-day", "12", "--seed", "4"])
+    assert loaded.exit_code == 0 and "history laid" in loaded.output, loaded.output
+    engine = make_engine(empty_db, pool_size=1)
+    count = "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM event_log), (SELECT count(*) FROM members " \
+            "WHERE position_at > now() - interval '1 minute')"
+    with engine.connect() as conn:
+        events, steps, fresh = conn.execute(text(count)).one()
+    assert events > 0 and steps > events and fresh == 0
+    again = runner.invoke(main, ["demo", "load", "--if-empty", "--history-days", "2"])
+    assert again.exit_code == 0 and "history laid" not in again.output  # idempotent: a county with events is kept
+    ticked = runner.invoke(main, ["demo", "simulate", "--once", "--seed", "4"])
+    assert ticked.exit_code == 0 and "positions" in ticked.output, ticked.output
+    with engine.connect() as conn:
+        assert conn.execute(text(count)).one()[2] > 300  # every on-shift member posted at once
+    engine.dispose()
+    monkeypatch.setenv("GISAPP_DEMO_SIMULATE", "0")
+    assert "turned off" in runner.invoke(main, ["demo", "simulate", "--once"]).output
+    monkeypatch.setenv("GISAPP_ENV", "production")
+    refused = runner.invoke(main, ["demo", "simulate", "--once"])
     assert refused.exit_code != 0 and "production" in refused.output
 
 
@@ -209,6 +236,20 @@ def test_supervise_once_as_of_a_given_time(demo_db):
     assert "open task(s)" in done.output
     naive = runner.invoke(main, ["supervise", "--at", "2099-01-01T09:00:00"])
     assert naive.exit_code != 0 and "offset" in naive.output
+
+
+def test_supervise_escalates_overdue_events_unless_turned_off(demo_db, monkeypatch):
+    """The standard's reading by default: overdue level-1 events go to the county center; the setting and the
+    flag turn it off, the flag winning over the setting."""
+    runner, at = CliRunner(), ["supervise", "--once", "--at", "2026-01-01T09:00:00+08:00"]
+    assert "escalate to the county center" in runner.invoke(main, at).output
+    monkeypatch.setenv("GISAPP_ESCALATE_OVERDUE", "0")
+    assert "stay at level 1" in runner.invoke(main, at).output
+    assert "escalate to the county center" in runner.invoke(main, [*at, "--escalate-overdue"]).output
+    monkeypatch.setenv("GISAPP_ESCALATE_OVERDUE", "maybe")
+    assert runner.invoke(main, at).exit_code != 0
+    monkeypatch.delenv("GISAPP_ESCALATE_OVERDUE")
+    assert "stay at level 1" in runner.invoke(main, [*at, "--no-escalate-overdue"]).output
 
 
 def test_demo_load_if_empty_adds_missing_demo_accounts(demo_db):

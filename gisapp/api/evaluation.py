@@ -10,8 +10,7 @@ from gisapp.api.schemas import error_response
 from gisapp.domain.evaluation import KPIS, ScopeKind, parse_query
 from gisapp.domain.evaluation_export import parse_export
 from gisapp.domain.evaluation_score import parse_publication, parse_score_scope, parse_scorecard_filter
-from gisapp.domain.security import Role
-from gisapp.errors import Forbidden, ValidationFailed
+from gisapp.errors import ValidationFailed
 from gisapp.services import evaluation as service, scorecards as published
 from gisapp.services.evaluation_export import export as export_file
 
@@ -24,12 +23,7 @@ BAD_QUERY = ("unknown_parameter, unknown_scope, missing_period, invalid_from, in
 
 
 def caller_area() -> service.Area:
-    """The caller's area: the county for the county commander and the auditor, its township for a dispatcher."""
-    account = access.current().account
-    if account is None:
-        raise Forbidden("evaluation is for the county's and the townships' accounts")
-    column = "township_code" if account.role == Role.TOWNSHIP_DISPATCHER else "county_code"
-    return service.Area(column, account.bound_to)
+    return service.area_of(access.current().account)
 
 
 def query_args() -> dict:
@@ -42,11 +36,7 @@ def query_args() -> dict:
 
 
 def _ready():
-    """The session, with every committed step folded into the roll-ups first (the figures are exact)."""
-    session = db_session()
-    service.fold(session)
-    session.commit()
-    return session
+    return service.folded(db_session())
 
 
 @bp.get("")
@@ -70,10 +60,13 @@ def figures():
 @bp.get("/drill")
 @bp.doc(summary="The events counted in one figure's numerator or denominator for one unit (paged by id)",
         responses={404: error_response("unit_not_found"),
-                   422: error_response(BAD_QUERY + ", unknown_kpi, unknown_part, missing_code, no_denominator")})
+                   422: error_response(BAD_QUERY + ", unknown_kpi, missing_kpi, unknown_part, missing_code, "
+                                                          "no_denominator")})
 def drill():
     query = parse_query(query_args(), allowed=PERIOD | {"scope", "code", "kpi", "part", "limit", "offset"},
                         max_limit=500)
+    if query.kpi is None:
+        raise ValidationFailed("kpi is required: the figure to trace", code="missing_kpi", field="kpi")
     if query.code is None:
         raise ValidationFailed("code is required: the unit whose figure is traced", code="missing_code", field="code")
     return service.drill(_ready(), caller_area(), query.kpi, query.part, query.scope, query.code, query.period,

@@ -5,6 +5,7 @@ import math
 from datetime import datetime, timezone
 
 from flask import request
+from marshmallow import ValidationError as MarshmallowError
 
 from gisapp.errors import ValidationFailed
 
@@ -67,3 +68,30 @@ def float_param(name: str) -> float:
     if not math.isfinite(value):
         raise ValidationFailed(f"{name} must be a number", code="invalid_coordinates", field=name)
     return value
+
+
+def load_query(schema) -> dict:
+    """The query string validated and typed by a marshmallow schema, with the app's stable codes (422):
+    `repeated_parameter`, `unknown_parameter`, and per field its metadata's `error_code` (else
+    `invalid_<field>`). Empty values count as absent."""
+    args = request.args
+    for name in args:
+        if len(args.getlist(name)) > 1:
+            raise ValidationFailed(f"give {_shown(name)} once", code="repeated_parameter", field=_shown(name))
+    by_key = {field.data_key or name: field for name, field in schema.fields.items()}
+    unknown = sorted(set(args) - set(by_key))
+    if unknown:
+        raise ValidationFailed(f"unknown parameter {_shown(unknown[0])}; allowed: {', '.join(sorted(by_key))}",
+                               code="unknown_parameter", field=_shown(unknown[0]))
+    try:
+        return schema.load({k: v for k, v in args.items() if v != ""})
+    except MarshmallowError as exc:
+        key, messages = next(iter(sorted(exc.normalized_messages().items())))
+        field = by_key.get(key)
+        code = field.metadata.get("error_code", f"invalid_{key}") if field else "invalid_parameter"
+        raise ValidationFailed(f"{key}: {' '.join(map(str, messages))}", code=code, field=key) from None
+
+
+def _shown(name: str) -> str:
+    """A parameter name safe to repeat in an answer (a client's odd bytes are not echoed)."""
+    return name if name.isascii() and name.isprintable() and len(name) <= 32 else "(unprintable name)"

@@ -98,7 +98,8 @@ class TaskOut(Schema):
     member = Nested(CodeName, allow_none=True)
     deadlines = Nested(DeadlinesSchema)
     supervision = String(metadata={"description": "on_time, warned, overdue"})
-    extension = Dict()
+    extension = Dict(metadata={"description": "pending (bool), until (the time asked for), approved_at (when an "
+                                           "approval set handle_by to it; null: handle_by is the category's limit)"})
     times = Dict(metadata={"description": "dispatched, acknowledged, arrived, handled (ISO 8601 or null)"})
 
 
@@ -175,7 +176,10 @@ class LocateOut(Schema):
 
 class Limits(Schema):
     response_minutes = Integer()
-    handling_minutes = Integer()
+    handling_minutes = Integer(metadata={"description": "the handling limit in clock minutes (nominal when the "
+                                                        "limit counts working time)"})
+    handling_unit = String(metadata={"description": "minutes, work_hours or work_days (county calendar)"})
+    handling_amount = Float(allow_none=True, metadata={"description": "the limit in handling_unit; null for minutes"})
 
 
 class CategoryOut(Schema):

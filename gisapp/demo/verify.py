@@ -265,6 +265,10 @@ def _check_categories(cats: dict, dept_codes: set[str], bad: Report) -> None:
             bad(f"category {c['code']}: bad priority/level")
         if not 0 < c["response_minutes"] < c["handling_minutes"]:
             bad(f"category {c['code']}: bad time limits")
+        unit, amount = c.get("handling_unit", "minutes"), c.get("handling_amount")
+        if unit not in ("minutes", "work_hours", "work_days") or (unit == "minutes") != (amount is None) or (
+                amount is not None and not amount > 0):
+            bad(f"category {c['code']}: bad handling unit {unit} / amount {amount}")
 
 
 def _check_roads_and_devices(out_dir: pathlib.Path, county, ccode: str,

@@ -13,12 +13,14 @@ and days.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from gisapp.errors import NotFound, ValidationFailed
 
 MAX_PERIOD_DAYS = 5 * 366  # a period of more than five years is refused
+COUNTY_TZ = ZoneInfo("Asia/Shanghai")  # the county's days (China has no daylight-saving time)
 
 
 class ScopeKind(StrEnum):
@@ -116,6 +118,8 @@ DERIVED = {"tasks_not_returned": ("tasks_dispatched", "tasks_returned")}
 
 @dataclass(frozen=True)
 class Period:
+    """Days [start, end) in the county's time zone: the one period of the evaluation and the analysis."""
+
     start: date  # inclusive
     end: date    # exclusive
 
@@ -123,9 +127,29 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days
 
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The instants of its first and its end midnight in the county.
+
+        >>> [t.isoformat() for t in Period(date(2026, 11, 1), date(2026, 12, 1)).bounds()]
+        ['2026-11-01T00:00:00+08:00', '2026-12-01T00:00:00+08:00']
+        """
+        return (datetime.combine(self.start, time(0), COUNTY_TZ), datetime.combine(self.end, time(0), COUNTY_TZ))
+
     def previous(self) -> "Period":
         """The period of the same length just before (环比)."""
         return Period(self.start - timedelta(days=self.days), self.start)
+
+    def earlier(self, n: int) -> list["Period"]:
+        """The n periods of the same length just before this one, the nearest first.
+
+        >>> [(p.start.isoformat(), p.end.isoformat()) for p in Period(date(2026, 3, 1), date(2026, 3, 8)).earlier(2)]
+        [('2026-02-22', '2026-03-01'), ('2026-02-15', '2026-02-22')]
+        """
+        length = timedelta(days=self.days)
+        return [Period(self.start - k * length, self.start - (k - 1) * length) for k in range(1, n + 1)]
+
+    def to_dict(self) -> dict:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat()}
 
     def year_before(self) -> "Period":
         """The same dates a year earlier (同比); 29 February becomes 28 February."""
@@ -346,10 +370,19 @@ def parse_query(args, *, allowed: frozenset[str], default_scope: ScopeKind | Non
                                         f"{', '.join(sorted(allowed))}", "query")
     get = args.get
     scope = ScopeKind(parse_choice(get("scope"), "scope", ScopeKind, default_scope))
-    kpi = parse_choice(get("kpi"), "kpi", KPI_BY_KEY) if "kpi" in allowed else None
+    kpi = parse_choice(get("kpi"), "kpi", KPI_BY_KEY) if get("kpi") is not None else None
     return Query(scope, parse_period(get("from"), get("to")), parse_code(get("code")),
                  parse_int(get("limit"), "limit", 500 if max_limit > 100 else 100, 1, max_limit),
                  parse_int(get("offset"), "offset", 0, 0, 10_000_000), kpi,
                  parse_choice(get("part"), "part", PARTS, "numerator"),
                  parse_choice(get("by"), "by", BREAKDOWNS, "category"),
                  parse_choice(get("bucket"), "bucket", TREND_BUCKETS, "month"))
+
+
+def kpi_markdown() -> str:
+    """The figures as a Markdown table (docs/evaluation.md carries it; a test keeps the two equal)."""
+    head = "| key | 指标 | figure | 公式 | formula | numerator | denominator |"
+    rule = "|---|---|---|---|---|---|---|"
+    rows = [f"| `{k.key}` | {k.zh} | {k.en} | {k.formula_zh} | {k.formula_en} | `{k.numerator}` | "
+            f"{f'`{k.denominator}`' if k.denominator else '—'} |" for k in KPIS]
+    return "\n".join([head, rule, *rows])

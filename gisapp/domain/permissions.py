@@ -25,10 +25,9 @@ EVERYONE = frozenset(CALLERS)
 OGC_READERS = BUSINESS | {Role.PLANNER}
 # the dispatch hall: the county center's commanders and the township sub-centers' dispatchers (7.2.1.1)
 COMMANDERS = frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER})
-
-# the evaluation of townships, teams and departments (clause 8): the county's commanders and its auditor see
-# the county, a township's dispatchers their township
-EVALUATORS = frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.AUDITOR})
+# the analysis of events (信息研判, 7.1.1.5) and the evaluation of townships, teams and departments (clause 8):
+# the centers, and the auditor who reviews the county's figures (the county's see the county, a township's its own)
+ANALYSTS = COMMANDERS | {Role.AUDITOR}
 # who publishes the county's scorecards (考核结果): its commanders and its auditor
 PUBLISHERS = frozenset({Role.COUNTY_COMMANDER, Role.AUDITOR})
 
@@ -106,19 +105,23 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "dashboard.today": (COMMANDERS, "today's figures (China Standard Time) of the caller's county or township"),
     "dashboard.event_actions": (COMMANDERS, "the life-cycle actions the caller may take on an event now"),
     "dashboard.search": (COMMANDERS, "find an event, a coordinate or a place of the caller's county or township"),
-    "evaluation.figures": (EVALUATORS, "figures of the caller's county or township by scope and period, with "
+    "evaluation.figures": (ANALYSTS, "figures of the caller's county or township by scope and period, with "
                                        "numerators, denominators and comparisons (clause 8)"),
-    "evaluation.drill": (EVALUATORS, "the events counted in one figure of one unit of the caller's area"),
-    "evaluation.trend": (EVALUATORS, "one unit's figures by day or month over a period"),
-    "evaluation.workload": (EVALUATORS, "events by category, kind, channel or level in the caller's area"),
-    "evaluation.ranking": (EVALUATORS, "the live ranking of the townships, teams or departments of the caller's area "
+    "evaluation.drill": (ANALYSTS, "the events counted in one figure of one unit of the caller's area"),
+    "evaluation.trend": (ANALYSTS, "one unit's figures by day or month over a period"),
+    "evaluation.workload": (ANALYSTS, "events by category, kind, channel or level in the caller's area"),
+    "analysis.hotspots": (ANALYSTS, "hot and cold grids (Getis-Ord Gi*) of the caller's county or township in a "
+                                    "period (7.1.1.5)"),
+    "analysis.trends": (ANALYSTS, "each category's events in a period against the previous periods: emerging ones "
+                                  "(7.1.1.5)"),
+    "evaluation.ranking": (ANALYSTS, "the live ranking of the townships, teams or departments of the caller's area "
                                        "with the county's current weights (8.4)"),
-    "evaluation.scorecards": (EVALUATORS, "the published scorecards of the caller's county (announced to its centers)"),
-    "evaluation.scorecard": (EVALUATORS, "one published scorecard of the caller's county, with the weights used"),
+    "evaluation.scorecards": (ANALYSTS, "the published scorecards of the caller's county (announced to its centers)"),
+    "evaluation.scorecard": (ANALYSTS, "one published scorecard of the caller's county, with the weights used"),
     "evaluation.publish_scorecard": (PUBLISHERS, "publish the scorecard of a scope and an ended period: final, "
                                                  "stored with its weights (audited)"),
-    "evaluation.export": (EVALUATORS, "the figures of the caller's area as XLSX (a sheet per scope) or CSV (audited)"),
-    "web.evaluation_report": (EVALUATORS, "the printable duty report (值班日报、周报、月报) of the caller's county or "
+    "evaluation.export": (ANALYSTS, "the figures of the caller's area as XLSX (a sheet per scope) or CSV (audited)"),
+    "web.evaluation_report": (ANALYSTS, "the printable duty report (值班日报、周报、月报) of the caller's county or "
                                           "township"),
     "audit.audit_records": (frozenset({Role.AUDITOR}), "read the audit trail"),
     "users.list_users": (frozenset({Role.SECURITY_ADMIN}), "list accounts"),

@@ -39,6 +39,12 @@ def urgency_key(event: dict, now: datetime) -> tuple:
             (event["due"] - now).total_seconds(), event["id"])
 
 
+# an event's handling limit as it stands (extensions, parking): the earliest of its unhandled tasks', kept by the
+# life-cycle step (event_tasks.open_due; NULL while the clock is stopped); the event's own limit otherwise
+HANDLE_DUE_SQL = ("COALESCE((SELECT min(t.open_due) FROM event_tasks t WHERE t.event_id = e.id AND t.kind = 'handle' "
+                  "AND t.status IN ('dispatched', 'acknowledged', 'on_scene')), e.handle_by)")
+
+
 def open_events(session: Session, scope: Scope, *, now: datetime | None = None,
                 limit: int = QUEUE_LIMIT) -> list[dict]:
     """The caller's open events (not closed or voided) in queue order, with their worst supervision state."""
@@ -47,7 +53,7 @@ def open_events(session: Session, scope: Scope, *, now: datetime | None = None,
     rows = session.execute(text(f"""
         SELECT e.id, e.status, e.level, e.priority, e.category_code, cat.name AS category_name, cat.name_en,
                ST_X(e.geom) AS lon, ST_Y(e.geom) AS lat, e.grid_code, g.name AS grid_name, e.township_code,
-               e.respond_by, e.handle_by, e.created_at, {SUPERVISION_SQL} AS supervision
+               e.respond_by, {HANDLE_DUE_SQL} AS handle_by, e.created_at, {SUPERVISION_SQL} AS supervision
         FROM events e JOIN categories cat ON cat.code = e.category_code JOIN grids g ON g.code = e.grid_code
         WHERE e.status NOT IN :closed AND {clause}
         ORDER BY e.created_at DESC LIMIT :limit"""), {**params, "closed": CLOSED, "limit": limit}).mappings()
@@ -67,7 +73,8 @@ def _queue_item(row, now: datetime) -> dict:
             "grid": {"code": row["grid_code"], "name": row["grid_name"]}, "township_code": row["township_code"],
             "supervision": SUPERVISION_NAMES[row["supervision"]],
             "due": row["respond_by"] if responding else row["handle_by"],
-            "overdue": row["supervision"] == 2 or row["handle_by"] < now, "created_at": _iso(row["created_at"])}
+            "overdue": row["supervision"] == 2 or (row["status"] != "parked" and row["handle_by"] < now),
+            "created_at": _iso(row["created_at"])}
 
 
 def grid_load(session: Session, scope: Scope, bbox: tuple[float, float, float, float] | None) -> dict[str, list]:
@@ -79,7 +86,7 @@ def grid_load(session: Session, scope: Scope, bbox: tuple[float, float, float, f
         params.update(zip(("minx", "miny", "maxx", "maxy"), bbox))
     rows = session.execute(text(f"""
         SELECT e.grid_code, count(*) AS open, count(*) FILTER (WHERE {SUPERVISION_SQL} = 2
-                                                              OR e.handle_by < now()) AS overdue
+                                                              OR (e.status <> 'parked' AND {HANDLE_DUE_SQL} < now())) AS overdue
         FROM events e WHERE e.status NOT IN :closed AND {clause}{where} GROUP BY e.grid_code"""),
         {**params, "closed": CLOSED})
     return {r.grid_code: [r.open, r.overdue] for r in rows}
@@ -106,7 +113,7 @@ def today_figures(session: Session, scope: Scope, *, now: datetime | None = None
                count(*) FILTER (WHERE e.status NOT IN :closed) AS open,
                count(*) FILTER (WHERE e.status NOT IN :closed AND {SUPERVISION_SQL} = 1) AS warned,
                count(*) FILTER (WHERE e.status NOT IN :closed AND ({SUPERVISION_SQL} = 2
-                                OR e.handle_by < :now)) AS overdue,
+                                OR (e.status <> 'parked' AND {HANDLE_DUE_SQL} < :now))) AS overdue,
                count(*) FILTER (WHERE e.status NOT IN :closed AND e.level = 2) AS level2
         FROM events e WHERE {clause}"""), {**params, "start": start, "now": now, "closed": CLOSED}).one()
     return {"date": start.date().isoformat(), "timezone": "Asia/Shanghai", **row._asdict(),

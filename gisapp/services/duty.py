@@ -42,15 +42,18 @@ def _view(row, now: datetime, stale_after_s: int) -> dict:
             "inside_own_grid": row.inside_own_grid}
 
 
-def report_status(session: Session, key: bytes, actor: Actor, username: str, status: str,
+def report_status(session: Session, key: bytes, actor: Actor, username: str | None, status: str,
                   position: tuple[float, float] | None, *, now: datetime | None = None,
-                  stale_after_s: int = 900) -> dict:
-    """A member's report: its status (audited when it changes) and, if given, its WGS84 position."""
+                  stale_after_s: int = 900, member: str | None = None) -> dict:
+    """A member's report: its status (audited when it changes) and, if given, its WGS84 position.
+
+    The member is the one the account `username` reports for, or `member` when no account speaks for it
+    (the demo county's simulated members, gisapp/demo/simulate.py)."""
     if status not in DUTY:
         raise ValidationFailed(f"duty_status: one of {', '.join(DUTY)}", code="invalid_duty_status",
                                field="duty_status")
     now = now or datetime.now(timezone.utc)
-    code = member_of(session, username)
+    code = member or member_of(session, username or "")
     before = session.execute(text("SELECT duty_status FROM members WHERE code = :c FOR UPDATE"),
                              {"c": code}).scalar_one()
     session.execute(text(

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gisapp.domain.evaluation import DAILY_SCOPES, KPI_BY_KEY, MEASURES, Period, ScopeKind, buckets, figures
-from gisapp.errors import NotFound, ValidationFailed
+from gisapp.domain.evaluation import COUNTY_TZ, DAILY_SCOPES, KPI_BY_KEY, MEASURES, Period, ScopeKind, buckets, figures
+from gisapp.domain.security import Binding
+from gisapp.errors import Forbidden, NotFound, ValidationFailed
+from gisapp.services.accounts import Account
 
-TZ = ZoneInfo("Asia/Shanghai")
+TZ = COUNTY_TZ
 FOLD_BATCH = 5000
 
 
@@ -32,6 +33,24 @@ class Area:
     @property
     def is_county(self) -> bool:
         return self.column == "county_code"
+
+
+AREA_COLUMNS = {Binding.COUNTY: "county_code", Binding.TOWNSHIP: "township_code"}
+
+
+def area_of(account: Account | None) -> Area:
+    """The caller's area: its county (county commander, auditor) or its township (dispatcher)."""
+    column = AREA_COLUMNS.get(account.binding) if account is not None else None
+    if column is None:
+        raise Forbidden("evaluation and analysis are of a county or a township; this account is bound to neither")
+    return Area(column, account.bound_to)
+
+
+def folded(session: Session) -> Session:
+    """The session after folding every committed step into the roll-ups (and committing): figures exact."""
+    fold(session)
+    session.commit()
+    return session
 
 
 def fold(session: Session, *, batch: int = FOLD_BATCH) -> int:
@@ -216,7 +235,7 @@ def _round(value) -> float | None:
 
 
 def _period(period: Period) -> dict:
-    return {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    return period.to_dict()
 
 
 def _iso(moment: datetime) -> str:

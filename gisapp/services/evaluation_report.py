@@ -1,8 +1,8 @@
 """Duty reports (值班日报、周报、月报) of the caller's county or township: the figures of the period with 环比,
 the overdue list (open tasks past their limit, supervision records of the period) and the hot spots.
 
-The hot spots are the grids with the most accepted events in the period (a count, not a statistic of
-clustering); when a hot-spot analysis service exists it is the place to swap in.
+The hot spots are the analysis's (gisapp.services.hotspots): grids whose neighbourhood holds significantly
+more accepted events than the area's mean (Getis-Ord Gi*), the highest z first.
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from gisapp.domain.evaluation import KPIS, Period, ScopeKind
 from gisapp.domain.evaluation_report import ReportKind, changes, report_periods
 from gisapp.services.evaluation import TZ, Area, as_of, evaluate
+from gisapp.services.hotspots import hot_spots as analyse_hot_spots
+from gisapp.spatial.hotspots import HOT_CLASSES
 
 LIST_LIMIT = 100
 HOT_SPOTS = 10
@@ -35,14 +37,6 @@ FROM supervisions s JOIN events e ON e.id = s.event_id JOIN categories c ON c.co
 LEFT JOIN grids g ON g.code = e.grid_code
 WHERE s.{column} = :area AND s.at >= :start AND s.at < :end
 ORDER BY s.at, s.id
-LIMIT :limit
-"""
-HOT_SPOTS_SQL = """
-SELECT f.grid_code, g.name AS grid_name, count(*) AS accepted
-FROM eval_event_facts f JOIN grids g ON g.code = f.grid_code
-WHERE f.{column} = :area AND f.accepted_day >= :start AND f.accepted_day < :end
-GROUP BY f.grid_code, g.name
-ORDER BY count(*) DESC, f.grid_code
 LIMIT :limit
 """
 
@@ -80,7 +74,7 @@ def _listed(session: Session, sql: str, area: Area, params: dict) -> dict:
 
 
 def hot_spots(session: Session, area: Area, period: Period) -> list[dict]:
-    """The grids of the area with the most events accepted in the period (ties by code)."""
-    rows = session.execute(text(HOT_SPOTS_SQL.format(column=area.column)),
-                           {"area": area.code, "start": period.start, "end": period.end, "limit": HOT_SPOTS})
-    return [dict(r._mapping) for r in rows]
+    """The hot grids of the area in the period (Getis-Ord Gi*, gisapp.services.hotspots), highest z first."""
+    analysis = analyse_hot_spots(session, area, None, period)
+    hot = sorted((g for g in analysis["grids"] if g["class"] in HOT_CLASSES), key=lambda g: (-g["z"], g["code"]))
+    return hot[:HOT_SPOTS]

@@ -107,10 +107,11 @@ def _load_organisation(cur, src: Path, counts: dict) -> None:
             ((k["code"], k["name"], k["name_en"]) for k in catalogue["kinds"]), "(%s, %s, %s)")
     counts["categories"] = _insert(
         cur, "INSERT INTO categories (code, name, name_en, kind_code, department_code, priority, "
-             "response_minutes, handling_minutes, level) VALUES %s",
+             "response_minutes, handling_minutes, level, handling_unit, handling_amount) VALUES %s",
         ((c["code"], c["name"], c["name_en"], c["kind"], c["department"], c["priority"],
-          c["response_minutes"], c["handling_minutes"], c["level"]) for c in catalogue["categories"]),
-        "(%s, %s, %s, %s, %s, %s, %s, %s, %s)")
+          c["response_minutes"], c["handling_minutes"], c["level"], c.get("handling_unit", "minutes"),
+          c.get("handling_amount")) for c in catalogue["categories"]),
+        "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
     counts["teams"] = _insert(cur, "INSERT INTO teams (code, name, grid_code) VALUES %s",
                               ((t["code"], t["name"], t["grid_code"]) for t in _json(src / "teams.json")),
                               "(%s, %s, %s)")

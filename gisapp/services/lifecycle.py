@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -15,11 +16,13 @@ from gisapp.domain.lifecycle import (ACTIVE_TASK, Action, Args, Caller, Case, St
                                      TransitionNotAllowed, apply)
 from gisapp.domain.permissions import Scope
 from gisapp.domain.security import ROLE_BINDING, Role
+from gisapp.domain.worktime import DEFAULT_TZ
 from gisapp.errors import NotFound, ValidationFailed
 from gisapp.services.accounts import Account
 from gisapp.services.audit import Actor, record
 from gisapp.services.events import scope_clause
 from gisapp.services.notify import announce
+from gisapp.services.supervision import task_due
 from gisapp.services.worktime import category_deadlines
 
 EVENT_SQL = """
@@ -120,7 +123,7 @@ def perform(session: Session, key: bytes, account: Account, actor: Actor, event_
             {"e": event_id, "r": step.client_ref}).first():
         return Outcome(event_id, replayed=True)
     after = apply(case, step.action, caller_for(session, account, event), args_for(session, event, step))
-    until = _extension_until(step, now)
+    until = _extension_until(session, step, case, after, now)
     task_id = _write_tasks(session, event, case, after, step, now, until)
     _write_event(session, event, case, after, now)
     details = {k: v for k, v in {"photos": list(step.photos), "position": step.position,
@@ -165,7 +168,8 @@ def _auto_confirm(session: Session, key: bytes, event, step: Step, now: datetime
                            members=tuple(p["member"]["code"] for p in picks)), now)
 
 
-def _extension_until(step: Step, now: datetime) -> datetime | None:
+def _extension_until(session: Session, step: Step, before: Case, after: Case, now: datetime) -> datetime | None:
+    """The time a request_extension asks for: later than now and than the task's handling deadline as it stands."""
     if step.action != Action.REQUEST_EXTENSION:
         return None
     try:
@@ -175,6 +179,13 @@ def _extension_until(step: Step, now: datetime) -> datetime | None:
                                field="until") from None
     if until.tzinfo is None or until <= now:
         raise ValidationFailed("until: a future time with its UTC offset", code="invalid_until", field="until")
+    asking = next(new.id for old, new in zip(before.tasks, after.tasks) if new.extension_pending
+                  and not old.extension_pending)
+    due = task_due(session, asking, now).handling
+    if until <= due:
+        shown = due.astimezone(ZoneInfo(DEFAULT_TZ)).isoformat(timespec="minutes")
+        raise ValidationFailed(f"until: the handling deadline is already {shown}; an extension asks for a later "
+                               "time", code="invalid_until", field="until")
     return until
 
 
@@ -219,14 +230,15 @@ def _update_task(session: Session, old: Task, new: Task, step: Step, now: dateti
     if new.status != old.status and new.status in STAMP:
         sets[STAMP[new.status]] = now
     if step.action == Action.SEND_BACK and new.status == TaskStatus.DISPATCHED:  # rework: the clocks restart
-        sets.update(dispatched_at=now, respond_by=due.respond_by, handle_by=due.handle_by,
+        sets.update(dispatched_at=now, respond_by=due.respond_by, handle_by=due.handle_by, extension_approved_at=None,
                     acknowledged_at=None, arrived_at=None, handled_at=None, supervision="on_time")
     if step.action == Action.REQUEST_EXTENSION:
         sets["extension_until"] = until
     if old.extension_pending and not new.extension_pending and step.action == Action.APPROVE_EXTENSION:
+        # the approved time is the deadline from now on: the waiting time is not added to it (sql/033)
         session.execute(text("UPDATE event_tasks SET handle_by = GREATEST(handle_by, extension_until), "
-                             "supervision = 'on_time' WHERE id = :id AND extension_until IS NOT NULL"),
-                        {"id": old.id})
+                             "extension_approved_at = :now, supervision = 'on_time' "
+                             "WHERE id = :id AND extension_until IS NOT NULL"), {"id": old.id, "now": now})
     assignments = ", ".join(f"{column} = :{column}" for column in sets)
     session.execute(text(f"UPDATE event_tasks SET {assignments} WHERE id = :id"), {**sets, "id": old.id})
 
@@ -273,7 +285,8 @@ def task_rows(session: Session, event_id: int) -> list[dict]:
     rows = session.execute(text("""
         SELECT t.id, t.kind, t.status, t.team_code, tm.name AS team_name, t.department_code, d.name AS dept_name,
                t.member_code, m.name AS member_name, t.dispatched_at, t.acknowledged_at, t.arrived_at, t.handled_at,
-               t.respond_by, t.handle_by, t.supervision, t.extension_pending, t.extension_until
+               t.respond_by, t.handle_by, t.supervision, t.extension_pending, t.extension_until,
+               t.extension_approved_at
         FROM event_tasks t LEFT JOIN teams tm ON tm.code = t.team_code
         LEFT JOIN departments d ON d.code = t.department_code LEFT JOIN members m ON m.code = t.member_code
         WHERE t.event_id = :id ORDER BY t.id"""), {"id": event_id}).mappings()
@@ -285,7 +298,8 @@ def task_rows(session: Session, event_id: int) -> list[dict]:
         "member": {"code": r["member_code"], "name": r["member_name"]} if r["member_code"] else None,
         "deadlines": {"respond_by": iso(r["respond_by"]), "handle_by": iso(r["handle_by"])},
         "supervision": r["supervision"],
-        "extension": {"pending": r["extension_pending"], "until": iso(r["extension_until"])},
+        "extension": {"pending": r["extension_pending"], "until": iso(r["extension_until"]),
+                      "approved_at": iso(r["extension_approved_at"])},
         "times": {k: iso(r[f"{k}_at"]) for k in ("dispatched", "acknowledged", "arrived", "handled")},
     } for r in rows]
 

@@ -16,28 +16,36 @@ from sqlalchemy.orm import Session
 
 from gisapp.domain.lifecycle import Action, Step
 from gisapp.domain.permissions import Scope
-from gisapp.domain.supervision import RANK, Clock, Finding, Policy, State, assess, escalates, paused
+from gisapp.domain.supervision import RANK, Clock, Due, Finding, Policy, State, assess, effective_due, escalates
+from gisapp.domain.worktime import WorkCalendar
 from gisapp.services.audit import Actor, record
 from gisapp.services.notify import announce
+from gisapp.services.worktime import current_calendar
 
 SUPERVISOR = Actor("supervisor", "system", "local")
-OPEN_TASKS = text("""
-SELECT t.id, t.event_id, t.kind, t.team_code, t.department_code, t.dispatched_at, t.acknowledged_at, t.arrived_at, t.respond_by,
-       t.handle_by, t.supervision, e.level, e.center_code, e.county_code, e.township_code
-FROM event_tasks t JOIN events e ON e.id = t.event_id
+TASK_CLOCK = """
+SELECT t.id, t.event_id, t.kind, t.team_code, t.department_code, t.dispatched_at, t.acknowledged_at, t.arrived_at,
+       t.respond_by, t.handle_by, t.extension_approved_at, t.extension_pending, t.supervision, c.handling_unit,
+       e.level, e.center_code, e.county_code, e.township_code, e.status AS event_status
+FROM event_tasks t JOIN events e ON e.id = t.event_id JOIN categories c ON c.code = e.category_code
+"""
+OPEN_TASKS = text(TASK_CLOCK + """
 WHERE t.status IN ('dispatched', 'acknowledged', 'on_scene') AND e.status <> 'parked'
   AND t.dispatched_at <= :now AND t.id > :after
 ORDER BY t.id LIMIT :batch
 FOR UPDATE OF t SKIP LOCKED
 """)
+ONE_TASK = text(TASK_CLOCK + "WHERE t.id = :id")
 PAUSE_LOG = text("""
 SELECT event_id, task_id, action, at FROM event_log
 WHERE event_id = ANY(:ids) AND at <= :now
-  AND action IN ('park', 'restore', 'request_extension', 'approve_extension', 'refuse_extension')
+  AND action IN ('park', 'restore', 'request_extension', 'approve_extension', 'refuse_extension',
+                 'acknowledge', 'arrive', 'handle', 'return', 'escalate', 'close')
 ORDER BY at, id
 """)
-OPENS = {"park": "event", "request_extension": "task"}
-CLOSES = {"restore": "event", "approve_extension": "task", "refuse_extension": "task"}
+# the center decides every request of the event waiting then; an escalation or closure cancels their tasks
+DECIDES = {"approve_extension", "refuse_extension", "escalate", "close"}
+LAPSES = {"acknowledge", "arrive", "handle", "return"}    # the task moved on: its request can no longer be decided
 
 
 @dataclass
@@ -49,25 +57,46 @@ class PassResult:
 
 
 def pauses_by_task(session: Session, event_ids: list[int], now: datetime) -> dict:
-    """{(event_id, task_id or None): [(from, to or None)]} from the log: parking and pending extensions."""
+    """{(event_id, None): the event's parks, (event_id, task_id): the task's extension requests}, each a list of
+    (from, to or None) from the log up to now; a request ends when decided or when its task moves on."""
     out: dict = {}
     open_: dict = {}
+
+    def close(key, at):
+        if key in open_:
+            out.setdefault(key, []).append((open_.pop(key), at))
+
     for row in session.execute(PAUSE_LOG, {"ids": event_ids, "now": now}):
-        scope = OPENS.get(row.action) or CLOSES[row.action]
-        key = (row.event_id, None if scope == "event" else row.task_id)
-        if row.action in OPENS:
-            open_.setdefault(key, row.at)
-        elif key in open_:
-            out.setdefault(key, []).append((open_.pop(key), row.at))
+        if row.action in ("park", "request_extension"):
+            open_.setdefault((row.event_id, None if row.action == "park" else row.task_id), row.at)
+        elif row.action == "restore":
+            close((row.event_id, None), row.at)
+        elif row.action in DECIDES:
+            for key in [k for k in open_ if k[0] == row.event_id and k[1] is not None]:
+                close(key, row.at)
+        elif row.action in LAPSES:
+            close((row.event_id, row.task_id), row.at)
     for key, start in open_.items():
         out.setdefault(key, []).append((start, None))
     return out
 
 
 def _clock(row, pauses: dict) -> Clock:
-    spans = tuple(pauses.get((row.event_id, None), [])) + tuple(pauses.get((row.event_id, row.id), []))
     return Clock("team" if row.team_code else "department", row.dispatched_at, row.respond_by, row.handle_by,
-                 row.acknowledged_at, row.arrived_at, spans)
+                 row.acknowledged_at, row.arrived_at, tuple(pauses.get((row.event_id, None), [])),
+                 row.handling_unit, row.extension_approved_at, tuple(pauses.get((row.event_id, row.id), [])))
+
+
+def _calendar_for(session: Session, rows) -> WorkCalendar | None:
+    """The county's calendar when some task counts working time (cached a minute per process)."""
+    return current_calendar(session) if any(r.handling_unit != "minutes" for r in rows) else None
+
+
+def task_due(session: Session, task_id: int, now: datetime) -> Due:
+    """Where one task's limits stand at now (effective_due with its log and the county's calendar)."""
+    row = session.execute(ONE_TASK, {"id": task_id}).one()
+    clock = _clock(row, pauses_by_task(session, [row.event_id], now))
+    return effective_due(clock, now, _calendar_for(session, [row]))
 
 
 def _note(session: Session, key: bytes, row, finding: Finding, now: datetime, escalated: bool) -> None:
@@ -108,10 +137,11 @@ def run_pass(session: Session, key: bytes, *, now: datetime, policy: Policy = Po
             session.commit()
             return result
         pauses = pauses_by_task(session, sorted({r.event_id for r in rows}), now)
+        calendar = _calendar_for(session, rows)
         escalated_now: set[int] = set()
         for row in rows:
             result.checked += 1
-            finding = assess(_clock(row, pauses), now, policy)
+            finding = assess(_clock(row, pauses), now, policy, calendar)
             if RANK[finding.state] <= RANK[State(row.supervision)] or row.event_id in escalated_now:
                 continue
             escalate = escalates(finding, level=row.level, kind=row.kind, policy=policy)
@@ -152,22 +182,21 @@ class TaskLimits:
     pauses: tuple
 
 
-EVENT_TASKS = text("""
-SELECT t.id, t.event_id, t.kind, t.team_code, t.department_code, t.dispatched_at, t.acknowledged_at, t.arrived_at,
-       t.respond_by, t.handle_by, e.status AS event_status, t.extension_pending
-FROM event_tasks t JOIN events e ON e.id = t.event_id WHERE t.event_id = :e ORDER BY t.id
-""")
+EVENT_TASKS = text(TASK_CLOCK + "WHERE t.event_id = :e ORDER BY t.id")
 
 
 def task_limits(session: Session, event_id: int, now: datetime) -> dict[int, TaskLimits]:
-    """Each task of an event: its response and handling limits at `now`, pauses counted (the supervision clock)."""
+    """Each task of an event: its response and handling limits at `now` as effective_due has them (None while
+    that clock is stopped: parked, or for handling an extension waiting), and the pauses counted then."""
     rows = session.execute(EVENT_TASKS, {"e": event_id}).all()
     pauses = pauses_by_task(session, [event_id], now)
+    calendar = _calendar_for(session, rows)
     out = {}
     for row in rows:
         clock = _clock(row, pauses)
-        stopped = row.event_status == "parked" or row.extension_pending
-        shift = paused(clock.pauses, clock.dispatched_at, now)
-        out[row.id] = TaskLimits(row.dispatched_at, None if stopped else row.respond_by + shift,
-                                 None if stopped else row.handle_by + shift, clock.pauses)
+        due = effective_due(clock, now, calendar)
+        parked = row.event_status == "parked"
+        waiting = tuple((start, None) for start, end in clock.extension_waits if end is None or end > now)
+        out[row.id] = TaskLimits(row.dispatched_at, None if parked else due.response,
+                                 None if parked or row.extension_pending else due.handling, clock.pauses + waiting)
     return out

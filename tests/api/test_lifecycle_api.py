@@ -107,11 +107,24 @@ def test_extension_moves_the_handling_deadline_when_approved(live, world):
     act(live, "demo-grid", event_id, "acknowledge")
     asked = act(live, "demo-grid", event_id, "request_extension", until="2099-01-01T18:00:00+08:00",
                 note="需等待配件")
-    assert asked["tasks"][0]["extension"] == {"pending": True, "until": "2099-01-01T10:00:00Z"}
+    assert asked["tasks"][0]["extension"] == {"pending": True, "until": "2099-01-01T10:00:00Z", "approved_at": None}
     act(live, "demo-grid", event_id, "request_extension", until="2099-01-02T18:00:00+08:00", expect=409)
     approved = act(live, "demo-township", event_id, "approve_extension")
     assert approved["tasks"][0]["deadlines"]["handle_by"] == "2099-01-01T10:00:00Z"
     assert approved["tasks"][0]["extension"]["pending"] is False
+    assert approved["tasks"][0]["extension"]["approved_at"] is not None
+
+
+def test_an_extension_not_after_the_deadline_is_refused_with_a_reason(live, world):
+    event_id = report(live, world)
+    act(live, "demo-grid", event_id, "acknowledge")
+    detail = live.client("demo-grid").get(f"{live.url}/api/v1/events/{event_id}", timeout=10).json()
+    handle_by = detail["tasks"][0]["deadlines"]["handle_by"]
+    answer = live.client("demo-grid").post(f"{live.url}/api/v1/events/{event_id}/actions", timeout=10,
+                                           json={"action": "request_extension", "until": handle_by})
+    assert answer.status_code == 422
+    error = answer.json()["error"]
+    assert error["code"] == "invalid_until" and "handling deadline is already" in error["message"]
 
 
 def test_parking_and_restoring_a_long_term_case(live, world):

@@ -36,6 +36,9 @@ def test_categories_cover_the_five_kinds_of_work(live):
         assert c["code"] and c["name"] and c["department"]["code"] and c["department"]["name"]
         assert c["priority"] in {"urgent", "high", "normal", "low"}
         assert 0 < c["limits"]["response_minutes"] <= c["limits"]["handling_minutes"]
+        assert (c["limits"]["handling_unit"] == "minutes") == (c["limits"]["handling_amount"] is None)
+    units = {c["code"]: (c["limits"]["handling_unit"], c["limits"]["handling_amount"]) for c in items}
+    assert units["livelihood.petition"] == ("work_days", 5) and units["urban.street_light"] == ("work_hours", 12)
 
 
 @pytest.fixture(scope="module")

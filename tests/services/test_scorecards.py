@@ -152,7 +152,7 @@ def test_the_monthly_report_lists_overdue_tasks_supervisions_and_hot_spots(sessi
     assert found["period"] == Period(date(2026, 11, 1), date(2026, 12, 1))
     assert waiting in {t["event_id"] for t in found["overdue_tasks"]["items"]}
     assert {s["event_id"] for s in found["supervisions"]["items"]} >= {waiting}
-    assert found["hot_spots"][0] == {"grid_code": world["grid"], "grid_name": found["hot_spots"][0]["grid_name"],
-                                     "accepted": 5}
+    hot = {spot["code"]: spot for spot in found["hot_spots"]}  # Gi*: the grid with all five and its neighbourhood
+    assert hot[world["grid"]]["count"] == 5 and hot[world["grid"]]["class"].startswith("hot_")
     accepted = next(f for f in found["figures"] if f["kpi"].key == "accepted")
     assert (accepted["current"]["value"], accepted["previous"]["value"], accepted["change"]) == (5, 0, None)

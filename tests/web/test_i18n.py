@@ -6,6 +6,7 @@ import pytest
 
 from gisapp.config import PROJECT_ROOT
 from gisapp.domain.evaluation_report import ReportKind
+from gisapp.spatial.hotspots import HOT_CLASSES
 from gisapp.domain.events import Channel, EventStatus, Priority
 from gisapp.domain.lifecycle import Action, TaskStatus
 from gisapp.domain.security import Role
@@ -43,7 +44,7 @@ def built_keys() -> set[str]:
             | {f"limit.{x}" for x in ("response", "handling")} | {f"task.{k}" for k in ("handle", "support")}
             | {f"search.kind.{k}" for k in ("event", "point", "township", "community", "grid", "key-location",
                                             "key-road")}
-            | {f"report.kind.{k}" for k in ReportKind})
+            | {f"report.kind.{k}" for k in ReportKind} | {f"report.class.{c}" for c in HOT_CLASSES})
 
 
 def test_both_languages_have_the_same_keys_and_no_empty_string():
