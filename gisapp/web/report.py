@@ -11,7 +11,7 @@ from gisapp.api import access, db_session
 from gisapp.api.evaluation import caller_area, query_args
 from gisapp.domain.evaluation import Kind, Kpi, Period
 from gisapp.domain.evaluation_report import ReportKind, parse_report, report_periods
-from gisapp.services.evaluation import fold, today_local
+from gisapp.services.evaluation import folded, today_local
 from gisapp.services.evaluation_report import report
 from gisapp.web.i18n import current_lang, translate
 
@@ -20,9 +20,7 @@ def show_report():
     """Parse kind and date, fold pending steps into the roll-ups, render the report."""
     area = caller_area()
     kind, day = parse_report(query_args(), today_local())
-    session = db_session()
-    fold(session)
-    session.commit()
+    session = folded(db_session())
     found = report(session, area, kind, day)
     lang = current_lang()
     rows = [{"key": f["kpi"].key, "name": f["kpi"].zh if lang == "zh" else f["kpi"].en,

@@ -3,11 +3,11 @@ score of every unit against a from-scratch computation (hypothesis), publication
 weights (audited, never all zero), and the duty report's lists."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
