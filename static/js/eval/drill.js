@@ -16,7 +16,9 @@
       " " + category + " ",
       G.el("span", { "class": "badge st-" + e.status, text: G.t("status." + e.status) }),
       G.el("div", { "class": "muted small", text: [G.t("eval.drill.grid") + " " + e.grid_code,
-        G.t("eval.drill.accepted") + " " + (e.accepted_day || "–"), G.t("eval.drill.tasks") + " " + e.tasks].join(" · ") })
+        G.t("eval.drill.accepted") + " " + (e.accepted_day || "–")].concat(
+        // a figure of tasks (response, dispatch, handling) counts some of an event's tasks: how many
+        e.tasks ? [G.t("eval.drill.tasks") + " " + e.tasks] : []).join(" · ") })
     ]);
   }
 
@@ -89,7 +91,7 @@
       field(G.t("eval.event.category"), G.categoryNames[row.category] || row.category),
       field(G.t("eval.event.status"), G.t("status." + row.status)), field(G.t("eval.drill.grid"), row.grid_code),
       field(G.t("eval.drill.reported"), row.reported_day), field(G.t("eval.drill.accepted"), row.accepted_day || "–"),
-      field(G.t("eval.drill.tasks"), row.tasks), G.el("p", { "class": "muted", text: G.t("eval.event.no_access") })];
+      row.tasks ? field(G.t("eval.drill.tasks"), row.tasks) : null, G.el("p", { "class": "muted", text: G.t("eval.event.no_access") })];
     parts.forEach(function (n) { if (n) { root.appendChild(n); } });
     G.publish("event", row.id);
   }

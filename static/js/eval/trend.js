@@ -22,6 +22,15 @@
 
   function kpiOf(key) { return G.kpis.filter(function (k) { return k.key === key; })[0] || G.kpis[0]; }
 
+  // a count as bars; a rate or mean as a line over the bars of its denominator (how many cases it rests on)
+  function series(kpi) {
+    var values = points.map(function (p) { return G.chartValue(kpi, p.kpis[kpi.key].value); });
+    if (kpi.kind === "count") { return [{ type: "bar", name: G.kpiName(kpi), data: values }]; }
+    return [{ type: "bar", name: G.t("eval.trend.base"), yAxisIndex: 1, itemStyle: { color: "#cfd8dc" },
+              data: points.map(function (p) { return p.kpis[kpi.key].denominator; }) },
+            { type: "line", name: G.kpiName(kpi), connectNulls: false, showSymbol: true, symbolSize: 7, data: values }];
+  }
+
   function draw() {
     if (!chart || !points) { return; }
     var kpi = kpiOf(G.state.kpi);
@@ -36,9 +45,8 @@
           (f.denominator !== null ? " (" + f.numerator + "/" + f.denominator + ")" : "");
       } },
       xAxis: { type: "category", data: points.map(label) },
-      yAxis: G.valueAxis(kpi),
-      series: [{ type: "line", name: G.kpiName(kpi), connectNulls: false, showSymbol: points.length < 40,
-                 data: points.map(function (p) { return G.chartValue(kpi, p.kpis[kpi.key].value); }) }]
+      yAxis: [G.valueAxis(kpi), { type: "value", minInterval: 1, splitLine: { show: false } }],
+      series: series(kpi)
     }, true);
     G.publish("trend", { kpi: kpi.key, points: points.length, code: unit ? unit.code : null });
   }
