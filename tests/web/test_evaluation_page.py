@@ -328,6 +328,20 @@ def test_a_township_dispatcher_sees_its_own_township_only(live, world, watched_b
                        and s.get("map", {}).get("features", 0) > 0)
     codes = list(shown_cells(driver))
     assert codes and all(c.startswith(world["township"]) for c in codes) and len(codes) == state["table"]["total"]
+    # a preset: last month in China Standard Time
+    today = datetime.now(CST).date()
+    first = today.replace(day=1)
+    last_month = ((first - timedelta(days=1)).replace(day=1).isoformat(), first.isoformat())
+    click(driver, '[data-preset="last_month"]')
+    page_state(driver, lambda s: (s["table"]["from"], s["table"]["to"]) == last_month)
+    # two dates typed in, the last one included: the API is asked for [from, the day after)
+    click(driver, '[data-preset="custom"]')
+    driver.execute_script("document.getElementById('from').value = arguments[0];"
+                          "document.getElementById('until').value = arguments[1]", world["from"], today.isoformat())
+    click(driver, "#apply")
+    typed = (world["from"], (today + timedelta(days=1)).isoformat())
+    page_state(driver, lambda s: (s["table"]["from"], s["table"]["to"]) == typed)
+    assert driver.find_element("css selector", '[data-preset="custom"]').get_attribute("aria-pressed") == "true"
     assert watch.errors() == [] and watch.foreign_requests() == []
 
 
