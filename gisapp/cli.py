@@ -203,7 +203,7 @@ def _lay_history(settings: Settings, days: int, events_per_day: float, seed: int
                                "handle them. Turned off by GISAPP_DEMO_SIMULATE=0; refused in production mode.")
 @click.option("--seed", type=int, default=None, help="[GISAPP_DEMO_SEED, 1]")
 @click.option("--events-per-day", type=click.FloatRange(0.1, 10000), default=None,
-              help="[GISAPP_DEMO_EVENTS_PER_DAY, 3]")
+              help="[GISAPP_DEMO_LIVE_EVENTS_PER_DAY, 48]")
 @click.option("--once", is_flag=True, help="one tick (every member's report, whatever is due), then exit")
 def demo_simulate(seed: int | None, events_per_day: float | None, once: bool) -> None:
     import time
@@ -222,7 +222,7 @@ def demo_simulate(seed: int | None, events_per_day: float | None, once: bool) ->
     with make_session_factory(_engine())() as session:
         try:
             sim = start_simulation(session, settings.audit_key(), seed=settings.demo_seed if seed is None else seed,
-                                   events_per_day=events_per_day or settings.demo_events_per_day)
+                                   events_per_day=events_per_day or settings.demo_live_events_per_day)
         except AppError as exc:
             raise click.ClickException(f"{exc.code}: {exc.message}") from None
         reported = time.monotonic() - 600

@@ -79,7 +79,8 @@ class Settings:
     audit_key_value: bytes | None = field(default=None, repr=False)  # else GISAPP_AUDIT_KEY or var/audit.key
     demo_simulate: bool = True        # `gisapp demo simulate` (started by `make run`) runs; 0 turns it off
     demo_history_days: int = 365      # `gisapp demo load` lays this many days of simulated history (0: none)
-    demo_events_per_day: float = 3.0  # reports a day in the demo county's history and live simulation
+    demo_events_per_day: float = 3.0  # reports a day in the demo county's history
+    demo_live_events_per_day: float = 48.0  # reports a day while the live simulation runs (something to watch)
     demo_seed: int = 1                # the simulation's seed: the same seed, the same county
 
     def __post_init__(self) -> None:
@@ -169,6 +170,7 @@ class Settings:
             demo_simulate=_bool("GISAPP_DEMO_SIMULATE", True),
             demo_history_days=_int("GISAPP_DEMO_HISTORY_DAYS", 365),
             demo_events_per_day=float(os.environ.get("GISAPP_DEMO_EVENTS_PER_DAY") or 3.0),
+            demo_live_events_per_day=float(os.environ.get("GISAPP_DEMO_LIVE_EVENTS_PER_DAY") or 48.0),
             demo_seed=_int("GISAPP_DEMO_SEED", 1),
             password_policy=PasswordPolicy(
                 min_length=_int("GISAPP_PASSWORD_MIN_LENGTH", 8),

@@ -42,6 +42,8 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "web.command": (COMMANDERS, "the commander dashboard (指挥调度): map, event queue, supervision, actions"),
     "web.planner": (frozenset({Role.PLANNER}), "the grid planner's editor page (网格规划)"),
     "web.officer": (frozenset({Role.GRID_OFFICER}), "the grid officer's phone page (网格员)"),
+    "web.evaluation": (ANALYSTS, "the evaluation page (考核评价): figures by scope and period, trends, map, "
+                                   "the events behind a figure"),
     "auth.token": (EVERYONE, "exchange username and password for a bearer token"),
     "auth.password": (EVERYONE, "change one's own (possibly expired) password with the old one"),
     "auth.me": (ACCOUNTS, "who am I"),

@@ -12,6 +12,9 @@ bp = Blueprint("web", __name__, template_folder="templates")
 DASH_MODULES = ("core", "coords", "source", "basemap", "areas", "events", "members", "panel", "support", "detail",
                 "live", "legend", "search", "main")
 
+# the evaluation page's modules (static/js/eval/), in the same style; order matters
+EVAL_MODULES = ("format", "state", "table", "drill", "unit", "charts", "trend", "workload", "choropleth", "main")
+
 BUNDLES = {
     "map_js": Bundle("leaflet/dist/leaflet.js", "js/i18n.js", "js/map.js", output="gen/map.%(version)s.js"),
     "map_css": Bundle("leaflet/dist/leaflet.css", "css/app.css", output="gen/map.%(version)s.css"),
@@ -21,6 +24,12 @@ BUNDLES = {
                          output="gen/command.%(version)s.js"),
     "command_css": Bundle("leaflet/dist/leaflet.css", "leaflet.markercluster/dist/MarkerCluster.css",
                           "css/app.css", "css/dash.css", output="gen/command.%(version)s.css"),
+    # the evaluation page: ECharts and Leaflet from npm, the dashboard's core, datum and basemap modules, then its own
+    "evaluation_js": Bundle("leaflet/dist/leaflet.js", "echarts/dist/echarts.common.min.js", "js/i18n.js",
+                            *(f"js/dash/{name}.js" for name in ("core", "coords", "basemap")),
+                            *(f"js/eval/{name}.js" for name in EVAL_MODULES), output="gen/evaluation.%(version)s.js"),
+    "evaluation_css": Bundle("leaflet/dist/leaflet.css", "css/app.css", "css/dash.css", "css/evaluation.css",
+                             output="gen/evaluation.%(version)s.css"),
     "login_js": Bundle("js/i18n.js", "js/login.js", output="gen/login.%(version)s.js"),
     "login_css": Bundle("css/app.css", output="gen/login.%(version)s.css"),
     "planner_js": Bundle("leaflet/dist/leaflet.js", "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.js",
@@ -61,6 +70,7 @@ def index():
                            csrf_token=principal.web_session.csrf_token if principal.web_session else "",
                            sees_layers=allowed("layers.index", principal.caller),
                            sees_command=allowed("web.command", principal.caller),
+                           sees_evaluation=allowed("web.evaluation", principal.caller),
                            sees_planner=allowed("web.planner", principal.caller),
                            sees_officer=allowed("web.officer", principal.caller))
 
@@ -68,17 +78,49 @@ def index():
 @bp.get("/command")
 def command():
     """The commander dashboard (指挥调度, 7.2.1.1) of county commanders and township dispatchers."""
-    from gisapp.api import access, settings
+    from gisapp.api import access
+    from gisapp.domain.permissions import allowed
     from gisapp.domain.security import ROLE_LABELS
 
     principal = access.current()
-    cfg = settings()
-    basemap = {"url": cfg.basemap_url, "crs": cfg.basemap_crs, "subdomains": cfg.basemap_subdomains,
-               "attribution": cfg.basemap_attribution} if cfg.basemap_url else None
     return render_template("command.html", principal=principal, role_label=ROLE_LABELS[principal.account.role],
                            csrf_token=principal.web_session.csrf_token if principal.web_session else "",
+                           sees_evaluation=allowed("web.evaluation", principal.caller),
                            config={"role": str(principal.account.role), "area": principal.account.bound_to,
-                                   "basemap": basemap})
+                                   "basemap": _basemap()})
+
+
+def _basemap() -> dict | None:
+    """The configured basemap (none by default: the jurisdiction's own layers on a plain background)."""
+    from gisapp.api import settings
+
+    cfg = settings()
+    return {"url": cfg.basemap_url, "crs": cfg.basemap_crs, "subdomains": cfg.basemap_subdomains,
+            "attribution": cfg.basemap_attribution} if cfg.basemap_url else None
+
+
+@bp.get("/evaluation")
+def evaluation():
+    """The evaluation page (考核评价, clause 8) of county commanders, township dispatchers and the auditor."""
+    from flask import current_app
+
+    from gisapp.api import access
+    from gisapp.domain.permissions import allowed
+
+    principal = access.current()
+    caller = principal.caller
+    # the export (导出 Excel / 打印报表) is another piece of work: its button shows once its route exists
+    export = "evaluation.export" in current_app.view_functions and allowed("evaluation.export", caller)
+    return render_template("evaluation.html", principal=principal,
+                           csrf_token=principal.web_session.csrf_token if principal.web_session else "",
+                           sees_command=allowed("web.command", caller),
+                           config={"role": str(principal.account.role), "area": principal.account.bound_to,
+                                   "basemap": _basemap(),
+                                   # what this role may read besides the figures (the auditor reads no
+                                   # map layers and no events: the page then shows neither)
+                                   "map": allowed("layers.features", caller),
+                                   "events": allowed("events.read_event", caller),
+                                   "export": "/api/v1/evaluation/export" if export else None})
 
 
 def _role_page(template: str):

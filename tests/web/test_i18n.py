@@ -6,16 +6,17 @@ import pytest
 
 from gisapp.config import PROJECT_ROOT
 from gisapp.domain.evaluation_report import ReportKind
-from gisapp.spatial.hotspots import HOT_CLASSES
 from gisapp.domain.events import Channel, EventStatus, Priority
 from gisapp.domain.lifecycle import Action, TaskStatus
 from gisapp.domain.security import Role
 from gisapp.services.duty import DUTY
 from gisapp.services.layers import layer_names
+from gisapp.spatial.hotspots import HOT_CLASSES
 from gisapp.web.i18n import LANGUAGES, catalog, cst
 
 TEMPLATES = PROJECT_ROOT / "gisapp" / "web" / "templates"
-SCRIPTS = [*(PROJECT_ROOT / "static" / "js" / "dash").glob("*.js"), PROJECT_ROOT / "static" / "js" / "map.js"]
+SCRIPTS = [*(PROJECT_ROOT / "static" / "js" / "dash").glob("*.js"), *(PROJECT_ROOT / "static" / "js" / "eval").glob("*.js"),
+           PROJECT_ROOT / "static" / "js" / "map.js"]
 
 
 def used_keys() -> set[str]:
@@ -44,7 +45,16 @@ def built_keys() -> set[str]:
             | {f"limit.{x}" for x in ("response", "handling")} | {f"task.{k}" for k in ("handle", "support")}
             | {f"search.kind.{k}" for k in ("event", "point", "township", "community", "grid", "key-location",
                                             "key-road")}
-            | {f"report.kind.{k}" for k in ReportKind} | {f"report.class.{c}" for c in HOT_CLASSES})
+            | evaluation_keys() | {f"report.kind.{k}" for k in ReportKind} | {f"report.class.{c}" for c in HOT_CLASSES})
+
+
+def evaluation_keys() -> set[str]:
+    """The evaluation page's keys built from the domain's scopes and breakdowns, the presets and the comparisons."""
+    from gisapp.domain.evaluation import BREAKDOWNS, PARTS, ScopeKind
+
+    return ({f"eval.scope.{s}" for s in ScopeKind} | {f"eval.by.{b}" for b in BREAKDOWNS}
+            | {f"eval.drill.{p}" for p in PARTS} | {"eval.cmp.previous", "eval.cmp.year_before"}
+            | {f"eval.preset.{p}" for p in ("this_month", "last_month", "this_year", "last_year", "custom")})
 
 
 def test_both_languages_have_the_same_keys_and_no_empty_string():

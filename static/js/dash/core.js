@@ -6,7 +6,8 @@
 
   G.lang = window.GISAPP_LANG;
   G.t = window.GISAPP_translator();
-  G.config = JSON.parse(document.getElementById("dash-config").textContent);
+  // the page's settings: the dashboard's block, or another page's (the evaluation page reuses this module)
+  G.config = JSON.parse((document.getElementById("dash-config") || document.getElementById("page-config")).textContent);
   G.on = function (name, fn) { (handlers[name] = handlers[name] || []).push(fn); };
   G.emit = function (name, data) { (handlers[name] || []).forEach(function (fn) { fn(data); }); };
 
