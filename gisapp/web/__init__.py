@@ -109,8 +109,9 @@ def evaluation():
 
     principal = access.current()
     caller = principal.caller
-    # the export (导出 Excel / 打印报表) is another piece of work: its button shows once its route exists
+    # the export (导出 Excel) and the printable duty reports (值班日报、周报、月报), for the roles allowed them
     export = "evaluation.export" in current_app.view_functions and allowed("evaluation.export", caller)
+    report = allowed("web.evaluation_report", caller)
     return render_template("evaluation.html", principal=principal,
                            csrf_token=principal.web_session.csrf_token if principal.web_session else "",
                            sees_command=allowed("web.command", caller),
@@ -120,7 +121,8 @@ def evaluation():
                                    # map layers and no events: the page then shows neither)
                                    "map": allowed("layers.features", caller),
                                    "events": allowed("events.read_event", caller),
-                                   "export": "/api/v1/evaluation/export" if export else None})
+                                   "export": "/api/v1/evaluation/export" if export else None,
+                                   "report": "/evaluation/report" if report else None})
 
 
 def _role_page(template: str):

@@ -292,3 +292,10 @@ def test_no_body_at_all_is_an_invalid_body(live, past):
                       headers={"Authorization": live.client("demo-county").headers["Authorization"]})
     assert (r.status_code, r.json()["error"]["code"]) == (422, "invalid_body")
     assert json.loads(r.text)["error"]["message"]
+
+
+def test_the_evaluation_page_links_the_reports_and_the_export(live, past):
+    html = live.client("demo-county").get(live.url + "/evaluation", timeout=60).text
+    for kind in ("daily", "weekly", "monthly"):
+        assert f'href="/evaluation/report?kind={kind}"' in html
+    assert 'id="export"' in html
