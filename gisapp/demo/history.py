@@ -172,7 +172,8 @@ def write_history(conn, *, events: int, years: int = 2, seed: int = 1, until: da
                   county: str = COUNTY_CODE, chunk: int = CHUNK_EVENTS,
                   progress: Callable[[int], None] = lambda n: None) -> Counts:
     """N events over the `years` years before `until` (default: today's midnight in the county), by COPY,
-    in the connection's transaction (the caller commits)."""
+    in the connection's transaction (the caller commits). The same seed, sizes, `until` and `chunk` give
+    the same rows."""
     until = until or datetime.combine(datetime.now(TZ).date(), datetime.min.time(), tzinfo=TZ)
     first = _years_before(until.astimezone(TZ).date(), years)
     days = (until.astimezone(TZ).date() - first).days
