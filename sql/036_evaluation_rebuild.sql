@@ -81,11 +81,12 @@ SELECT f.event_id, f.county_code, f.township_code, f.community_code, f.grid_code
 FROM eval_event_facts f
 UNION ALL
 SELECT f.event_id, f.county_code, f.township_code, f.community_code, f.grid_code, f.accepted_day, 0, 1,
-       (f.closed_day < eval_bucket_end('d', f.accepted_day))::int, (f.closed_day < eval_bucket_end('m', f.accepted_day))::int,
-       (f.closed_day < eval_bucket_end('y', f.accepted_day))::int,
-       (f.closed_on_time AND f.closed_day < eval_bucket_end('d', f.accepted_day))::int,
-       (f.closed_on_time AND f.closed_day < eval_bucket_end('m', f.accepted_day))::int,
-       (f.closed_on_time AND f.closed_day < eval_bucket_end('y', f.accepted_day))::int,
+       COALESCE(f.closed_day < eval_bucket_end('d', f.accepted_day), false)::int,  -- closed_day NULL: not closed
+       COALESCE(f.closed_day < eval_bucket_end('m', f.accepted_day), false)::int,
+       COALESCE(f.closed_day < eval_bucket_end('y', f.accepted_day), false)::int,
+       COALESCE(f.closed_on_time AND f.closed_day < eval_bucket_end('d', f.accepted_day), false)::int,
+       COALESCE(f.closed_on_time AND f.closed_day < eval_bucket_end('m', f.accepted_day), false)::int,
+       COALESCE(f.closed_on_time AND f.closed_day < eval_bucket_end('y', f.accepted_day), false)::int,
        f.handled_once::int, f.reworked::int, f.extended::int, f.rated::int, f.satisfied::int, f.patrol::int,
        f.self_handled::int, f.repeats::int, f.supervisions, true
 FROM eval_event_facts f WHERE f.accepted_day IS NOT NULL;
