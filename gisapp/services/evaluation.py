@@ -104,12 +104,12 @@ _SUMS = ", ".join(f"sum({m}) AS {m}" for m in MEASURES)
 BUCKET_SQL = f"""
 SELECT code, {_SUMS} FROM eval_rollup
 WHERE scope_kind = :scope AND {{area}} = :area AND code = ANY(:codes)
-  AND (bucket, bucket_start) IN (SELECT * FROM unnest(CAST(:kinds AS text[]), CAST(:starts AS date[])))
+  AND (bucket, bucket_start) IN (SELECT * FROM unnest(CAST(:kinds AS char(1)[]), CAST(:starts AS date[])))
 GROUP BY code
 """
 LATE_SQL = """
 SELECT l.code, sum(l.n) AS n, sum(l.n_on_time) AS n_on_time FROM eval_late_closures l
-JOIN unnest(CAST(:kinds AS text[]), CAST(:starts AS date[])) b(kind, start)
+JOIN unnest(CAST(:kinds AS char(1)[]), CAST(:starts AS date[])) b(kind, start)
   ON l.bucket = b.kind AND l.bucket_start = b.start
 WHERE l.scope_kind = :scope AND l.{area} = :area AND l.code = ANY(:codes) AND l.closed_day < :to
 GROUP BY l.code
@@ -337,7 +337,7 @@ BREAKDOWN_COLUMN = {"category": "w.category_code", "channel": "w.channel", "leve
 WORKLOAD_SQL = """
 SELECT {column} AS key, sum(w.reported) AS reported, sum(w.accepted) AS accepted
 FROM eval_workload w JOIN categories c ON c.code = w.category_code
-JOIN unnest(CAST(:kinds AS text[]), CAST(:starts AS date[])) b(kind, start)
+JOIN unnest(CAST(:kinds AS char(1)[]), CAST(:starts AS date[])) b(kind, start)
   ON w.bucket = b.kind AND w.bucket_start = b.start
 WHERE w.{area} = :area AND w.township_code LIKE :prefix || '%'
 GROUP BY 1
