@@ -33,7 +33,8 @@ HELD = {
     ScopeKind.TEAM: "SELECT DISTINCT t.team_code AS code, e.id FROM event_tasks t JOIN events e ON e.id = t.event_id "
                     "WHERE e.{area} = :area AND t.team_code = ANY(:codes)",
     ScopeKind.DEPARTMENT: "SELECT DISTINCT t.department_code AS code, e.id FROM event_tasks t "
-                          "JOIN events e ON e.id = t.event_id WHERE e.{area} = :area AND t.department_code = ANY(:codes)",
+                          "JOIN events e ON e.id = t.event_id "
+                          "WHERE e.{area} = :area AND t.department_code = ANY(:codes)",
     ScopeKind.MEMBER: "SELECT DISTINCT COALESCE(t.member_code, t.handled_by) AS code, e.id FROM event_tasks t "
                       "JOIN events e ON e.id = t.event_id WHERE e.{area} = :area "
                       "AND COALESCE(t.member_code, t.handled_by) = ANY(:codes)",

@@ -16,8 +16,10 @@ extended, reworked, supported, repeated, late (with an overdue supervision recor
 What the history leaves out (the evaluation facts do not read it): the log keeps only the rows the facts
 read -- 'accept' where the acceptance fell on a later day than the report (elsewhere the facts' fallback
 to the report time gives the same day), one 'handle' per handled event and one 'approve_extension' per
-extension; no 'warned' supervision records; working minutes are clock minutes (no work calendar); a
-rework is a count on the event, not replayed steps.
+extension; no 'warned' supervision records; working minutes are clock minutes (no work calendar, the
+categories' nominal clock limits); a rework is a count on the event, not replayed steps; a repeat points to
+an earlier report of the same grid within a week of the same chunk; after a return the event keeps its first
+route (assignee columns), its new task holds the new unit; department tasks have no member.
 """
 from __future__ import annotations
 
@@ -539,7 +541,8 @@ def format_events(d: Directory, ev: dict, life: dict) -> str:
         life["rework"].astype(str).tolist(), _ts(np.where(last > 0, last, NEVER)).tolist(), _ts(closed).tolist(),
         _str(np.where(rated < NEVER, np.array(["satisfied", "basically_satisfied", "dissatisfied"],
                                               dtype=object)[life["rating"]], "")),
-        _ts(rated).tolist(), [NULL if i < 0 else str(v) for i, v in zip(of.tolist(), ev["id"][np.maximum(of, 0)].tolist())],
+        _ts(rated).tolist(),
+        [NULL if i < 0 else str(v) for i, v in zip(of.tolist(), ev["id"][np.maximum(of, 0)].tolist())],
         count.astype(str).tolist()])
 
 
