@@ -390,3 +390,8 @@ def _rest(w, results):
     w("Vector tiles on the 100,000-grid county (built, cached and 304 tiles against the bare `ST_AsMVT` query, "
       "largest tile per zoom): [benchmarks-tiles.md](benchmarks-tiles.md), written by `python -m bench.tiles_bench`.")
     w("")
+    w("Evaluation figures on a synthetic history of millions of events over two years on the 100,000-grid county "
+      "(`measures()` and `evaluate()` from the roll-ups against the plain GROUP BY over the rows, per scope, month "
+      "and year; COPY rate and `eval_rebuild()`): [benchmarks-evaluation.md](benchmarks-evaluation.md), written by "
+      "`python -m bench.evaluation_bench`.")
+    w("")

@@ -97,16 +97,63 @@ def demo_build(source: Path, out: Path) -> None:
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 
-@demo.command("synth", help="Generate a synthetic jurisdiction of any size (for benchmarks).")
-@click.option("--grids", type=click.IntRange(1), required=True)
-@click.option("--events", type=click.IntRange(0), default=0, show_default=True)
+@demo.command("synth", help="Generate a synthetic jurisdiction of any size (for benchmarks); with --history, "
+                            "write a synthetic event history by COPY onto the loaded synthetic county instead.")
+@click.option("--grids", type=click.IntRange(1), help="grids of the jurisdiction (files written to --out)")
+@click.option("--events", type=click.IntRange(0), default=0, show_default=True,
+              help="events written to events.jsonl (routed through the intake service when loaded)")
 @click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), required=True)
-def demo_synth(grids: int, events: int, seed: int, out: Path) -> None:
+@click.option("--out", type=click.Path(path_type=Path))
+@click.option("--history", type=click.IntRange(1), default=None,
+              help="write this many events of history into the database (COPY), with tasks, log and supervision "
+                   "records, then rebuild the evaluation roll-ups")
+@click.option("--years", type=click.IntRange(1, 5), default=2, show_default=True, help="years of --history")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="the history ends at this date's midnight in the county (default: today's)")
+@click.option("--rebuild/--no-rebuild", default=True, show_default=True, help="eval_rebuild() after --history")
+def demo_synth(grids: int | None, events: int, seed: int, out: Path | None, history: int | None, years: int,
+               until, rebuild: bool) -> None:
+    if history:
+        return _synth_history(history, years, seed, until, rebuild)
+    if grids is None or out is None:
+        raise click.UsageError("--grids and --out are required (or --history N to write events into the database)")
     from gisapp.demo.synth import synthesize
 
     counts = synthesize(out, grids=grids, events=events, seed=seed)
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+def _synth_history(events: int, years: int, seed: int, until, rebuild: bool) -> None:
+    """The history by COPY in one transaction, a progress bar per event, then the roll-ups rebuilt."""
+    import time
+
+    from gisapp.demo.history import TZ, write_history
+
+    if _settings().production:
+        raise click.ClickException("a synthetic history is refused in production mode (GISAPP_ENV=production)")
+    end = until.replace(tzinfo=TZ) if until else None
+    raw = _engine().raw_connection()
+    try:
+        conn = raw.driver_connection
+        started = time.monotonic()
+        with click.progressbar(length=events, label="copying events", show_pos=True) as bar:
+            counts = write_history(conn, events=events, years=years, seed=seed, until=end, progress=bar.update)
+            conn.commit()
+        seconds = time.monotonic() - started
+        click.echo(f"copied {counts.events} events, {counts.tasks} tasks, {counts.log} log rows, "
+                   f"{counts.supervisions} supervision records in {counts.copy_seconds:.0f} s "
+                   f"({counts.events / counts.copy_seconds:,.0f} events/s); {counts.indexes_rebuilt} indexes "
+                   f"created again in {counts.index_seconds:.0f} s; {seconds:.0f} s in all")
+        if rebuild:
+            started = time.monotonic()
+            with conn.cursor() as cur:
+                cur.execute("SET statement_timeout = 0")
+                cur.execute("SELECT eval_rebuild()")
+                facts = cur.fetchone()[0]
+            conn.commit()
+            click.echo(f"eval_rebuild(): {facts} events in {time.monotonic() - started:.0f} s")
+    finally:
+        raw.close()
 
 
 @demo.command("load", help="Load a generated jurisdiction (default: the demo county) into the database, "

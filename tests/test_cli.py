@@ -124,6 +124,25 @@ def test_synth_then_load_with_history(empty_db, tmp_path):
     assert unrouted == 0
 
 
+def test_synth_history_copies_events_onto_the_loaded_county_and_rebuilds(empty_db, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "synth"
+    assert runner.invoke(main, ["demo", "synth", "--grids", "40", "--out", str(out)]).exit_code == 0
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(main, ["demo", "load", "--source", str(out), "--no-accounts"]).exit_code == 0
+    made = runner.invoke(main, ["demo", "synth", "--history", "300", "--years", "1", "--until", "2026-06-01"])
+    assert made.exit_code == 0, made.output
+    assert "copied 300 events" in made.output and "eval_rebuild(): 300 events" in made.output
+    engine = make_engine(empty_db, pool_size=1)
+    with engine.connect() as conn:
+        facts, pending = conn.execute(text(
+            "SELECT (SELECT count(*) FROM eval_event_facts), (SELECT count(*) FROM eval_dirty)")).one()
+    engine.dispose()
+    assert (facts, pending) == (300, 0)
+    # without --history the jurisdiction's files are asked for
+    assert runner.invoke(main, ["demo", "synth"]).exit_code != 0
+
+
 def test_users_and_audit_verify(empty_db, monkeypatch):
     monkeypatch.setenv("GISAPP_AUDIT_KEY", "cli-test-key")
     runner = CliRunner()

@@ -104,12 +104,12 @@ _SUMS = ", ".join(f"sum({m}) AS {m}" for m in MEASURES)
 BUCKET_SQL = f"""
 SELECT code, {_SUMS} FROM eval_rollup
 WHERE scope_kind = :scope AND {{area}} = :area AND code = ANY(:codes)
-  AND (bucket, bucket_start) IN (SELECT * FROM unnest(CAST(:kinds AS text[]), CAST(:starts AS date[])))
+  AND (bucket, bucket_start) IN (SELECT * FROM unnest(CAST(:kinds AS char(1)[]), CAST(:starts AS date[])))
 GROUP BY code
 """
 LATE_SQL = """
 SELECT l.code, sum(l.n) AS n, sum(l.n_on_time) AS n_on_time FROM eval_late_closures l
-JOIN unnest(CAST(:kinds AS text[]), CAST(:starts AS date[])) b(kind, start)
+JOIN unnest(CAST(:kinds AS char(1)[]), CAST(:starts AS date[])) b(kind, start)
   ON l.bucket = b.kind AND l.bucket_start = b.start
 WHERE l.scope_kind = :scope AND l.{area} = :area AND l.code = ANY(:codes) AND l.closed_day < :to
 GROUP BY l.code
@@ -131,7 +131,7 @@ SELECT c.code, {", ".join(f"sum(c.{m}) AS {m}" for m in MEASURES if m not in ("c
        count(*) FILTER (WHERE c.accepted = 1 AND c.closed_day < :to) AS closed,
        count(*) FILTER (WHERE c.accepted = 1 AND c.closed_day < :to AND c.closed_on_time) AS closed_on_time
 FROM eval_contributions(ARRAY(
-    SELECT event_id FROM eval_event_facts e WHERE e.{{area}} = :area
+    SELECT event_id FROM eval_event_facts e WHERE e.{{area}} = :area AND {{held}}
       AND ((e.accepted_day >= :start AND e.accepted_day < :end) OR (e.reported_day >= :start AND e.reported_day < :end))
 )) c
 WHERE c.scope_kind = :scope AND c.code = ANY(:codes) AND c.day >= :start AND c.day < :end
@@ -161,7 +161,7 @@ def measures(session: Session, area: Area, scope: ScopeKind, codes: list[str], p
             out[row["code"]]["closed"] += row["n"]
             out[row["code"]]["closed_on_time"] += row["n_on_time"]
     for stretch in rest:
-        for row in session.execute(text(RESIDUAL_SQL.format(area=area.column)),
+        for row in session.execute(text(RESIDUAL_SQL.format(area=area.column, held=_held(scope))),
                                    {**params, "start": stretch.start, "end": stretch.end}).mappings():
             _add(out[row["code"]], row)
     due = _open_due(session, area, scope, codes, period, now)
@@ -169,6 +169,16 @@ def measures(session: Session, area: Area, scope: ScopeKind, codes: list[str], p
         values["closed_by_to"], values["closed_on_time_by_to"] = values["closed"], values["closed_on_time"]
         values["handle_due"] = values["handle_handled"] + due.get(code, 0)
     return out
+
+
+def _held(scope: ScopeKind) -> str:
+    """The condition on an event's facts (e) that one of the units asked for holds it: only their events'
+    contributions are worked out for a stretch read from the facts (a page of grids, not the whole county)."""
+    unit = UNIT_FILTER.get(scope)
+    if unit is None:
+        return f"{CODE_OF[scope]} = ANY(:codes)"
+    return (f"EXISTS (SELECT 1 FROM eval_task_facts t WHERE t.event_id = e.event_id AND {unit} "
+            f"AND {CODE_OF[scope]} = ANY(:codes))")
 
 
 def _add(target: dict, row) -> None:
@@ -327,7 +337,7 @@ BREAKDOWN_COLUMN = {"category": "w.category_code", "channel": "w.channel", "leve
 WORKLOAD_SQL = """
 SELECT {column} AS key, sum(w.reported) AS reported, sum(w.accepted) AS accepted
 FROM eval_workload w JOIN categories c ON c.code = w.category_code
-JOIN unnest(CAST(:kinds AS text[]), CAST(:starts AS date[])) b(kind, start)
+JOIN unnest(CAST(:kinds AS char(1)[]), CAST(:starts AS date[])) b(kind, start)
   ON w.bucket = b.kind AND w.bucket_start = b.start
 WHERE w.{area} = :area AND w.township_code LIKE :prefix || '%'
 GROUP BY 1
