@@ -136,8 +136,24 @@ class Period:
         return (datetime.combine(self.start, time(0), COUNTY_TZ), datetime.combine(self.end, time(0), COUNTY_TZ))
 
     def previous(self) -> "Period":
-        """The period of the same length just before (环比)."""
+        """The period just before (环比): as many whole months before a period of whole months (the previous
+        month of a month, as the statistics offices count), otherwise as many days.
+
+        >>> Period(date(2026, 3, 1), date(2026, 4, 1)).previous()
+        Period(start=datetime.date(2026, 2, 1), end=datetime.date(2026, 3, 1))
+        >>> Period(date(2026, 3, 10), date(2026, 3, 17)).previous()
+        Period(start=datetime.date(2026, 3, 3), end=datetime.date(2026, 3, 10))
+        """
+        months = self.whole_months()
+        if months:
+            return Period(_months_before(self.start, months), self.start)
         return Period(self.start - timedelta(days=self.days), self.start)
+
+    def whole_months(self) -> int:
+        """How many calendar months the period is, when it starts and ends on a first of the month; else 0."""
+        if self.start.day != 1 or self.end.day != 1:
+            return 0
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
 
     def earlier(self, n: int) -> list["Period"]:
         """The n periods of the same length just before this one, the nearest first.
@@ -154,6 +170,12 @@ class Period:
     def year_before(self) -> "Period":
         """The same dates a year earlier (同比); 29 February becomes 28 February."""
         return Period(_year_earlier(self.start), _year_earlier(self.end))
+
+
+def _months_before(day: date, months: int) -> date:
+    """The first of the month `months` months before a first of the month."""
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def _year_earlier(day: date) -> date:

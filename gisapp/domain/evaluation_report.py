@@ -30,14 +30,14 @@ def report_periods(kind: ReportKind, day: date) -> tuple[Period, Period]:
     Period(start=datetime.date(2026, 2, 1), end=datetime.date(2026, 3, 1))
     """
     if kind is ReportKind.DAILY:
-        return Period(day, day + timedelta(days=1)), Period(day - timedelta(days=1), day)
-    if kind is ReportKind.WEEKLY:
+        current = Period(day, day + timedelta(days=1))
+    elif kind is ReportKind.WEEKLY:
         monday = day - timedelta(days=day.weekday())
-        return Period(monday, monday + timedelta(days=7)), Period(monday - timedelta(days=7), monday)
-    first = day.replace(day=1)
-    before = (first - timedelta(days=1)).replace(day=1)
-    after = (first + timedelta(days=32)).replace(day=1)
-    return Period(first, after), Period(before, first)
+        current = Period(monday, monday + timedelta(days=7))
+    else:
+        first = day.replace(day=1)
+        current = Period(first, (first + timedelta(days=32)).replace(day=1))
+    return current, current.previous()  # the one rule of 环比 (the previous calendar month of a month)
 
 
 def parse_report(args: dict, today: date) -> tuple[ReportKind, date]:
