@@ -5,6 +5,7 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 from flask import Response, request, url_for
 
+from gisapp.domain.areas import county_code
 from gisapp.api import access, audit_key, db_session, require_json_body
 from gisapp.api.schemas import error_response
 from gisapp.domain.evaluation import KPIS, ScopeKind, parse_query
@@ -106,11 +107,11 @@ def ranking():
     area = caller_area()
     session = _ready()
     return published.ranking(session, area, scope, query.period,
-                              weights=published.current_weights(session, area.code[:6]))
+                              weights=published.current_weights(session, county_code(area.code)))
 
 
 def _county() -> str:
-    return caller_area().code[:6]
+    return county_code(caller_area().code)
 
 
 @bp.get("/scorecards")

@@ -8,6 +8,7 @@ from datetime import date
 from apiflask import APIBlueprint
 from flask import jsonify, request
 
+from gisapp.domain.areas import county_code
 from gisapp.api import access, audit_key, db_session, require_json_body, settings
 from gisapp.api.schemas import error_response
 from gisapp.errors import ValidationFailed
@@ -46,7 +47,7 @@ def _in_my_county(code: str) -> None:
     """Outside the caller's county a community or grid does not exist for it."""
     from gisapp.errors import NotFound
 
-    if not code.startswith(access.current().account.bound_to[:6]):
+    if not code.startswith(county_code(access.current().account.bound_to)):
         raise NotFound(f"no area {code} in your county", code="unknown_community")
 
 

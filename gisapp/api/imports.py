@@ -13,6 +13,7 @@ from apiflask import APIBlueprint
 from flask import current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from gisapp.domain.areas import county_code
 from gisapp.api import access, audit_key, db_session, settings
 from gisapp.api.schemas import error_response
 from gisapp.domain.layer_rules import LAYERS
@@ -44,7 +45,7 @@ def _upload():
 
 def _county() -> str:
     account = access.current().account
-    return account.bound_to[:6]
+    return county_code(account.bound_to)
 
 
 @bp.post("/layers/<name>/import")

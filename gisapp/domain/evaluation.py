@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from gisapp.errors import NotFound, ValidationFailed
+from gisapp.errors import ValidationFailed
 
 MAX_PERIOD_DAYS = 5 * 366  # a period of more than five years is refused
 COUNTY_TZ = ZoneInfo("Asia/Shanghai")  # the county's days (China has no daylight-saving time)
@@ -315,18 +315,6 @@ def _number(value: float) -> int | float:
 def figures(measures: dict) -> dict:
     """Every figure of a row of measures."""
     return {kpi.key: figure(kpi, measures) for kpi in KPIS}
-
-
-def area_level(code: str) -> ScopeKind:
-    """The level of an area code by its length (national division codes and their grid extension).
-
-    >>> area_level("320102"), area_level("320102002"), area_level("320102002001")
-    (<ScopeKind.COUNTY: 'county'>, <ScopeKind.TOWNSHIP: 'township'>, <ScopeKind.COMMUNITY: 'community'>)
-    """
-    levels = {6: ScopeKind.COUNTY, 9: ScopeKind.TOWNSHIP, 12: ScopeKind.COMMUNITY, 15: ScopeKind.GRID}
-    if not (isinstance(code, str) and code.isdigit() and len(code) in levels):
-        raise NotFound(f"no area {code!r}", code="area_not_found")
-    return levels[len(code)]
 
 
 # --------------------------------------------------------------------------- the query string, parsed once

@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gisapp.domain import areas
 from gisapp.domain.security import (ROLE_BINDING, Binding, PasswordPolicy, PolicyViolation, Role,
                                     binding_code_length, check_password, password_expired)
 from gisapp.errors import AppError, Conflict, ValidationFailed
@@ -272,7 +273,7 @@ def county_of(session: Session, account: Account) -> str | None:
     if account.binding is Binding.DEPARTMENT:
         return session.execute(text("SELECT county_code FROM departments WHERE code = :c"),
                                {"c": account.bound_to}).scalar_one_or_none()
-    return account.bound_to[:6]
+    return areas.county_code(account.bound_to)
 
 
 def bound_name(session: Session, account: Account) -> str:

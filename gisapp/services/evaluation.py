@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gisapp.domain.evaluation import COUNTY_TZ, DAILY_SCOPES, KPI_BY_KEY, MEASURES, Period, ScopeKind, buckets, figures
+from gisapp.domain.areas import AreaCode, Level
 from gisapp.domain.security import Binding
 from gisapp.errors import Forbidden, NotFound, ValidationFailed
 from gisapp.services.accounts import Account
@@ -357,7 +358,8 @@ NAMES = {"category": "SELECT code, name, name_en FROM categories",
 def workload(session: Session, area: Area, period: Period, by: str, code: str | None = None) -> dict:
     """Events reported and accepted in the period by category, kind, channel or level (clause 8.3)."""
     prefix = code or area.code
-    if code and (len(code) not in (6, 9) or not code.startswith(area.code)):
+    asked = AreaCode.of(code) if code else None
+    if code and (asked is None or asked.level not in (Level.COUNTY, Level.TOWNSHIP) or not code.startswith(area.code)):
         raise NotFound(f"no county or township {code!r} in your area", code="unit_not_found")
     whole, rest = buckets(period, daily=False)
     column = BREAKDOWN_COLUMN[by]

@@ -19,6 +19,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
+from gisapp.domain.areas import county_code
 from gisapp.domain.evaluation import KPIS, Kind, Period, ScopeKind
 from gisapp.domain.evaluation_export import EXPORT_SCOPES
 from gisapp.domain.evaluation_score import SCORE_SCOPES, SCOREABLE
@@ -166,7 +167,7 @@ def export(session: Session, key: bytes, actor: Actor, area: Area, fmt: str, sco
     as evaluation.export with the scope, the period and the format."""
     now = now or datetime.now(timezone.utc)
     scopes = [scope] if scope else [s for s in EXPORT_SCOPES if area.is_county or s != ScopeKind.COUNTY]
-    weights = current_weights(session, area.code[:6])
+    weights = current_weights(session, county_code(area.code))
     tables = [scope_table(session, area, s, period, weights, now) for s in scopes]
     cut = as_of(period, now).astimezone(TZ).strftime("%Y-%m-%d %H:%M")
     data = to_xlsx(tables, period, weights, cut) if fmt == "xlsx" else to_csv(tables[0])

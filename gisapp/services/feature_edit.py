@@ -14,6 +14,7 @@ from shapely.geometry import mapping
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gisapp.domain.areas import community_code
 from gisapp.domain.features import CleanFeature, clean_feature, merge_patch
 from gisapp.errors import AppError, Conflict, NotFound, OutsideJurisdiction, PreconditionFailed, PreconditionRequired, \
     ValidationFailed
@@ -155,7 +156,7 @@ def delete_feature(session: Session, key: bytes, actor: Actor, layer: str, area:
     _editable(layer)
     current = _current(session, layer, area, fid, if_match)
     if layer == "grids":
-        grid_edit.edit(session, key, actor, fid[:12], [], retires=[fid], if_match=if_match, reason=reason,
+        grid_edit.edit(session, key, actor, community_code(fid), [], retires=[fid], if_match=if_match, reason=reason,
                        min_area_m2=grid_min_area_m2)
     else:
         table, column, _ = TABLES[layer]
@@ -170,13 +171,13 @@ def _replace_grid(session: Session, key: bytes, actor: Actor, clean: CleanFeatur
     if clean.properties["name"] != current["properties"]["name"]:
         raise ValidationFailed("a grid keeps its name here: only its geometry changes", code="rename_not_supported",
                                field="name")
-    grid_edit.edit(session, key, actor, clean.id[:12], [{"code": clean.id, "geometry": mapping(clean.geometry)}],
+    grid_edit.edit(session, key, actor, community_code(clean.id), [{"code": clean.id, "geometry": mapping(clean.geometry)}],
                    if_match=if_match, reason=reason, min_area_m2=min_area_m2)
 
 
 def _create_grid(session: Session, key: bytes, actor: Actor, clean: CleanFeature, *, reason: str,
                  if_match: str | None, min_area_m2: float) -> None:
-    community = clean.id[:12]
+    community = community_code(clean.id)
     version = session.execute(text("SELECT layout_version FROM communities WHERE code = :c"),
                               {"c": community}).scalar_one_or_none()
     if version is None:

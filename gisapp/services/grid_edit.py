@@ -21,6 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gisapp.domain.areas import community_code
 from gisapp.domain.topology import GRID_CODE, area_m2, check_layout
 from gisapp.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from gisapp.services.audit import Actor, record
@@ -253,8 +254,8 @@ def split(session: Session, key: bytes, actor: Actor, grid: str, line, *, if_mat
     """Cut a grid in two along a line: the larger part keeps the grid, the other becomes a new grid."""
     name, geom = _grid(session, grid)
     keep, rest = grid_ops.split(geom, _geometry(grid, line, "line"))
-    code = new_code or next_code(session, grid[:12])
-    return edit(session, key, actor, grid[:12], [{"code": grid, "geometry": mapping(keep)}], if_match=if_match,
+    code = new_code or next_code(session, community_code(grid))
+    return edit(session, key, actor, community_code(grid), [{"code": grid, "geometry": mapping(keep)}], if_match=if_match,
                 reason=reason, preview=preview, min_area_m2=min_area_m2,
                 creates=[{"code": code, "name": new_name or f"{name}（分）", "geometry": mapping(rest)}])
 
@@ -262,11 +263,11 @@ def split(session: Session, key: bytes, actor: Actor, grid: str, line, *, if_mat
 def merge(session: Session, key: bytes, actor: Actor, keep: str, absorb: str, *, if_match: str | None,
           reason: str, preview: bool = False, min_area_m2: float = DEFAULT_MIN_AREA_M2) -> dict:
     """One grid takes in a neighbour of its community that shares an edge with it; the neighbour retires."""
-    if not isinstance(absorb, str) or absorb[:12] != keep[:12] or absorb == keep:
+    if not isinstance(absorb, str) or community_code(absorb) != community_code(keep) or absorb == keep:
         raise ValidationFailed("merge a grid with another grid of the same community", code="different_communities",
                                field="with")
     (_, a), (_, b) = _grid(session, keep), _grid(session, absorb)
-    return edit(session, key, actor, keep[:12], [{"code": keep, "geometry": mapping(grid_ops.merge(a, b))}],
+    return edit(session, key, actor, community_code(keep), [{"code": keep, "geometry": mapping(grid_ops.merge(a, b))}],
                 if_match=if_match, reason=reason, preview=preview, retires=[absorb], min_area_m2=min_area_m2)
 
 
@@ -315,7 +316,7 @@ def restore(session: Session, key: bytes, actor: Actor, grid: str, version: int,
     wanted = {grid: version, **(also or {})}
     changes, creates = [], []
     for code, number in wanted.items():
-        if code[:12] != grid[:12]:
+        if community_code(code) != community_code(grid):
             raise ValidationFailed("grids restored together belong to one community", code="different_communities",
                                    field="also")
         versions = history(session, code)
@@ -326,6 +327,6 @@ def restore(session: Session, key: bytes, actor: Actor, grid: str, version: int,
             creates.append({"code": code, "name": old["name"], "geometry": old["geometry"]})
         else:
             changes.append({"code": code, "geometry": old["geometry"]})
-    return edit(session, key, actor, grid[:12], changes, if_match=if_match, preview=preview, creates=creates,
+    return edit(session, key, actor, community_code(grid), changes, if_match=if_match, preview=preview, creates=creates,
                 revive=True, retires=list(retires), min_area_m2=min_area_m2,
                 reason=reason or "restore " + ", ".join(f"{c} v{n}" for c, n in sorted(wanted.items())))

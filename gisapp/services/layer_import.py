@@ -20,6 +20,7 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gisapp.domain.areas import community_code
 from gisapp.domain import layer_rules as rules
 from gisapp.domain.topology import check_layout
 from gisapp.errors import NotFound, ValidationFailed
@@ -91,7 +92,7 @@ def _grid_problems(session: Session, county: str, rows: list[tuple[int, dict]],
     """Each community's grids in the file must tile it, with the same checks as an edit."""
     by_community: dict[str, list[tuple[int, dict]]] = defaultdict(list)
     for index, row in rows:
-        by_community[row["code"][:12]].append((index, row))
+        by_community[community_code(row["code"])].append((index, row))
     known = {r.code: shapely.from_wkb(bytes(r.wkb)) for r in session.execute(text(
         "SELECT code, ST_AsBinary(geom) AS wkb FROM communities WHERE code = ANY(:c) AND left(code, 6) = :county"),
         {"c": list(by_community), "county": county})}
@@ -176,7 +177,7 @@ def _write_grids(session: Session, key: bytes, actor: Actor, rows: list[tuple[in
     grid, teams losing theirs ...) as the editing service foresees it."""
     by_community: dict[str, dict[str, dict]] = defaultdict(dict)
     for _, row in rows:
-        by_community[row["code"][:12]][row["code"]] = row
+        by_community[community_code(row["code"])][row["code"]] = row
     counts, done = {"inserted": 0, "updated": 0, "unchanged": 0, "retired": 0, "names_kept": []}, 0
     impacts = {}
     for community, grids in sorted(by_community.items()):
