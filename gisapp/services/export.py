@@ -14,20 +14,20 @@ import geopandas as gpd
 import shapely
 
 from gisapp.errors import ValidationFailed
-from gisapp.spatial.crs import Crs, UnknownCrs, from_wgs84, parse_crs
+from gisapp.spatial.crs import Crs, UnknownCrs, from_wgs84, gauss_kruger_epsg, parse_crs
 
 FORMATS = {"geojson": ("GeoJSON", ".geojson", "application/geo+json"),
            "gpkg": ("GPKG", ".gpkg", "application/geopackage+sqlite3"),
            "shp": ("ESRI Shapefile", ".shp", "application/zip")}
-GAUSS_KRUGER = range(4534, 4555)  # CGCS2000 3-degree Gauss-Kruger zones 25-45 (Jiangsu: 4538-4540 ...)
 
 
 def target_crs(value: str | None) -> str | Crs:
     """The CRS to write: an EPSG code pyproj projects to, or a Chinese web-map offset."""
     if value is None:
         return "EPSG:4326"
-    if value.upper().startswith("EPSG:") and value[5:].isdigit() and int(value[5:]) in GAUSS_KRUGER:
-        return value.upper()
+    projected = gauss_kruger_epsg(value, prefixed=False)
+    if projected:
+        return projected
     try:
         crs = parse_crs(value)
     except UnknownCrs:

@@ -28,11 +28,10 @@ from pyproj.exceptions import CRSError
 from shapely.geometry.base import BaseGeometry
 
 from gisapp.errors import UnsupportedMediaType, ValidationFailed
-from gisapp.spatial.crs import Crs, UnknownCrs, parse_crs, to_wgs84
+from gisapp.spatial.crs import (GAUSS_KRUGER, GAUSS_KRUGER_PREFIXED, Crs, UnknownCrs, gauss_kruger_epsg, parse_crs,
+                                to_wgs84)
 
 SUFFIXES = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".zip": "shp", ".csv": "csv"}
-GAUSS_KRUGER = range(4534, 4555)          # CGCS2000 3-degree GK zones 25-45, easting without zone prefix
-GAUSS_KRUGER_PREFIXED = range(4513, 4534)  # the same zones, easting with the zone number in front
 GEOGRAPHIC = ("EPSG:4326", "EPSG:4490")
 ACCEPTED = "EPSG:4326, EPSG:4490, EPSG:4513-4554 (CGCS2000 Gauss-Kruger), GCJ-02 or BD-09"
 # CSV: the coordinate columns recognised (case-insensitive), first match wins; or one WKT column
@@ -75,11 +74,9 @@ def declared_crs(value: str | None) -> str | None:
     """The caller's CRS in canonical form (None: not declared); 422 unknown_crs for one not accepted."""
     if value is None or not str(value).strip():
         return None
-    text = str(value).strip().upper()
-    if text.startswith("EPSG:") and text[5:].isdigit():
-        code = int(text[5:])
-        if code in GAUSS_KRUGER or code in GAUSS_KRUGER_PREFIXED:
-            return f"EPSG:{code}"
+    projected = gauss_kruger_epsg(value)
+    if projected:
+        return projected
     try:
         return str(parse_crs(value))
     except UnknownCrs:

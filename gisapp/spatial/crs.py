@@ -115,6 +115,30 @@ def parse_crs(value: str | None) -> Crs:
     return crs
 
 
+# CGCS2000 3-degree Gauss-Kruger zones 25-45 (central meridians 75°E-135°E; Jiangsu: EPSG:4538-4540 ...):
+# projected, in metres, through pyproj; the one table of them (import, export)
+GAUSS_KRUGER = range(4534, 4555)           # easting without the zone number in front
+GAUSS_KRUGER_PREFIXED = range(4513, 4534)  # the same zones, easting with the zone number in front
+
+
+def gauss_kruger_epsg(value: object, *, prefixed: bool = True) -> str | None:
+    """'EPSG:nnnn' when `value` names a CGCS2000 Gauss-Kruger zone (its zone-prefixed twin too when
+    `prefixed`), else None (then parse_crs says whether it is one of the geographic CRSs).
+
+    >>> gauss_kruger_epsg(" epsg:4549"), gauss_kruger_epsg("EPSG:4528", prefixed=False), gauss_kruger_epsg("GCJ-02")
+    ('EPSG:4549', None, None)
+    >>> gauss_kruger_epsg("EPSG:４５４９") is None  # full-width digits are not an EPSG code
+    True
+    """
+    text = str(value).strip().upper()
+    digits = text[5:]
+    if not (text.startswith("EPSG:") and digits.isascii() and digits.isdigit() and len(digits) <= 6):
+        return None
+    code = int(digits)
+    zones = (GAUSS_KRUGER, GAUSS_KRUGER_PREFIXED) if prefixed else (GAUSS_KRUGER,)
+    return f"EPSG:{code}" if any(code in zone for zone in zones) else None
+
+
 # --------------------------------------------------------------------------- #
 # GCJ-02 forward transform (published algorithm, Krasovsky 1940 ellipsoid)
 # --------------------------------------------------------------------------- #
