@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint
 from flask import request
-from sqlalchemy import text
 
 from gisapp.api import access, audit_key, db_session, require_json_body, settings
 from gisapp.api.schemas import error_response
 from gisapp.domain.security import ADMIN_POSTS
 from gisapp.errors import Forbidden, NotFound, ValidationFailed
-from gisapp.services.accounts import create_user, disable_user, reset_password
+from gisapp.services.accounts import (accounts_in_county, create_user, disable_user, reset_password, role_in_county,
+                                      serves_county)
 from gisapp.services.integrations import create_integration, disable_integration, list_integrations
 
 bp = APIBlueprint("users", __name__, url_prefix="/api/v1", tag="administration")
@@ -30,15 +30,8 @@ def _body(*fields: str) -> dict:
 def _in_my_county(code: str) -> None:
     """A security administrator manages its own county's accounts: areas in it, departments serving it."""
     county = access.current().account.bound_to
-    inside = code.startswith(county) if code.isdigit() else db_session().execute(
-        text("SELECT 1 FROM departments WHERE code = :c AND county_code = :k"), {"c": code, "k": county}).first()
-    if not inside:
+    if not serves_county(db_session(), code, county):
         raise ValidationFailed(f"{code} is outside county {county}", code="outside_jurisdiction", field="bound_to")
-
-
-# accounts bound inside county :k: by the prefix of their area code, or through their department's county
-IN_COUNTY = ("(left(COALESCE(county_code, township_code, grid_code), 6) = :k "
-             "OR department_code IN (SELECT code FROM departments WHERE county_code = :k))")
 
 
 def _not_an_admin_post(role: str) -> None:
@@ -51,9 +44,7 @@ def _not_an_admin_post(role: str) -> None:
 
 
 def _existing(username: str) -> None:
-    county = access.current().account.bound_to
-    role = db_session().execute(text(f"SELECT role FROM users WHERE username = :u AND {IN_COUNTY}"),
-                                {"u": username, "k": county}).scalar_one_or_none()
+    role = role_in_county(db_session(), username, access.current().account.bound_to)
     if role is None:
         raise NotFound(f"no account {username!r} in your county", code="unknown_user")
     _not_an_admin_post(role)
@@ -62,13 +53,7 @@ def _existing(username: str) -> None:
 @bp.get("/users")
 @bp.doc(summary="Accounts (no password data)", responses=ERRORS)
 def list_users():
-    rows = db_session().execute(text(
-        "SELECT username, display_name, role, COALESCE(county_code, township_code, grid_code, department_code) "
-        f"AS bound_to, disabled, locked_until, password_changed_at, created_at FROM users WHERE {IN_COUNTY} "
-        "ORDER BY username"), {"k": access.current().account.bound_to})
-    iso = (lambda v: v.isoformat().replace("+00:00", "Z") if v else None)
-    return {"items": [{**r, "locked_until": iso(r["locked_until"]), "password_changed_at": iso(r["password_changed_at"]),
-                       "created_at": iso(r["created_at"])} for r in rows.mappings()]}
+    return {"items": accounts_in_county(db_session(), access.current().account.bound_to)}
 
 
 @bp.post("/users")

@@ -280,3 +280,35 @@ def bound_name(session: Session, account: Account) -> str:
     """The name of the area or department an account is bound to."""
     return session.execute(text(f"SELECT name FROM {BINDING_TABLE[account.binding]} WHERE code = :c"),
                            {"c": account.bound_to}).scalar_one()
+
+
+# --- the security administrator's view of its county (三员分立) ---------------------------------------------
+
+# accounts bound inside county :k: by the prefix of their area code, or through their department's county
+IN_COUNTY = ("(left(COALESCE(county_code, township_code, grid_code), 6) = :k "
+             "OR department_code IN (SELECT code FROM departments WHERE county_code = :k))")
+
+
+def serves_county(session: Session, bound_to: str, county: str) -> bool:
+    """Whether an area code lies in the county, or a department serves it."""
+    if bound_to.isdigit():
+        return bound_to.startswith(county)
+    return session.execute(text("SELECT 1 FROM departments WHERE code = :c AND county_code = :k"),
+                           {"c": bound_to, "k": county}).first() is not None
+
+
+def role_in_county(session: Session, username: str, county: str) -> str | None:
+    """The role of an account bound inside the county, or None when it has none there."""
+    return session.execute(text(f"SELECT role FROM users WHERE username = :u AND {IN_COUNTY}"),
+                           {"u": username, "k": county}).scalar_one_or_none()
+
+
+def accounts_in_county(session: Session, county: str) -> list[dict]:
+    """The accounts bound inside the county, by username, without password data."""
+    rows = session.execute(text(
+        "SELECT username, display_name, role, COALESCE(county_code, township_code, grid_code, department_code) "
+        f"AS bound_to, disabled, locked_until, password_changed_at, created_at FROM users WHERE {IN_COUNTY} "
+        "ORDER BY username"), {"k": county})
+    iso = (lambda v: v.isoformat().replace("+00:00", "Z") if v else None)
+    return [{**r, "locked_until": iso(r["locked_until"]), "password_changed_at": iso(r["password_changed_at"]),
+             "created_at": iso(r["created_at"])} for r in rows.mappings()]

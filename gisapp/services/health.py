@@ -18,3 +18,14 @@ def check(engine: Engine) -> tuple[bool, dict]:
         return False, {"status": "error", "database": "unreachable", "postgis": "unknown"}
     # versions are not told to anonymous callers: the system administrator sees them in /api/v1/system/status
     return True, {"status": "ok", "database": "ok", "postgis": "ok"}
+
+
+def schema_and_server(session, sql_dir) -> dict:
+    """The schema's migrations (applied, latest, pending) and the database server's versions."""
+    from gisapp.migrate import discover
+
+    applied = session.execute(text("SELECT version, name FROM schema_migrations ORDER BY version")).all()
+    server, postgis = session.execute(text("SELECT current_setting('server_version'), postgis_lib_version()")).one()
+    return {"schema": {"applied": len(applied), "latest": applied[-1].name if applied else None,
+                       "pending": len(discover(sql_dir)) - len(applied)},
+            "database": {"server_version": server, "postgis": postgis}}
