@@ -12,7 +12,6 @@ pending steps into the facts first.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import text

@@ -6,7 +6,6 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
-import requests
 
 from gisapp.api.schemas import EventOut
 from gisapp.spatial.crs import Crs, from_wgs84

@@ -3,7 +3,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from gisapp.db import make_engine, make_session_factory
 from gisapp.domain.intake import parse_event_report
