@@ -8,7 +8,8 @@
 --      recomputes their facts from the rows, and adds the new contributions back, in one transaction
 --      under an advisory lock. The supervision worker folds every pass; the evaluation API folds what
 --      is pending before it answers, so a figure is exact as of the last committed step.
---   3. eval_rebuild() recomputes everything from scratch (after a bulk load, or to check).
+--   3. eval_rebuild() (sql/036) recomputes everything from scratch, set-wise (after a bulk load, or to check);
+--      it also fills the roll-ups of the events a database already holds, once its definition is in place.
 -- Facts are per event and per task (eval_event_facts, eval_task_facts): what the cohort figures count.
 -- Whether a task was acknowledged or handled in time is judged by the life-cycle service at that step,
 -- with the supervision clock (pauses, extensions, working time), and kept on the task row.
@@ -155,13 +156,12 @@ CREATE TABLE eval_workload (
     PRIMARY KEY (bucket, bucket_start, county_code, township_code, category_code, channel, level)
 );
 
--- the facts of some events (ids), or of every event (ids NULL), from the rows
+-- the facts of some events counted per event (each event's supervision records, by event_id)
+CREATE INDEX supervisions_event_idx ON supervisions (event_id);
+
+-- the facts of some events (ids), from the rows
 CREATE FUNCTION eval_compute_facts(ids bigint[]) RETURNS void LANGUAGE sql AS $$
-WITH chosen AS (
-    SELECT e.* FROM events e WHERE e.id = ANY(ids)
-    UNION ALL
-    SELECT e.* FROM events e WHERE ids IS NULL
-)
+WITH chosen AS (SELECT e.* FROM events e WHERE e.id = ANY(ids))
 INSERT INTO eval_event_facts
 SELECT e.id, e.county_code, e.township_code, e.community_code, e.grid_code, e.category_code, e.channel, e.level,
        eval_day(e.created_at),
@@ -185,11 +185,7 @@ SELECT e.id, e.county_code, e.township_code, e.community_code, e.grid_code, e.ca
        (SELECT count(*) FROM supervisions s WHERE s.event_id = e.id)
 FROM chosen e;
 
-WITH chosen AS (
-    SELECT t.* FROM event_tasks t WHERE t.event_id = ANY(ids)
-    UNION ALL
-    SELECT t.* FROM event_tasks t WHERE ids IS NULL
-)
+WITH chosen AS (SELECT t.* FROM event_tasks t WHERE t.event_id = ANY(ids))
 INSERT INTO eval_task_facts
 SELECT t.id, t.event_id, CASE WHEN t.team_code IS NOT NULL THEN 'team' ELSE 'department' END,
        COALESCE(t.team_code, t.department_code), COALESCE(t.member_code, t.handled_by), t.kind,
@@ -202,7 +198,7 @@ SELECT t.id, t.event_id, CASE WHEN t.team_code IS NOT NULL THEN 'team' ELSE 'dep
 FROM chosen t;
 $$;
 
--- what the facts of some events (or all: NULL) add to each scope unit, on the day each counts on:
+-- what the facts of some events add to each scope unit, on the day each counts on:
 -- "reported" on the day reported, the rest on the day accepted (the cohort)
 CREATE FUNCTION eval_contributions(ids bigint[]) RETURNS TABLE (
     scope_kind text, code text, county_code varchar, township_code varchar, day date, reported bigint,
@@ -215,12 +211,8 @@ CREATE FUNCTION eval_contributions(ids bigint[]) RETURNS TABLE (
 ) LANGUAGE sql STABLE AS $$
 WITH ev AS (
     SELECT f.* FROM eval_event_facts f WHERE f.event_id = ANY(ids)
-    UNION ALL
-    SELECT f.* FROM eval_event_facts f WHERE ids IS NULL
 ), tk AS (
     SELECT t.* FROM eval_task_facts t WHERE t.event_id = ANY(ids)
-    UNION ALL
-    SELECT t.* FROM eval_task_facts t WHERE ids IS NULL
 ), holders AS (  -- each event's areas (all its tasks) and each unit or member that held one of its tasks
     SELECT ev.event_id, a.scope_kind, a.code, NULL::text AS unit_kind, NULL::text AS unit_code
     FROM ev CROSS JOIN LATERAL (VALUES ('county', ev.county_code::text), ('township', ev.township_code::text),
@@ -263,7 +255,7 @@ FROM sums s JOIN ev USING (event_id)
 WHERE ev.accepted_day IS NOT NULL
 $$;
 
--- add (sign 1) or take out (sign -1) the contributions of some events' facts (or all: NULL)
+-- add (sign 1) or take out (sign -1) the contributions of some events' facts
 CREATE FUNCTION eval_apply(ids bigint[], sign integer) RETURNS void LANGUAGE sql AS $$
 WITH b AS (
     SELECT c.*, k.bucket, k.bucket_start, k.bucket_end
@@ -319,8 +311,6 @@ $$;
 CREATE FUNCTION eval_apply_workload(ids bigint[], sign integer) RETURNS void LANGUAGE sql AS $$
 WITH ev AS (
     SELECT f.* FROM eval_event_facts f WHERE f.event_id = ANY(ids)
-    UNION ALL
-    SELECT f.* FROM eval_event_facts f WHERE ids IS NULL
 ), counted AS (
     SELECT county_code, township_code, category_code, channel, level, reported_day AS day, 1 AS reported,
            0 AS accepted FROM ev
@@ -371,19 +361,6 @@ BEGIN
     PERFORM eval_refresh(ids);
     RETURN cardinality(ids);
 END $$;
-
--- everything from scratch (after a bulk load, or to check the roll-ups)
-CREATE FUNCTION eval_rebuild() RETURNS bigint LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('gisapp.eval_fold'));
-    TRUNCATE eval_rollup, eval_late_closures, eval_workload, eval_task_facts, eval_event_facts, eval_dirty;
-    PERFORM eval_compute_facts(NULL);
-    PERFORM eval_apply(NULL, 1);
-    PERFORM eval_apply_workload(NULL, 1);
-    RETURN (SELECT count(*) FROM eval_event_facts);
-END $$;
-
-SELECT eval_rebuild();
 
 -- mark the events a statement changed (transition tables: one insert per statement, also for COPY)
 CREATE FUNCTION eval_mark_events() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -14,7 +14,7 @@ from gisapp.api.params import load_query
 from gisapp.api.schemas import CodeName, error_response
 from gisapp.domain.analysis import (COUNTY_TZ, DEFAULT_DAYS, EMERGING_MIN_COUNT, EMERGING_RATIO, MAX_DAYS,
                                     PREVIOUS_PERIODS, Period, make_period)
-from gisapp.services.evaluation import area_of, folded
+from gisapp.services.evaluation import area_of
 from gisapp.services.hotspots import emerging_trends, hot_spot_features, hot_spots
 
 bp = APIBlueprint("analysis", __name__, url_prefix="/api/v1/analysis", tag="analysis")
@@ -110,9 +110,9 @@ def _period(args: dict) -> Period:
         responses={422: error_response(f"unknown_category, invalid_format, {PERIOD_ERRORS}, {QUERY_ERRORS}")})
 def hotspots(query_data):
     args = load_query(HotSpotQuery())
-    session = folded(db_session())
+    session = db_session()  # the counts fold pending steps into the facts themselves
     analysis = hot_spots(session, area_of(access.current().account), args.get("category"), _period(args))
-    session.commit()  # keeps a refresh of the adjacency graph, if reading needed one
+    session.commit()  # keeps what the counts folded, and a refresh of the adjacency graph if reading needed one
     if args.get("format") == "geojson":
         response = jsonify(hot_spot_features(session, analysis))
         response.mimetype = "application/geo+json"
@@ -128,4 +128,7 @@ def hotspots(query_data):
         responses={422: error_response(f"{PERIOD_ERRORS}, {QUERY_ERRORS}")})
 def trends(query_data):
     args = load_query(PeriodQuery())
-    return emerging_trends(folded(db_session()), area_of(access.current().account), _period(args))
+    session = db_session()
+    answer = emerging_trends(session, area_of(access.current().account), _period(args))
+    session.commit()  # keeps what the counts folded into the facts
+    return answer

@@ -182,8 +182,14 @@ def open_page(driver, live, world, username: str, **hash_params) -> PageWatch:
     login_in_browser(driver, live.url, username, path="/evaluation")
     params = {"preset": "custom", "from": world["from"], "to": world["to"], **hash_params}
     driver.get(live.url + "/evaluation#" + "&".join(f"{k}={v}" for k, v in params.items()))
-    driver.refresh()  # a new fragment alone does not reload the page
-    wait_for(driver, lambda d: d.execute_script("return document.body.dataset.ready") == "1")
+    for _ in range(3):  # under load the reload can land while the first view still loads: reload again
+        driver.refresh()  # a new fragment alone does not reload the page
+        wait_for(driver, lambda d: d.execute_script("return document.body.dataset.ready") == "1")
+        try:
+            page_state(driver, lambda s: s.get("table", {}).get("from") == params["from"], timeout=20)
+            break
+        except AssertionError:
+            continue
     return watch
 
 
