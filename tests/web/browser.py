@@ -87,7 +87,11 @@ def login_in_browser(driver, base: str, username: str, password: str = DEMO_PASS
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(password)
     driver.find_element(By.ID, "submit").click()
-    wait_for(driver, lambda d: d.execute_script("return document.readyState") == "complete")
+    # landed: the login page is gone, or it answered with an error (a readyState check alone can still see the
+    # login page before it leaves)
+    wait_for(driver, lambda d: d.execute_script("return document.readyState") == "complete" and (
+        "/login" not in d.current_url
+        or d.execute_script("var e = document.getElementById('error'); return !!(e && e.dataset.code)")))
 
 
 def form_login(base: str, username: str, password: str = DEMO_PASSWORD) -> tuple[requests.Session, requests.Response]:

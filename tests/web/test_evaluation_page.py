@@ -180,16 +180,12 @@ def open_page(driver, live, world, username: str, **hash_params) -> PageWatch:
     driver.set_window_size(1440, 1250)  # the whole page in one screenshot
     watch = PageWatch(driver, live.url)
     login_in_browser(driver, live.url, username, path="/evaluation")
+    wait_for(driver, lambda d: d.execute_script("return document.body.dataset.ready") == "1")
     params = {"preset": "custom", "from": world["from"], "to": world["to"], **hash_params}
+    # a new fragment on the open page: the page follows its address (hashchange) and reloads what it shows
     driver.get(live.url + "/evaluation#" + "&".join(f"{k}={v}" for k, v in params.items()))
-    for _ in range(3):  # under load the reload can land while the first view still loads: reload again
-        driver.refresh()  # a new fragment alone does not reload the page
-        wait_for(driver, lambda d: d.execute_script("return document.body.dataset.ready") == "1")
-        try:
-            page_state(driver, lambda s: s.get("table", {}).get("from") == params["from"], timeout=20)
-            break
-        except AssertionError:
-            continue
+    page_state(driver, lambda s: s.get("table", {}).get("from") == params["from"]
+               and s.get("table", {}).get("scope") == params.get("scope", s["table"]["scope"]))
     return watch
 
 

@@ -121,6 +121,13 @@
       G.writeState(state);
       if (table) { G.table.render(table, state); }
     });
+    // an address pasted or changed by hand, or the browser's back and forward: show what it asks for
+    window.addEventListener("hashchange", function () {
+      var asked = G.readState();
+      Object.keys(asked).forEach(function (k) { state[k] = asked[k]; });
+      if (G.kpis) { fillKpis(G.kpis); }
+      reload(true);
+    });
     G.on("page", function (offset) { state.offset = offset; loadTable(); });
     G.on("unit", function (unit) { G.unit.show(unit); G.trend.follow(unit); });
     G.on("drill", function (ask) { G.drill.open(ask); });
