@@ -121,7 +121,7 @@ def prepare_database(ds: Dataset) -> None:
     from gisapp.db import make_engine, make_session_factory, transaction
     from gisapp.errors import MigrationError
     from gisapp.migrate import upgrade
-    from gisapp.services.jurisdiction import is_loaded, load_jurisdiction
+    from gisapp.services.jurisdiction.areas import is_loaded, load_jurisdiction
 
     ds.url = database_url(ds.dbname)
     fingerprint = source_fingerprint(ds.source)
@@ -184,15 +184,15 @@ BENCH_CHANNELS = ("patrol", "public", "hotline", "video")
 def ensure_integration(ds: Dataset, engine) -> None:
     """One integration per bench database, as a public-intake system: its API key goes into ds.api_key.
 
-    Created once with gisapp.services.integrations.create_integration (audited like any other) in the
+    Created once with gisapp.services.access.integrations.create_integration (audited like any other) in the
     county of the data set, on every channel the bench bodies use; the key is kept in bench_meta
     (a bench-only database) so later runs reuse the same integration. When the stored key no longer
     resolves (database rebuilt, integration disabled or altered), a new one is registered.
     """
     from gisapp.config import Settings
     from gisapp.db import make_session_factory, transaction
-    from gisapp.services.audit import Actor
-    from gisapp.services.integrations import create_integration, integration_for_key
+    from gisapp.services.access.audit import Actor
+    from gisapp.services.access.integrations import create_integration, integration_for_key
 
     factory = make_session_factory(engine)
     with transaction(factory) as session:

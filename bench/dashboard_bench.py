@@ -79,8 +79,8 @@ def prepare(args) -> tuple[Dataset, dict]:
     """The synthetic county in its database, a commander account of it, and the county's centre."""
     from bench.run import synth_source
     from gisapp.db import make_engine, make_session_factory, transaction
-    from gisapp.services.accounts import create_user
-    from gisapp.services.audit import Actor
+    from gisapp.services.access.accounts import create_user
+    from gisapp.services.access.audit import Actor
 
     start_cluster()
     ds = Dataset("synth", f"synthetic, {args.grids:,} grids", DBNAME, synth_source(args.grids, args.seed))

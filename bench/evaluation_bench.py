@@ -10,9 +10,9 @@ and kept (bench_meta records what the database holds, with the load and rebuild 
 
 Measured on one connection, for each scope (county, township, community, grid, team, department, member)
 in the county's area, on a sample of months and the two years, for pages of 500 units at seeded offsets:
-  measures   gisapp.services.evaluation.measures(session, area, scope, codes, period, now): the figures'
+  measures   gisapp.services.evaluation.figures.measures(session, area, scope, codes, period, now): the figures'
              measures of one page from the roll-ups (what every answer is built from)
-  evaluate   gisapp.services.evaluation.evaluate(..., limit=500, compare=True): the whole answer, units page,
+  evaluate   gisapp.services.evaluation.figures.evaluate(..., limit=500, compare=True): the whole answer, units page,
              the period, the previous period (环比) and the year before (同比)
   naive      the anchor (bench/evaluation_naive.py): the same measures of the same page by a plain GROUP BY
              over events, event_tasks, event_log and supervisions; its answer is compared with measures'
@@ -172,7 +172,7 @@ def _label(period) -> str:
 
 def _pages(session, area, scope, rng: random.Random, runs: int) -> list[list[str]]:
     """`runs` pages of up to 500 units of the scope, at seeded offsets."""
-    from gisapp.services.evaluation import units
+    from gisapp.services.evaluation.figures import units
 
     _, total = units(session, area, scope, None, 1, 0)
     pages = []
@@ -191,7 +191,7 @@ def _timed(fn) -> tuple[float, object]:
 def measure_one(session, area, scope, period, now, args, rng) -> dict:
     """measures / evaluate / naive timings of one scope and period, and whether naive agreed."""
     from bench.evaluation_naive import naive_measures
-    from gisapp.services.evaluation import evaluate, measures
+    from gisapp.services.evaluation.figures import evaluate, measures
 
     pages = _pages(session, area, scope, rng, args.runs)
     out = {"measures": [], "evaluate": [], "naive": [], "naive_timeouts": 0, "compared_units": 0, "mismatches": []}
@@ -233,7 +233,7 @@ def run(args, ds: Dataset) -> dict:
     from gisapp.demo.history import TZ
     from gisapp.demo.synth import COUNTY_CODE
     from gisapp.domain.evaluation import ScopeKind
-    from gisapp.services.evaluation import Area
+    from gisapp.services.evaluation.figures import Area
 
     engine = make_engine(ds.url, pool_size=1)
     area, now = Area("county_code", COUNTY_CODE), datetime.combine(args.until, datetime.min.time(), tzinfo=TZ)
@@ -464,8 +464,8 @@ REBUILD_FINDINGS = [
     "- Same rows: on 20,000 events of a 300-grid county, the old and the new rebuild gave identical `eval_rollup`, "
     "`eval_late_closures`, `eval_workload` and facts (EXCEPT ALL both ways, minutes to 3 decimals); old 13.5 s, "
     "new 4.0 s. tests/demo/test_history.py checks `measures` against the anchor after the new rebuild, and "
-    "tests/services/test_evaluation.py's rebuild-against-fold and from-scratch tests pass.",
-    "- The answers (gisapp/services/evaluation.py and sql/037_evaluation_reads.sql), found with this benchmark on "
+    "tests/services/evaluation/test_figures.py's rebuild-against-fold and from-scratch tests pass.",
+    "- The answers (gisapp/services/evaluation/figures.py and sql/037_evaluation_reads.sql), found with this benchmark on "
     "2,000,000 events: `measures` for a page of 500 grids read 41,495 roll-up rows to find 179 (the primary key leads "
     "with the bucket and the township, not the code): 300 ms; sql/037 adds indexes that lead with the code (5 ms). "
     "`eval_contributions`, which a stretch read from the facts goes through, was compiled by JIT on every call "
@@ -482,7 +482,7 @@ REBUILD_FINDINGS = [
     "- The service: a stretch of a period that no month covers (for grids, communities, teams and members; the "
     "previous period of a 30-day month starts on the 2nd of the month before) was read from the facts by working "
     "out the contributions of every event of the caller's area in it; `measures` now only works out those of the "
-    "events the asked units hold (`_held` in gisapp/services/evaluation.py).",
+    "events the asked units hold (`_held` in gisapp/services/evaluation/figures.py).",
     "",
 ]
 REPRODUCE = [

@@ -4,7 +4,7 @@ What a developer would write without sql/034: take the events of the scope's uni
 work out each event's acceptance day from its log, keep the cohort of the period and count, joining
 event_tasks for the task figures; the log, the supervision records and the reporter's team are looked up
 per event with correlated subqueries (each on an index). The definitions are those of the evaluation
-facts (sql/034 eval_compute_facts, eval_contributions) and of `gisapp.services.evaluation.measures`:
+facts (sql/034 eval_compute_facts, eval_contributions) and of `gisapp.services.evaluation.figures.measures`:
 a unit holds an event when one of the event's tasks is the unit's (teams, departments, members), an area
 holds the events inside it; "reported" counts on the report day, everything else on the acceptance day.
 """

@@ -8,7 +8,7 @@ fall on all of them alike. Variants:
   bare_sqla   the same SQL through session.execute(text(...))  (SQLAlchemy's share)
   locate_sql  the service's SQL (grid_directory, ORDER BY grid_code) as plain text on the psycopg2
               cursor, planned on every call  (the SQL's share)
-  locate      gisapp.services.geocode.locate(session, lon, lat)  (what the app calls: the same SQL
+  locate      gisapp.services.jurisdiction.geocode.locate(session, lon, lat)  (what the app calls: the same SQL
               prepared once per connection, through the session)
   locate_prepared  the same prepared statement EXECUTEd on the raw psycopg2 cursor (what locate()
               costs without SQLAlchemy)
@@ -36,7 +36,7 @@ def _pyformat(sql: str) -> str:
 
 def run_geocode(url: str, points: list[tuple[float, float]], *, warmup: int, seed: int) -> dict:
     from gisapp.db import make_engine, make_session_factory
-    from gisapp.services.geocode import LOCATE, covering_grid, locate
+    from gisapp.services.jurisdiction.geocode import LOCATE, covering_grid, locate
 
     LOCATE_SQL = text(covering_grid(":lon", ":lat"))  # the same SQL with named parameters
 

@@ -11,12 +11,12 @@ transaction that is rolled back at the end (the intake service would take an hou
 analysis only reads them).
 
 Measured (medians of --repeats, the variants interleaved in each repeat, one process and one connection):
-  pairs     gisapp.services.hotspots.adjacency_pairs: staleness check of the graph, its contacts within the
+  pairs     gisapp.services.evaluation.hotspots.adjacency_pairs: staleness check of the graph, its contacts within the
             county (each once) read from grid_adjacency
   gi_star   gisapp.spatial.hotspots.getis_ord_star: the libpysal W from those pairs (binary, each grid its own
             neighbour), esda G_Local (analytical z and p), the classes
-  counts    gisapp.services.hotspots.event_counts_by_grid for the county, all categories
-  service   gisapp.services.hotspots.hot_spots: counts, pairs, Gi*, names (what the API calls)
+  counts    gisapp.services.evaluation.hotspots.event_counts_by_grid for the county, all categories
+  service   gisapp.services.evaluation.hotspots.hot_spots: counts, pairs, Gi*, names (what the API calls)
   anchor    libpysal.weights.Queen.from_dataframe on the same grids (geometries already in a GeoDataFrame)
             + esda G_Local with the same settings and the same classification; classes asserted IDENTICAL
             to ours on every grid in every repeat
@@ -124,7 +124,7 @@ def timed(fn):
 def run(args, ds: Dataset) -> dict:
     from gisapp.db import make_engine, make_session_factory
     from gisapp.domain.analysis import Period
-    from gisapp.services.hotspots import Area, adjacency_pairs, event_counts_by_grid, hot_spots
+    from gisapp.services.evaluation.hotspots import Area, adjacency_pairs, event_counts_by_grid, hot_spots
     from gisapp.spatial.hotspots import getis_ord_star
 
     engine = make_engine(ds.url, pool_size=1)

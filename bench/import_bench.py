@@ -64,9 +64,9 @@ def rolled_back(factory, work):
 
 def measure(ds: Dataset, n: int, repeat: int) -> dict:
     from gisapp.db import make_engine, make_session_factory
-    from gisapp.services.audit import Actor
-    from gisapp.services.import_read import read_layer_file
-    from gisapp.services.layer_import import import_layer
+    from gisapp.services.access.audit import Actor
+    from gisapp.services.layers.import_read import read_layer_file
+    from gisapp.services.layers.importer import import_layer
 
     engine = make_engine(ds.url, pool_size=2)
     factory, monitor = make_session_factory(engine), CpuMonitor()

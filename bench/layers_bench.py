@@ -198,7 +198,7 @@ def bench_sql_build(grids: int, seed: int) -> dict:
     from bench.common import Dataset, prepare_database, start_cluster
     from bench.run import synth_source
     from gisapp.db import make_engine, make_session_factory
-    from gisapp.services.adjacency import rebuild_adjacency
+    from gisapp.services.jurisdiction.adjacency import rebuild_adjacency
 
     start_cluster()
     ds = Dataset("synth", f"synthetic, {grids:,} grids", DBNAME, synth_source(grids, seed))

@@ -268,7 +268,7 @@ def run_profile(url: str, points, categories, *, n: int, tag: str, label: str, a
     from gisapp.config import Settings
     import gisapp.api.access as access_api
     import gisapp.api.events as events_api
-    import gisapp.services.intake as intake_service
+    import gisapp.services.events.intake as intake_service
 
     from bench.bare_app import create_app as create_bare
 

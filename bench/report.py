@@ -190,7 +190,7 @@ def _geocode_section(w, results, cfg):
       "re-planning every call, when they are estimated cheaper than the generic one).")
     if results.get("locate_sql"):
         w("")
-        w("The service's SQL as measured (from `gisapp/services/geocode.py` at the time of the run):")
+        w("The service's SQL as measured (from `gisapp/services/jurisdiction/geocode.py` at the time of the run):")
         w("")
         w("```sql")
         w(results["locate_sql"].strip())

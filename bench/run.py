@@ -333,7 +333,7 @@ def main(argv=None) -> int:
         results["datasets"].append(run_dataset(args, ds, tag, wrk))
     from bench.http_bench import UNREACHED_RATE_LIMIT, GunicornConfig
 
-    from gisapp.services.geocode import LOCATE
+    from gisapp.services.jurisdiction.geocode import LOCATE
 
     results["locate_sql"] = LOCATE.sql
     results["machine"] = machine(found[0].url, wrk)

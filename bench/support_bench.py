@@ -16,7 +16,7 @@ in one transaction that stays open during the measurement and is rolled back at 
 Measured on one connection, per call back to back in a seeded random order:
   knn           the anchor: SELECT code FROM members ORDER BY position <-> point LIMIT 20 (GiST KNN)
   knn_filtered  the same with the candidates' filters (on duty or patrol, fresh position)
-  candidates    gisapp.services.support.support_candidates(session, event_id, now=BASE_TIME): what the
+  candidates    gisapp.services.command.support.support_candidates(session, event_id, now=BASE_TIME): what the
                 API calls (staleness check of the adjacency graph, the event, rings 1-2, ranking)
 Also timed: a full build of the adjacency graph (refresh_grid_adjacency(1.0), committed: it is this
 bench's own database) and incremental refreshes after moving one grid (rolled back).
@@ -66,7 +66,7 @@ def prepare(args) -> Dataset:
     """The synthetic data set in this bench's database, its adjacency graph built."""
     from bench.run import synth_source
     from gisapp.db import make_engine, make_session_factory, transaction
-    from gisapp.services.support import ensure_adjacency
+    from gisapp.services.command.support import ensure_adjacency
 
     start_cluster()
     ds = Dataset("synth", f"synthetic, {args.grids:,} grids", DBNAME, synth_source(args.grids, args.seed))
@@ -136,8 +136,8 @@ def make_events(session, engine, n: int) -> list[dict]:
     """n events at random points inside the grids, in the session's (open) transaction."""
     from gisapp.demo.catalogue import BASE_TIME
     from gisapp.domain.intake import parse_event_report
-    from gisapp.services.audit import Actor
-    from gisapp.services.intake import Submitter, submit_event
+    from gisapp.services.access.audit import Actor
+    from gisapp.services.events.intake import Submitter, submit_event
 
     by = Submitter("system:bench-support", Actor("bench", "system", None))
     category = session.execute(text("SELECT code FROM categories WHERE level = 1 ORDER BY code LIMIT 1")).scalar_one()
@@ -153,7 +153,7 @@ def make_events(session, engine, n: int) -> list[dict]:
 
 def variants(session, now: datetime) -> dict:
     """The measured calls, each taking one event."""
-    from gisapp.services.support import support_candidates
+    from gisapp.services.command.support import support_candidates
 
     def knn(ev):
         return session.execute(KNN_SQL, {"lon": ev["lon"], "lat": ev["lat"], "k": K}).all()
@@ -190,7 +190,7 @@ def measure(fns: dict, events: list[dict], *, calls: int, warmup: int, seed: int
 def explain(session, event_id: int, now: datetime) -> dict:
     """Server-side planning and execution time of the (prepared) candidates query for one event, and
     whether JIT ran."""
-    from gisapp.services.support import CANDIDATES
+    from gisapp.services.command.support import CANDIDATES
 
     with session.connection().connection.cursor() as cur:
         cur.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE {CANDIDATES.name} (%s, %s, %s)", (event_id, now, 900.0))

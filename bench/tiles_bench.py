@@ -5,7 +5,7 @@
 Data: the synthetic jurisdiction of bench/run.py (`gisapp demo synth`, seed 1, cached under bench/out/) in a
 database of its own, `gisapp_bench_tiles` (bench/common.prepare_database), migrated to the current schema.
 
-Tiles: for every tileset (one per layer of gisapp/services/layers.py) and every zoom 8..16, the tiles under
+Tiles: for every tileset (one per layer of gisapp/services/layers/features.py) and every zoom 8..16, the tiles under
 --per-zoom points drawn uniformly inside the grids (seed 7); duplicates (the county spans few tiles at
 zoom 8) are measured once. The caller is a county commander of the synthetic county (the largest area,
 so the largest tiles), with a bearer token.
@@ -82,8 +82,8 @@ def bench_token(factory, county: str) -> str:
     """A bearer token of the bench's county commander (created once, audited like any account)."""
     from gisapp.config import Settings
     from gisapp.db import transaction
-    from gisapp.services.accounts import account_columns, account_from_row, create_user, issue_token
-    from gisapp.services.audit import Actor
+    from gisapp.services.access.accounts import account_columns, account_from_row, create_user, issue_token
+    from gisapp.services.access.audit import Actor
 
     with transaction(factory) as session:
         row = session.execute(text(f"SELECT {account_columns('u')} FROM users u WHERE u.username = :u"),
@@ -99,7 +99,7 @@ def bench_token(factory, county: str) -> str:
 
 def sample_tiles(engine, per_zoom: int) -> list[tuple[str, int, int, int]]:
     """(tileset, z, x, y) under random points, every tileset and zoom 8..16, without duplicates."""
-    from gisapp.services.layers import layer_names
+    from gisapp.services.layers.features import layer_names
     from gisapp.spatial.tiles import tile_of
 
     points = random_points(engine, per_zoom * len(ZOOMS), seed=7)
@@ -110,7 +110,7 @@ def sample_tiles(engine, per_zoom: int) -> list[tuple[str, int, int, int]]:
 
 def anchor_sql(tileset: str, z: int) -> str:
     """The bare MVT query of the table a tileset draws at zoom z (psycopg2 placeholders z, x, y)."""
-    from gisapp.services.tiles import BUFFER, EXTENT, MARGIN, tilesets
+    from gisapp.services.layers.tiles import BUFFER, EXTENT, MARGIN, tilesets
 
     shown = [layer.name for layer in tilesets(ROOT / "layers")[tileset] if layer.minzoom <= z <= layer.maxzoom]
     name = shown[0] if shown else tileset

@@ -7,7 +7,7 @@ Data: the synthetic jurisdiction of bench/run.py (`gisapp demo synth`, seed 1) i
 `gisapp_bench_layers` (shared with bench/coverage_bench.py; nothing is written to it here). Every
 community is a 3 x 3 block of ~300 m grids.
 
-Edits (seed 21), drawn over random full communities, as gisapp/services/grid_edit.py proposes them
+Edits (seed 21), drawn over random full communities, as gisapp/services/jurisdiction/grid_edit.py proposes them
 (the community's current grids with the changed ones replaced):
   boundary  move the edge two side-by-side grids share by 5-60 m (both grids change; stays a tiling)
   reshape   move one corner of one grid by 5-60 m in a random direction (overlap, gap or outside)

@@ -63,7 +63,7 @@ def audit_policy(app: APIFlask, settings: Settings) -> None:
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from gisapp.services.audit import Actor, record_if_changed
+    from gisapp.services.access.audit import Actor, record_if_changed
 
     try:
         with app.extensions["gisapp.sessions"]() as session, session.begin():

@@ -190,8 +190,8 @@ def demo_load(source: Path, if_empty: bool, accounts: bool, history_days: int | 
 
 def _already_loaded(session, settings: Settings, if_empty: bool, accounts: bool) -> bool:
     """True (having said so) when a jurisdiction is loaded: kept, with any missing demo account added."""
-    from gisapp.services.accounts import create_demo_accounts
-    from gisapp.services.jurisdiction import is_loaded
+    from gisapp.services.access.accounts import create_demo_accounts
+    from gisapp.services.jurisdiction.areas import is_loaded
 
     if not is_loaded(session):
         return False
@@ -207,8 +207,8 @@ def _already_loaded(session, settings: Settings, if_empty: bool, accounts: bool)
 
 def _load(session, settings: Settings, source: Path, accounts: bool, history_days: int | None) -> int:
     """Load the jurisdiction and the demo accounts; the days of history it is to get."""
-    from gisapp.services.accounts import create_demo_accounts
-    from gisapp.services.jurisdiction import load_jurisdiction
+    from gisapp.services.access.accounts import create_demo_accounts
+    from gisapp.services.jurisdiction.areas import load_jurisdiction
 
     counts = load_jurisdiction(session, source, progress=lambda step: click.echo(f"loading {step} ..."))
     if accounts:
@@ -296,7 +296,7 @@ def users() -> None:
 def _cli_actor():
     import getpass
 
-    from gisapp.services.audit import Actor
+    from gisapp.services.access.audit import Actor
 
     return Actor(f"cli:{getpass.getuser()}", "system", "local")
 
@@ -311,7 +311,7 @@ def _cli_actor():
 def users_create(username: str, role: str, bound_to: str, display_name: str, password: str) -> None:
     from gisapp.db import make_session_factory, transaction
     from gisapp.errors import AppError
-    from gisapp.services.accounts import create_user
+    from gisapp.services.access.accounts import create_user
 
     try:
         with transaction(make_session_factory(_engine())) as session:
@@ -337,7 +337,7 @@ def _audited_change(change, *args, **kwargs):
 @users.command("disable", help="Disable an account and revoke its tokens.")
 @click.argument("username")
 def users_disable(username: str) -> None:
-    from gisapp.services.accounts import disable_user
+    from gisapp.services.access.accounts import disable_user
 
     _audited_change(disable_user, username)
     click.echo(f"disabled {username}")
@@ -347,7 +347,7 @@ def users_disable(username: str) -> None:
 @click.argument("username")
 @click.password_option("--password", prompt="New password", help="prompted (hidden) when omitted")
 def users_reset_password(username: str, password: str) -> None:
-    from gisapp.services.accounts import reset_password
+    from gisapp.services.access.accounts import reset_password
 
     _audited_change(reset_password, username, password)
     click.echo(f"password of {username} reset")
@@ -381,7 +381,7 @@ def supervise(once: bool, at: str | None, interval: int, warn_share: float, esca
 
     from gisapp.db import make_session_factory
     from gisapp.domain.supervision import Policy
-    from gisapp.services.supervision import run_pass
+    from gisapp.services.events.supervision import run_pass
 
     when = datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
     if when is not None and when.tzinfo is None:
@@ -403,7 +403,7 @@ def supervise(once: bool, at: str | None, interval: int, warn_share: float, esca
 
 def _fold(sessions) -> int:
     """Fold the events changed since the last pass into the evaluation roll-ups (clause 8)."""
-    from gisapp.services.evaluation import fold
+    from gisapp.services.evaluation.figures import fold
 
     with sessions() as session:
         done = fold(session)
@@ -428,7 +428,7 @@ def evaluation_fold() -> None:
                                     "check the incremental roll-ups).")
 def evaluation_rebuild() -> None:
     from gisapp.db import make_session_factory, transaction
-    from gisapp.services.evaluation import rebuild
+    from gisapp.services.evaluation.figures import rebuild
 
     with transaction(make_session_factory(_engine())) as session:
         click.echo(f"{rebuild(session)} event(s) rebuilt")
@@ -453,7 +453,7 @@ def _county_of(ctx: click.Context, session) -> str:
 @click.pass_context
 def weights_show(ctx: click.Context) -> None:
     from gisapp.db import make_session_factory, transaction
-    from gisapp.services.scorecards import weight_table
+    from gisapp.services.evaluation.scorecards import weight_table
 
     with transaction(make_session_factory(_engine())) as session:
         county = _county_of(ctx, session)
@@ -484,7 +484,7 @@ def _weights_change(ctx: click.Context, change, *args):
 def weights_set(ctx: click.Context, kpi: str, weight: str) -> None:
     from gisapp.domain.evaluation_score import parse_kpi, parse_weight
     from gisapp.errors import AppError
-    from gisapp.services.scorecards import set_weight
+    from gisapp.services.evaluation.scorecards import set_weight
 
     try:
         key, value = parse_kpi(kpi), parse_weight(weight)
@@ -500,7 +500,7 @@ def weights_set(ctx: click.Context, kpi: str, weight: str) -> None:
 def weights_reset(ctx: click.Context, kpi: str | None) -> None:
     from gisapp.domain.evaluation_score import parse_kpi
     from gisapp.errors import AppError
-    from gisapp.services.scorecards import reset_weights
+    from gisapp.services.evaluation.scorecards import reset_weights
 
     try:
         key = parse_kpi(kpi) if kpi is not None else None
@@ -521,7 +521,7 @@ def events() -> None:
 @click.option("--apply", "apply_", is_flag=True, help="move them (grid, community, township, county; not the assignee)")
 def events_reassign(grids: tuple[str, ...], apply_: bool) -> None:
     from gisapp.db import make_session_factory, transaction
-    from gisapp.services.reassign import reassign_events
+    from gisapp.services.jurisdiction.reassign import reassign_events
 
     with transaction(make_session_factory(_engine())) as session:
         session.execute(text("SET LOCAL statement_timeout = 0"))  # every open event of a province may take a while
@@ -542,7 +542,7 @@ def audit() -> None:
 @audit.command("verify", help="Check the HMAC chain of the audit trail; exit 1 at the first broken record.")
 def audit_verify() -> None:
     from gisapp.db import make_session_factory
-    from gisapp.services.audit import verify
+    from gisapp.services.access.audit import verify
 
     with make_session_factory(_engine())() as session:
         result = verify(session, _settings().audit_key())
@@ -559,7 +559,7 @@ def audit_verify() -> None:
 @click.option("--days", type=int, default=None, help="retention in days (at least 180); default: the configured one")
 def audit_purge(days: int | None) -> None:
     from gisapp.config import MIN_AUDIT_RETENTION_DAYS
-    from gisapp.services.audit import purge
+    from gisapp.services.access.audit import purge
 
     retention = _settings().audit_retention_days if days is None else days
     if retention < MIN_AUDIT_RETENTION_DAYS:
@@ -578,7 +578,7 @@ def coverage_refresh() -> None:
     import time
 
     from gisapp.db import make_session_factory, transaction
-    from gisapp.services.coverage import refresh
+    from gisapp.services.layers.coverage import refresh
 
     started = time.monotonic()
     with transaction(make_session_factory(_engine())) as session:
@@ -598,7 +598,7 @@ def tiles() -> None:
 @click.option("--older-than-hours", type=float, default=None, help="only tiles stored more than this long ago")
 def tiles_clear(older_than_hours: float | None) -> None:
     from gisapp.db import make_session_factory, transaction
-    from gisapp.services.tiles import clear_cache
+    from gisapp.services.layers.tiles import clear_cache
 
     with transaction(make_session_factory(_engine())) as session:
         cleared = clear_cache(session, older_than_hours)
@@ -617,7 +617,7 @@ def integrations() -> None:
 @click.option("--channel", "channels", multiple=True, required=True,
               help="a channel it may report on (patrol, public, hotline, video, referral); repeatable")
 def integrations_create(code: str, name: str, county: str, channels: tuple[str, ...]) -> None:
-    from gisapp.services.integrations import create_integration
+    from gisapp.services.access.integrations import create_integration
 
     made, api_key = _audited_change(create_integration, code=code, name=name, county_code=county,
                                     channels=list(channels))
@@ -628,7 +628,7 @@ def integrations_create(code: str, name: str, county: str, channels: tuple[str, 
 @integrations.command("disable", help="Disable an integration: its API key stops working.")
 @click.argument("code")
 def integrations_disable(code: str) -> None:
-    from gisapp.services.integrations import disable_integration
+    from gisapp.services.access.integrations import disable_integration
 
     _audited_change(disable_integration, code)
     click.echo(f"disabled integration {code}")
@@ -637,7 +637,7 @@ def integrations_disable(code: str) -> None:
 @integrations.command("list", help="List the integrations.")
 def integrations_list() -> None:
     from gisapp.db import make_session_factory
-    from gisapp.services.integrations import list_integrations
+    from gisapp.services.access.integrations import list_integrations
 
     with make_session_factory(_engine())() as session:
         rows = list_integrations(session)
@@ -743,8 +743,8 @@ def layers_import(file: Path, layer: str, crs: str | None, county: str | None, d
                   reason: str | None) -> None:
     from gisapp.db import make_session_factory
     from gisapp.errors import AppError
-    from gisapp.services.import_jobs import run_job, start_job
-    from gisapp.services.import_read import declared_crs
+    from gisapp.services.layers.import_jobs import run_job, start_job
+    from gisapp.services.layers.import_read import declared_crs
 
     factory, actor, data = make_session_factory(_engine()), _cli_actor(), file.read_bytes()
     try:
@@ -780,9 +780,9 @@ def layers_export(layer: str, fmt: str, crs: str | None, county: str | None, out
     from gisapp.db import make_session_factory, transaction
     from gisapp.domain.security import Binding
     from gisapp.errors import AppError
-    from gisapp.services.audit import record
-    from gisapp.services.export import export_layer, target_crs
-    from gisapp.services.layers import area_filter, layer_geojson
+    from gisapp.services.access.audit import record
+    from gisapp.services.layers.export import export_layer, target_crs
+    from gisapp.services.layers.features import area_filter, layer_geojson
 
     try:
         with transaction(make_session_factory(_engine())) as session:

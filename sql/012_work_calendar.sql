@@ -2,7 +2,7 @@
 -- holiday announcement for a year the chinese-calendar package does not know yet, or a local
 -- correction. A row overrides the package for its day: 'holiday' is a day off whatever its
 -- weekday, 'workday' is a day worked (调休: an adjusted weekend day, or a cancelled holiday).
--- gisapp.services.worktime.load_calendar merges these rows over the package's data.
+-- gisapp.services.jurisdiction.worktime.load_calendar merges these rows over the package's data.
 
 CREATE TABLE work_calendar_days (
     day   date PRIMARY KEY,

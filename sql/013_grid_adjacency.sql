@@ -14,7 +14,7 @@
 -- grid_adjacency_changes. refresh_grid_adjacency() then recomputes the contacts of those grids only
 -- (the whole graph when most grids changed or it was never built); refresh_grid_adjacency(t) rebuilds
 -- everything with a new tolerance t. Whoever edits grids calls refresh_grid_adjacency() in the same
--- transaction; gisapp.services.support.ensure_adjacency() does it before reading, so a bulk load
+-- transaction; gisapp.services.command.support.ensure_adjacency() does it before reading, so a bulk load
 -- (the jurisdiction loader) needs to know nothing.
 
 CREATE TABLE grid_adjacency (

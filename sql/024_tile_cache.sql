@@ -138,7 +138,7 @@ CREATE TRIGGER key_roads_truncate_tiles AFTER TRUNCATE ON key_roads FOR EACH STA
 CREATE TRIGGER key_locations_truncate_tiles AFTER TRUNCATE ON key_locations FOR EACH STATEMENT EXECUTE FUNCTION tile_cache_purge_all();
 CREATE TRIGGER cameras_truncate_tiles AFTER TRUNCATE ON cameras FOR EACH STATEMENT EXECUTE FUNCTION tile_cache_purge_all();
 
--- a tile feature's attributes: a layer's properties (jsonb_build_object of gisapp/services/layers.py) with
+-- a tile feature's attributes: a layer's properties (jsonb_build_object of gisapp/services/layers/features.py) with
 -- nested objects flattened one level ({"team": {"code": ..}} -> {"team_code": ..}), since MVT values are
 -- scalars; nulls are left out, as ST_AsMVT does
 CREATE FUNCTION tile_properties(props jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$

@@ -14,7 +14,7 @@
 -- Whether a task was acknowledged or handled in time is judged by the life-cycle service at that step,
 -- with the supervision clock (pauses, extensions, working time), and kept on the task row.
 
--- the judgement of each step, kept on the task (set by gisapp/services/lifecycle.py)
+-- the judgement of each step, kept on the task (set by gisapp/services/events/lifecycle.py)
 ALTER TABLE event_tasks
     ADD COLUMN acknowledged_on_time boolean,        -- acknowledged by its response limit (pauses counted)
     ADD COLUMN response_work_minutes double precision,  -- working minutes from dispatch to acknowledgement

@@ -15,7 +15,7 @@
 -- aggregation, the closures judged per bucket with a flag per event; year rows of the workload are summed from
 -- its month rows; work_mem is raised for the rebuild's own transaction. The incremental fold (eval_fold,
 -- eval_refresh, eval_apply) is unchanged and gives the same rows (tests/demo/test_history.py,
--- tests/services/test_evaluation.py).
+-- tests/services/evaluation/test_figures.py).
 
 -- every event's and task's facts, each table read once (the definitions of eval_compute_facts, sql/034)
 CREATE FUNCTION eval_compute_all_facts() RETURNS void LANGUAGE sql AS $$

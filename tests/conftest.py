@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from gisapp.config import PROJECT_ROOT, Settings
 from gisapp.db import make_engine
-from gisapp.services.accounts import DEMO_PASSWORD
+from gisapp.services.access.accounts import DEMO_PASSWORD
 from tests.support import TEST_AUDIT_KEY, admin as _admin, server_url as _server_url, with_db as _with_db
 
 TEMPLATE = f"gisapp_test_tpl_{os.getpid()}"  # one per run: concurrent runs do not clash
@@ -31,9 +31,9 @@ def template_url():
     """A database with every migration applied and the demo county loaded."""
     from gisapp.db import make_session_factory, transaction
     from gisapp.migrate import upgrade
-    from gisapp.services.accounts import create_demo_accounts
-    from gisapp.services.audit import Actor
-    from gisapp.services.jurisdiction import load_jurisdiction
+    from gisapp.services.access.accounts import create_demo_accounts
+    from gisapp.services.access.audit import Actor
+    from gisapp.services.jurisdiction.areas import load_jurisdiction
 
     _admin(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
     _admin(f'CREATE DATABASE "{TEMPLATE}"')

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from gisapp.cli import main
 from gisapp.db import make_engine
-from gisapp.services.geocode import locate
+from gisapp.services.jurisdiction.geocode import locate
 from tests.support import empty_database
 
 
@@ -222,7 +222,7 @@ def test_integrations_errors_are_reported_by_code(demo_db):
 def test_audit_purge_keeps_at_least_180_days(empty_db, monkeypatch):
     from datetime import datetime, timedelta, timezone
 
-    from gisapp.services.audit import Actor, record
+    from gisapp.services.access.audit import Actor, record
 
     # only migrated: the records written here are the whole trail, the two old ones its oldest prefix
     monkeypatch.setenv("GISAPP_AUDIT_KEY", "cli-test-key")
@@ -332,8 +332,8 @@ def test_events_reassign_is_a_dry_run_unless_applied(demo_db):
     runner = CliRunner()
     assert runner.invoke(main, ["events", "reassign"]).output.strip().endswith("0 event(s) would move")
     from gisapp.domain.intake import parse_event_report
-    from gisapp.services.audit import Actor
-    from gisapp.services.intake import Submitter, submit_event
+    from gisapp.services.access.audit import Actor
+    from gisapp.services.events.intake import Submitter, submit_event
 
     engine = make_engine(demo_db, pool_size=1)
     with Session(engine) as session, session.begin():

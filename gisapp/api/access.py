@@ -20,11 +20,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from gisapp.api import audit_key, db_session, settings
 from gisapp.domain.permissions import ANONYMOUS, INTEGRATION, MATRIX, Scope, allowed, event_scope
 from gisapp.errors import AuthenticationRequired, Forbidden
-from gisapp.services.accounts import Account, account_for_token
-from gisapp.services.audit import Actor, record
-from gisapp.services.integrations import Integration, integration_for_key
-from gisapp.services.ratelimit import Limit, hit
-from gisapp.services.sessions import WebSession, session_for_cookie
+from gisapp.services.access.accounts import Account, account_for_token
+from gisapp.services.access.audit import Actor, record
+from gisapp.services.access.integrations import Integration, integration_for_key
+from gisapp.services.access.ratelimit import Limit, hit
+from gisapp.services.access.sessions import WebSession, session_for_cookie
 
 SESSION_COOKIE = "gisapp_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -14,8 +14,8 @@ from gisapp.api.params import load_query
 from gisapp.api.schemas import CodeName, error_response
 from gisapp.domain.analysis import (COUNTY_TZ, DEFAULT_DAYS, EMERGING_MIN_COUNT, EMERGING_RATIO, MAX_DAYS,
                                     PREVIOUS_PERIODS, Period, make_period)
-from gisapp.services.evaluation import area_of
-from gisapp.services.hotspots import emerging_trends, hot_spot_features, hot_spots
+from gisapp.services.evaluation.figures import area_of
+from gisapp.services.evaluation.hotspots import emerging_trends, hot_spot_features, hot_spots
 
 bp = APIBlueprint("analysis", __name__, url_prefix="/api/v1/analysis", tag="analysis")
 

@@ -7,7 +7,7 @@ from flask import request
 from gisapp.api import db_session, settings
 from gisapp.api.params import int_param, time_param
 from gisapp.api.schemas import error_response
-from gisapp.services.audit import list_records
+from gisapp.services.access.audit import list_records
 
 bp = APIBlueprint("audit", __name__, url_prefix="/api/v1", tag="audit")
 

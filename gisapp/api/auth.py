@@ -11,9 +11,9 @@ from gisapp.api import access, audit_key, db_session, require_json_body, setting
 from gisapp.api.schemas import error_response
 from gisapp.domain.security import Binding
 from gisapp.errors import AuthenticationRequired, ValidationFailed
-from gisapp.services.accounts import (Account, AuthenticationFailed, authenticate, bound_name, change_password,
+from gisapp.services.access.accounts import (Account, AuthenticationFailed, authenticate, bound_name, change_password,
                                       issue_token, revoke_token)
-from gisapp.services.audit import record
+from gisapp.services.access.audit import record
 
 bp = APIBlueprint("auth", __name__, url_prefix="/api/v1/auth", tag="auth")
 

@@ -10,10 +10,10 @@ from gisapp.api import access, db_session
 from gisapp.api.params import bbox_param
 from gisapp.api.schemas import error_response
 from gisapp.errors import NotFound, ValidationFailed
-from gisapp.services.dashboard import (COORDS, EVENT_ID, grid_load, members_in_view, open_events, search_places,
+from gisapp.services.command.dashboard import (COORDS, EVENT_ID, grid_load, members_in_view, open_events, search_places,
                                       today_figures)
-from gisapp.services.events import get_event
-from gisapp.services.layers import area_filter
+from gisapp.services.events.read import get_event
+from gisapp.services.layers.features import area_filter
 from gisapp.spatial.crs import Crs, parse_crs, to_wgs84
 
 bp = APIBlueprint("dashboard", __name__, url_prefix="/api/v1/dashboard", tag="dashboard")
@@ -73,7 +73,7 @@ def search():
 
 
 def _coordinate(x: float, y: float) -> dict:
-    from gisapp.services.export import target_crs
+    from gisapp.services.layers.export import target_crs
 
     crs = target_crs(request.args.get("crs"))  # also a CGCS2000 Gauss-Kruger zone (metres, easting first)
     if not isinstance(crs, Crs) and crs not in ("EPSG:4326", "EPSG:4490"):
@@ -103,7 +103,7 @@ def _event(session, event_id: int, scope) -> list[dict]:
         responses={404: error_response("event_not_found (also outside the caller's area)")})
 def event_actions(event_id: int):
     from gisapp.domain.actions import possible_actions
-    from gisapp.services.lifecycle import caller_for, load
+    from gisapp.services.events.lifecycle import caller_for, load
 
     principal = access.current()
     session = db_session()

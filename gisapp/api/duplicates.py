@@ -9,7 +9,7 @@ from gisapp.api import access, audit_key, db_session, require_json_body
 from gisapp.api.params import int_param
 from gisapp.api.schemas import CodeName, error_response
 from gisapp.errors import ValidationFailed
-from gisapp.services.duplicates import DEFAULT_MINUTES, DEFAULT_RADIUS_M, merge as merge_events, propose
+from gisapp.services.events.duplicates import DEFAULT_MINUTES, DEFAULT_RADIUS_M, merge as merge_events, propose
 
 bp = APIBlueprint("duplicates", __name__, url_prefix="/api/v1", tag="duplicates")
 bp.before_request(require_json_body)

@@ -9,7 +9,7 @@ from gisapp.api.params import int_param
 from gisapp.api.schemas import error_response
 from gisapp.domain.intake import parse_point
 from gisapp.errors import ValidationFailed
-from gisapp.services.duty import duty_board, report_status
+from gisapp.services.command.duty import duty_board, report_status
 from gisapp.spatial.crs import UnknownCrs, parse_crs, to_wgs84
 
 bp = APIBlueprint("duty", __name__, url_prefix="/api/v1", tag="duty")

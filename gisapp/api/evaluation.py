@@ -12,8 +12,9 @@ from gisapp.domain.evaluation import KPIS, ScopeKind, parse_query
 from gisapp.domain.evaluation_export import parse_export
 from gisapp.domain.evaluation_score import parse_publication, parse_score_scope, parse_scorecard_filter
 from gisapp.errors import ValidationFailed
-from gisapp.services import evaluation as service, scorecards as published
-from gisapp.services.evaluation_export import export as export_file
+from gisapp.services.evaluation import figures as service
+from gisapp.services.evaluation import scorecards as published
+from gisapp.services.evaluation.export import export as export_file
 
 bp = APIBlueprint("evaluation", __name__, url_prefix="/api/v1/evaluation", tag="evaluation")
 bp.before_request(require_json_body)

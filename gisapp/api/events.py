@@ -13,14 +13,14 @@ from gisapp.domain.events import EventStatus
 from gisapp.domain.intake import parse_event_report
 from gisapp.domain.lifecycle import parse_step
 from gisapp.errors import Forbidden, NotFound, ValidationFailed
-from gisapp.services.accounts import county_of
-from gisapp.services.audit import record
-from gisapp.services.events import EventFilter, get_event, list_events, reporter_of
-from gisapp.services.intake import RepeatRule, Submitter, submit_event
-from gisapp.services.supervision import list_supervisions
-from gisapp.services.tracking import public_view, rate, tracking_token
-from gisapp.services.photos import photos_of
-from gisapp.services.lifecycle import perform, progress, task_rows, timeline
+from gisapp.services.access.accounts import county_of
+from gisapp.services.access.audit import record
+from gisapp.services.events.read import EventFilter, get_event, list_events, reporter_of
+from gisapp.services.events.intake import RepeatRule, Submitter, submit_event
+from gisapp.services.events.supervision import list_supervisions
+from gisapp.services.events.tracking import public_view, rate, tracking_token
+from gisapp.services.events.photos import photos_of
+from gisapp.services.events.lifecycle import perform, progress, task_rows, timeline
 
 bp = APIBlueprint("events", __name__, url_prefix="/api/v1", tag="events")
 

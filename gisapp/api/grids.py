@@ -12,7 +12,7 @@ from gisapp.domain.areas import county_code
 from gisapp.api import access, audit_key, db_session, require_json_body, settings
 from gisapp.api.schemas import error_response
 from gisapp.errors import ValidationFailed
-from gisapp.services.grid_edit import edit, history, layout, merge, propose_fix, restore, split
+from gisapp.services.jurisdiction.grid_edit import edit, history, layout, merge, propose_fix, restore, split
 
 bp = APIBlueprint("grids", __name__, url_prefix="/api/v1", tag="layers")
 bp.before_request(require_json_body)

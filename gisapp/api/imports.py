@@ -18,8 +18,8 @@ from gisapp.api import access, audit_key, db_session, settings
 from gisapp.api.schemas import error_response
 from gisapp.domain.layer_rules import LAYERS
 from gisapp.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from gisapp.services.import_jobs import read_job, run_job, start_job
-from gisapp.services.import_read import declared_crs, file_format
+from gisapp.services.layers.import_jobs import read_job, run_job, start_job
+from gisapp.services.layers.import_read import declared_crs, file_format
 
 bp = APIBlueprint("imports", __name__, url_prefix="/api/v1", tag="layers")
 YES = ("1", "true", "yes", "on")

@@ -7,8 +7,8 @@ from flask import current_app
 from gisapp.api import access, db_session, settings
 from gisapp.api.params import bbox_param
 from gisapp.api.schemas import error_response, BboxQuery, FeatureCollection, LayerList
-from gisapp.services.coverage import coverage
-from gisapp.services.layers import area_filter, describe_layers, layer_geojson
+from gisapp.services.layers.coverage import coverage
+from gisapp.services.layers.features import area_filter, describe_layers, layer_geojson
 
 bp = APIBlueprint("layers", __name__, url_prefix="/api/v1/layers", tag="layers")
 
@@ -39,8 +39,8 @@ def export(name: str):
     from flask import request
 
     from gisapp.api import audit_key
-    from gisapp.services.audit import record
-    from gisapp.services.export import export_layer, target_crs
+    from gisapp.services.access.audit import record
+    from gisapp.services.layers.export import export_layer, target_crs
 
     principal = access.current()
     account = principal.account

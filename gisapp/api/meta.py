@@ -10,9 +10,9 @@ from gisapp.api.schemas import error_response, CategoryList, HealthOut, LocateOu
 from gisapp.domain.intake import parse_point
 from gisapp.errors import OutsideJurisdiction, ValidationFailed
 from gisapp.services import health
-from gisapp.services.catalogue import list_categories
-from gisapp.services.geocode import locate
-from gisapp.services.layers import area_filter, grid_in_area
+from gisapp.services.events.catalogue import list_categories
+from gisapp.services.jurisdiction.geocode import locate
+from gisapp.services.layers.features import area_filter, grid_in_area
 from gisapp.spatial.crs import UnknownCrs, parse_crs, to_wgs84
 
 bp = APIBlueprint("meta", __name__, tag="meta")

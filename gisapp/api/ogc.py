@@ -1,6 +1,6 @@
 """OGC API - Features over every map layer (Part 1 Core + GeoJSON, Part 3 queryables, Part 4 editing for planners).
 
-The same layers, SQL and area scoping as /api/v1/layers (gisapp.services.layers); a caller authenticates
+The same layers, SQL and area scoping as /api/v1/layers (gisapp.services.layers.features); a caller authenticates
 with a bearer token (or a browser session) like on the rest of the API. See docs/ogc.md.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ from gisapp.api import access, audit_key, db_session, settings
 from gisapp.api import ogc_params as params
 from gisapp.api.ogc_openapi import openapi_document
 from gisapp.errors import MalformedRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
-from gisapp.services import feature_edit
-from gisapp.services.layers import QUERYABLES, Selection, area_filter, describe_layers, feature_one, feature_page, \
+from gisapp.services.layers import edit as feature_edit
+from gisapp.services.layers.features import QUERYABLES, Selection, area_filter, describe_layers, feature_one, feature_page, \
     layer_extent, layer_names
 
 bp = APIBlueprint("ogc", __name__, url_prefix="/ogc", enable_openapi=False)

@@ -4,8 +4,8 @@ on the server."""
 from __future__ import annotations
 
 from gisapp.api.ogc_params import DEFAULT_LIMIT, MAX_LIMIT
-from gisapp.services.feature_edit import EDITABLE
-from gisapp.services.layers import QUERYABLES, TIME_COLUMN
+from gisapp.services.layers.edit import EDITABLE
+from gisapp.services.layers.features import QUERYABLES, TIME_COLUMN
 
 GEOJSON = "application/geo+json"
 ERROR = {"description": "an OGC exception: {code, description}",

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta, timezone
 from flask import request
 
 from gisapp.errors import InvalidParameter
-from gisapp.services.layers import QUERYABLES, TIME_COLUMN
+from gisapp.services.layers.features import QUERYABLES, TIME_COLUMN
 
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 10

@@ -12,7 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from gisapp.api import access, audit_key, db_session, settings
 from gisapp.api.schemas import error_response
 from gisapp.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from gisapp.services.photos import add_photo, read_photo
+from gisapp.services.events.photos import add_photo, read_photo
 
 bp = APIBlueprint("photos", __name__, url_prefix="/api/v1", tag="events")
 RAW_TYPES = ("image/jpeg", "image/png")

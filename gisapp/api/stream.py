@@ -19,9 +19,9 @@ from flask import current_app, request
 from gisapp.api import access, db_session
 from gisapp.api.params import int_param
 from gisapp.api.schemas import error_response
-from gisapp.services.accounts import county_of
-from gisapp.services.lifecycle import team_of_grid
-from gisapp.services.notify import CHANNEL, DUTY_CHANNEL, missed, payload, visible
+from gisapp.services.access.accounts import county_of
+from gisapp.services.events.lifecycle import team_of_grid
+from gisapp.services.events.notify import CHANNEL, DUTY_CHANNEL, missed, payload, visible
 
 bp = APIBlueprint("stream", __name__, url_prefix="/api/v1", tag="events")
 KEEP_ALIVE_S = 15

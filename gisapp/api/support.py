@@ -8,8 +8,8 @@ from gisapp.api import access, db_session
 from gisapp.api.params import int_param
 from gisapp.api.schemas import error_response
 from gisapp.domain.lifecycle import NotYourStep
-from gisapp.services.events import get_event
-from gisapp.services.support import DEFAULT_LIMIT, DEFAULT_MAX_AGE_S, may_see_candidates, support_candidates as rank
+from gisapp.services.events.read import get_event
+from gisapp.services.command.support import DEFAULT_LIMIT, DEFAULT_MAX_AGE_S, may_see_candidates, support_candidates as rank
 
 bp = APIBlueprint("support", __name__, url_prefix="/api/v1", tag="support")
 

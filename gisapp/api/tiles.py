@@ -7,7 +7,7 @@ from flask import current_app, request
 from gisapp.api import access, db_session, settings
 from gisapp.api.schemas import error_response
 from gisapp.errors import AppError
-from gisapp.services.tiles import MEDIA_TYPE, get_tile, tilejson
+from gisapp.services.layers.tiles import MEDIA_TYPE, get_tile, tilejson
 
 bp = APIBlueprint("tiles", __name__, url_prefix="/tiles", tag="layers")
 

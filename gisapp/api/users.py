@@ -8,9 +8,9 @@ from gisapp.api import access, audit_key, db_session, require_json_body, setting
 from gisapp.api.schemas import error_response
 from gisapp.domain.security import ADMIN_POSTS
 from gisapp.errors import Forbidden, NotFound, ValidationFailed
-from gisapp.services.accounts import (accounts_in_county, create_user, disable_user, reset_password, role_in_county,
+from gisapp.services.access.accounts import (accounts_in_county, create_user, disable_user, reset_password, role_in_county,
                                       serves_county)
-from gisapp.services.integrations import create_integration, disable_integration, list_integrations
+from gisapp.services.access.integrations import create_integration, disable_integration, list_integrations
 
 bp = APIBlueprint("users", __name__, url_prefix="/api/v1", tag="administration")
 bp.before_request(require_json_body)

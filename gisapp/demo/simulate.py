@@ -30,14 +30,14 @@ from gisapp.domain.permissions import Scope, event_scope
 from gisapp.domain.security import ROLE_BINDING, Role
 from gisapp.domain.supervision import Policy
 from gisapp.errors import AppError, Conflict
-from gisapp.services.accounts import Account
-from gisapp.services.audit import Actor, record
-from gisapp.services.duty import report_status
-from gisapp.services.intake import Submitter, submit_event
-from gisapp.services.lifecycle import perform
-from gisapp.services.supervision import run_pass
-from gisapp.services.support import ensure_adjacency, support_candidates
-from gisapp.services.tracking import rate, tracking_token
+from gisapp.services.access.accounts import Account
+from gisapp.services.access.audit import Actor, record
+from gisapp.services.command.duty import report_status
+from gisapp.services.events.intake import Submitter, submit_event
+from gisapp.services.events.lifecycle import perform
+from gisapp.services.events.supervision import run_pass
+from gisapp.services.command.support import ensure_adjacency, support_candidates
+from gisapp.services.events.tracking import rate, tracking_token
 
 log = logging.getLogger("gisapp.simulate")
 POST_EVERY_S = (30, 60)        # an on-shift member posts its position this often

@@ -2,7 +2,7 @@
 
 Used where many points are placed at once without a database round trip each (imports,
 checks), and as an independent cross-check of the geocoding query: a point covered by several
-grids (a shared edge or vertex) goes to the lowest code, as in gisapp.services.geocode.
+grids (a shared edge or vertex) goes to the lowest code, as in gisapp.services.jurisdiction.geocode.
 """
 from __future__ import annotations
 

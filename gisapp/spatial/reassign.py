@@ -1,7 +1,7 @@
 """Bulk point-to-grid assignment: many points at once, with the platform's shared-edge rule.
 
 A point covered by several grids (on a shared edge or vertex) goes to the lowest code, as in
-gisapp.services.geocode and gisapp.spatial.grid_index. Grids are kept sorted by code, so "lowest
+gisapp.services.jurisdiction.geocode and gisapp.spatial.grid_index. Grids are kept sorted by code, so "lowest
 code" is "lowest position" and the rule is a vectorised minimum.
 
 How (no Python loop per point): the grids' bounding boxes are bucketed once into a uniform lattice

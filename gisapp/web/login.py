@@ -13,9 +13,9 @@ from flask import make_response, redirect, render_template, request
 from gisapp.api import access, audit_key, db_session, settings
 from gisapp.api.auth import failed_attempt_kept, login as check_login
 from gisapp.errors import AppError, ValidationFailed
-from gisapp.services.accounts import change_password
-from gisapp.services.audit import record
-from gisapp.services.sessions import end_session, start_session
+from gisapp.services.access.accounts import change_password
+from gisapp.services.access.audit import record
+from gisapp.services.access.sessions import end_session, start_session
 
 FORM_CSRF_COOKIE = "gisapp_form_csrf"
 

@@ -1,5 +1,5 @@
 """The printable duty report (值班日报、周报、月报) of the caller's county or township: a thin page over
-gisapp.services.evaluation_report. Figures are named from the declaration of the figures (KPIS) in the page's
+gisapp.services.evaluation.report. Figures are named from the declaration of the figures (KPIS) in the page's
 language; the rest of the words come from the catalogs."""
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from gisapp.api import access, db_session
 from gisapp.api.evaluation import caller_area, query_args
 from gisapp.domain.evaluation import Kind, Kpi, Period
 from gisapp.domain.evaluation_report import ReportKind, parse_report, report_periods
-from gisapp.services.evaluation import folded, today_local
-from gisapp.services.evaluation_report import report
+from gisapp.services.evaluation.figures import folded, today_local
+from gisapp.services.evaluation.report import report
 from gisapp.web.i18n import current_lang, translate
 
 

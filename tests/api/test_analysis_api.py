@@ -10,8 +10,8 @@ import requests
 
 from gisapp.db import make_engine, make_session_factory, transaction
 from gisapp.domain.intake import parse_event_report
-from gisapp.services.audit import Actor
-from gisapp.services.intake import Submitter, submit_event
+from gisapp.services.access.audit import Actor
+from gisapp.services.events.intake import Submitter, submit_event
 from tests.support import query
 
 HOTSPOTS = "/api/v1/analysis/hotspots"

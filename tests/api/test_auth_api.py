@@ -3,8 +3,8 @@ import pytest
 import requests
 
 from gisapp.db import make_engine, make_session_factory, transaction
-from gisapp.services.accounts import create_user
-from gisapp.services.audit import Actor
+from gisapp.services.access.accounts import create_user
+from gisapp.services.access.audit import Actor
 
 PASSWORD = "Meiyuan#2026"
 

@@ -3,7 +3,7 @@ figures, the search box (ids, codes, names, coordinates in every CRS) and the ac
 import pytest
 import requests
 
-from gisapp.services.integrations import create_integration
+from gisapp.services.access.integrations import create_integration
 from gisapp.spatial.crs import Crs, from_wgs84
 from tests.support import TEST_AUDIT_KEY, query
 
@@ -17,7 +17,7 @@ def world(live):
         WHERE u.username = 'demo-grid'""")
     (category,), = query(live, "SELECT code FROM categories WHERE level = 1 ORDER BY code LIMIT 1")
     from gisapp.db import make_engine, make_session_factory, transaction
-    from gisapp.services.audit import Actor
+    from gisapp.services.access.audit import Actor
 
     engine = make_engine(live.database_url, pool_size=1)
     with transaction(make_session_factory(engine)) as session:

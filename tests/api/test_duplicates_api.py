@@ -3,7 +3,7 @@ the township center, its refusals and retries, and the merged report's reporter 
 import pytest
 import requests
 
-from gisapp.services.integrations import create_integration
+from gisapp.services.access.integrations import create_integration
 from tests.support import TEST_AUDIT_KEY, query
 
 METRE_LON = 1 / 96_000  # about a metre of longitude near 32° N
@@ -19,7 +19,7 @@ def world(live):
         FROM users u JOIN grids g ON g.code = u.grid_code WHERE u.username = 'demo-grid'""")
     (category,), = query(live, "SELECT code FROM categories WHERE level = 1 ORDER BY code LIMIT 1")
     from gisapp.db import make_engine, make_session_factory, transaction
-    from gisapp.services.audit import Actor
+    from gisapp.services.access.audit import Actor
 
     engine = make_engine(live.database_url, pool_size=1)
     with transaction(make_session_factory(engine)) as session:

@@ -62,8 +62,8 @@ def test_the_township_board_shows_its_members_and_the_grids_nobody_covers(live):
 
 def test_an_officer_account_without_a_member_is_told_so(live):
     from gisapp.db import make_engine, make_session_factory, transaction
-    from gisapp.services.accounts import create_user
-    from gisapp.services.audit import Actor
+    from gisapp.services.access.accounts import create_user
+    from gisapp.services.access.audit import Actor
     from tests.support import TEST_AUDIT_KEY
 
     grid, *_ = grid_of_demo_officer(live)

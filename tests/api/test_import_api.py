@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tests.conftest import start_server
-from tests.services.test_import import camera, csv_bytes, geojson, gpkg, projected, zipped_shapefile
+from tests.services.layers.test_import import camera, csv_bytes, geojson, gpkg, projected, zipped_shapefile
 from tests.support import distance_m, query
 
 

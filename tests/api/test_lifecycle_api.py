@@ -2,7 +2,7 @@
 import pytest
 import requests
 
-from gisapp.services.integrations import create_integration
+from gisapp.services.access.integrations import create_integration
 from tests.support import TEST_AUDIT_KEY, query
 
 
@@ -18,7 +18,7 @@ def world(live):
                 "response_minutes, handling_minutes, level) VALUES ('urban.lifecycle_l2', '测试二级', 'L2 test', "
                 "'urban', 'urban_management', 'high', 30, 240, 2)")
     from gisapp.db import make_engine, make_session_factory, transaction
-    from gisapp.services.audit import Actor
+    from gisapp.services.access.audit import Actor
 
     engine = make_engine(live.database_url, pool_size=1)
     with transaction(make_session_factory(engine)) as session:
@@ -163,8 +163,8 @@ def test_refusals_change_nothing(live, world):
 def test_outside_the_area_the_event_does_not_exist(live, world):
     (other,), = query(live, "SELECT code FROM townships WHERE code <> %s ORDER BY code LIMIT 1", world["township"])
     from gisapp.db import make_engine, make_session_factory, transaction
-    from gisapp.services.accounts import create_user
-    from gisapp.services.audit import Actor
+    from gisapp.services.access.accounts import create_user
+    from gisapp.services.access.audit import Actor
 
     engine = make_engine(live.database_url, pool_size=1)
     with transaction(make_session_factory(engine)) as session:
@@ -193,7 +193,7 @@ def test_supervision_records_reach_the_responsible_center(live, world):
     from datetime import datetime, timedelta, timezone
 
     from gisapp.db import make_engine, make_session_factory
-    from gisapp.services.supervision import run_pass
+    from gisapp.services.events.supervision import run_pass
 
     event_id = report(live, world)
     engine = make_engine(live.database_url, pool_size=1)

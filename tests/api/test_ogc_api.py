@@ -10,7 +10,7 @@ import subprocess
 import pytest
 import requests
 
-from gisapp.services.layers import layer_names
+from gisapp.services.layers.features import layer_names
 from tests.support import query
 
 GEOJSON = "application/geo+json"
@@ -215,8 +215,8 @@ def test_anonymous_callers_are_401_and_roles_without_the_layers_403(live):
 def test_an_integration_key_reads_no_layers(live):
     """Integrations report events for citizens; camera positions and team areas are not theirs to read."""
     from gisapp.db import make_engine, make_session_factory, transaction
-    from gisapp.services.audit import Actor
-    from gisapp.services.integrations import create_integration
+    from gisapp.services.access.audit import Actor
+    from gisapp.services.access.integrations import create_integration
     from tests.support import TEST_AUDIT_KEY
 
     engine = make_engine(live.database_url, pool_size=1)

@@ -18,9 +18,9 @@ from gisapp.config import PROJECT_ROOT
 from gisapp.db import make_engine, make_session_factory, transaction
 from gisapp.domain.permissions import ANONYMOUS, CALLERS, INTEGRATION, MATRIX, allowed, matrix_markdown
 from gisapp.domain.security import Role
-from gisapp.services.accounts import DEMO_PASSWORD, account_columns, account_from_row, create_user, issue_token
-from gisapp.services.audit import Actor
-from gisapp.services.integrations import create_integration
+from gisapp.services.access.accounts import DEMO_PASSWORD, account_columns, account_from_row, create_user, issue_token
+from gisapp.services.access.audit import Actor
+from gisapp.services.access.integrations import create_integration
 from tests.conftest import start_server
 from tests.support import TEST_AUDIT_KEY
 

@@ -4,7 +4,7 @@ import requests
 from sqlalchemy import text
 
 from gisapp.db import make_engine, make_session_factory, transaction
-from gisapp.services.accounts import account_columns, account_from_row, issue_token
+from gisapp.services.access.accounts import account_columns, account_from_row, issue_token
 from tests.conftest import start_server
 
 

@@ -12,10 +12,10 @@ import pytest
 import requests
 
 from gisapp.db import make_engine, make_session_factory, transaction
-from gisapp.services.accounts import create_user
-from gisapp.services.audit import Actor
-from gisapp.services.integrations import create_integration
-from gisapp.services.layers import layer_names
+from gisapp.services.access.accounts import create_user
+from gisapp.services.access.audit import Actor
+from gisapp.services.access.integrations import create_integration
+from gisapp.services.layers.features import layer_names
 from tests.support import query
 
 PASSWORD = "Scoping#Test2026"

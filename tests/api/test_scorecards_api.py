@@ -19,8 +19,8 @@ from gisapp.cli import main
 from gisapp.db import make_engine
 from gisapp.domain.evaluation import KPIS
 from gisapp.domain.supervision import Policy
-from gisapp.services.supervision import run_pass
-from tests.services.test_evaluation import KEY, T0, _world, close, handle, report, scenario
+from gisapp.services.events.supervision import run_pass
+from tests.services.evaluation.test_figures import KEY, T0, _world, close, handle, report, scenario
 from tests.support import TEST_AUDIT_KEY, query
 
 DAY = {"from": "2026-11-02", "to": "2026-11-03"}
@@ -56,7 +56,7 @@ def test_the_live_ranking_scores_each_township(live, past):
     r = get(live, "demo-county", "/ranking", scope="township", **DAY)
     assert r.status_code == 200, r.text
     body = r.json()
-    # the known answer of tests/services/test_scorecards.py, with the waiting report in the cohort too
+    # the known answer of tests/services/evaluation/test_scorecards.py, with the waiting report in the cohort too
     top = body["rows"][0]
     assert (top["code"], top["rank"], body["units"], body["ranked"]) == (past["township"], 1, 8, 1)
     assert top["accepted"] == 5 and 0 < top["score"] < 100

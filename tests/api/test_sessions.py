@@ -124,8 +124,8 @@ def test_sessions_end_when_idle_or_too_old(live, column, interval, reason):
 
 def test_disabling_an_account_ends_its_browser_sessions(live):
     from gisapp.db import make_engine, make_session_factory, transaction
-    from gisapp.services.accounts import create_user, disable_user
-    from gisapp.services.audit import Actor
+    from gisapp.services.access.accounts import create_user, disable_user
+    from gisapp.services.access.audit import Actor
     from tests.support import TEST_AUDIT_KEY
 
     engine = make_engine(live.database_url, pool_size=1)

@@ -47,8 +47,8 @@ def new_event(live):
 
 def other_township_dispatcher(live):
     from gisapp.db import make_engine, make_session_factory, transaction
-    from gisapp.services.accounts import create_user
-    from gisapp.services.audit import Actor
+    from gisapp.services.access.accounts import create_user
+    from gisapp.services.access.audit import Actor
     from tests.support import TEST_AUDIT_KEY
 
     (other,), = query(live, "SELECT code FROM townships WHERE code <> (SELECT township_code FROM users "

@@ -103,8 +103,8 @@ def test_parameters_are_checked(live, world):
 def test_outside_the_callers_area_the_event_does_not_exist(live, world):
     (other,), = query(live, "SELECT code FROM townships WHERE code <> %s ORDER BY code LIMIT 1", world["township"])
     from gisapp.db import make_engine, make_session_factory, transaction
-    from gisapp.services.accounts import create_user
-    from gisapp.services.audit import Actor
+    from gisapp.services.access.accounts import create_user
+    from gisapp.services.access.audit import Actor
 
     engine = make_engine(live.database_url, pool_size=1)
     with transaction(make_session_factory(engine)) as session:

@@ -5,7 +5,7 @@ import mapbox_vector_tile
 import pytest
 import requests
 
-from gisapp.services.tiles import BUFFER, EXTENT, MAX_ZOOM
+from gisapp.services.layers.tiles import BUFFER, EXTENT, MAX_ZOOM
 from gisapp.spatial.tiles import tile_of
 from tests.support import query
 

@@ -15,8 +15,8 @@ from gisapp.db import make_engine, make_session_factory, transaction
 from gisapp.demo.history import TZ, write_history
 from gisapp.demo.synth import COUNTY_CODE, synthesize
 from gisapp.domain.evaluation import Period, ScopeKind
-from gisapp.services.evaluation import Area, measures
-from gisapp.services.jurisdiction import load_jurisdiction
+from gisapp.services.evaluation.figures import Area, measures
+from gisapp.services.jurisdiction.areas import load_jurisdiction
 from tests.support import empty_database
 
 UNTIL = datetime(2026, 12, 1, tzinfo=TZ)

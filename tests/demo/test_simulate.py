@@ -155,9 +155,9 @@ def test_the_same_seed_makes_the_same_history(two_histories):
 
 def test_one_tick_posts_fresh_positions_and_support_finds_members_of_adjacent_grids(session):
     from gisapp.domain.intake import parse_event_report
-    from gisapp.services.intake import Submitter, submit_event
-    from gisapp.services.audit import Actor
-    from gisapp.services.support import support_candidates
+    from gisapp.services.events.intake import Submitter, submit_event
+    from gisapp.services.access.audit import Actor
+    from gisapp.services.command.support import support_candidates
 
     now = datetime.now(UTC)
     sim = start_simulation(session, TEST_AUDIT_KEY, seed=3, events_per_day=1)

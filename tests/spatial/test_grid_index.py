@@ -4,7 +4,7 @@ import random
 from sqlalchemy import text
 
 from gisapp.config import PROJECT_ROOT
-from gisapp.services.geocode import locate
+from gisapp.services.jurisdiction.geocode import locate
 from gisapp.spatial.grid_index import GridIndex
 
 GRIDS = PROJECT_ROOT / "layers" / "demo" / "grids.geojson"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from gisapp.services.accounts import DEMO_PASSWORD
+from gisapp.services.access.accounts import DEMO_PASSWORD
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")

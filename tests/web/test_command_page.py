@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from gisapp.config import PROJECT_ROOT
-from gisapp.services.integrations import create_integration
+from gisapp.services.access.integrations import create_integration
 from tests.support import TEST_AUDIT_KEY, query
 from tests.web.browser import browser, console_errors, foreign_requests, login_in_browser, wait_for  # noqa: F401
 
@@ -35,7 +35,7 @@ def world(live):
                     "position_at = now() WHERE code = %s", lon + 0.0008 * (i + 1), lat + 0.0004, code)
         helpers.append(code)
     from gisapp.db import make_engine, make_session_factory, transaction
-    from gisapp.services.audit import Actor
+    from gisapp.services.access.audit import Actor
 
     engine = make_engine(live.database_url, pool_size=1)
     with transaction(make_session_factory(engine)) as session:

@@ -17,11 +17,11 @@ from gisapp.db import make_engine, make_session_factory, transaction
 from gisapp.domain.intake import parse_event_report
 from gisapp.domain.lifecycle import parse_step
 from gisapp.domain.permissions import event_scope
-from gisapp.services.accounts import account_columns, account_from_row, create_user
-from gisapp.services.audit import Actor
-from gisapp.services.intake import Submitter, submit_event
-from gisapp.services.lifecycle import perform
-from gisapp.services.tracking import rate, tracking_token
+from gisapp.services.access.accounts import account_columns, account_from_row, create_user
+from gisapp.services.access.audit import Actor
+from gisapp.services.events.intake import Submitter, submit_event
+from gisapp.services.events.lifecycle import perform
+from gisapp.services.events.tracking import rate, tracking_token
 from tests.support import TEST_AUDIT_KEY as KEY, query
 from tests.web.browser import login_in_browser, wait_for
 from tests.web.page_checks import PageWatch, page_state, screenshot, watched_browser  # noqa: F401

@@ -9,8 +9,8 @@ from gisapp.domain.evaluation_report import ReportKind
 from gisapp.domain.events import Channel, EventStatus, Priority
 from gisapp.domain.lifecycle import Action, TaskStatus
 from gisapp.domain.security import Role
-from gisapp.services.duty import DUTY
-from gisapp.services.layers import layer_names
+from gisapp.services.command.duty import DUTY
+from gisapp.services.layers.features import layer_names
 from gisapp.spatial.hotspots import HOT_CLASSES
 from gisapp.web.i18n import LANGUAGES, catalog, cst
 

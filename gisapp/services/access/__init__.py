@@ -1,0 +1,1 @@
+"""Who may do what: accounts, sessions, the audit log, rate limits, integration keys."""

@@ -1,0 +1,1 @@
+"""The command center's work: the dashboard, duty and positions, support requests."""

@@ -1,0 +1,1 @@
+"""Evaluation (clause 8): figures, exports, reports, scorecards, hot spots."""

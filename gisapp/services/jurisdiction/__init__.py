@@ -1,0 +1,1 @@
+"""The county's jurisdiction: areas, grid edits and their re-assignment, adjacency, geocoding, the work calendar."""

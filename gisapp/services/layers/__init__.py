@@ -1,0 +1,1 @@
+"""The GIS layers: features, OGC edits, import, export, vector tiles, camera coverage."""
