@@ -15,6 +15,12 @@ DASH_MODULES = ("core", "coords", "source", "basemap", "areas", "events", "membe
 # the evaluation page's modules (static/js/eval/), in the same style; order matters
 EVAL_MODULES = ("format", "state", "table", "drill", "unit", "charts", "trend", "workload", "choropleth", "main")
 
+# the planner's editor (static/js/plan/) and the grid officer's page (static/js/officer/), in the same style, each
+# with its own core (its API answers every status rather than rejecting refusals); order matters
+PLAN_MODULES = ("core", "map", "session", "answers", "grids", "community", "reshape", "operations", "pending", "impact",
+                "problems", "conflict", "fix", "save", "history", "import", "main")
+OFFICER_MODULES = ("core", "geo", "map", "state", "grids", "position", "duty", "tasks", "report", "main")
+
 BUNDLES = {
     "map_js": Bundle("leaflet/dist/leaflet.js", "js/i18n.js", "js/map.js", output="gen/map.%(version)s.js"),
     "map_css": Bundle("leaflet/dist/leaflet.css", "css/app.css", output="gen/map.%(version)s.css"),
@@ -33,12 +39,12 @@ BUNDLES = {
     "login_js": Bundle("js/i18n.js", "js/login.js", output="gen/login.%(version)s.js"),
     "login_css": Bundle("css/app.css", output="gen/login.%(version)s.css"),
     "planner_js": Bundle("leaflet/dist/leaflet.js", "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.js",
-                         "js/i18n.js", "js/planner.js",
+                         "js/i18n.js", *(f"js/plan/{name}.js" for name in PLAN_MODULES),
                          output="gen/planner.%(version)s.js"),
     "planner_css": Bundle("leaflet/dist/leaflet.css", "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css",
                           "css/app.css", "css/planner.css", output="gen/planner.%(version)s.css"),
-    "officer_js": Bundle("leaflet/dist/leaflet.js", "js/i18n.js", "js/officer-geo.js", "js/officer.js",
-                         output="gen/officer.%(version)s.js"),
+    "officer_js": Bundle("leaflet/dist/leaflet.js", "js/i18n.js",
+                         *(f"js/officer/{name}.js" for name in OFFICER_MODULES), output="gen/officer.%(version)s.js"),
     "officer_css": Bundle("leaflet/dist/leaflet.css", "css/app.css", "css/officer.css",
                           output="gen/officer.%(version)s.css"),
     "report_js": Bundle("js/i18n.js", "js/report.js", output="gen/report.%(version)s.js"),

@@ -27,9 +27,10 @@ def used_keys() -> set[str]:
         keys |= {k for k in re.findall(r'data-i18n="([^"{]+)"', text)}
     for path in SCRIPTS:
         keys |= set(re.findall(r"""\bt\(["']([^"']+)["']\)""", path.read_text(encoding="utf-8")))
-    for page in ("planner", "officer"):  # their scripts' t("key") is the catalog's "<page>.key"
-        text = (PROJECT_ROOT / "static" / "js" / f"{page}.js").read_text(encoding="utf-8")
-        keys |= {f"{page}.{k}" for k in re.findall(r"""\bt\(["']([^"']+)["']\s*[,)]""", text)}
+    for page, folder in (("planner", "plan"), ("officer", "officer")):  # their t("key") is the catalog's "<page>.key"
+        for path in (PROJECT_ROOT / "static" / "js" / folder).glob("*.js"):
+            text = path.read_text(encoding="utf-8")
+            keys |= {f"{page}.{k}" for k in re.findall(r"""\bt\(["']([^"']+)["']\s*[,)]""", text)}
     legend = (PROJECT_ROOT / "static" / "js" / "dash" / "legend.js").read_text(encoding="utf-8")
     keys |= set(re.findall(r'"((?:legend|duty)\.[a-z_0-9]+)"', legend))  # the legend's rows name their keys
     return keys
