@@ -5,11 +5,12 @@ PY := $(VENV)/bin/python
 GISAPP := $(VENV)/bin/gisapp
 TEST_DB ?= gisapp_test
 
-.PHONY: run test stop setup system python node assets db bench clean-db help
+.PHONY: run test lint stop setup system python node assets db bench clean-db help
 
 help:
 	@echo "make run   - set up everything, start the embedded PostGIS, load the demo county, serve :5000"
 	@echo "make test  - set up everything and run the whole test suite against a real PostGIS"
+	@echo "make lint  - ruff (lint, import order, format) and mypy on the pure layers"
 	@echo "make stop  - stop the embedded PostGIS"
 
 run: setup db
@@ -21,6 +22,11 @@ run: setup db
 test: setup
 	@if [ -z "$$TEST_DATABASE_URL" ] && [ -z "$$DATABASE_URL" ]; then $(GISAPP) db start; fi
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: python
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 stop:
 	@if [ -x $(GISAPP) ]; then $(GISAPP) db stop; fi

@@ -114,7 +114,7 @@ class Score:
         return self.value is not None
 
 
-def _exact(value: int | float) -> Fraction:
+def _exact(value: int | float | Decimal) -> Fraction:
     return Fraction(str(value))
 
 
@@ -155,7 +155,7 @@ def score(figures: dict, weights: dict[str, Decimal]) -> Score:
     total = sum((_exact(p.weight) for p in counted), Fraction(0))
     if accepted == 0 or total == 0:
         return Score(None, accepted, parts)
-    weighted = sum((_exact(p.weight) * p.subscore for p in counted), Fraction(0))
+    weighted = sum((_exact(p.weight) * p.subscore for p in counted if p.subscore is not None), Fraction(0))
     return Score(round2(weighted / total), accepted, parts)
 
 
@@ -166,7 +166,7 @@ def ranks(scores: dict[str, Score]) -> list[tuple[str, int | None]]:
     >>> ranks({"b": s("90"), "a": s("90"), "c": s("95"), "d": s(None), "e": s("80")})
     [('c', 1), ('a', 2), ('b', 2), ('e', 4), ('d', None)]
     """
-    ranked = sorted((c for c, s in scores.items() if s.ranked), key=lambda c: (-scores[c].value, c))
+    ranked = sorted((c for c, s in scores.items() if s.ranked), key=lambda c: (-(scores[c].value or 0), c))
     out: list[tuple[str, int | None]] = []
     for position, code in enumerate(ranked, start=1):
         same = out and scores[out[-1][0]].value == scores[code].value

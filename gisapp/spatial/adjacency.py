@@ -98,21 +98,21 @@ def build_adjacency(codes: Sequence[str], geoms: Iterable, *, tolerance_m: float
     """
     if not 0 <= tolerance_m <= 50:
         raise ValueError("tolerance_m must be between 0 and 50 metres")
-    codes, geoms = _object_array(codes), _object_array(geoms)
-    order = np.argsort(codes, kind="stable")
-    codes, geoms = codes[order], geoms[order]
-    if len(codes) == 0:
+    code_array, geom_array = _object_array(codes), _object_array(geoms)
+    order = np.argsort(code_array, kind="stable")
+    code_array, geom_array = code_array[order], geom_array[order]
+    if len(code_array) == 0:
         empty = np.zeros(0, dtype=object)
         return Adjacency(empty, empty, np.zeros(0), np.zeros(0, dtype=bool), None, tolerance_m)
-    srid = srid or metric_srid(geoms)
-    metric = project(geoms, srid)
+    srid = srid or metric_srid(geom_array)
+    metric = project(geom_array, srid)
     a, b = shapely.STRtree(metric).query(metric, predicate="dwithin", distance=tolerance_m)
     lower = a < b  # positions follow code order: each pair once, the lower code first
     a, b = a[lower], b[lower]
     shared = _shared_lengths(metric, a, b, tolerance_m)
     pair = np.lexsort((b, a))
     a, b, shared = a[pair], b[pair], shared[pair]
-    return Adjacency(codes[a], codes[b], shared, shared > EDGE_MIN_M + 2 * tolerance_m, srid, tolerance_m)
+    return Adjacency(code_array[a], code_array[b], shared, shared > EDGE_MIN_M + 2 * tolerance_m, srid, tolerance_m)
 
 
 def _shared_lengths(metric: np.ndarray, a: np.ndarray, b: np.ndarray, tolerance_m: float, *,
@@ -198,14 +198,14 @@ def contiguity(codes: Sequence[str], geoms: Iterable) -> Contiguity:
     >>> list(zip(c.grid, c.neighbour, c.edge.tolist()))
     [('a', 'b', True), ('b', 'c', False)]
     """
-    codes, geoms = _object_array(codes), _object_array(geoms)
-    order = np.argsort(codes, kind="stable")
-    codes, geoms = codes[order], geoms[order]
-    parts, part_owner = shapely.get_parts(geoms, return_index=True)
+    code_array, geom_array = _object_array(codes), _object_array(geoms)
+    order = np.argsort(code_array, kind="stable")
+    code_array, geom_array = code_array[order], geom_array[order]
+    parts, part_owner = shapely.get_parts(geom_array, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     coords, ring = shapely.get_coordinates(rings, return_index=True)
     owner = part_owner[ring_part[ring]].astype(np.int64)
-    n = len(codes)
+    n = len(code_array)
     # a vertex is its exact coordinates (+ 0.0 makes -0.0 and 0.0 one value)
     z = (coords[:, 0] + 0.0) + 1j * (coords[:, 1] + 0.0)
     by_place = np.argsort(z, kind="stable")  # complex numbers sort by x, then y
@@ -217,4 +217,4 @@ def contiguity(codes: Sequence[str], geoms: Iterable) -> Contiguity:
     a, b = vertex[:-1][along], vertex[1:][along]
     segment = np.minimum(a, b) * (int(vertex.max()) + 1) + np.maximum(a, b)
     rook = _pairs_sharing(segment, owner[:-1][along], n)
-    return Contiguity(codes[queen // n], codes[queen % n], np.isin(queen, rook))
+    return Contiguity(code_array[queen // n], code_array[queen % n], np.isin(queen, rook))

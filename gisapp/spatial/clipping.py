@@ -27,7 +27,7 @@ def convex_rings(polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ([True, False], 2)
     """
     simple = (shapely.get_type_id(polygons) == 3) & (shapely.get_num_interior_rings(polygons) == 0)
-    rings = shapely.get_exterior_ring(np.where(simple, polygons, None))
+    rings = shapely.get_exterior_ring(np.where(simple, polygons, np.array(None, dtype=object)))
     coords, owner = shapely.get_coordinates(rings, return_index=True)
     count = np.bincount(owner, minlength=len(polygons))
     simple &= (count >= 4) & (count <= MAX_VERTICES)

@@ -34,7 +34,7 @@ class GridIndex:
         items = list(grids)
         for code, geom in items:
             self._remember(code, geom)
-        stream = ((i, g.bounds, None) for i, g in enumerate(self.geoms))
+        stream = ((i, g.bounds, None) for i, g in enumerate(self.geoms) if g is not None)
         self._rtree = rtree_index.Index(stream) if items else rtree_index.Index()
 
     def _remember(self, code: str, geom: BaseGeometry) -> int:
@@ -58,7 +58,9 @@ class GridIndex:
     def remove(self, code: str) -> None:
         """Take a grid out (KeyError if it is not there)."""
         i = self._position.pop(code)
-        self._rtree.delete(i, self.geoms[i].bounds)
+        geom = self.geoms[i]
+        assert geom is not None  # a position held is a grid in place
+        self._rtree.delete(i, geom.bounds)
         self.codes[i] = self.geoms[i] = None
 
     def replace(self, code: str, geom: BaseGeometry) -> None:
@@ -70,9 +72,13 @@ class GridIndex:
     def covering(self, lon: float, lat: float) -> list[str]:
         """Codes of every grid covering the point (boundary included), sorted."""
         point = shapely.Point(lon, lat)
-        hits = (i for i in self._rtree.intersection((lon, lat, lon, lat))
-                if self.geoms[i] is not None and self.geoms[i].covers(point))
-        return sorted(self.codes[i] for i in hits)
+        return sorted(code for code, geom in (self._grid(i) for i in self._rtree.intersection((lon, lat, lon, lat)))
+                      if geom.covers(point))
+
+    def _grid(self, i: int) -> tuple[str, BaseGeometry]:
+        code, geom = self.codes[i], self.geoms[i]
+        assert code is not None and geom is not None  # the tree holds only grids in place
+        return code, geom
 
     def locate(self, lon: float, lat: float) -> str | None:
         """The grid a point belongs to: the lowest code among those covering it, or None."""

@@ -105,13 +105,13 @@ class PointAssigner:
     """
 
     def __init__(self, codes: Sequence[str], geoms: Iterable, *, rectangle_shortcut: bool = True):
-        codes = np.asarray(list(codes), dtype=object)
+        code_array = np.asarray(list(codes), dtype=object)
         geoms = np.asarray(list(geoms), dtype=object)
-        if len(codes) != len(geoms):
+        if len(code_array) != len(geoms):
             raise ValueError("one code per geometry")
         keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) if len(geoms) else np.zeros(0, bool)
-        order = np.argsort(codes[keep], kind="stable")
-        self.codes = codes[keep][order]
+        order = np.argsort(code_array[keep], kind="stable")
+        self.codes = code_array[keep][order]
         self.geoms = geoms[keep][order]
         if len(set(self.codes.tolist())) != len(self.codes):
             raise ValueError("grid codes must be unique")
@@ -128,6 +128,7 @@ class PointAssigner:
     def _candidates(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(point, grid) pairs whose bounding box covers the point."""
         c = self._cells
+        assert c is not None  # only asked when there are grids
         cx = np.floor((x - c.x0) / c.width)
         cy = np.floor((y - c.y0) / c.height)
         inside = (cx >= 0) & (cx < c.nx) & (cy >= 0) & (cy < c.ny)  # NaN coordinates fail too
