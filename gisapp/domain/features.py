@@ -96,8 +96,10 @@ def check_geometry(layer_name: str, value) -> BaseGeometry:
 def feature_id(layer_name: str, feature: dict, path_id: str | None) -> str:
     """The id of a feature: the path's, the body's id member or its id property; all that are given agree."""
     layer = _layer(layer_name)
-    given = {v for v in (path_id, feature.get("id"), (feature.get("properties") or {}).get(layer.id_property))
-             if v is not None}
+    given: list = []
+    for value in (path_id, feature.get("id"), (feature.get("properties") or {}).get(layer.id_property)):
+        if value is not None and value not in given:   # a list, not a set: a value may be a (wrong) list
+            given.append(value)
     if not given:
         raise _invalid(f"give the feature an id (the property {layer.id_property})", "missing_property",
                        layer.id_property)
