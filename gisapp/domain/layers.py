@@ -68,7 +68,8 @@ class Property:
         out: dict = {"title": self.label, "type": self.type}
         if self.read_only:
             out["readOnly"] = True
-        for key, value in (("enum", list(self.values) or None), ("pattern", f"^(?:{self.pattern})$" if self.pattern else None),
+        anchored = f"^(?:{self.pattern})$" if self.pattern else None   # JSON Schema patterns are not anchored
+        for key, value in (("enum", list(self.values) or None), ("pattern", anchored),
                            ("maxLength", self.max_length), ("minimum", self.minimum), ("maximum", self.maximum),
                            ("exclusiveMinimum", self.exclusive_minimum),
                            ("exclusiveMaximum", self.exclusive_maximum)):
@@ -219,7 +220,8 @@ def _source(file: str, raw) -> Source:
 def parse_layer(file: str, raw: dict) -> Layer:
     """A layer from one file's TOML (file: its name, for the errors); LayerDeclarationError if it is not valid."""
     unknown = set(raw) - LAYER_KEYS
-    _expect(file, min(unknown) if unknown else "", not unknown, f"unknown key; a layer takes {', '.join(sorted(LAYER_KEYS))}")
+    _expect(file, min(unknown) if unknown else "", not unknown,
+            f"unknown key; a layer takes {', '.join(sorted(LAYER_KEYS))}")
     for key in ("name", "title", "title_en", "id"):
         _expect(file, key, isinstance(raw.get(key), str) and raw[key].strip(), "must be a text")
     _expect(file, "geometry_type", raw.get("geometry_type") in GEOMETRY_TYPES, f"one of {', '.join(GEOMETRY_TYPES)}")

@@ -1,4 +1,4 @@
-"""Map layers as GeoJSON, filtered by bounding box, read from the views their layers/*.toml declare (gisapp.domain.layers)."""
+"""Map layers as GeoJSON, filtered by bounding box, read from the views layers/*.toml declare (domain.layers)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
