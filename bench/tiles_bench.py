@@ -112,7 +112,7 @@ def anchor_sql(tileset: str, z: int) -> str:
     """The bare MVT query of the table a tileset draws at zoom z (psycopg2 placeholders z, x, y)."""
     from gisapp.services.layers.tiles import BUFFER, EXTENT, MARGIN, tilesets
 
-    shown = [layer.name for layer in tilesets(ROOT / "layers")[tileset] if layer.minzoom <= z <= layer.maxzoom]
+    shown = [layer.name for layer in tilesets()[tileset] if layer.minzoom <= z <= layer.maxzoom]
     name = shown[0] if shown else tileset
     table, code = ANCHOR_TABLE[name], ANCHOR_CODE.get(name, "code")
     return (f"SELECT ST_AsMVT(q, '{name}', {EXTENT}, 'geom') FROM (SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), "

@@ -44,7 +44,6 @@ class Settings:
 
     database_url: str | None = None
     var_dir: Path = PROJECT_ROOT / "var"
-    layers_dir: Path = PROJECT_ROOT / "layers"
     sql_dir: Path = PROJECT_ROOT / "sql"
     secret_key: str = field(default="", repr=False)
     max_body_bytes: int = 64 * 1024

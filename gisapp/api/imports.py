@@ -16,7 +16,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from gisapp.domain.areas import county_code
 from gisapp.api import access, audit_key, db_session, settings
 from gisapp.api.schemas import error_response
-from gisapp.domain.layer_rules import LAYERS
+from gisapp.domain.layer_rules import importable
 from gisapp.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from gisapp.services.layers.import_jobs import read_job, run_job, start_job
 from gisapp.services.layers.import_read import declared_crs, file_format
@@ -55,8 +55,8 @@ def _county() -> str:
                    415: error_response("unknown_file_type, unsupported_media_type"),
                    422: error_response("missing_file, unknown_crs")})
 def upload(name: str):
-    if name not in LAYERS:
-        raise NotFound(f"no importable layer {name}: one of {', '.join(LAYERS)}", code="unknown_layer")
+    if name not in importable():
+        raise NotFound(f"no importable layer {name}: one of {', '.join(importable())}", code="unknown_layer")
     file_name, data = _upload()
     crs = declared_crs(request.form.get("crs"))
     dry_run = request.form.get("dry_run", "").strip().lower() in YES

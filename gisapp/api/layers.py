@@ -4,7 +4,7 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 from flask import current_app
 
-from gisapp.api import access, db_session, settings
+from gisapp.api import access, db_session
 from gisapp.api.params import bbox_param
 from gisapp.api.schemas import error_response, BboxQuery, FeatureCollection, LayerList
 from gisapp.services.layers.coverage import coverage
@@ -17,7 +17,7 @@ bp = APIBlueprint("layers", __name__, url_prefix="/api/v1/layers", tag="layers")
 @bp.output(LayerList)
 @bp.doc(summary="The map layers and their declared style")
 def index():
-    return {"items": describe_layers(settings().layers_dir)}
+    return {"items": describe_layers()}
 
 
 @bp.get("/<name>")

@@ -17,8 +17,9 @@ from gisapp.api import ogc_params as params
 from gisapp.api.ogc_openapi import openapi_document
 from gisapp.errors import MalformedRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
 from gisapp.services.layers import edit as feature_edit
-from gisapp.services.layers.features import QUERYABLES, Selection, area_filter, describe_layers, feature_one, feature_page, \
-    layer_extent, layer_names
+from gisapp.domain.layers import Layer, catalogue
+from gisapp.services.layers.features import Selection, area_filter, feature_one, feature_page, layer_extent, \
+    layer_names
 
 bp = APIBlueprint("ogc", __name__, url_prefix="/ogc", enable_openapi=False)
 
@@ -62,12 +63,12 @@ def _area() -> tuple[str, dict]:
     return area_filter(account.binding, account.bound_to)
 
 
-def _layer(name: str) -> dict:
+def _layer(name: str) -> Layer:
     """The declaration of a collection, or 404."""
-    for decl in describe_layers(settings().layers_dir):
-        if decl["name"] == name:
-            return decl
-    raise NotFound(f"no collection {name!r}; collections: {', '.join(layer_names())}", code="unknown_collection")
+    found = catalogue().get(name)
+    if found is None:
+        raise NotFound(f"no collection {name!r}; collections: {', '.join(layer_names())}", code="unknown_collection")
+    return found
 
 
 def _iso(moment: datetime) -> str:
@@ -106,12 +107,14 @@ def _collection(name: str) -> dict:
     if times is not None:
         extent["temporal"] = {"interval": [[_iso(t) for t in times]],
                               "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
-    return {"id": name, "title": decl.get("title", name), "description": decl.get("title_en", name),
+    return {"id": name, "title": decl.title, "description": decl.title_en,
             "itemType": "feature", "crs": [CRS84], "storageCrs": CRS84, "extent": extent,
             "links": [_link(base, "self", JSON, "本图层 (this collection)"),
                       _link(base + "/items", "items", GEOJSON, "要素 (features)"),
                       _link(base + "/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables",
-                            "application/schema+json", "可筛选属性 (queryables)")]}
+                            "application/schema+json", "可筛选属性 (queryables)"),
+                      _link(base + "/schema", "http://www.opengis.net/def/rel/ogc/1.0/schema",
+                            "application/schema+json", "要素属性 (schema)")]}
 
 
 @bp.get("/collections")
@@ -131,12 +134,19 @@ def collection(name: str):
 def queryables(name: str):
     params.check_known({"f"})
     decl = _layer(name)
-    labels = decl.get("properties", {})
-    props = {prop: {"type": kind, "title": labels.get(prop, {}).get("label", prop)}
-             for prop, (_, kind) in QUERYABLES[name].items()}
+    props = {p.name: {"type": p.type, "title": p.label} for p in decl.queryables}
     return _respond({"$schema": "https://json-schema.org/draft/2019-09/schema",
                      "$id": f"{_base()}/collections/{name}/queryables", "type": "object",
-                     "title": decl.get("title", name), "properties": props}, "application/schema+json")
+                     "title": decl.title, "properties": props}, "application/schema+json")
+
+
+@bp.get("/collections/<name>/schema")
+def schema(name: str):
+    """The features' properties as declared (OGC API - Features Part 5 style): what a form needs to build its fields."""
+    params.check_known({"f"})
+    body = _layer(name).json_schema()
+    return _respond({"$schema": "https://json-schema.org/draft/2019-09/schema",
+                     "$id": f"{_base()}/collections/{name}/schema", **body}, "application/schema+json")
 
 
 def _page_links(name: str, offset: int, limit: int, returned: int, matched: int) -> list[dict]:

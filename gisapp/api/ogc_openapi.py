@@ -4,8 +4,7 @@ on the server."""
 from __future__ import annotations
 
 from gisapp.api.ogc_params import DEFAULT_LIMIT, MAX_LIMIT
-from gisapp.services.layers.edit import EDITABLE
-from gisapp.services.layers.features import QUERYABLES, TIME_COLUMN
+from gisapp.domain.layers import catalogue
 
 GEOJSON = "application/geo+json"
 ERROR = {"description": "an OGC exception: {code, description}",
@@ -52,14 +51,15 @@ def _json_get(summary: str, media: str = "application/json") -> dict:
 
 
 def _items(layer: str) -> dict:
-    queryables = [{"name": name, "in": "query", "required": False, "schema": {"type": kind}}
-                  for name, (_, kind) in QUERYABLES[layer].items()]
-    standard = ["f", "limit", "offset", "bbox"] + (["datetime"] if layer in TIME_COLUMN else [])
+    declared = catalogue()[layer]
+    queryables = [{"name": p.name, "in": "query", "required": False, "schema": {"type": p.type}}
+                  for p in declared.queryables]
+    standard = ["f", "limit", "offset", "bbox"] + (["datetime"] if declared.source.time else [])
     ops = {"get": {"summary": f"the features of {layer} in the caller's area", "operationId": f"items-{layer}",
                    "parameters": [_ref(p) for p in standard] + queryables,
                    "responses": {"200": {"description": "a page of features", "content": {GEOJSON: {
                        "schema": {"$ref": "#/components/schemas/featureCollection"}}}}, "400": ERROR}}}
-    if layer in EDITABLE:
+    if declared.editable:
         ops["post"] = {"summary": f"add a feature to {layer} (planners)", "parameters": [_ref("X-Change-Reason")],
                        "requestBody": {"required": True, "content": {GEOJSON: {
                            "schema": {"$ref": "#/components/schemas/feature"}}}},
@@ -71,7 +71,7 @@ def _item(layer: str) -> dict:
     ops = {"get": {"summary": f"one feature of {layer}", "parameters": [_ref("featureId"), _ref("f")],
                    "responses": {"200": {"description": "the feature, with its ETag", "content": {GEOJSON: {
                        "schema": {"$ref": "#/components/schemas/feature"}}}}, "404": ERROR}}}
-    if layer in EDITABLE:
+    if catalogue()[layer].editable:
         changed = {"200": {"description": "the feature as written, with its new ETag"}, "404": ERROR, "412": ERROR,
                    "422": ERROR, "428": ERROR}
         params = [_ref("featureId"), _ref("If-Match"), _ref("X-Change-Reason")]
@@ -93,6 +93,8 @@ def openapi_document(base: str, layers: list[str]) -> dict:
     for layer in layers:
         paths[f"/collections/{layer}"] = _json_get(f"the collection {layer}")
         paths[f"/collections/{layer}/queryables"] = _json_get(f"the queryables of {layer}", "application/schema+json")
+        paths[f"/collections/{layer}/schema"] = _json_get(f"the schema of {layer}'s features: each property's "
+                                                          "type, bounds, pattern, values", "application/schema+json")
         paths[f"/collections/{layer}/items"] = _items(layer)
         paths[f"/collections/{layer}/items/{{featureId}}"] = _item(layer)
     return {"openapi": "3.0.3",

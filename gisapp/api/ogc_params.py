@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta, timezone
 from flask import request
 
 from gisapp.errors import InvalidParameter
-from gisapp.services.layers.features import QUERYABLES, TIME_COLUMN
+from gisapp.domain.layers import catalogue
 
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 10
@@ -78,7 +78,7 @@ def datetime_span(layer: str) -> tuple[datetime | None, datetime | None] | None:
     raw = request.args.get("datetime")
     if raw is None:
         return None
-    if layer not in TIME_COLUMN:
+    if catalogue()[layer].source.time is None:
         raise _bad("datetime", f"the collection {layer} has no time to filter on")
     if "/" not in raw:
         return _moment(raw, end=False), _moment(raw, end=True)
@@ -105,11 +105,12 @@ def _typed(name: str, kind: str, raw: str):
 
 def property_filters(layer: str) -> dict[str, object]:
     """?property=value for the layer's queryables, typed."""
-    return {name: _typed(name, kind, request.args[name])
-            for name, (_, kind) in QUERYABLES[layer].items() if name in request.args}
+    return {p.name: _typed(p.name, p.type, request.args[p.name])
+            for p in catalogue()[layer].queryables if p.name in request.args}
 
 
 def item_parameters(layer: str) -> set[str]:
     """The query parameters /collections/{layer}/items takes."""
-    standard = {"f", "limit", "offset", "bbox"} | ({"datetime"} if layer in TIME_COLUMN else set())
-    return standard | set(QUERYABLES[layer])
+    declared = catalogue()[layer]
+    standard = {"f", "limit", "offset", "bbox"} | ({"datetime"} if declared.source.time else set())
+    return standard | {p.name for p in declared.queryables}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 from flask import current_app, request
 
-from gisapp.api import access, db_session, settings
+from gisapp.api import access, db_session
 from gisapp.api.schemas import error_response
 from gisapp.errors import AppError
 from gisapp.services.layers.tiles import MEDIA_TYPE, get_tile, tilejson
@@ -32,7 +32,7 @@ def tile(name: str, z: str, x: str, y: str):
     account = access.current().account
     zoom, col, row = _tile_numbers(z, x, y)
     session = db_session()
-    found = get_tile(session, settings().layers_dir, name, zoom, col, row, account.binding, account.bound_to)
+    found = get_tile(session, name, zoom, col, row, account.binding, account.bound_to)
     if found.source == "miss":
         session.commit()  # keep the built tile in the cache
     if request.if_none_match.contains(found.etag):
@@ -51,7 +51,7 @@ def tile(name: str, z: str, x: str, y: str):
         responses={404: error_response("unknown_layer")})
 def tilejson_document(name: str):
     account = access.current().account
-    doc = tilejson(db_session(), settings().layers_dir, name, request.host_url, account.binding, account.bound_to)
+    doc = tilejson(db_session(), name, request.host_url, account.binding, account.bound_to)
     response = current_app.json.response(doc)
     response.headers.update({"Cache-Control": CACHE_CONTROL, "Vary": VARY})
     return response

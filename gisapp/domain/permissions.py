@@ -93,6 +93,7 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "ogc.collections": (OGC_READERS, "OGC API - Features: the map layers with their extent in the caller's area"),
     "ogc.collection": (OGC_READERS, "OGC API - Features: one map layer"),
     "ogc.queryables": (OGC_READERS, "OGC API - Features: the properties a layer's features filter on"),
+    "ogc.schema": (OGC_READERS, "OGC API - Features: the declared properties of a layer's features (JSON Schema)"),
     "ogc.items": (OGC_READERS, "OGC API - Features: a layer's features in the caller's area, paged and filtered"),
     "ogc.item": (OGC_READERS, "OGC API - Features: one feature in the caller's area, with its ETag"),
     "ogc.create_item": (frozenset({Role.PLANNER}), "add a grid, key road, key location or camera (checked, audited)"),

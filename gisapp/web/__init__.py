@@ -131,20 +131,23 @@ def evaluation():
                                    "report": "/evaluation/report" if report else None})
 
 
-def _role_page(template: str):
+def _role_page(template: str, **extra):
     """A page of one role's work: the caller's name and role, and the session's CSRF token for its fetch calls."""
     from gisapp.api import access
     from gisapp.domain.security import ROLE_LABELS
 
     principal = access.current()
     return render_template(template, principal=principal, role_label=ROLE_LABELS[principal.account.role],
-                           csrf_token=principal.web_session.csrf_token if principal.web_session else "")
+                           csrf_token=principal.web_session.csrf_token if principal.web_session else "", **extra)
 
 
 @bp.get("/planner")
 def planner():
     """The grid planner's editor (网格规划): reshape, split, merge, create, check, save, history."""
-    return _role_page("planner.html")
+    from gisapp.domain.layers import catalogue
+
+    # the new grid's form: a field per writable property of the grids layer, with its declared rules
+    return _role_page("planner.html", grid_fields=catalogue()["grids"].writable)
 
 
 @bp.get("/officer")

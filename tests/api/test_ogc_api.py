@@ -82,6 +82,20 @@ def test_queryables_name_the_filter_properties(live):
     assert props["township_code"]["type"] == "string" and props["code"]["title"] == "网格编码"
 
 
+def test_the_schema_gives_a_form_every_declared_property_with_its_rules(live):
+    r = get(live, "/collections/cameras/schema")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/schema+json")
+    body = r.json()
+    assert body["x-id-property"] == "device_id" and body["x-editable"] is True
+    assert body["required"] == ["device_id", "name", "azimuth_deg", "fov_deg", "range_m"]
+    assert body["properties"]["range_m"] == {"title": "监控距离（米）", "type": "number", "maximum": 5000,
+                                             "exclusiveMinimum": 0}
+    assert body["properties"]["online"]["default"] is True
+    assert get(live, "/collections/grids/schema").json()["properties"]["team"]["readOnly"] is True
+    assert get(live, "/collections/townships/schema").json()["required"] == []
+    assert get(live, "/collections/nowhere/schema").status_code == 404
+
+
 def test_items_default_to_ten_with_counts_timestamp_and_geojson(live):
     r = get(live, "/collections/grids/items")
     assert r.status_code == 200 and r.headers["Content-Type"].startswith(GEOJSON)

@@ -1,14 +1,11 @@
-"""The rules of edited map features, pure: property types, codes and ranges as the SQL CHECKs say, geometry
-types and validity, ids, and JSON merge patch."""
-import tomllib
-
+"""The rules of edited map features, pure: property types, codes and ranges as the layers declare them (and
+the SQL CHECKs say), geometry types and validity, ids, and JSON merge patch."""
 import pytest
 import shapely
 from shapely.geometry import mapping
 
-from gisapp.config import PROJECT_ROOT
-from gisapp.domain.features import KEY_LOCATION_KINDS, LAYERS, check_geometry, clean_feature, clean_properties, \
-    merge_patch
+from gisapp.domain.features import check_geometry, clean_feature, clean_properties, merge_patch
+from gisapp.domain.layers import catalogue
 from gisapp.errors import ValidationFailed
 
 POINT = {"type": "Point", "coordinates": [118.8, 32.05]}
@@ -27,8 +24,9 @@ def code_of(call) -> str:
 
 
 def test_the_kinds_of_key_locations_are_those_the_layer_declares():
-    with (PROJECT_ROOT / "layers" / "key-locations.toml").open("rb") as fh:
-        assert tuple(tomllib.load(fh)["properties"]["kind"]["values"]) == KEY_LOCATION_KINDS
+    kinds = catalogue()["key-locations"].prop("kind").values
+    assert clean_properties("key-locations", {"name": "x", "kind": kinds[-1]})["kind"] == kinds[-1]
+    assert code_of(lambda: clean_properties("key-locations", {"name": "x", "kind": "harbour"})) == "invalid_property"
 
 
 def test_defaults_fill_optional_properties_and_computed_ones_are_ignored():
@@ -38,12 +36,14 @@ def test_defaults_fill_optional_properties_and_computed_ones_are_ignored():
     assert clean_properties("key-locations", {"name": "学校", "kind": "school"})["risk_level"] == 1
 
 
-# why each case: the bounds of the camera CHECKs of sql/005 (azimuth 0 <= a < 360, 0 < fov <= 360, range > 0),
-# just inside and just outside each, and the integer range of a key location's risk level
+# why each case: the bounds of the camera CHECKs of sql/005 (azimuth 0 <= a < 360, 0 < fov <= 360, range > 0)
+# and the declared 5 km of a camera's range, just inside and just outside each, and the integer range of a key
+# location's risk level
 @pytest.mark.parametrize("layer, prop, value, ok", [
     ("cameras", "azimuth_deg", 0, True), ("cameras", "azimuth_deg", 359.9, True), ("cameras", "azimuth_deg", 360, False),
     ("cameras", "azimuth_deg", -1, False), ("cameras", "fov_deg", 360, True), ("cameras", "fov_deg", 0, False),
-    ("cameras", "range_m", 0, False), ("cameras", "range_m", 0.5, True),
+    ("cameras", "range_m", 0, False), ("cameras", "range_m", 0.5, True), ("cameras", "range_m", 5000, True),
+    ("cameras", "range_m", 5000.5, False),
     ("key-locations", "risk_level", 3, True), ("key-locations", "risk_level", 0, False),
     ("key-locations", "risk_level", 2.5, False),
 ])
@@ -79,7 +79,8 @@ def test_geometries_must_be_of_the_layer_valid_and_in_range():
         "invalid_geometry"   # projected metres, not lon/lat
     assert code_of(lambda: check_geometry("cameras", {"type": "Point", "coordinates": "x"})) == "malformed_geometry"
     assert check_geometry("key-locations", POINT).equals(shapely.Point(118.8, 32.05))
-    assert set(LAYERS) == {"grids", "key-roads", "key-locations", "cameras"}
+    assert {n for n, layer in catalogue().items() if layer.editable} == {"grids", "key-roads", "key-locations",
+                                                                          "cameras"}
 
 
 def test_merge_patch_removes_with_null_and_replaces_arrays_whole():

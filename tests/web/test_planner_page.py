@@ -292,3 +292,18 @@ def test_planner_splits_merges_back_and_restores_from_the_history(live, watched_
                           "AND v.version = 1 WHERE g.code = %s", code)
     assert same == (True,)
     assert watch.errors() == [] and watch.foreign_requests() == []
+
+
+def test_the_new_grid_form_has_a_field_per_declared_property_with_its_rules(live):
+    """The create form is built from layers/grids.toml: code (pattern) and name (length), both required."""
+    import re
+
+    from gisapp.domain.layers import catalogue
+
+    page = live.client("demo-planner").get(f"{live.url}/planner", timeout=30)
+    assert page.status_code == 200, page.status_code
+    fields = {m.group(1): m.group(0) for m in re.finditer(r'<input id="new-(\w+)"[^>]*>', page.text)}
+    grids = catalogue()["grids"]
+    assert list(fields) == [p.name for p in grids.writable] == ["code", "name"]
+    assert f'pattern="{grids.prop("code").pattern}"' in fields["code"] and " required" in fields["code"]
+    assert f'maxlength="{grids.prop("name").max_length}"' in fields["name"]

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from gisapp.domain.areas import community_code
 from gisapp.domain.features import CleanFeature, clean_feature, merge_patch
+from gisapp.domain.layers import catalogue
 from gisapp.errors import AppError, Conflict, NotFound, OutsideJurisdiction, PreconditionFailed, PreconditionRequired, \
     ValidationFailed
 from gisapp.services.jurisdiction import grid_edit
@@ -23,11 +24,19 @@ from gisapp.services.access.audit import Actor, record
 from gisapp.services.jurisdiction.grid_edit import DEFAULT_MIN_AREA_M2
 from gisapp.services.layers.features import feature_one
 
-# layer -> (table, id column, how its geometry is stored)
-TABLES = {"key-roads": ("key_roads", "code", "ST_Multi(ST_GeomFromWKB(:wkb, 4326))"),
-          "key-locations": ("key_locations", "code", "ST_GeomFromWKB(:wkb, 4326)"),
-          "cameras": ("cameras", "device_id", "ST_GeomFromWKB(:wkb, 4326)")}
-EDITABLE = frozenset({*TABLES, "grids"})
+
+
+def _table(layer: str) -> tuple[str, str, str]:
+    """Where a layer's features are written (all but grids): its table, id column and stored geometry's SQL."""
+    declared = catalogue()[layer]
+    geometry = "ST_GeomFromWKB(:wkb, 4326)"
+    if declared.geometry_type.startswith("Multi"):   # a LineString sent is stored as a MultiLineString
+        geometry = f"ST_Multi({geometry})"
+    return declared.source.table, declared.id_property, geometry
+
+
+def editable_layers() -> list[str]:
+    return [name for name, layer in catalogue().items() if layer.editable]
 
 
 def etag(version: str) -> str:
@@ -35,8 +44,8 @@ def etag(version: str) -> str:
 
 
 def _editable(layer: str) -> None:
-    if layer not in EDITABLE:
-        raise AppError(f"the layer {layer} is read-only; editable: {', '.join(sorted(EDITABLE))}",
+    if layer not in editable_layers():
+        raise AppError(f"the layer {layer} is read-only; editable: {', '.join(sorted(editable_layers()))}",
                        code="read_only_layer", status=405)
 
 
@@ -51,8 +60,8 @@ def _check_version(current: str, if_match: str | None) -> None:
 
 def _current(session: Session, layer: str, area: tuple[str, dict], fid: str, if_match: str | None) -> dict:
     """The feature as it is now (locked for this transaction), after checking If-Match against it."""
-    if layer in TABLES:
-        table, column, _ = TABLES[layer]
+    if layer != "grids":
+        table, column, _ = _table(layer)
         session.execute(text(f"SELECT 1 FROM {table} WHERE {column} = :fid FOR UPDATE"), {"fid": fid})
     found = feature_one(session, layer, area, fid)
     if found is None:
@@ -96,7 +105,7 @@ def create_feature(session: Session, key: bytes, actor: Actor, layer: str, area:
         _create_grid(session, key, actor, clean, reason=reason, if_match=if_match, min_area_m2=grid_min_area_m2)
         _audit(session, key, actor, "feature.create", layer, clean, reason)
         return clean.id
-    table, column, geometry = TABLES[layer]
+    table, column, geometry = _table(layer)
     names = list(clean.properties)
     created = session.execute(text(
         f"INSERT INTO {table} ({column}, {', '.join(names)}, geom) "
@@ -115,7 +124,7 @@ def _write(session: Session, key: bytes, actor: Actor, layer: str, clean: CleanF
         _replace_grid(session, key, actor, clean, current, reason=reason, if_match=if_match,
                       min_area_m2=grid_min_area_m2)
     else:
-        table, column, geometry = TABLES[layer]
+        table, column, geometry = _table(layer)
         assignments = ", ".join(f"{n} = :{n}" for n in clean.properties)
         session.execute(text(f"UPDATE {table} SET {assignments}, geom = {geometry} WHERE {column} = :fid"),
                         _values(clean))
@@ -159,7 +168,7 @@ def delete_feature(session: Session, key: bytes, actor: Actor, layer: str, area:
         grid_edit.edit(session, key, actor, community_code(fid), [], retires=[fid], if_match=if_match, reason=reason,
                        min_area_m2=grid_min_area_m2)
     else:
-        table, column, _ = TABLES[layer]
+        table, column, _ = _table(layer)
         session.execute(text(f"DELETE FROM {table} WHERE {column} = :fid"), {"fid": fid})
     _audit(session, key, actor, "feature.delete", layer, current, reason)
 

@@ -1,65 +1,30 @@
-"""Map layers as GeoJSON, filtered by bounding box; their declarations live in layers/*.toml."""
+"""Map layers as GeoJSON, filtered by bounding box, read from the views layers/*.toml declare (domain.layers)."""
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gisapp.domain.layers import Layer, catalogue
 from gisapp.domain.security import Binding
 from gisapp.errors import NotFound
 
-# name -> (FROM clause with alias t, properties as SQL json_build_object arguments)
-LAYER_QUERIES: dict[str, tuple[str, str]] = {
-    "townships": ("townships t", "'code', t.code, 'name', t.name, 'county_code', t.county_code"),
-    "communities": ("communities t JOIN townships p ON p.code = t.township_code",
-                    "'code', t.code, 'name', t.name, 'township_code', t.township_code, "
-                    "'township_name', p.name"),
-    "grids": ("grids t JOIN communities c ON c.code = t.community_code "
-              "LEFT JOIN teams tm ON tm.grid_code = t.code",
-              "'code', t.code, 'name', t.name, 'community_code', t.community_code, "
-              "'community_name', c.name, 'township_code', c.township_code, "
-              "'team', CASE WHEN tm.code IS NULL THEN NULL ELSE json_build_object("
-              "'code', tm.code, 'name', tm.name, 'members', (SELECT count(*) FROM members m "
-              "WHERE m.team_code = tm.code), 'on_duty', (SELECT count(*) FROM members m "
-              "WHERE m.team_code = tm.code AND m.duty_status IN ('on_duty', 'on_patrol'))) END"),
-    "key-roads": ("key_roads t", "'code', t.code, 'name', t.name, 'road_class', t.road_class, "
-                  "'length_m', round(ST_Length(t.geom::geography)::numeric, 1)"),
-    "key-locations": ("key_locations t", "'code', t.code, 'name', t.name, 'kind', t.kind, "
-                      "'risk_level', t.risk_level"),
-    # the stretches of key roads no online camera sees (clause 7.1.3.2), kept by triggers (sql/027)
-    "coverage-gaps": ("(SELECT r.code, r.name, k.gaps AS geom FROM key_roads r "
-                      "JOIN key_road_coverage k ON k.road_code = r.code) t",
-                      "'code', t.code, 'name', t.name, 'gap_m', round(ST_Length(t.geom::geography)::numeric, 1)"),
-    "cameras": ("cameras t", "'device_id', t.device_id, 'name', t.name, 'azimuth_deg', t.azimuth_deg, "
-                "'fov_deg', t.fov_deg, 'range_m', t.range_m, 'online', t.online"),
-}
-# each layer's feature id (its primary key, also the order of features): code unless named here
-ID_COLUMN = {"cameras": "t.device_id"}
-# when a feature was last written (sql/029): the `datetime` of OGC API queries; other layers are timeless
-TIME_COLUMN = {name: "t.updated_at" for name in ("grids", "key-roads", "key-locations", "cameras")}
-# a feature's version as its ETag: a grid's is its community's layout version (grid_edit.etag), since a
-# grid changes only together with its neighbours; the others count their own writes (sql/029)
-VERSION_SQL = {"grids": "t.community_code || '-' || c.layout_version",
-               "key-roads": "t.code || '-' || t.version", "key-locations": "t.code || '-' || t.version",
-               "cameras": "t.device_id || '-' || t.version"}
-# properties a client may filter on (?township_code=...): the SQL expression and its JSON type
-_CODE_NAME = {"code": ("t.code", "string"), "name": ("t.name", "string")}
-QUERYABLES: dict[str, dict[str, tuple[str, str]]] = {
-    "townships": {**_CODE_NAME, "county_code": ("t.county_code", "string")},
-    "communities": {**_CODE_NAME, "township_code": ("t.township_code", "string")},
-    "grids": {**_CODE_NAME, "community_code": ("t.community_code", "string"),
-              "township_code": ("c.township_code", "string")},
-    "key-roads": {**_CODE_NAME, "road_class": ("t.road_class", "string")},
-    "key-locations": {**_CODE_NAME, "kind": ("t.kind", "string"), "risk_level": ("t.risk_level", "integer")},
-    "cameras": {"device_id": ("t.device_id", "string"), "name": ("t.name", "string"),
-                "online": ("t.online", "boolean")},
-    "coverage-gaps": dict(_CODE_NAME),
-}
+# every layer is read from its declared view (sql/038, alias t): its columns are the declared properties
+
+
+def declared(name: str) -> Layer:
+    """A declared layer by API name, or 404 unknown_layer."""
+    found = catalogue().get(name)
+    if found is None:
+        raise NotFound(f"no layer {name!r}; layers: {', '.join(catalogue())}", code="unknown_layer")
+    return found
+
+
+def properties_sql(name: str) -> str:
+    """The json_build_object arguments of a feature's properties: each declared property, its view column."""
+    return ", ".join(f"'{p.name}', t.{p.name}" for p in declared(name).properties)
 
 
 # the area an account sees on the map: its county, its township, its grid with the grids around it,
@@ -81,35 +46,18 @@ def area_filter(binding: Binding, code: str, feature: str = "t.geom") -> tuple[s
 
 
 def layer_names() -> list[str]:
-    return list(LAYER_QUERIES)
+    return list(catalogue())
 
 
-@lru_cache(maxsize=1)
-def _declarations(layers_dir: str) -> dict[str, dict]:
-    out = {}
-    for path in sorted(Path(layers_dir).glob("*.toml")):
-        with path.open("rb") as fh:
-            decl = tomllib.load(fh)
-        out[path.stem] = decl  # the file name is the API name (key-roads); "name" is the table
-    return out
-
-
-def layer_declarations(layers_dir: Path) -> dict[str, dict]:
-    """The layers/*.toml declarations by API name (title, min_zoom, properties, style ...)."""
-    return _declarations(str(layers_dir))
-
-
-def describe_layers(layers_dir: Path) -> list[dict]:
+def describe_layers() -> list[dict]:
     """The declared layers (title, geometry type, properties, style) that the API serves."""
-    decls = _declarations(str(layers_dir))
-    return [{"name": name, **{k: v for k, v in decls.get(name, {}).items() if k != "name"},
-             "url": f"/api/v1/layers/{name}"} for name in LAYER_QUERIES]
+    return [{**layer.describe(), "url": f"/api/v1/layers/{name}"} for name, layer in catalogue().items()]
 
 
 @dataclass(frozen=True)
 class Selection:
     """Which features of a layer: those in an area_filter, optionally within a bbox, with given property
-    values (QUERYABLES), last written within a time span (either end None: open) or with one id."""
+    values (its declared queryables), last written within a time span (either end None: open) or with one id."""
 
     area: tuple[str, dict]
     bbox: tuple[float, float, float, float] | None = None
@@ -118,14 +66,14 @@ class Selection:
     feature_id: str | None = None
 
 
-def _known(name: str) -> tuple[str, str]:
-    if name not in LAYER_QUERIES:
-        raise NotFound(f"no layer {name!r}; layers: {', '.join(LAYER_QUERIES)}", code="unknown_layer")
-    return LAYER_QUERIES[name]
-
-
 def id_column(name: str) -> str:
-    return ID_COLUMN.get(name, "t.code")
+    return f"t.{declared(name).id_property}"
+
+
+def time_column(name: str) -> str | None:
+    """The view's column of a feature's last write (None: a timeless layer)."""
+    column = declared(name).source.time
+    return f"t.{column}" if column else None
 
 
 def _where(name: str, selection: Selection) -> tuple[str, dict]:
@@ -136,12 +84,12 @@ def _where(name: str, selection: Selection) -> tuple[str, dict]:
         parts.append("ST_Intersects(t.geom, ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326))")
         params.update(zip(("minx", "miny", "maxx", "maxy"), selection.bbox))
     for i, (prop, value) in enumerate(selection.properties.items()):
-        parts.append(f"{QUERYABLES[name][prop][0]} = :q{i}")
+        parts.append(f"t.{declared(name).prop(prop).name} = :q{i}")
         params[f"q{i}"] = value
     if selection.time is not None:
         for bound, op, value in zip(("t0", "t1"), (">=", "<="), selection.time):
             if value is not None:
-                parts.append(f"{TIME_COLUMN[name]} {op} :{bound}")
+                parts.append(f"{time_column(name)} {op} :{bound}")
                 params[bound] = value
     if selection.feature_id is not None:
         parts.append(f"{id_column(name)} = :fid")
@@ -149,22 +97,27 @@ def _where(name: str, selection: Selection) -> tuple[str, dict]:
     return "WHERE " + " AND ".join(parts), params
 
 
-def _feature_json(name: str, props: str, *, with_id: bool) -> str:
+def _feature_json(name: str, *, with_id: bool) -> str:
     """SQL building one feature (alias t) as json; the id member only where asked (the OGC API)."""
     ident = f"'id', {id_column(name)}, " if with_id else ""
     return (f"json_build_object('type', 'Feature', {ident}'geometry', ST_AsGeoJSON(t.geom, 7)::json, "
-            f"'properties', json_build_object({props}))")
+            f"'properties', json_build_object({properties_sql(name)}))")
+
+
+def source_sql(name: str) -> str:
+    """The FROM item of a layer: its declared view as t."""
+    return f"{declared(name).source.view} t"
 
 
 def layer_geojson(session: Session, name: str, bbox: tuple[float, float, float, float] | None,
                   area: tuple[str, dict]) -> str:
     """A FeatureCollection (as JSON text, built in PostGIS) of one layer within an area_filter, optionally a bbox."""
-    source, props = _known(name)
+    source = source_sql(name)
     where, params = _where(name, Selection(area, bbox))
     sql = text(f"""
         SELECT json_build_object('type', 'FeatureCollection', 'name', CAST(:layer AS text),
                'features', COALESCE(json_agg(f.feature), '[]'::json))::text
-        FROM (SELECT {_feature_json(name, props, with_id=False)} AS feature
+        FROM (SELECT {_feature_json(name, with_id=False)} AS feature
               FROM {source} {where} ORDER BY {id_column(name)}) f
     """)
     return session.execute(sql, {"layer": name, **params}).scalar_one()
@@ -174,11 +127,11 @@ def feature_page(session: Session, name: str, selection: Selection, *, limit: in
                  offset: int) -> tuple[str, int, int]:
     """A page of a selection's features in id order (a JSON array as text, built in PostGIS), how many it holds
     and how many match in all."""
-    source, props = _known(name)
+    source = source_sql(name)
     where, params = _where(name, selection)
     features, returned = session.execute(text(f"""
         SELECT COALESCE(json_agg(f.feature), '[]'::json)::text, count(*)
-        FROM (SELECT {_feature_json(name, props, with_id=True)} AS feature FROM {source} {where}
+        FROM (SELECT {_feature_json(name, with_id=True)} AS feature FROM {source} {where}
               ORDER BY {id_column(name)} LIMIT :limit OFFSET :offset) f
     """), {**params, "limit": limit, "offset": offset}).one()
     matched = session.execute(text(f"SELECT count(*) FROM {source} {where}"), params).scalar_one()
@@ -187,19 +140,20 @@ def feature_page(session: Session, name: str, selection: Selection, *, limit: in
 
 def feature_one(session: Session, name: str, area: tuple[str, dict], feature_id: str) -> tuple[dict, str | None] | None:
     """One feature of a layer in the area (None: no such feature there) and its version (None: read-only layer)."""
-    source, props = _known(name)
+    source = source_sql(name)
     where, params = _where(name, Selection(area, feature_id=feature_id))
-    version = VERSION_SQL.get(name, "NULL")
-    row = session.execute(text(f"SELECT {_feature_json(name, props, with_id=True)} AS feature, {version} AS version "
+    column = declared(name).source.version
+    version = f"t.{column}" if column else "NULL"
+    row = session.execute(text(f"SELECT {_feature_json(name, with_id=True)} AS feature, {version} AS version "
                                f"FROM {source} {where}"), params).one_or_none()
     return (row.feature, row.version) if row else None
 
 
 def layer_extent(session: Session, name: str, area: tuple[str, dict]) -> tuple[list[float] | None, list | None]:
     """The bbox of a layer's features in an area, and the first and last time one was written (None: timeless)."""
-    source, _ = _known(name)
+    source = source_sql(name)
     where, params = _where(name, Selection(area))
-    moment = TIME_COLUMN.get(name, "CAST(NULL AS timestamptz)")
+    moment = time_column(name) or "CAST(NULL AS timestamptz)"
     row = session.execute(text(f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), first, last FROM "
                                f"(SELECT ST_Extent(t.geom) AS e, min({moment}) AS first, max({moment}) AS last "
                                f"FROM {source} {where}) x"), params).one()

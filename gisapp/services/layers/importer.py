@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from gisapp.domain.areas import community_code
 from gisapp.domain import layer_rules as rules
+from gisapp.domain.layers import catalogue
 from gisapp.domain.topology import check_layout
 from gisapp.errors import NotFound, ValidationFailed
 from gisapp.services.access.audit import Actor, record
@@ -59,10 +60,11 @@ def check_source(session: Session, county: str, layer: str, source: SourceFile,
                  progress: Progress = _no_progress, min_area_m2: float = DEFAULT_MIN_AREA_M2) -> Checked:
     """Every feature against the layer's rules, the county, and what the database already holds."""
     area = rules.county_area(county_boundary(session, county))
+    loose = source.format != "geojson"   # JSON is typed like an edit; CSV cells are text, dBase/GPKG columns loose
     total, rows, problems = len(source.features), [], []
     for n, feature in enumerate(source.features, 1):
         row, found = rules.check_feature(layer, feature.index, feature.properties, feature.geometry, feature.error,
-                                         county, area)
+                                         county, area, loose=loose)
         problems += found
         if row is not None:
             rows.append((feature.index, row))
@@ -77,7 +79,7 @@ def check_source(session: Session, county: str, layer: str, source: SourceFile,
 
 def _foreign_rows(session: Session, county: str, layer: str, rows: list[tuple[int, dict]]) -> list[rules.Problem]:
     """Existing features with the file's codes that lie in another area: not the caller's to change."""
-    table, key = TABLES[layer]
+    table, key = _table(layer)
     ids = [row[key] for _, row in rows]
     foreign = {r[0] for r in session.execute(text(
         f"SELECT t.{key} FROM {table} t WHERE t.{key} = ANY(:ids) AND NOT EXISTS "
@@ -132,38 +134,37 @@ def reject(problems: list[rules.Problem]) -> ImportRejected:
 
 # --- writing ----------------------------------------------------------------------------------------
 
-TABLES = {"key-roads": ("key_roads", "code"), "key-locations": ("key_locations", "code"),
-          "cameras": ("cameras", "device_id"), "grids": ("grids", "code")}
 CHANGED = "NOT ST_OrderingEquals(t.geom, EXCLUDED.geom)"
-UPSERTS = {
-    "key-roads": text(
-        "INSERT INTO key_roads AS t (code, name, road_class, geom) "
-        "VALUES (:code, :name, :road_class, ST_Multi(ST_GeomFromWKB(:wkb, 4326))) ON CONFLICT (code) DO UPDATE "
-        "SET name = EXCLUDED.name, road_class = EXCLUDED.road_class, geom = EXCLUDED.geom "
-        f"WHERE (t.name, t.road_class) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.road_class) OR {CHANGED} "
-        "RETURNING (xmax = 0) AS inserted"),
-    "key-locations": text(
-        "INSERT INTO key_locations AS t (code, name, kind, risk_level, geom) "
-        "VALUES (:code, :name, :kind, :risk_level, ST_GeomFromWKB(:wkb, 4326)) ON CONFLICT (code) DO UPDATE "
-        "SET name = EXCLUDED.name, kind = EXCLUDED.kind, risk_level = EXCLUDED.risk_level, geom = EXCLUDED.geom "
-        "WHERE (t.name, t.kind, t.risk_level) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind, EXCLUDED.risk_level) "
-        f"OR {CHANGED} RETURNING (xmax = 0) AS inserted"),
-    "cameras": text(
-        "INSERT INTO cameras AS t (device_id, name, azimuth_deg, fov_deg, range_m, online, geom) "
-        "VALUES (:device_id, :name, :azimuth_deg, :fov_deg, :range_m, :online, ST_GeomFromWKB(:wkb, 4326)) "
-        "ON CONFLICT (device_id) DO UPDATE SET name = EXCLUDED.name, azimuth_deg = EXCLUDED.azimuth_deg, "
-        "fov_deg = EXCLUDED.fov_deg, range_m = EXCLUDED.range_m, online = EXCLUDED.online, geom = EXCLUDED.geom "
-        "WHERE (t.name, t.azimuth_deg, t.fov_deg, t.range_m, t.online) IS DISTINCT FROM "
-        "(EXCLUDED.name, EXCLUDED.azimuth_deg, EXCLUDED.fov_deg, EXCLUDED.range_m, EXCLUDED.online) "
-        f"OR {CHANGED} RETURNING (xmax = 0) AS inserted"),
-}
+
+
+def _table(layer: str) -> tuple[str, str]:
+    declared = catalogue()[layer]
+    return declared.source.table, declared.id_property
+
+
+def upsert_sql(layer: str):
+    """Insert a feature, or update the one with its id when a property or the geometry differs; RETURNING
+    inserted (NULL when nothing changed). Built from the layer's declared writable properties."""
+    declared = catalogue()[layer]
+    key = declared.id_property
+    names = [p.name for p in declared.writable if p.name != key]
+    geometry = "ST_GeomFromWKB(:wkb, 4326)"
+    if declared.geometry_type.startswith("Multi"):
+        geometry = f"ST_Multi({geometry})"
+    return text(
+        f"INSERT INTO {declared.source.table} AS t ({key}, {', '.join(names)}, geom) "
+        f"VALUES (:{key}, {', '.join(':' + n for n in names)}, {geometry}) ON CONFLICT ({key}) DO UPDATE "
+        f"SET {', '.join(f'{n} = EXCLUDED.{n}' for n in names)}, geom = EXCLUDED.geom "
+        f"WHERE ({', '.join('t.' + n for n in names)}) IS DISTINCT FROM "
+        f"({', '.join('EXCLUDED.' + n for n in names)}) OR {CHANGED} RETURNING (xmax = 0) AS inserted")
 
 
 def _upsert(session: Session, layer: str, rows: list[tuple[int, dict]], progress: Progress) -> dict:
     counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+    upsert = upsert_sql(layer)
     for n, (_, row) in enumerate(rows, 1):
         params = {k: v for k, v in row.items() if k != "geometry"} | {"wkb": shapely.to_wkb(row["geometry"])}
-        inserted = session.execute(UPSERTS[layer], params).scalar_one_or_none()
+        inserted = session.execute(upsert, params).scalar_one_or_none()
         counts["unchanged" if inserted is None else "inserted" if inserted else "updated"] += 1
         progress("writing", n, len(rows))
     return counts
@@ -241,7 +242,7 @@ def _preview(session: Session, key: bytes, actor: Actor, layer: str, rows: list[
     (the service records first versions of grids that have none: a dry run leaves even that out); other
     layers: how many features are new and how many match an existing one (to update, or unchanged)."""
     if layer != "grids":
-        table, key_column = TABLES[layer]
+        table, key_column = _table(layer)
         ids = [row[key_column] for _, row in rows]
         matched = session.execute(text(f"SELECT count(*) FROM {table} WHERE {key_column} = ANY(:ids)"),
                                   {"ids": ids}).scalar()
@@ -257,8 +258,8 @@ def import_layer(session: Session, key: bytes, actor: Actor, county: str, layer:
                  file_name: str, file_hash: str, dry_run: bool = False, reason: str | None = None,
                  progress: Progress = _no_progress, min_area_m2: float = DEFAULT_MIN_AREA_M2) -> dict:
     """Check every feature, then (unless dry_run) write them all in the session's transaction; the counts."""
-    if layer not in rules.LAYERS:
-        raise NotFound(f"no importable layer {layer}: one of {', '.join(rules.LAYERS)}", code="unknown_layer")
+    if layer not in rules.importable():
+        raise NotFound(f"no importable layer {layer}: one of {', '.join(rules.importable())}", code="unknown_layer")
     checked = check_source(session, county, layer, source, progress, min_area_m2)
     if checked.problems:
         raise reject(checked.problems)

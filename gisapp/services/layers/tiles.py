@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gisapp.domain.security import Binding
 from gisapp.errors import NotFound
-from gisapp.services.layers.features import AREA_SQL, LAYER_QUERIES, area_filter, id_column, layer_declarations
+from gisapp.domain.layers import catalogue
+from gisapp.services.layers.features import AREA_SQL, area_filter, id_column, properties_sql, source_sql
 from gisapp.spatial.tiles import is_tile
 
 MAX_ZOOM = 18
@@ -46,12 +46,11 @@ class Tile:
     source: str   # "hit" (from the cache), "miss" (built and stored), "bypass" (built during a change: not stored)
 
 
-def tilesets(layers_dir: Path) -> dict[str, tuple[TileLayer, ...]]:
+def tilesets() -> dict[str, tuple[TileLayer, ...]]:
     """Every tileset (one per layer) and the MVT layers it holds by zoom, from the declared min_zooms."""
-    decls = layer_declarations(layers_dir)
-    min_zoom = {name: int(decls.get(name, {}).get("min_zoom", 0)) for name in LAYER_QUERIES}
+    min_zoom = {name: layer.min_zoom for name, layer in catalogue().items()}
     out: dict[str, tuple[TileLayer, ...]] = {}
-    for name in LAYER_QUERIES:
+    for name in catalogue():
         if name not in JURISDICTION:
             out[name] = (TileLayer(name, min_zoom[name], MAX_ZOOM),)
             continue
@@ -62,10 +61,10 @@ def tilesets(layers_dir: Path) -> dict[str, tuple[TileLayer, ...]]:
     return out
 
 
-def tileset(layers_dir: Path, name: str) -> tuple[TileLayer, ...]:
-    found = tilesets(layers_dir).get(name)
+def tileset(name: str) -> tuple[TileLayer, ...]:
+    found = tilesets().get(name)
     if found is None:
-        raise NotFound(f"no tileset {name!r}; tilesets: {', '.join(LAYER_QUERIES)}", code="unknown_layer")
+        raise NotFound(f"no tileset {name!r}; tilesets: {', '.join(catalogue())}", code="unknown_layer")
     return found
 
 
@@ -85,12 +84,11 @@ def scope_key(binding: Binding, code: str) -> str:
 
 def _layer_mvt_sql(layer: str, z: int, area_clause: str) -> str:
     """One MVT layer of the tile :z/:x/:y: the layer's features in the area meeting the buffered tile."""
-    source, props = LAYER_QUERIES[layer]
     return f"""(SELECT ST_AsMVT(q, '{layer}', {EXTENT}, 'geom') FROM (
         SELECT ST_AsMVTGeom(ST_Transform({geometry_column(layer, z)}, 3857), ST_TileEnvelope(:z, :x, :y),
                             {EXTENT}, {BUFFER}, true) AS geom,
-               tile_properties(jsonb_build_object({props})) AS properties
-        FROM {source}
+               tile_properties(jsonb_build_object({properties_sql(layer)})) AS properties
+        FROM {source_sql(layer)}
         WHERE t.geom && ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => {MARGIN}), 4326)
               AND {area_clause}
         ORDER BY {id_column(layer)}) q WHERE q.geom IS NOT NULL)"""
@@ -128,10 +126,9 @@ def check_tile(z: int, x: int, y: int) -> None:
                        code="tile_out_of_range")
 
 
-def get_tile(session: Session, layers_dir: Path, name: str, z: int, x: int, y: int,
-             binding: Binding, code: str) -> Tile:
+def get_tile(session: Session, name: str, z: int, x: int, y: int, binding: Binding, code: str) -> Tile:
     """A tile of a tileset in a caller's area: from the cache, or built and stored (commit to keep it)."""
-    layers = tileset(layers_dir, name)
+    layers = tileset(name)
     check_tile(z, x, y)
     key = {"tileset": name, "z": z, "x": x, "y": y, "scope": scope_key(binding, code)}
     row = session.execute(CACHED_SQL, key).first()
@@ -147,17 +144,19 @@ def get_tile(session: Session, layers_dir: Path, name: str, z: int, x: int, y: i
     return Tile(data, etag, "miss")
 
 
-def layer_fields(session: Session, layer: str, labels: dict[str, dict]) -> dict[str, str]:
-    """An MVT layer's attributes and their types, read from the layer's own SQL (a sample of its rows)."""
-    source, props = LAYER_QUERIES[layer]
+def layer_fields(session: Session, layer: str) -> dict[str, str]:
+    """An MVT layer's attributes and their types, read from the layer's own SQL (a sample of its rows: an object
+    property such as a grid's team becomes several attributes), labelled as declared."""
     rows = session.execute(text(f"""
         SELECT p.key, min(jsonb_typeof(p.value)) FROM (
-            SELECT tile_properties(jsonb_build_object({props})) AS j FROM {source} LIMIT 200) s,
+            SELECT tile_properties(jsonb_build_object({properties_sql(layer)})) AS j FROM {source_sql(layer)}
+            LIMIT 200) s,
             jsonb_each(s.j) p GROUP BY p.key ORDER BY p.key""")).all()
+    labels = {p.name: p.label for p in catalogue()[layer].properties}
     out = {}
     for key, json_type in rows:
         kind = JSON_TYPES.get(json_type, "String")
-        label = labels.get(key, {}).get("label")
+        label = labels.get(key)
         out[key] = f"{label} ({kind})" if label else kind
     return out
 
@@ -171,20 +170,19 @@ def area_bounds(session: Session, binding: Binding, code: str) -> list[float]:
     return [round(float(v), 6) for v in row]
 
 
-def tilejson(session: Session, layers_dir: Path, name: str, origin: str, binding: Binding, code: str) -> dict:
+def tilejson(session: Session, name: str, origin: str, binding: Binding, code: str) -> dict:
     """The TileJSON 3.0.0 document of a tileset, for a caller: its tiles URL, zooms, area and layers."""
-    layers = tileset(layers_dir, name)
-    decls = layer_declarations(layers_dir)
+    layers = tileset(name)
+    decls = catalogue()
     bounds = area_bounds(session, binding, code)
     minzoom = min(layer.minzoom for layer in layers)
-    vector_layers = [{"id": layer.name, "description": decls.get(layer.name, {}).get("title", layer.name),
-                      "minzoom": layer.minzoom, "maxzoom": layer.maxzoom,
-                      "fields": layer_fields(session, layer.name, decls.get(layer.name, {}).get("properties", {}))}
+    vector_layers = [{"id": layer.name, "description": decls[layer.name].title,
+                      "minzoom": layer.minzoom, "maxzoom": layer.maxzoom, "fields": layer_fields(session, layer.name)}
                      for layer in layers]
     return {
         "tilejson": "3.0.0",
         "name": name,
-        "description": decls.get(name, {}).get("title", name),
+        "description": decls[name].title,
         "scheme": "xyz",
         "tiles": [f"{origin.rstrip('/')}/tiles/{name}/{{z}}/{{x}}/{{y}}.mvt"],
         "minzoom": minzoom,

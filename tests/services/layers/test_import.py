@@ -221,7 +221,7 @@ def test_one_bad_feature_among_good_ones_writes_nothing_and_every_problem_is_lis
     with pytest.raises(ImportRejected) as rejected:
         run(session, "cameras", geojson(features), "cams.geojson")
     found = {(p["index"], p["check"]) for p in rejected.value.details}
-    assert found == {(2, "out_of_range"), (3, "bad_code"), (4, "outside_county"), (5, "duplicate_id")}
+    assert found == {(2, "out_of_range"), (3, "invalid_feature_id"), (4, "outside_county"), (5, "duplicate_id")}
     assert sum(p["check"] == "out_of_range" for p in rejected.value.details) == 2
     outside = next(p for p in rejected.value.details if p["check"] == "outside_county")
     assert outside["where"]["type"] == "Point" and outside["id"] == "32010200001310900024"
@@ -247,7 +247,7 @@ def test_geometry_problems_carry_their_reason_and_location(session, spot):
     assert "Self-intersection" in invalid["message"] and invalid["where"]["type"] == "Point"
     assert distance_m(invalid["where"]["coordinates"], (lon + 0.0005, lat + 0.0005)) < 1
     assert (1, "wrong_geometry_type") in by
-    assert {(2, "missing_property"), (2, "bad_value"), (2, "out_of_range"), (2, "bad_code")} <= set(by)
+    assert {(2, "missing_property"), (2, "invalid_property"), (2, "out_of_range"), (2, "invalid_feature_id")} <= set(by)
     assert (3, "missing_geometry") in by
 
 
@@ -335,7 +335,7 @@ def test_a_job_stopped_by_an_error_ends_failed_and_writes_nothing(factory):
     with factory() as s, s.begin():
         job, _ = start_job(s, "demo-planner", COUNTY, "cameras", "x.geojson", data, crs=None, dry_run=False)
     done = run_job(factory, TEST_AUDIT_KEY, PLANNER, job, data)
-    assert done["status"] == "failed" and done["problems"][0]["check"] == "not_a_number"
+    assert done["status"] == "failed" and done["problems"][0]["check"] == "invalid_property"
     assert done["finished_at"] is not None
 
 
