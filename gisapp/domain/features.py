@@ -13,9 +13,15 @@ from dataclasses import dataclass
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from shapely.validation import explain_validity
 
-from gisapp.domain.layers import Layer, PropertyProblem, catalogue, check_properties, check_properties_of
+from gisapp.domain.layers import (
+    Layer,
+    PropertyProblem,
+    catalogue,
+    check_geometry_of,
+    check_properties,
+    check_properties_of,
+)
 from gisapp.errors import ValidationFailed
 
 
@@ -83,13 +89,12 @@ def check_geometry(layer_name: str, value) -> BaseGeometry:
         geom = shapely.geometry.shape(value)
     except Exception:  # noqa: BLE001 - shapely raises several kinds for malformed coordinates
         raise _invalid("the geometry's coordinates are not GeoJSON", "malformed_geometry", "geometry") from None
-    if geom.is_empty:
-        raise _invalid("the geometry is empty", "invalid_geometry", "geometry")
+    wrong = check_geometry_of(layer, geom)
+    if wrong:
+        raise _invalid(wrong.message, wrong.code, "geometry")
     minx, miny, maxx, maxy = geom.bounds
     if not (-180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90):
         raise _invalid("coordinates must be longitude, latitude in WGS84 / CGCS2000", "invalid_geometry", "geometry")
-    if not geom.is_valid:
-        raise _invalid(f"the geometry is not valid: {explain_validity(geom)}", "invalid_geometry", "geometry")
     return geom
 
 

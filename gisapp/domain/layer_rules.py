@@ -10,14 +10,12 @@ and an empty cell is no value (`loose`).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from shapely.validation import explain_validity
 
-from gisapp.domain.layers import Layer, catalogue, check_properties
+from gisapp.domain.layers import Layer, catalogue, check_geometry_of, check_properties
 
 
 def importable() -> tuple[str, ...]:
@@ -75,28 +73,10 @@ def _properties(layer: Layer, index: int, ident: str | None, props: dict, county
     return values, problems
 
 
-def invalidity(geom: BaseGeometry) -> tuple[str, BaseGeometry | None] | None:
-    """Why a geometry is not valid and where (None when it is valid).
-
-    >>> invalidity(shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)]))[0]
-    'Self-intersection[0.5 0.5]'
-    """
-    if geom.is_valid:
-        return None
-    reason = explain_validity(geom)
-    match = re.search(r"\[([-0-9.e]+) ([-0-9.e]+)\]", reason)
-    return reason, shapely.Point(float(match.group(1)), float(match.group(2))) if match else geom
-
-
 def _geometry(layer: Layer, index: int, ident: str | None, geom: BaseGeometry, county_area) -> list[Problem]:
-    if geom.is_empty:
-        return [Problem(index, ident, "empty_geometry", "the geometry is empty")]
-    if geom.geom_type not in layer.accepts:
-        return [Problem(index, ident, "wrong_geometry_type", f"a {layer.id} feature is a "
-                        f"{' or '.join(layer.accepts)}, not a {geom.geom_type}", geom.representative_point())]
-    invalid = invalidity(geom)
-    if invalid:
-        return [Problem(index, ident, "invalid_geometry", f"the geometry is not valid: {invalid[0]}", invalid[1])]
+    wrong = check_geometry_of(layer, geom)
+    if wrong:
+        return [Problem(index, ident, wrong.code, wrong.message, wrong.where)]
     if not county_area.covers(geom):
         outside = geom.difference(county_area)
         return [Problem(index, ident, "outside_county", "the feature lies (partly) outside the county",

@@ -21,6 +21,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
+import shapely
+from shapely.validation import explain_validity
+
 LAYERS_DIR = Path(__file__).resolve().parents[2] / "layers"
 TYPES = ("string", "integer", "number", "boolean", "object")
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon")
@@ -406,3 +409,33 @@ def check_properties(layer_def: Layer, given: Mapping, *, loose: bool = False) -
     'out_of_range'
     """
     return check_properties_of(layer_def.writable, given, id_property=layer_def.id_property, loose=loose)
+
+
+@dataclass(frozen=True)
+class GeometryProblem:
+    code: str                    # empty_geometry, invalid_geometry_type, invalid_geometry
+    message: str
+    where: object = None         # shapely geometry: where the problem is (an invalidity's point), or None
+
+
+def check_geometry_of(layer_def: Layer, geom) -> GeometryProblem | None:
+    """What is wrong with a feature's shapely geometry for its layer (None when nothing): the one geometry check
+    of import and edit, so both refuse the same shapes with the same codes.
+
+    >>> check_geometry_of(catalogue()["cameras"], shapely.LineString([(0, 0), (1, 1)])).code
+    'invalid_geometry_type'
+    >>> check_geometry_of(catalogue()["grids"], shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])).message
+    'the geometry is not valid: Self-intersection[0.5 0.5]'
+    """
+    if geom.is_empty:
+        return GeometryProblem("empty_geometry", "the geometry is empty")
+    if geom.geom_type not in layer_def.accepts:
+        return GeometryProblem("invalid_geometry_type", f"a {layer_def.id} feature is a "
+                               f"{' or '.join(sorted(layer_def.accepts))}, not a {geom.geom_type}",
+                               geom.representative_point())
+    if not geom.is_valid:
+        reason = explain_validity(geom)
+        match = re.search(r"\[([-0-9.e]+) ([-0-9.e]+)\]", reason)
+        where = shapely.Point(float(match.group(1)), float(match.group(2))) if match else geom
+        return GeometryProblem("invalid_geometry", f"the geometry is not valid: {reason}", where)
+    return None

@@ -246,7 +246,7 @@ def test_geometry_problems_carry_their_reason_and_location(session, spot):
     invalid = by[(0, "invalid_geometry")]
     assert "Self-intersection" in invalid["message"] and invalid["where"]["type"] == "Point"
     assert distance_m(invalid["where"]["coordinates"], (lon + 0.0005, lat + 0.0005)) < 1
-    assert (1, "wrong_geometry_type") in by
+    assert (1, "invalid_geometry_type") in by
     assert {(2, "missing_property"), (2, "invalid_property"), (2, "out_of_range"), (2, "invalid_feature_id")} <= set(by)
     assert (3, "missing_geometry") in by
 
