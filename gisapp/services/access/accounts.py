@@ -285,7 +285,7 @@ def bound_name(session: Session, account: Account) -> str:
 # --- the security administrator's view of its county (三员分立) ---------------------------------------------
 
 # accounts bound inside county :k: by the prefix of their area code, or through their department's county
-IN_COUNTY = ("(left(COALESCE(county_code, township_code, grid_code), 6) = :k "
+IN_COUNTY = ("(area_county(COALESCE(county_code, township_code, grid_code)) = :k "
              "OR department_code IN (SELECT code FROM departments WHERE county_code = :k))")
 
 

@@ -192,7 +192,7 @@ def _write(session: Session, actor: Actor, proposal: Proposal, reason: str, effe
             session.execute(text("UPDATE grid_codes SET retired_at = NULL, retired_by = NULL, retire_reason = NULL, "
                                  "successors = NULL WHERE code = :c"), {"c": code})
         session.execute(text("WITH g AS (INSERT INTO grids (code, name, community_code, geom, version) VALUES (:c, :n, "
-                             "left(:c, 12), ST_Multi(ST_GeomFromWKB(:wkb, 4326)), (SELECT COALESCE(max(version), 0) + 1 "
+                             "area_community(:c), ST_Multi(ST_GeomFromWKB(:wkb, 4326)), (SELECT COALESCE(max(version), 0) + 1 "
                              "FROM grid_versions WHERE grid_code = :c)) RETURNING code, name, version, geom) "
                              + VERSION_SQL.format(retired="false")),
                         {"c": code, "n": name, "wkb": shapely.to_wkb(geom), **who})
