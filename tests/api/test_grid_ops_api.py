@@ -2,7 +2,7 @@
 codes never reused, undo through restore, and proposed fixes that are applied only when sent back."""
 from shapely.geometry import mapping, shape
 
-from gisapp.domain.topology import area_m2
+from gisapp.spatial.topology import area_m2
 
 from tests.api.test_grid_edit_api import pair, put
 from tests.support import query

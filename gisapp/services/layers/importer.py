@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from gisapp.domain.areas import community_code
 from gisapp.domain import layer_rules as rules
-from gisapp.domain.topology import check_layout
+from gisapp.spatial.topology import check_layout
 from gisapp.errors import NotFound, ValidationFailed
 from gisapp.services.access.audit import Actor, record
 from gisapp.services.jurisdiction.grid_edit import DEFAULT_MIN_AREA_M2
