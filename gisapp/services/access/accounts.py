@@ -303,6 +303,13 @@ def role_in_county(session: Session, username: str, county: str) -> str | None:
                            {"u": username, "k": county}).scalar_one_or_none()
 
 
+def all_accounts(session: Session) -> list:
+    """Every account by username: its role, the code it is bound to, disabled and locked_until (the CLI's list)."""
+    return session.execute(text(
+        "SELECT username, role, COALESCE(county_code, township_code, grid_code, department_code) AS bound, "
+        "disabled, locked_until FROM users ORDER BY username")).all()
+
+
 def accounts_in_county(session: Session, county: str) -> list[dict]:
     """The accounts bound inside the county, by username, without password data."""
     rows = session.execute(text(
