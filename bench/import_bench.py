@@ -20,10 +20,11 @@ import statistics
 import time
 from datetime import datetime, timezone
 
-from pyproj import Transformer
+import numpy as np
 from sqlalchemy import text
 
 from bench.common import OUT, ROOT, CpuMonitor, Dataset, log, prepare_database, random_points, start_cluster, write_json
+from gisapp.spatial.crs import xy_from_wgs84
 
 DBNAME = "gisapp_bench_import"
 DOC = ROOT / "docs" / "benchmarks-import.md"
@@ -71,9 +72,8 @@ def measure(ds: Dataset, n: int, repeat: int) -> dict:
     engine = make_engine(ds.url, pool_size=2)
     factory, monitor = make_session_factory(engine), CpuMonitor()
     points = random_points(engine, n, seed=4)
-    to_gk = Transformer.from_crs("EPSG:4326", "EPSG:4549", always_xy=True)
-    files = {"EPSG:4326": camera_file(points), "EPSG:4549": camera_file([to_gk.transform(*p) for p in points],
-                                                                        "EPSG:4549")}
+    to_gk = xy_from_wgs84("EPSG:4549")
+    files = {"EPSG:4326": camera_file(points), "EPSG:4549": camera_file(to_gk(np.array(points)).tolist(), "EPSG:4549")}
     rows = [{"d": f"32010200001310{500000 + i:06d}", "n": f"基准摄像机{i}", "a": i % 360, "f": 90, "r": 60,
              "x": x, "y": y} for i, (x, y) in enumerate(points)]
     actor = Actor("bench", "planner", "local")

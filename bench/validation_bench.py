@@ -1,4 +1,4 @@
-"""Per-edit topology validation of the 100,000-grid layer: gisapp.domain.topology.check_layout against the
+"""Per-edit topology validation of the 100,000-grid layer: gisapp.spatial.topology.check_layout against the
 same checks written in plain PostGIS SQL, on the same edits, with the same verdicts.
 
     .venv/bin/python -m bench.validation_bench [--grids 100000] [--edits 1000]
@@ -44,7 +44,7 @@ TARGET_MS = 5.0
 M_PER_DEG = 111_320.0
 KINDS = (("boundary", 50), ("reshape", 30), ("sliver", 10), ("bowtie", 10))
 
-# the same checks as gisapp.domain.topology.check_layout, in one statement
+# the same checks as gisapp.spatial.topology.check_layout, in one statement
 SQL_CHECKS = text("""
 WITH g AS (
     SELECT code, ST_SetSRID(ST_GeomFromWKB(wkb), 4326) AS geom
@@ -138,7 +138,7 @@ CPU_SPENT: list[float] = []   # check_layout's own CPU time per call (thread tim
 
 
 def verdict_python(community, boundary, proposed) -> tuple[float, set]:
-    from gisapp.domain.topology import check_layout
+    from gisapp.spatial.topology import check_layout
 
     cpu, started = time.thread_time(), time.perf_counter()
     problems = check_layout(community, boundary, proposed)
@@ -204,7 +204,7 @@ def run(args, ds: Dataset) -> dict:
 def render(r: dict) -> str:
     """The markdown report."""
     s = r["stats"]
-    names = {"check_layout": "`check_layout()` (gisapp/domain/topology.py, shapely)",
+    names = {"check_layout": "`check_layout()` (gisapp/spatial/topology.py, shapely)",
              "sql": "anchor: the same checks in one PostGIS statement (round trip included)"}
     lines = [
         "# Benchmark: validating one grid edit (topology checks)", "",
@@ -228,7 +228,7 @@ def render(r: dict) -> str:
         f"p50 {r['cpu_ms']['p50']:.3f} ms, p95 {r['cpu_ms']['p95']:.3f} ms, max {r['cpu_ms']['max']:.2f} ms. The five "
         "slowest edits (wall ms / CPU ms, kind): "
         + "; ".join(f"{w:.2f} / {c:.2f} ({k})" for w, c, k in r["slowest"]) + ".", "",
-        "How `check_layout()` was sped up (same checks, same problems; tests/domain/test_topology.py unchanged): "
+        "How `check_layout()` was sped up (same checks, same problems; tests/spatial/test_topology.py unchanged): "
         "a grid the community's boundary covers (one vectorised `covers` on the prepared boundary) cannot lie "
         "outside it, so the difference is computed only for the others; the intersecting pairs come from one "
         "bulk STRtree query, and neighbours whose interiors do not meet (a shared edge or corner: 0 m² of "

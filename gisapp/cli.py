@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import click
-from sqlalchemy import text
 
 from gisapp.config import PROJECT_ROOT, Settings
 
@@ -127,7 +126,9 @@ def _synth_history(events: int, years: int, seed: int, until, rebuild: bool) -> 
     """The history by COPY in one transaction, a progress bar per event, then the roll-ups rebuilt."""
     import time
 
+    from gisapp.db import make_session_factory, transaction, without_statement_timeout
     from gisapp.demo.history import TZ, write_history
+    from gisapp.services.evaluation.figures import rebuild as rebuild_evaluation
 
     if _settings().production:
         raise click.ClickException("a synthetic history is refused in production mode (GISAPP_ENV=production)")
@@ -146,11 +147,9 @@ def _synth_history(events: int, years: int, seed: int, until, rebuild: bool) -> 
                    f"created again in {counts.index_seconds:.0f} s; {seconds:.0f} s in all")
         if rebuild:
             started = time.monotonic()
-            with conn.cursor() as cur:
-                cur.execute("SET statement_timeout = 0")
-                cur.execute("SELECT eval_rebuild()")
-                facts = cur.fetchone()[0]
-            conn.commit()
+            with transaction(make_session_factory(_engine())) as session:
+                without_statement_timeout(session)
+                facts = rebuild_evaluation(session)
             click.echo(f"eval_rebuild(): {facts} events in {time.monotonic() - started:.0f} s")
     finally:
         raw.close()
@@ -173,13 +172,14 @@ def _synth_history(events: int, years: int, seed: int, until, rebuild: bool) -> 
 def demo_load(source: Path, if_empty: bool, accounts: bool, history_days: int | None,
               events_per_day: float | None, seed: int | None) -> None:
     from gisapp.db import make_session_factory, transaction
+    from gisapp.services.events.read import has_events
 
     settings = _settings()
     if settings.production:
         raise click.ClickException("loading the demo is refused in production mode (GISAPP_ENV=production)")
     with transaction(make_session_factory(_engine())) as session:
         if _already_loaded(session, settings, if_empty, accounts):
-            if not (_is_demo(session) and not _has_events(session)):
+            if not (_is_demo(session) and not has_events(session)):
                 return
             days = settings.demo_history_days if history_days is None else history_days
         else:
@@ -218,10 +218,6 @@ def _load(session, settings: Settings, source: Path, accounts: bool, history_day
     if history_days is not None:
         return history_days
     return settings.demo_history_days if _is_demo(session) else 0
-
-
-def _has_events(session) -> bool:
-    return session.execute(text("SELECT EXISTS (SELECT 1 FROM events)")).scalar_one()
 
 
 def _lay_history(settings: Settings, days: int, events_per_day: float, seed: int) -> None:
@@ -285,7 +281,10 @@ def demo_simulate(seed: int | None, events_per_day: float | None, once: bool) ->
 
 def _is_demo(session) -> bool:
     """Is the loaded jurisdiction the demo county (the one its accounts are made for)?"""
-    return session.execute(text("SELECT 1 FROM counties WHERE code = '320102'")).first() is not None
+    from gisapp.demo.xuanwu import COUNTY_CODE
+    from gisapp.services.jurisdiction.areas import has_county
+
+    return has_county(session, COUNTY_CODE)
 
 
 @main.group(help="Accounts (roles bound to an area or a department).")
@@ -355,12 +354,11 @@ def users_reset_password(username: str, password: str) -> None:
 
 @users.command("list", help="List the accounts.")
 def users_list() -> None:
-    from sqlalchemy import text
+    from gisapp.db import make_session_factory, transaction
+    from gisapp.services.access.accounts import all_accounts
 
-    with _engine().connect() as conn:
-        rows = conn.execute(text(
-            "SELECT username, role, COALESCE(county_code, township_code, grid_code, department_code) AS bound, "
-            "disabled, locked_until FROM users ORDER BY username")).all()
+    with transaction(make_session_factory(_engine())) as session:
+        rows = all_accounts(session)
     for r in rows:
         state = "disabled" if r.disabled else (f"locked until {r.locked_until:%Y-%m-%d %H:%M}" if r.locked_until
                                                else "active")
@@ -520,11 +518,11 @@ def events() -> None:
 @click.option("--grid", "grids", multiple=True, help="only the events of, and around, these grids (repeatable)")
 @click.option("--apply", "apply_", is_flag=True, help="move them (grid, community, township, county; not the assignee)")
 def events_reassign(grids: tuple[str, ...], apply_: bool) -> None:
-    from gisapp.db import make_session_factory, transaction
+    from gisapp.db import make_session_factory, transaction, without_statement_timeout
     from gisapp.services.jurisdiction.reassign import reassign_events
 
     with transaction(make_session_factory(_engine())) as session:
-        session.execute(text("SET LOCAL statement_timeout = 0"))  # every open event of a province may take a while
+        without_statement_timeout(session)  # every open event of a province may take a while
         moves = reassign_events(session, grid_codes=list(grids) or None, apply=apply_,
                                 key=_settings().audit_key() if apply_ else None, actor=_cli_actor() if apply_ else None)
     for m in moves:
@@ -577,12 +575,12 @@ def coverage() -> None:
 def coverage_refresh() -> None:
     import time
 
-    from gisapp.db import make_session_factory, transaction
+    from gisapp.db import make_session_factory, transaction, without_statement_timeout
     from gisapp.services.layers.coverage import refresh
 
     started = time.monotonic()
     with transaction(make_session_factory(_engine())) as session:
-        session.execute(text("SET LOCAL statement_timeout = 0"))  # a province's roads take longer than a request
+        without_statement_timeout(session)  # a province's roads take longer than a request
         counts = refresh(session)
     click.echo(f"coverage recomputed: {counts['key_roads']} key road(s), {counts['key_locations']} key location(s) "
                f"in {time.monotonic() - started:.1f} s")
@@ -706,7 +704,9 @@ class _StageBars:
 
 
 def _only_county(session) -> str:
-    codes = session.execute(text("SELECT code FROM counties ORDER BY code")).scalars().all()
+    from gisapp.services.jurisdiction.areas import county_codes
+
+    codes = county_codes(session)
     if len(codes) != 1:
         raise click.UsageError(f"the database holds {len(codes)} counties: say which with --county")
     return codes[0]

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from gisapp.domain.security import PasswordPolicy
+from gisapp.spatial.crs import Crs, UnknownCrs, parse_crs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIN_AUDIT_RETENTION_DAYS = 180
@@ -31,11 +32,14 @@ def _bool(name: str, default: bool) -> bool:
 
 
 # the datums a basemap's tiles may be drawn in (docs/dashboard.md): WGS84 and CGCS2000 alike, or GCJ-02
-BASEMAP_DATUMS = frozenset({"EPSG4326", "EPSG4490", "WGS84", "CGCS2000", "GCJ02"})
+BASEMAP_DATUMS = frozenset({Crs.WGS84, Crs.CGCS2000, Crs.GCJ02})
 
 
-def _normalised_crs(value: str) -> str:
-    return "".join(ch for ch in value.upper() if ch not in "-_: ")
+def _basemap_datum(value: str) -> Crs | None:
+    try:
+        return parse_crs(value)
+    except UnknownCrs:
+        return None
 
 
 @dataclass(frozen=True)
@@ -89,9 +93,14 @@ class Settings:
             raise ValueError("the rate-limit window must be at least one second")
         if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
             raise ValueError("session limits must be positive")
-        if _normalised_crs(self.basemap_crs) not in BASEMAP_DATUMS:
+        if self.basemap_datum not in BASEMAP_DATUMS:
             raise ValueError(f"GISAPP_BASEMAP_CRS {self.basemap_crs!r}: EPSG:4326, EPSG:4490 or GCJ-02 (Baidu's BD-09 "
                              "tiles use their own tiling scheme and are not supported)")
+
+    @property
+    def basemap_datum(self) -> Crs | None:
+        """The basemap's CRS by its canonical name (gisapp.spatial.crs), None when it is not one."""
+        return _basemap_datum(self.basemap_crs)
 
     @property
     def basemap_image_origin(self) -> str | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator, Sequence
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +33,11 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def without_statement_timeout(session: Session) -> None:
+    """Lift the engine's statement timeout for the rest of this transaction (maintenance work the CLI runs)."""
+    session.execute(text("SET LOCAL statement_timeout = 0"))
 
 
 @contextmanager

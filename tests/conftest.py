@@ -126,4 +126,5 @@ def live(clone_db):
     srv, server = start_server(clone_db())
     yield srv
     server.shutdown()
+    server.server_close()  # the listening socket too: an unclosed one is a ResourceWarning, an error here
     srv.app.extensions["gisapp.engine"].dispose()

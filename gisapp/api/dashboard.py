@@ -14,7 +14,7 @@ from gisapp.services.command.dashboard import (COORDS, EVENT_ID, grid_load, memb
                                       today_figures)
 from gisapp.services.events.read import get_event
 from gisapp.services.layers.features import area_filter
-from gisapp.spatial.crs import Crs, parse_crs, to_wgs84
+from gisapp.spatial.crs import to_wgs84
 
 bp = APIBlueprint("dashboard", __name__, url_prefix="/api/v1/dashboard", tag="dashboard")
 MAX_QUERY = 64
@@ -76,12 +76,7 @@ def _coordinate(x: float, y: float) -> dict:
     from gisapp.services.layers.export import target_crs
 
     crs = target_crs(request.args.get("crs"))  # also a CGCS2000 Gauss-Kruger zone (metres, easting first)
-    if not isinstance(crs, Crs) and crs not in ("EPSG:4326", "EPSG:4490"):
-        from pyproj import Transformer
-
-        lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
-    else:
-        lon, lat = to_wgs84(x, y, parse_crs(crs))
+    lon, lat = to_wgs84(x, y, crs)
     if not (math.isfinite(lon) and math.isfinite(lat)) or not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise ValidationFailed("the coordinates are outside the CRS's range", code="coordinates_out_of_range",
                                field="q")

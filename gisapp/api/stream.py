@@ -21,7 +21,7 @@ from gisapp.api.params import int_param
 from gisapp.api.schemas import error_response
 from gisapp.services.access.accounts import county_of
 from gisapp.services.events.lifecycle import team_of_grid
-from gisapp.services.events.notify import CHANNEL, DUTY_CHANNEL, missed, payload, visible
+from gisapp.services.events.notify import DUTY_CHANNEL, listen, missed, payload, visible
 
 bp = APIBlueprint("stream", __name__, url_prefix="/api/v1", tag="events")
 KEEP_ALIVE_S = 15
@@ -32,7 +32,7 @@ def _listen():
     url = current_app.extensions["gisapp.engine"].url.render_as_string(hide_password=False)
     conn = psycopg2.connect(url.replace("postgresql+psycopg2://", "postgresql://"))
     conn.autocommit = True
-    conn.cursor().execute(f"LISTEN {CHANNEL}; LISTEN {DUTY_CHANNEL}")
+    listen(conn)
     return conn
 
 

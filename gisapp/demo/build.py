@@ -33,6 +33,8 @@ import pyproj
 import shapely
 from shapely.geometry import shape
 
+from gisapp.domain.areas import Level, community_code, prefix
+
 from . import common, names, xuanwu
 
 COUNTY_CODE = xuanwu.COUNTY_CODE
@@ -297,7 +299,7 @@ def _reattach_target(comp: list[int], g: int, owner: np.ndarray, adj: dict[int, 
         return None
     return max(border, key=lambda t: (
         grid_parent[t] == grid_parent[g],
-        grid_parent[t][:9] == grid_parent[g][:9], border[t], -t))
+        prefix(grid_parent[t], Level.TOWNSHIP) == prefix(grid_parent[g], Level.TOWNSHIP), border[t], -t))
 
 
 # ---------------------------------------------------------------------------------- features
@@ -608,7 +610,7 @@ def _write_areas(out_dir: pathlib.Path, div: _Divisions, grid_geom: dict[str, ob
     n["communities"] = common.write_geojson(out_dir / "communities.geojson", _area_features(
         [(c, div.comm_name[c], div.comm_parent[c], g) for c, g in comm_geom.items()]))
     n["grids"] = common.write_geojson(out_dir / "grids.geojson", _area_features(
-        [(g, grid_name[g], g[:12], geom) for g, geom in grid_geom.items()]))
+        [(g, grid_name[g], community_code(g), geom) for g, geom in grid_geom.items()]))
     return n
 
 

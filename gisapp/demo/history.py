@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from gisapp.domain.areas import Level, prefixes
+
 from . import catalogue
 from .synth import COUNTY_CODE
 
@@ -111,7 +113,7 @@ def read_directory(cur, county: str, seed: int) -> Directory:
         FROM grids g LEFT JOIN teams t ON t.grid_code = g.code
         LEFT JOIN members lm ON lm.team_code = t.code AND lm.role = 'grid_leader'
         LEFT JOIN users u ON u.member_code = lm.code
-        LEFT JOIN command_centers c ON c.code = left(g.code, 9) || '-C'
+        LEFT JOIN command_centers c ON c.code = area_township(g.code) || '-C'
         WHERE g.code LIKE %s || '%%' ORDER BY g.code""", (POINTS_PER_GRID, abs(seed), county))
     rows = cur.fetchall()
     if not rows:
@@ -531,7 +533,8 @@ def format_events(d: Directory, ev: dict, life: dict) -> str:
         np.array([c["priority"] for c in cats], dtype=object)[ev["cat"]].tolist(), _ewkb_hex(ev["point"]),
         ["EPSG:4326"] * ev["n"], np.round(ev["point"][:, 0], 7).astype(str).tolist(),
         np.round(ev["point"][:, 1], 7).astype(str).tolist(), code.tolist(),
-        [c[:12] for c in code.tolist()], [c[:9] for c in code.tolist()], [c[:6] for c in code.tolist()],
+        prefixes(code.tolist(), Level.COMMUNITY), prefixes(code.tolist(), Level.TOWNSHIP),
+        prefixes(code.tolist(), Level.COUNTY),
         np.where(ev["to_team"], d.township_center[g], d.county_center).tolist(),
         np.where(ev["to_team"], "team", "department").tolist(),
         _str(np.where(ev["to_team"], d.team[g], "")),
@@ -605,7 +608,7 @@ def format_supervisions(d: Directory, ev: dict, t: dict) -> str:
         center = np.where(ev["to_team"][t["event"][i]], d.township_center[g], d.county_center)
         for col, values in zip(columns, (t["event_id"][i].astype(str).tolist(), t["id"][i].astype(str).tolist(),
                                          _ts(due[i]).tolist(), ["overdue"] * len(i), [limit] * len(i),
-                                         _ts(due[i]).tolist(), center.tolist(), [c[:6] for c in code.tolist()],
-                                         [c[:9] for c in code.tolist()], ["f"] * len(i))):
+                                         _ts(due[i]).tolist(), center.tolist(), prefixes(code.tolist(), Level.COUNTY),
+                                         prefixes(code.tolist(), Level.TOWNSHIP), ["f"] * len(i))):
             col.extend(values)
     return _text(columns)

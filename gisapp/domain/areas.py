@@ -1,9 +1,12 @@
 """Area codes: the national division codes of a county (6 digits), a township (9) and a community (12), and the
 grid codes that extend them (15). A code starts with its parent's code (sql/002's CHECKs), so the parents of
-an area are prefixes of its code. This is the one place that knows the lengths.
+an area are prefixes of its code. This is the one place that knows the lengths; SQL names the same prefixes with
+area_county(), area_township() and area_community() (sql/039), which mirror LENGTHS
+(tests/test_sql_mirrors.py checks that they agree).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,7 +18,8 @@ class Level(StrEnum):
     GRID = "grid"
 
 
-LENGTHS = {Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.COMMUNITY: 12, Level.GRID: 15}
+LENGTHS = {Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.COMMUNITY: 12, Level.GRID: 15}  # mirrored by sql/039
+SQL_PREFIX_FUNCTIONS = {Level.COUNTY: "area_county", Level.TOWNSHIP: "area_township", Level.COMMUNITY: "area_community"}
 _BY_LENGTH = {n: level for level, n in LENGTHS.items()}
 
 
@@ -85,6 +89,28 @@ def prefix(code: str, level: Level) -> str:
     ('320102002001', '320102')
     """
     return code[:LENGTHS[level]]
+
+
+def prefixes(codes: Iterable[str], level: Level) -> list[str]:
+    """The codes at `level` of many codes at once (bulk writers such as the demo history); see :func:`prefix`.
+
+    >>> prefixes(["320102002001003", "320102003001001"], Level.TOWNSHIP), prefixes([], Level.COUNTY)
+    (['320102002', '320102003'], [])
+    """
+    n = LENGTHS[level]
+    return [code[:n] for code in codes]
+
+
+def is_grid_of(code: object, community: str) -> bool:
+    """Whether `code` is a well-formed grid code (15 digits) of the community `community`.
+
+    >>> is_grid_of("320102002001003", "320102002001"), is_grid_of("320102002002003", "320102002001")
+    (True, False)
+    >>> is_grid_of("32010200200100a", "320102002001"), is_grid_of("320102002001003 ", "320102002001")
+    (False, False)
+    """
+    area = AreaCode.of(code)
+    return area is not None and area.level is Level.GRID and area.community == community
 
 
 def county_code(code: str) -> str:

@@ -7,6 +7,8 @@ from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
+from gisapp.domain.areas import LENGTHS, Level
+
 
 class Role(StrEnum):
     """Roles of the platform; each role binds the account to one kind of administrative unit."""
@@ -56,10 +58,10 @@ ROLE_LABELS: dict[Role, str] = {
 }
 
 _CODE_LENGTHS: dict[Binding, int | None] = {
-    Binding.COUNTY: 6,       # GB/T 2260 county code
-    Binding.TOWNSHIP: 9,     # county code + 3-digit township code
-    Binding.GRID: 15,        # township code + 6-digit grid number
-    Binding.DEPARTMENT: None,  # free-form department key
+    Binding.COUNTY: LENGTHS[Level.COUNTY],      # GB/T 2260 county code
+    Binding.TOWNSHIP: LENGTHS[Level.TOWNSHIP],  # county code + 3-digit township code
+    Binding.GRID: LENGTHS[Level.GRID],          # township code + 6-digit grid number
+    Binding.DEPARTMENT: None,                   # free-form department key
 }
 
 

@@ -15,15 +15,14 @@ T-junction) is no contact for it; the app's graph is the tolerant one above.
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
-import pyproj
 import shapely
 
 from gisapp.spatial.clipping import convex_rings, lengths_inside
+from gisapp.spatial.crs import gauss_kruger_srid, xy_from_wgs84
 
 EDGE_MIN_M = 5.0  # a shared stretch longer than this (plus the tolerance at both ends) is an edge
 
@@ -36,24 +35,12 @@ def metric_srid(geoms: np.ndarray) -> int:
     (4549, 4534)
     """
     minx, _, maxx, _ = shapely.total_bounds(geoms)
-    zone = np.floor(((minx + maxx) / 2 - 75) / 3 + 0.5)  # round half up, as PostgreSQL's round()
-    return 4534 + int(min(20, max(0, zone)))
-
-
-@functools.lru_cache(maxsize=8)
-def _transformer(srid: int) -> pyproj.Transformer:
-    return pyproj.Transformer.from_crs(4326, srid, always_xy=True)  # reading PROJ's database: slow, so kept
+    return gauss_kruger_srid(float((minx + maxx) / 2))
 
 
 def project(geoms: np.ndarray, srid: int) -> np.ndarray:
     """WGS84 / CGCS2000 geometries in the given metric CRS, every coordinate in one pyproj call."""
-    to_metric = _transformer(srid)
-
-    def forward(coords: np.ndarray) -> np.ndarray:
-        x, y = to_metric.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    return shapely.transform(geoms, forward)
+    return shapely.transform(geoms, xy_from_wgs84(f"EPSG:{srid}"))
 
 
 @dataclass(frozen=True)

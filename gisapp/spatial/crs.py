@@ -27,18 +27,35 @@ Accuracy (measured by ``tests/spatial/test_crs.py``):
   :func:`bd09_to_wgs84` does not depend on it for its final accuracy: it only
   uses it as a starting point and then inverts the whole WGS84 -> BD-09 chain.
 
-Pure Python; every function works on one (lon, lat) pair, in degrees, lon first.
+The GCJ-02/BD-09 formulas are pure Python; each works on one (lon, lat) pair, in degrees, lon first.
+
+This module is the one home of CRS names and conversions: what the API, import, export, the basemap setting
+and the search accept (:func:`parse_crs`, :func:`crs_name`, :func:`file_crs_name`) and every conversion to and
+from the storage CRS (:func:`to_wgs84`, :func:`from_wgs84`, :func:`xy_to_wgs84`, :func:`xy_from_wgs84`).
+pyproj (for the Gauss-Kruger zones) is imported only when a projected CRS is used.
+tests/spatial/test_crs_home.py fails when CRS parsing or pyproj appears anywhere else.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
 
 __all__ = [
     "Crs",
     "UnknownCrs",
+    "UnacceptedCrs",
     "parse_crs",
+    "crs_name",
+    "file_crs_name",
+    "is_offset",
+    "xy_to_wgs84",
+    "xy_from_wgs84",
     "to_wgs84",
     "from_wgs84",
     "wgs84_to_gcj02",
@@ -121,6 +138,26 @@ GAUSS_KRUGER = range(4534, 4555)           # easting without the zone number in 
 GAUSS_KRUGER_PREFIXED = range(4513, 4534)  # the same zones, easting with the zone number in front
 
 
+def gauss_kruger_srid(lon: float) -> int:
+    """The EPSG code of the CGCS2000 3-degree Gauss-Kruger zone (no prefix) whose central meridian is nearest to
+    `lon`, clamped to the table. sql/013's choice of the adjacency's metric CRS mirrors it (round half up).
+
+    >>> gauss_kruger_srid(119.0), gauss_kruger_srid(10.0), gauss_kruger_srid(121.5)
+    (4549, 4534, 4550)
+    """
+    zone = math.floor((lon - 75) / 3 + 0.5)
+    return GAUSS_KRUGER[min(len(GAUSS_KRUGER) - 1, max(0, zone))]
+
+
+def gauss_kruger_prefixed_srid(zone: int) -> int | None:
+    """The EPSG code of the zone-prefixed Gauss-Kruger CRS of 3-degree zone `zone` (25..45), None for others.
+
+    >>> gauss_kruger_prefixed_srid(40), gauss_kruger_prefixed_srid(46)
+    (4528, None)
+    """
+    return GAUSS_KRUGER_PREFIXED[zone - 25] if 25 <= zone <= 45 else None
+
+
 def gauss_kruger_epsg(value: object, *, prefixed: bool = True) -> str | None:
     """'EPSG:nnnn' when `value` names a CGCS2000 Gauss-Kruger zone (its zone-prefixed twin too when
     `prefixed`), else None (then parse_crs says whether it is one of the geographic CRSs).
@@ -137,6 +174,108 @@ def gauss_kruger_epsg(value: object, *, prefixed: bool = True) -> str | None:
     code = int(digits)
     zones = (GAUSS_KRUGER, GAUSS_KRUGER_PREFIXED) if prefixed else (GAUSS_KRUGER,)
     return f"EPSG:{code}" if any(code in zone for zone in zones) else None
+
+
+GEOGRAPHIC = (Crs.WGS84, Crs.CGCS2000)  # degrees taken as WGS84 as they are
+OFFSETS = (Crs.GCJ02, Crs.BD09)         # the Chinese web-map offsets: no EPSG code, only ever declared
+
+
+def crs_name(value: object, *, prefixed: bool = True) -> str:
+    """The canonical name of any CRS the platform accepts: a :class:`Crs` value, or 'EPSG:nnnn' of a CGCS2000
+    Gauss-Kruger zone (its zone-prefixed twin too when `prefixed`); None means WGS84; UnknownCrs otherwise.
+
+    >>> crs_name("gcj02"), crs_name(" epsg:4549"), crs_name(None), crs_name("4490")
+    ('GCJ-02', 'EPSG:4549', 'EPSG:4326', 'EPSG:4490')
+    >>> crs_name("EPSG:4528", prefixed=False)  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    UnknownCrs: unknown CRS 'EPSG:4528'; accepted: ...
+    """
+    if value is not None and (projected := gauss_kruger_epsg(value, prefixed=prefixed)):
+        return projected
+    return str(parse_crs(value))
+
+
+def is_offset(name: object) -> bool:
+    """Whether a canonical CRS name is one of the web-map offsets (GCJ-02, BD-09): degrees that move.
+
+    >>> is_offset("BD-09"), is_offset("EPSG:4326"), is_offset("EPSG:4549")
+    (True, False, False)
+    """
+    return name in OFFSETS
+
+
+class UnacceptedCrs(UnknownCrs):
+    """Raised by :func:`file_crs_name` for a real CRS the platform does not accept (``name``: the CRS's own name)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"CRS {name!r} is not accepted")
+        self.name = name
+
+
+def file_crs_name(value: Any) -> str:
+    """The canonical name of the CRS a file declares (a pyproj CRS, an EPSG or OGC name, WKT); UnacceptedCrs for
+    a CRS the platform does not accept, UnknownCrs when `value` names no CRS at all.
+
+    >>> file_crs_name("OGC:CRS84"), file_crs_name("urn:ogc:def:crs:EPSG::4549")
+    ('EPSG:4326', 'EPSG:4549')
+    >>> file_crs_name("EPSG:3857")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    UnacceptedCrs: CRS 'WGS 84 / Pseudo-Mercator' is not accepted
+    """
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        crs = value if isinstance(value, CRS) else CRS.from_user_input(value)
+    except (CRSError, TypeError):
+        raise UnknownCrs(f"not a CRS: {value!r}") from None
+    if crs.equals(CRS("OGC:CRS84")):
+        return str(Crs.WGS84)
+    code = crs.to_epsg(min_confidence=70)
+    if code in (4326, 4490) or code in GAUSS_KRUGER or code in GAUSS_KRUGER_PREFIXED:
+        return f"EPSG:{code}"
+    raise UnacceptedCrs(crs.name)
+
+
+XY = Callable[[np.ndarray], np.ndarray]  # an (n, 2) array of x, y to another (n, 2) array (shapely.transform)
+
+
+def xy_to_wgs84(name: str) -> XY:
+    """The conversion of coordinates in the CRS `name` (canonical, see :func:`crs_name`) to WGS84, for arrays.
+
+    >>> xy_to_wgs84("EPSG:4549")(np.array([[500000.0, 3547000.0]])).round(4)
+    array([[120.    ,  32.0464]])
+    """
+    if name in GEOGRAPHIC:
+        return lambda xy: xy
+    if name in OFFSETS:
+        crs = Crs(name)
+        return lambda xy: np.array([to_wgs84(x, y, crs) for x, y in xy]).reshape(-1, 2)
+    transformer = _transformer(name, str(Crs.WGS84))
+    return lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+
+
+def xy_from_wgs84(name: str) -> XY:
+    """The conversion of WGS84 coordinates to the CRS `name` (canonical, see :func:`crs_name`), for arrays.
+
+    >>> xy_from_wgs84("EPSG:4549")(np.array([[120.0, 32.0]])).round(0)  # the central meridian: false easting
+    array([[ 500000., 3541852.]])
+    """
+    if name in GEOGRAPHIC:
+        return lambda xy: xy
+    if name in OFFSETS:
+        crs = Crs(name)
+        return lambda xy: np.array([from_wgs84(x, y, crs) for x, y in xy]).reshape(-1, 2)
+    transformer = _transformer(str(Crs.WGS84), name)
+    return lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+
+
+@lru_cache(maxsize=64)
+def _transformer(source: str, target: str):
+    """A pyproj transformer, x (easting, longitude) first; built once per pair."""
+    from pyproj import Transformer
+
+    return Transformer.from_crs(source, target, always_xy=True)
 
 
 # --------------------------------------------------------------------------- #
@@ -312,14 +451,20 @@ def bd09_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
 # --------------------------------------------------------------------------- #
 
 
-def to_wgs84(lon: float, lat: float, crs: Crs) -> tuple[float, float]:
-    """Convert a lon/lat given in ``crs`` to WGS84 (EPSG:4326), the storage CRS.
+def to_wgs84(lon: float, lat: float, crs: Crs | str) -> tuple[float, float]:
+    """Convert a lon/lat given in ``crs`` to WGS84 (EPSG:4326), the storage CRS; ``crs`` may also name a
+    Gauss-Kruger zone, then ``lon``, ``lat`` are its easting and northing in metres.
 
     >>> tuple(round(v, 6) for v in to_wgs84(118.802084, 32.058224, Crs.GCJ02))
     (118.7969, 32.0603)
     >>> to_wgs84(118.7969, 32.0603, Crs.CGCS2000)  # CGCS2000 is taken as WGS84
     (118.7969, 32.0603)
+    >>> tuple(round(v, 4) for v in to_wgs84(500000.0, 3547000.0, "EPSG:4549"))  # on the zone's central meridian
+    (120.0, 32.0464)
     """
+    if not isinstance(crs, Crs) and (projected := gauss_kruger_epsg(crs)):
+        x, y = _transformer(projected, str(Crs.WGS84)).transform(lon, lat)
+        return float(x), float(y)
     crs = parse_crs(crs)
     if crs in (Crs.WGS84, Crs.CGCS2000):
         return float(lon), float(lat)

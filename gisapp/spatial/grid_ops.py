@@ -11,7 +11,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import split as split_by_line
 
-from gisapp.domain.topology import area_m2, check_layout
+from gisapp.spatial.topology import area_m2, check_layout
 from gisapp.errors import ValidationFailed
 
 SNAP_DEG = 1e-7  # the node grid the demo tiling shares (about 1 cm): results are snapped to it

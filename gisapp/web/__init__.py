@@ -101,7 +101,7 @@ def _basemap() -> dict | None:
     from gisapp.api import settings
 
     cfg = settings()
-    return {"url": cfg.basemap_url, "crs": cfg.basemap_crs, "subdomains": cfg.basemap_subdomains,
+    return {"url": cfg.basemap_url, "crs": str(cfg.basemap_datum), "subdomains": cfg.basemap_subdomains,
             "attribution": cfg.basemap_attribution} if cfg.basemap_url else None
 
 

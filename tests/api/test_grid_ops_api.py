@@ -2,7 +2,7 @@
 codes never reused, undo through restore, and proposed fixes that are applied only when sent back."""
 from shapely.geometry import mapping, shape
 
-from gisapp.domain.topology import area_m2
+from gisapp.spatial.topology import area_m2
 
 from tests.api.test_grid_edit_api import pair, put
 from tests.support import query
@@ -161,6 +161,7 @@ def test_the_sliver_area_is_the_instance_s_setting(clone_db):
         assert {(d["check"], d["grid"]) for d in r.json()["error"]["details"]} >= {("sliver", a), ("sliver", b)}
     finally:
         server.shutdown()
+        server.server_close()  # the listening socket too: an unclosed one is a ResourceWarning, an error here
         srv.app.extensions["gisapp.engine"].dispose()
 
 

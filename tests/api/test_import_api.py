@@ -152,6 +152,7 @@ def small_limit(clone_db):
     srv, httpd = start_server(clone_db(), max_upload_bytes=2000)
     yield srv
     httpd.shutdown()
+    httpd.server_close()  # the listening socket too: an unclosed one is a ResourceWarning, an error here
     srv.app.extensions["gisapp.engine"].dispose()
 
 

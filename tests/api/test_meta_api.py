@@ -26,6 +26,7 @@ def test_healthz_names_the_failing_part_when_the_database_is_down():
         assert r.json() == {"status": "error", "database": "unreachable", "postgis": "unknown"}
     finally:
         server.shutdown()
+        server.server_close()  # the listening socket too: an unclosed one is a ResourceWarning, an error here
 
 
 def test_categories_cover_the_five_kinds_of_work(live):

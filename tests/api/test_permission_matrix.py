@@ -88,6 +88,7 @@ def server(clone_db):
     srv, httpd = start_server(clone_db(), **NO_RATE_LIMITS)
     yield srv
     httpd.shutdown()
+    httpd.server_close()  # the listening socket too: an unclosed one is a ResourceWarning, an error here
     srv.app.extensions["gisapp.engine"].dispose()
 
 
@@ -242,6 +243,7 @@ def test_a_route_missing_from_the_matrix_is_refused_to_everyone(clone_db):
     finally:
         engine.dispose()
         httpd.shutdown()
+        httpd.server_close()  # the listening socket too: an unclosed one is a ResourceWarning, an error here
         srv.app.extensions["gisapp.engine"].dispose()
 
 

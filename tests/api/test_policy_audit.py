@@ -16,6 +16,7 @@ def test_policy_changes_are_audited_once_each(clone_db):
     for overrides in ({}, {}, {"session_idle_minutes": 15}):
         srv, server = start_server(url, **overrides)
         server.shutdown()
+        server.server_close()  # the listening socket too: an unclosed one is a ResourceWarning, an error here
         srv.app.extensions["gisapp.engine"].dispose()
     rows = policy_records(srv)
     assert [r[0] for r in rows] == ["system", "system"]

@@ -15,6 +15,7 @@ def strict(clone_db):
                                rate_window_seconds=3600)  # an hour: no window turns over mid-test
     yield srv
     server.shutdown()
+    server.server_close()  # the listening socket too: an unclosed one is a ResourceWarning, an error here
     srv.app.extensions["gisapp.engine"].dispose()
 
 

@@ -157,4 +157,5 @@ def test_behind_an_https_proxy_the_cookie_is_secure(clone_db):
         assert "Secure" in r.headers["Set-Cookie"] and "HttpOnly" in r.headers["Set-Cookie"]
     finally:
         server.shutdown()
+        server.server_close()  # the listening socket too: an unclosed one is a ResourceWarning, an error here
         srv.app.extensions["gisapp.engine"].dispose()

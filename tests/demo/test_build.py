@@ -9,7 +9,8 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from gisapp.demo import catalogue, verify
+from gisapp.demo import catalogue
+from tests.demo import layer_checks as verify
 from gisapp.demo.build import build
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from gisapp.demo import verify
+from tests.demo import layer_checks as verify
 from gisapp.demo.synth import synthesize
 
 TOL_AREA = 1e-14

@@ -2,7 +2,7 @@
 import pytest
 import shapely
 
-from gisapp.domain.topology import area_m2, check_layout
+from gisapp.spatial.topology import area_m2, check_layout
 from gisapp.errors import ValidationFailed
 from gisapp.spatial.grid_ops import merge, propose_fix, split
 

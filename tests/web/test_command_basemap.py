@@ -42,6 +42,7 @@ def tiles():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}", seen
     server.shutdown()
+    server.server_close()  # the listening socket too: an unclosed one is a ResourceWarning, an error here
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +50,7 @@ def gcj_app(clone_db, tiles):
     srv, server = start_server(clone_db(), basemap_url=tiles[0] + "/amap/{z}/{x}/{y}.png", basemap_crs="GCJ-02")
     yield srv
     server.shutdown()
+    server.server_close()  # the listening socket too: an unclosed one is a ResourceWarning, an error here
     srv.app.extensions["gisapp.engine"].dispose()
 
 

@@ -42,7 +42,7 @@ def shifted(coordinates, old: tuple, new: tuple):
 def junction(live, driver, community: str, by: tuple[int, int]) -> tuple[str, float, float, list[str]]:
     """An inner vertex shared by three grids or more whose drag by `by` pixels, done in every grid having it,
     keeps the layout valid (tried beforehand with the same checks as the server's)."""
-    from gisapp.domain.topology import check_layout
+    from gisapp.spatial.topology import check_layout
 
     grids, _ = layout(live, community)
     (boundary,) = query(live, "SELECT ST_AsGeoJSON(geom) FROM communities WHERE code = %s", community)[0]

@@ -285,7 +285,7 @@ def bound_name(session: Session, account: Account) -> str:
 # --- the security administrator's view of its county (三员分立) ---------------------------------------------
 
 # accounts bound inside county :k: by the prefix of their area code, or through their department's county
-IN_COUNTY = ("(left(COALESCE(county_code, township_code, grid_code), 6) = :k "
+IN_COUNTY = ("(area_county(COALESCE(county_code, township_code, grid_code)) = :k "
              "OR department_code IN (SELECT code FROM departments WHERE county_code = :k))")
 
 
@@ -301,6 +301,13 @@ def role_in_county(session: Session, username: str, county: str) -> str | None:
     """The role of an account bound inside the county, or None when it has none there."""
     return session.execute(text(f"SELECT role FROM users WHERE username = :u AND {IN_COUNTY}"),
                            {"u": username, "k": county}).scalar_one_or_none()
+
+
+def all_accounts(session: Session) -> list:
+    """Every account by username: its role, the code it is bound to, disabled and locked_until (the CLI's list)."""
+    return session.execute(text(
+        "SELECT username, role, COALESCE(county_code, township_code, grid_code, department_code) AS bound, "
+        "disabled, locked_until FROM users ORDER BY username")).all()
 
 
 def accounts_in_county(session: Session, county: str) -> list[dict]:

@@ -79,7 +79,7 @@ DIRECTORY = {
     ScopeKind.TEAM: "SELECT t.code, t.name FROM teams t WHERE t.grid_code LIKE :prefix || '%'",
     ScopeKind.MEMBER: "SELECT m.code, m.name FROM members m JOIN teams t ON t.code = m.team_code "
                       "WHERE t.grid_code LIKE :prefix || '%'",
-    ScopeKind.DEPARTMENT: "SELECT code, name FROM departments WHERE county_code = left(:prefix, 6)",
+    ScopeKind.DEPARTMENT: "SELECT code, name FROM departments WHERE county_code = area_county(:prefix)",
 }
 
 

@@ -43,6 +43,11 @@ def announce(session: Session, event_id: int, action: str, receivers: set[str], 
 # members' duty reports (status and position), told to the stream as they are committed; not kept (a position
 # is only worth its latest value: a reconnecting page reads the view's members again)
 DUTY_CHANNEL = "gisapp_duty"
+
+
+def listen(connection) -> None:
+    """Subscribe a DB-API connection of its own (autocommit) to the events' and the duty channels."""
+    connection.cursor().execute(f"LISTEN {CHANNEL}; LISTEN {DUTY_CHANNEL}")
 ANNOUNCE_DUTY = text("""
 SELECT pg_notify(:channel, json_build_object('member', m.code, 'name', m.name, 'team', m.team_code,
                  'duty_status', m.duty_status, 'lon', ST_X(m.position), 'lat', ST_Y(m.position), 'at', m.position_at,

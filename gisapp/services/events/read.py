@@ -138,6 +138,11 @@ def _where(f: EventFilter) -> tuple[str, dict]:
     return " WHERE " + " AND ".join(clauses), params
 
 
+def has_events(session: Session) -> bool:
+    """Whether any event has been recorded."""
+    return session.execute(text("SELECT EXISTS (SELECT 1 FROM events)")).scalar_one()
+
+
 def list_events(session: Session, f: EventFilter, *, limit: int, offset: int) -> tuple[list[dict], int]:
     """A page of events, newest first, and the total matching the filter."""
     where, params = _where(f)

@@ -66,6 +66,16 @@ def is_loaded(session: Session) -> bool:
     return session.execute(text("SELECT EXISTS (SELECT 1 FROM counties)")).scalar_one()
 
 
+def has_county(session: Session, code: str) -> bool:
+    """Whether the county `code` is loaded."""
+    return session.execute(text("SELECT EXISTS (SELECT 1 FROM counties WHERE code = :c)"), {"c": code}).scalar_one()
+
+
+def county_codes(session: Session) -> list[str]:
+    """The codes of the loaded counties, in order."""
+    return session.execute(text("SELECT code FROM counties ORDER BY code")).scalars().all()
+
+
 def _insert(cursor, sql: str, rows: Iterable[tuple], template: str) -> int:
     rows = list(rows)
     for start in range(0, len(rows), BATCH):

@@ -3,7 +3,7 @@ boundary two grids share, split, merge, create and retire grids, preview the imp
 proposed fix, apply atomically, keep every version, restore one.
 
 An edit names the grids it changes and the community layout version it was based on (If-Match).
-The whole proposed layout is checked (gisapp.domain.topology) before anything is written; a failed
+The whole proposed layout is checked (gisapp.spatial.topology) before anything is written; a failed
 check is 422 `topology_failed` with every problem and its geometry, a stale version 412. Applying
 writes the grids, one new version of each (a retired grid's last one marked retired), the community's
 new layout version and an audit record, and refreshes the grid directory and the adjacency graph
@@ -21,12 +21,12 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gisapp.domain.areas import community_code
-from gisapp.domain.topology import GRID_CODE, area_m2, check_layout
+from gisapp.domain.areas import community_code, is_grid_of
 from gisapp.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from gisapp.services.access.audit import Actor, record
 from gisapp.services.jurisdiction.reassign import reassign_events
 from gisapp.spatial import grid_ops
+from gisapp.spatial.topology import area_m2, check_layout
 
 # grids that have no recorded version yet (loaded by the loader or by hand) get their present state as one
 FIRST_VERSIONS = text("""
@@ -97,7 +97,7 @@ def _item_code(item, field_name: str) -> str:
 def _new_code(session: Session, community: str, code: str, name, revive: bool = False) -> None:
     """A created grid has a fresh code of the community (never one issued before) and a name; only a
     restore brings a retired code back, for the same grid."""
-    if not (GRID_CODE.match(code) and code.startswith(community)):
+    if not is_grid_of(code, community):
         raise ValidationFailed(f"{code!r}: a grid code is the community code {community} and 3 more digits",
                                code="bad_grid_code", field="creates")
     issued = session.execute(text("SELECT retired_at FROM grid_codes WHERE code = :c"), {"c": code}).one_or_none()
@@ -192,7 +192,7 @@ def _write(session: Session, actor: Actor, proposal: Proposal, reason: str, effe
             session.execute(text("UPDATE grid_codes SET retired_at = NULL, retired_by = NULL, retire_reason = NULL, "
                                  "successors = NULL WHERE code = :c"), {"c": code})
         session.execute(text("WITH g AS (INSERT INTO grids (code, name, community_code, geom, version) VALUES (:c, :n, "
-                             "left(:c, 12), ST_Multi(ST_GeomFromWKB(:wkb, 4326)), (SELECT COALESCE(max(version), 0) + 1 "
+                             "area_community(:c), ST_Multi(ST_GeomFromWKB(:wkb, 4326)), (SELECT COALESCE(max(version), 0) + 1 "
                              "FROM grid_versions WHERE grid_code = :c)) RETURNING code, name, version, geom) "
                              + VERSION_SQL.format(retired="false")),
                         {"c": code, "n": name, "wkb": shapely.to_wkb(geom), **who})

@@ -14,29 +14,23 @@ import geopandas as gpd
 import shapely
 
 from gisapp.errors import ValidationFailed
-from gisapp.spatial.crs import Crs, UnknownCrs, from_wgs84, gauss_kruger_epsg, parse_crs
+from gisapp.spatial.crs import Crs, UnknownCrs, crs_name, is_offset, xy_from_wgs84
 
 FORMATS = {"geojson": ("GeoJSON", ".geojson", "application/geo+json"),
            "gpkg": ("GPKG", ".gpkg", "application/geopackage+sqlite3"),
            "shp": ("ESRI Shapefile", ".shp", "application/zip")}
 
 
-def target_crs(value: str | None) -> str | Crs:
-    """The CRS to write: an EPSG code pyproj projects to, or a Chinese web-map offset."""
-    if value is None:
-        return "EPSG:4326"
-    projected = gauss_kruger_epsg(value, prefixed=False)
-    if projected:
-        return projected
+def target_crs(value: str | None) -> str:
+    """The CRS to write, by its canonical name (gisapp.spatial.crs): an EPSG code or a Chinese web-map offset."""
     try:
-        crs = parse_crs(value)
+        return crs_name(value, prefixed=False)
     except UnknownCrs:
         raise ValidationFailed("crs: EPSG:4326, EPSG:4490, EPSG:4534 to EPSG:4554 (CGCS2000 Gauss-Kruger), GCJ-02 "
                                "or BD-09", code="unknown_crs", field="crs") from None
-    return crs if crs in (Crs.GCJ02, Crs.BD09) else str(crs)
 
 
-def export_layer(geojson_text: str, name: str, fmt: str, crs: str | Crs) -> tuple[bytes, str, str]:
+def export_layer(geojson_text: str, name: str, fmt: str, crs: str) -> tuple[bytes, str, str]:
     """(file bytes, file name, media type) of a FeatureCollection written in a format and CRS."""
     if fmt not in FORMATS:
         raise ValidationFailed(f"format: one of {', '.join(FORMATS)}", code="unknown_format", field="format")
@@ -45,10 +39,10 @@ def export_layer(geojson_text: str, name: str, fmt: str, crs: str | Crs) -> tupl
     for column in frame.columns:  # nested properties (a grid's team) become JSON text: every format keeps them
         if column != "geometry" and frame[column].map(lambda v: isinstance(v, (dict, list))).any():
             frame[column] = frame[column].map(lambda v: json.dumps(v, ensure_ascii=False) if v is not None else None)
-    if isinstance(crs, Crs):  # a web-map offset: the coordinates move, the CRS stays geographic
-        frame["geometry"] = shapely.transform(frame.geometry.values, lambda xy: _offset(xy, crs))
-    elif crs != "EPSG:4326":
-        frame = frame.to_crs(crs)
+    if crs != Crs.WGS84:
+        frame["geometry"] = shapely.transform(frame.geometry.values, xy_from_wgs84(crs))
+        if not is_offset(crs):  # a web-map offset moves the coordinates, the file's CRS stays WGS84
+            frame = frame.set_crs(crs, allow_override=True)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{name}{suffix}"
         frame.to_file(path, driver=driver, engine="pyogrio", layer=name,
@@ -61,8 +55,3 @@ def export_layer(geojson_text: str, name: str, fmt: str, crs: str | Crs) -> tupl
                 archive.write(part, part.name)
         return buffer.getvalue(), f"{name}.zip", media
 
-
-def _offset(xy, crs: Crs):
-    import numpy as np
-
-    return np.array([from_wgs84(x, y, crs) for x, y in xy])

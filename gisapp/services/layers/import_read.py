@@ -21,18 +21,14 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import shapely
-from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
 from shapely.geometry.base import BaseGeometry
 
 from gisapp.errors import UnsupportedMediaType, ValidationFailed
-from gisapp.spatial.crs import (GAUSS_KRUGER, GAUSS_KRUGER_PREFIXED, Crs, UnknownCrs, gauss_kruger_epsg, parse_crs,
-                                to_wgs84)
+from gisapp.spatial.crs import (GEOGRAPHIC, UnacceptedCrs, UnknownCrs, crs_name, file_crs_name,
+                                gauss_kruger_prefixed_srid, is_offset, xy_to_wgs84)
 
 SUFFIXES = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".zip": "shp", ".csv": "csv"}
-GEOGRAPHIC = ("EPSG:4326", "EPSG:4490")
 ACCEPTED = "EPSG:4326, EPSG:4490, EPSG:4513-4554 (CGCS2000 Gauss-Kruger), GCJ-02 or BD-09"
 # CSV: the coordinate columns recognised (case-insensitive), first match wins; or one WKT column
 CSV_XY = (("lon", "lat"), ("lng", "lat"), ("longitude", "latitude"), ("x", "y"), ("经度", "纬度"))
@@ -74,24 +70,19 @@ def declared_crs(value: str | None) -> str | None:
     """The caller's CRS in canonical form (None: not declared); 422 unknown_crs for one not accepted."""
     if value is None or not str(value).strip():
         return None
-    projected = gauss_kruger_epsg(value)
-    if projected:
-        return projected
     try:
-        return str(parse_crs(value))
+        return crs_name(value)
     except UnknownCrs:
         raise ValidationFailed(f"crs {value!r}: one of {ACCEPTED}", code="unknown_crs", field="crs") from None
 
 
-def _name_of(crs: CRS) -> str:
+def _name_of(crs) -> str:
     """The accepted name of a CRS read from a file; unsupported_crs for others."""
-    if crs.equals(CRS("OGC:CRS84")):
-        return "EPSG:4326"
-    code = crs.to_epsg(min_confidence=70)
-    if code in (4326, 4490) or code in GAUSS_KRUGER or code in GAUSS_KRUGER_PREFIXED:
-        return f"EPSG:{code}"
-    raise FileRefused(f"the file's CRS {crs.name!r} is not accepted: reproject it to one of {ACCEPTED}",
-                      code="unsupported_crs")
+    try:
+        return file_crs_name(crs)
+    except UnacceptedCrs as exc:
+        raise FileRefused(f"the file's CRS {exc.name!r} is not accepted: reproject it to one of {ACCEPTED}",
+                          code="unsupported_crs") from None
 
 
 def resolve_crs(from_file: str | None, declared: str | None, fmt: str) -> str:
@@ -102,7 +93,7 @@ def resolve_crs(from_file: str | None, declared: str | None, fmt: str) -> str:
                           field="crs")
     if declared is None or from_file is None or declared == from_file:
         return declared or from_file
-    if from_file in GEOGRAPHIC and (declared in GEOGRAPHIC or declared in (Crs.GCJ02, Crs.BD09)):
+    if from_file in GEOGRAPHIC and (declared in GEOGRAPHIC or is_offset(declared)):
         return declared  # offset coordinates are routinely labelled WGS84: the caller knows better
     raise FileRefused(f"the file says {from_file} but crs {declared} was declared: remove one", code="crs_conflict",
                       field="crs")
@@ -149,8 +140,8 @@ def coordinate_hint(features: list[SourceFeature]) -> str:
     if -180 <= west and east <= 180 and -90 <= south and north <= 90:
         return "; the values look like degrees: EPSG:4326, EPSG:4490, GCJ-02 and BD-09 all do, say which"
     zones = {int(west // 1_000_000), int(east // 1_000_000)}
-    if len(zones) == 1 and (zone := zones.pop()) in range(25, 46):
-        return f"; the values look like Gauss-Kruger zone {zone} with its prefix: EPSG:{4513 + zone - 25}?"
+    if len(zones) == 1 and (srid := gauss_kruger_prefixed_srid(zone := zones.pop())):
+        return f"; the values look like Gauss-Kruger zone {zone} with its prefix: EPSG:{srid}?"
     if 0 <= west and east <= 1_000_000:
         return "; the values look like Gauss-Kruger metres without a zone: EPSG:4534-4554 (CM 120°E: EPSG:4549)"
     return ""
@@ -160,11 +151,8 @@ def _transformer(crs: str):
     """geometry -> geometry in EPSG:4326."""
     if crs in GEOGRAPHIC:
         return lambda geom: geom
-    if crs in (Crs.GCJ02, Crs.BD09):
-        offset = Crs(crs)
-        return lambda geom: shapely.transform(geom, lambda xy: np.array([to_wgs84(x, y, offset) for x, y in xy]))
-    to_4326 = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    return lambda geom: shapely.transform(geom, lambda xy: np.column_stack(to_4326.transform(xy[:, 0], xy[:, 1])))
+    to_4326 = xy_to_wgs84(crs)
+    return lambda geom: shapely.transform(geom, to_4326)
 
 
 # --- GeoJSON --------------------------------------------------------------------------------------
@@ -189,8 +177,8 @@ def _geojson_crs(member) -> str:
         return "EPSG:4326"
     name = member.get("properties", {}).get("name") if isinstance(member, dict) else None
     try:
-        return _name_of(CRS.from_user_input(name))
-    except (CRSError, TypeError):
+        return _name_of(name)
+    except UnknownCrs:
         raise FileRefused(f"the GeoJSON crs member {json.dumps(member, ensure_ascii=False)[:120]} is not a CRS "
                           "name: use {\"type\": \"name\", \"properties\": {\"name\": \"EPSG:4549\"}}",
                           code="unsupported_crs") from None

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from gisapp.domain.areas import community_code
 from gisapp.domain import layer_rules as rules
 from gisapp.domain.layers import catalogue
-from gisapp.domain.topology import check_layout
+from gisapp.spatial.topology import check_layout
 from gisapp.errors import NotFound, ValidationFailed
 from gisapp.services.access.audit import Actor, record
 from gisapp.services.jurisdiction.grid_edit import DEFAULT_MIN_AREA_M2
@@ -96,7 +96,7 @@ def _grid_problems(session: Session, county: str, rows: list[tuple[int, dict]],
     for index, row in rows:
         by_community[community_code(row["code"])].append((index, row))
     known = {r.code: shapely.from_wkb(bytes(r.wkb)) for r in session.execute(text(
-        "SELECT code, ST_AsBinary(geom) AS wkb FROM communities WHERE code = ANY(:c) AND left(code, 6) = :county"),
+        "SELECT code, ST_AsBinary(geom) AS wkb FROM communities WHERE code = ANY(:c) AND area_county(code) = :county"),
         {"c": list(by_community), "county": county})}
     problems = _retired_codes(session, rows)
     for community, members in sorted(by_community.items()):

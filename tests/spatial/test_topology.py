@@ -1,7 +1,7 @@
 """Topology checks of a community's grids, each failure with a crafted geometry."""
 import shapely
 
-from gisapp.domain.topology import area_m2, check_layout
+from gisapp.spatial.topology import area_m2, check_layout
 
 C = "320102002001"                       # a community code
 BOUNDARY = shapely.box(118.80, 32.05, 118.81, 32.06)

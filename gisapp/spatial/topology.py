@@ -1,11 +1,12 @@
-"""Topology checks of a grid edit (issue 5), pure: the grids of one community must tile it.
+"""Topology checks of a grid edit (issue 5), pure geometry: the grids of one community must tile it.
 
 A proposed layout of a community's grids passes when every grid is a valid polygon with a
 well-formed code of that community, lies inside the community, overlaps no sibling, leaves no gap
 in the community, and is no sliver. Each failure carries a stable code, the grid it concerns, a
 message and the offending geometry (where it is, as WGS84 GeoJSON-ready shapely geometry), so the
 planner sees what to fix; nothing is repaired silently. Areas are measured in square metres on a
-local equal-area approximation, good to a fraction of a percent at a county's size.
+local equal-area approximation, good to a fraction of a percent at a county's size. The rule for a grid's code is
+the domain's (gisapp.domain.areas.is_grid_of); the geometry is here, beside the other geometry helpers.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
-GRID_CODE = re.compile(r"^[0-9]{15}$")
+from gisapp.domain.areas import is_grid_of
+
 M_PER_DEG = 111_320.0
 
 
@@ -56,7 +58,7 @@ def _validity(code: str, geom: BaseGeometry) -> Problem | None:
 
 def _codes(community: str, grids: dict[str, BaseGeometry]) -> list[Problem]:
     return [Problem("bad_grid_code", code, f"a grid code is the community code {community} and 3 more digits",
-                    None) for code in grids if not (GRID_CODE.match(code) and code.startswith(community))]
+                    None) for code in grids if not is_grid_of(code, community)]
 
 
 def check_layout(community: str, boundary: BaseGeometry, grids: dict[str, BaseGeometry], *,

@@ -1,4 +1,4 @@
-"""Checks of a generated layer directory (demo or synthetic): does every level tile its parent?
+"""Checks of a generated layer directory (demo or synthetic), used by the tests: does every level tile its parent?
 
 ``tiling_report(out_dir)`` reads the four area layers back from disk and, for each
 parent/child level, measures in square degrees:
@@ -22,7 +22,7 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-from . import catalogue
+from gisapp.demo import catalogue
 
 LEVELS = ("county", "townships", "communities", "grids")
 
