@@ -171,7 +171,10 @@ def test_layer_definition_matches_data(layer):
     assert spec["style"] and all(p["label"] and p["type"] for p in spec["properties"].values())
     feats = verify.read_features(ROOT / "layers" / spec["source"]["file"])
     assert feats
+    # the demo files are the loader's input: declared properties and the parent's code; an editable layer's file
+    # has every property an edit writes
     for f in feats:
         assert f["geometry"]["type"] == spec["geometry_type"]
-        assert set(f["properties"]) <= set(spec["properties"]) | {"full_name"}
-    assert set(feats[0]["properties"]) >= set(spec["properties"])
+        assert set(f["properties"]) <= set(spec["properties"]) | {"full_name", "parent_code"}
+    if spec.get("editable"):
+        assert set(feats[0]["properties"]) >= {k for k, p in spec["properties"].items() if not p.get("read_only")}
