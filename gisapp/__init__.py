@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     register_errors(app)
     register_blueprints(app)
     register_access(app)
+    register_edge(app)  # after register_access: its hook goes first, ahead of the credentials' look-up
     audit_policy(app, settings)
     register_security_headers(app, basemap_origin=settings.basemap_image_origin)
     if settings.behind_proxy:  # the client address and HTTPS as the one trusted reverse proxy saw them
@@ -76,6 +77,12 @@ def audit_policy(app: APIFlask, settings: Settings) -> None:
 def register_access(app: APIFlask) -> None:
     """Deny by default: every request passes the permission matrix before any view or hook runs."""
     from gisapp.api.access import register_access as register
+
+    register(app)
+
+
+def register_edge(app: APIFlask) -> None:
+    from gisapp.api.edge import register
 
     register(app)
 

@@ -8,7 +8,7 @@ from flask import jsonify, request
 
 from gisapp.api import access, audit_key, db_session, require_json_body, settings
 from gisapp.api.params import bbox_param, int_param, time_param
-from gisapp.api.schemas import EventDetail, EventIn, EventOut, EventPage, EventQuery, error_response, ref_response
+from gisapp.api.schemas import EventDetail, EventIn, EventOut, EventPage, EventQuery, error_response, error_responses, ref_response
 from gisapp.domain.events import EventStatus
 from gisapp.domain.intake import parse_event_report
 from gisapp.domain.lifecycle import parse_step
@@ -24,15 +24,19 @@ from gisapp.services.events.lifecycle import perform, progress, task_rows, timel
 
 bp = APIBlueprint("events", __name__, url_prefix="/api/v1", tag="events")
 
-INTAKE_ERRORS = {
-    400: error_response("malformed_json"), 409: error_response("client_ref_conflict"),
-    413: error_response("payload_too_large"), 415: error_response("unsupported_media_type"),
-    422: error_response("invalid input: missing_category, unknown_category, missing_location, malformed_location, "
-          "invalid_coordinates, coordinates_out_of_range, unknown_crs, missing_channel, unknown_channel, "
-          "invalid_reporter, invalid_client_ref, invalid_description, unknown_field, invalid_body, "
-          "outside_jurisdiction"),
-    429: error_response("rate_limited"), 403: error_response("forbidden, channel_not_allowed"),
-}
+# the codes parse_event_report, the edge and submit_event raise (gisapp/errors.py says what each means)
+INTAKE_ERRORS = error_responses(
+    "malformed_json", "json_too_deep", "client_ref_conflict", "payload_too_large", "unsupported_media_type",
+    "invalid_body", "unknown_field", "missing_category", "unknown_category", "missing_location", "malformed_location",
+    "invalid_coordinates", "coordinates_out_of_range", "unknown_crs", "missing_channel", "unknown_channel",
+    "invalid_reporter", "invalid_client_ref", "invalid_description", "unknown_priority", "unknown_level2_reason",
+    "outside_jurisdiction", "invalid_text", "number_out_of_range", "rate_limited", "forbidden",
+    "channel_not_allowed", "priority_not_allowed")
+STEP_ERRORS = error_responses(
+    "not_your_step", "forbidden", "csrf_failed", "event_not_found", "transition_not_allowed", "invalid_body",
+    "unknown_action", "unknown_field", "invalid_note", "invalid_photos", "invalid_departments", "invalid_position",
+    "invalid_members", "missing_until", "invalid_until", "unknown_department", "unknown_member", "invalid_client_ref",
+    "invalid_text", "number_out_of_range")
 
 
 def _submitter(principal: access.Principal) -> Submitter:
@@ -97,12 +101,7 @@ def event_detail(session, event_id: int, scope) -> dict:
         summary="One step of the event's life cycle: accept, void, dispatch, acknowledge, arrive, handle, verify, "
                 "close, return, request_extension, approve_extension, refuse_extension, park, restore, send_back, "
                 "escalate, request_support, confirm_support",
-        responses={403: error_response("not_your_step, forbidden, csrf_failed"),
-                   404: error_response("event_not_found (also outside the caller's area)"),
-                   409: error_response("transition_not_allowed"),
-                   422: error_response("unknown_action, unknown_field, invalid_note, invalid_photos, "
-                                       "invalid_position, invalid_members, missing_until, invalid_until, "
-                                       "unknown_department, unknown_member, invalid_client_ref")})
+        responses=STEP_ERRORS)
 def act(event_id: int):
     principal = access.current()
     step = parse_step(request.get_json(silent=True))
@@ -120,7 +119,8 @@ def act(event_id: int):
 @bp.get("/events")
 @bp.input(EventQuery, location="query", validation=False)
 @bp.output(EventPage)
-@bp.doc(summary="Events in the caller's area (and those it reported), newest first, filtered and paginated", responses={422: error_response("invalid filter")})
+@bp.doc(summary="Events in the caller's area (and those it reported), newest first, filtered and paginated", responses=error_responses(
+    "unknown_status", "invalid_bbox", "invalid_time", "invalid_limit", "invalid_offset", "invalid_text"))
 def list_all(query_data):
     cfg = settings()
     status = request.args.get("status")

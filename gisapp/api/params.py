@@ -9,6 +9,8 @@ from marshmallow import ValidationError as MarshmallowError
 
 from gisapp.errors import ValidationFailed
 
+INT8_MAX = 2 ** 63 - 1
+
 
 def bbox_param(name: str = "bbox") -> tuple[float, float, float, float] | None:
     """minlon,minlat,maxlon,maxlat as four finite numbers in range with min < max."""
@@ -40,6 +42,8 @@ def int_param(name: str, default: int, *, minimum: int, maximum: int | None = No
         raise ValidationFailed(f"{name} must be an integer", code=f"invalid_{name}", field=name) from None
     if value < minimum:
         raise ValidationFailed(f"{name} must be at least {minimum}", code=f"invalid_{name}", field=name)
+    if maximum is None and value > INT8_MAX:  # an offset beyond bigint: no row is that far, the database cannot say so
+        raise ValidationFailed(f"{name} must be at most {INT8_MAX}", code=f"invalid_{name}", field=name)
     return min(value, maximum) if maximum is not None else value
 
 

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
-from apiflask.validators import OneOf
+from apiflask.validators import Length, OneOf
+
+from gisapp.domain.events import Channel, Priority
+from gisapp.domain.intake import ALLOWED_FIELDS, LEVEL2_REASONS, MAX_CLIENT_REF, MAX_DESCRIPTION
+from gisapp.errors import CATALOGUE
 
 CRS_VALUES = ["EPSG:4326", "EPSG:4490", "GCJ-02", "BD-09"]
-CHANNELS = ["patrol", "public", "hotline", "video", "referral"]
+CHANNELS = [str(c) for c in Channel]  # the domain's enum: the document follows it
 
 
 class PointSchema(Schema):
@@ -20,14 +24,27 @@ class ReporterSchema(Schema):
 
 
 class EventIn(Schema):
+    """Documents the body parse_event_report (domain/intake.py) checks: the enums and limits are the domain's,
+    and a test keeps the fields equal to its ALLOWED_FIELDS."""
+
     category = String(required=True, metadata={"description": "a category code from /api/v1/categories"})
-    description = String(metadata={"description": "what happened, at most 2000 characters"})
+    description = String(validate=Length(max=MAX_DESCRIPTION),
+                         metadata={"description": f"what happened, at most {MAX_DESCRIPTION} characters"})
     location = Nested(PointSchema, required=True)
     crs = String(load_default="EPSG:4326", validate=OneOf(CRS_VALUES))
     channel = String(required=True, validate=OneOf(CHANNELS))
     reporter = Nested(ReporterSchema)
-    client_ref = String(metadata={"description": "the client's idempotency key: a retry with the same "
+    client_ref = String(validate=Length(min=1, max=MAX_CLIENT_REF),
+                        metadata={"description": "the client's idempotency key: a retry with the same "
                                                  "value returns the original event (200)"})
+    priority = String(validate=OneOf([str(p) for p in Priority]),
+                      metadata={"description": "raised by a staff reporter (an emergency), never below the "
+                                               "category's; integrations may not set it (403 priority_not_allowed)"})
+    level2_reason = String(validate=OneOf(list(LEVEL2_REASONS)),
+                           metadata={"description": "why a staff report goes straight to the county center (level 2)"})
+
+
+assert set(EventIn._declared_fields) == ALLOWED_FIELDS, "EventIn documents exactly what the parser takes"
 
 
 class CodeName(Schema):
@@ -237,6 +254,24 @@ ERROR_JSON = {
         "message": {"type": "string", "description": "for people"},
         "field": {"type": "string"}}}},
 }
+
+
+def error_responses(*codes: str) -> dict[int, dict]:
+    """OpenAPI error responses of a route from the catalogue (gisapp/errors.py): per status, its codes
+    with their meanings, and the codes as the enum of `error.code`."""
+    by_status: dict[int, list[str]] = {}
+    for code in codes:
+        for status in CATALOGUE[code].statuses:  # KeyError: a code missing from the catalogue
+            by_status.setdefault(status, []).append(code)
+    return {status: _error_response_of(found) for status, found in sorted(by_status.items())}
+
+
+def _error_response_of(codes: list[str]) -> dict:
+    detail = ERROR_JSON["properties"]["error"]
+    schema = {**ERROR_JSON, "properties": {"error": {
+        **detail, "properties": {**detail["properties"], "code": {"type": "string", "enum": codes}}}}}
+    return {"description": "; ".join(f"`{c}`: {CATALOGUE[c].meaning}" for c in codes),
+            "content": {"application/json": {"schema": schema}}}
 
 
 def error_response(description: str) -> dict:

@@ -124,7 +124,7 @@ def parse_event_report(body: object) -> EventReport:
     channel = body.get("channel")
     if channel is None:
         raise _fail("missing_channel", "channel is required: one of " + ", ".join(Channel), "channel")
-    if channel not in set(Channel):
+    if not isinstance(channel, str) or channel not in set(Channel):
         raise _fail("unknown_channel", f"channel {channel!r} is not one of " + ", ".join(Channel),
                     "channel")
     name, phone = _reporter(body.get("reporter"))
@@ -133,10 +133,10 @@ def parse_event_report(body: object) -> EventReport:
         raise _fail("invalid_client_ref", f"client_ref must be a string of 1 to {MAX_CLIENT_REF} "
                     "characters", "client_ref")
     priority = body.get("priority")
-    if priority is not None and priority not in set(Priority):
+    if priority is not None and (not isinstance(priority, str) or priority not in set(Priority)):
         raise _fail("unknown_priority", "priority is one of " + ", ".join(Priority), "priority")
     reason = body.get("level2_reason")
-    if reason is not None and reason not in LEVEL2_REASONS:
+    if reason is not None and (not isinstance(reason, str) or reason not in LEVEL2_REASONS):
         raise _fail("unknown_level2_reason", "level2_reason is one of " + ", ".join(LEVEL2_REASONS), "level2_reason")
     return EventReport(
         priority=Priority(priority) if priority else None, level2_reason=reason,

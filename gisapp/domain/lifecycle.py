@@ -327,7 +327,7 @@ def parse_step(body) -> Step:
     if unknown:
         raise _bad("unknown_field", f"unknown field {unknown[0]!r}; fields: {', '.join(sorted(STEP_FIELDS))}",
                    unknown[0])
-    if body.get("action") not in set(Action):
+    if not isinstance(body.get("action"), str) or body["action"] not in set(Action):
         raise _bad("unknown_action", "action must be one of: " + ", ".join(Action), "action")
     action = Action(body["action"])
     note = body.get("note", "")

@@ -39,7 +39,7 @@ def _check(code: str, channels: list[str]) -> tuple[str, ...]:
         raise ValidationFailed("an integration code is 3-64 lowercase letters, digits, '-' or '_'",
                                code="invalid_integration_code", field="code")
     known = {str(c) for c in Channel}
-    if not channels or not all(isinstance(c, str) and c in known for c in channels):
+    if not isinstance(channels, list) or not channels or not all(isinstance(c, str) and c in known for c in channels):
         raise ValidationFailed(f"channels: one or more of {', '.join(sorted(known))}", code="invalid_channels",
                                field="channels")
     return tuple(sorted(set(channels)))
