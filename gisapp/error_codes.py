@@ -20,8 +20,9 @@ from gisapp.errors import CATALOGUE
 PACKAGE = Path(__file__).resolve().parent
 DOC = PACKAGE.parent / "docs" / "api.md"
 BEGIN, END = "<!-- error codes: begin (python -m gisapp.error_codes --write) -->", "<!-- error codes: end -->"
-# exceptions that carry a code into an AppError elsewhere (security.PolicyViolation -> ValidationFailed 422)
-CODE_CARRIERS = {"PolicyViolation": 0}
+# exceptions that carry a code into an AppError elsewhere (security.PolicyViolation -> ValidationFailed 422;
+# domain/layers._Refused -> a property problem, raised by edits as ValidationFailed 422)
+CODE_CARRIERS = {"PolicyViolation": 0, "_Refused": 0}
 
 
 @dataclass(frozen=True)
