@@ -118,7 +118,9 @@ def _check_headers() -> None:
 
 
 def _check_form() -> None:
-    if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    # uploads (multipart) are read by their views under their own size limits (imports, photos), which are not
+    # set yet here: reading them now would read them under the wrong one
+    if request.mimetype != "application/x-www-form-urlencoded":
         return
     try:
         form = request.form

@@ -129,8 +129,8 @@ def test_other_roles_are_refused(live, who):
 BAD_HOTSPOT_QUERIES = [
     ("category=no.such_category", "unknown_category", "category"),
     # NUL bytes and a lone surrogate (decoded as U+FFFD): never reach a statement
-    ("category=%00", "unknown_category", "category"),
-    ("category=urban.littering%00", "unknown_category", "category"),
+    ("category=%00", "invalid_text", "category"),
+    ("category=urban.littering%00", "invalid_text", "category"),
     ("category=%ED%A0%80", "unknown_category", "category"),
     ("category=" + "x" * 5000, "unknown_category", "category"),
     ("from=2026-13-01", "invalid_date", "from"),
@@ -141,7 +141,7 @@ BAD_HOTSPOT_QUERIES = [
     ("to=2026-11-01T00:00:00", "invalid_date", "to"),
     # full-width digits
     ("from=%EF%BC%92%EF%BC%90%EF%BC%92%EF%BC%96-11-01", "invalid_date", "from"),
-    ("from=2026-11-01%00", "invalid_date", "from"),
+    ("from=2026-11-01%00", "invalid_text", "from"),
     ("from=%ED%A0%80", "invalid_date", "from"),
     # huge numbers
     ("from=99999999999999999999-01-01", "invalid_date", "from"),
@@ -158,7 +158,7 @@ BAD_HOTSPOT_QUERIES = [
     ("category=a&category=b", "repeated_parameter", "category"),
     ("limit=10", "unknown_parameter", "limit"),
     ("from[]=2026-11-01", "unknown_parameter", "from[]"),
-    ("%00=1", "unknown_parameter", "(unprintable name)"),
+    ("%00=1", "invalid_text", None),  # refused at the edge: no field to name
 ]
 
 
@@ -166,7 +166,7 @@ BAD_HOTSPOT_QUERIES = [
 def test_bad_input_to_hotspots_is_a_422_with_a_stable_code(live, qs, code, field):
     r = get(live, "demo-county", HOTSPOTS, qs)
     assert r.status_code == 422, r.text
-    assert r.json()["error"]["code"] == code and r.json()["error"]["field"] == field
+    assert r.json()["error"]["code"] == code and r.json()["error"].get("field") == field
     assert set(r.json()) == {"error"} and r.json()["error"]["message"]
 
 

@@ -134,7 +134,10 @@ def defect(r) -> str | None:
 
 
 def send(client, method: str, path: str, headers: dict, **kwargs):
-    return client.open(path, method=method, headers=headers, **kwargs)
+    response = client.open(path, method=method, headers=headers, **kwargs)
+    response.get_data()  # read whole, then closed: a static file's handle must not wait for the collector
+    response.close()
+    return response
 
 
 def collect(found: list, label: str, r) -> None:
