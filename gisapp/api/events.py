@@ -8,7 +8,7 @@ from flask import jsonify, request
 
 from gisapp.api import access, audit_key, db_session, require_json_body, settings
 from gisapp.api.params import bbox_param, int_param, time_param
-from gisapp.api.schemas import EventDetail, EventIn, EventOut, EventPage, EventQuery, error_response, error_responses, ref_response
+from gisapp.api.schemas import EventDetail, EventIn, EventOut, EventPage, EventQuery, StepIn, error_response, error_responses, ref_response
 from gisapp.domain.events import EventStatus
 from gisapp.domain.intake import parse_event_report
 from gisapp.domain.lifecycle import parse_step
@@ -96,15 +96,17 @@ def event_detail(session, event_id: int, scope) -> dict:
 
 
 @bp.post("/events/<int:event_id>/actions")
+@bp.input(StepIn, location="json", arg_name="body", validation=False)
 @bp.doc(description="Answers the event as GET /api/v1/events/<id> does (EventDetail); a retry with a known "
                     "client_ref answers it unchanged with X-Replayed: true.",
         summary="One step of the event's life cycle: accept, void, dispatch, acknowledge, arrive, handle, verify, "
                 "close, return, request_extension, approve_extension, refuse_extension, park, restore, send_back, "
                 "escalate, request_support, confirm_support",
         responses=STEP_ERRORS)
-def act(event_id: int):
+def act(event_id: int, body):
+    # body: the decoded JSON, documented by StepIn (generated from the domain's STEP, which parse_step reads)
     principal = access.current()
-    step = parse_step(request.get_json(silent=True))
+    step = parse_step(body)
     session = db_session()
     outcome = perform(session, audit_key(), principal.account, principal.actor, event_id, step, principal.scope(),
                       auto_support=settings().auto_support)
