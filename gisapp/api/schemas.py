@@ -8,6 +8,7 @@ from marshmallow.fields import Field as MField
 
 from gisapp.domain.body import Body, Field
 from gisapp.domain.events import Channel
+from gisapp.domain.grid_edit import EDIT, FIX, MERGE, RESTORE, SPLIT
 from gisapp.domain.intake import EVENT_REPORT
 from gisapp.domain.lifecycle import STEP
 from gisapp.errors import CATALOGUE
@@ -26,7 +27,7 @@ class ReporterSchema(Schema):
     phone = String(metadata={"description": "reporter's phone (personal data)"})
 
 
-_FIELD_TYPES = {"string": String, "integer": Integer, "number": Float, "boolean": Boolean, "any": Raw}
+_FIELD_TYPES = {"string": String, "integer": Integer, "number": Float, "boolean": Boolean, "object": Dict, "any": Raw}
 
 
 def _field_of(declared: Field, name: str) -> MField:
@@ -64,6 +65,11 @@ def schema_of(body: Body, name: str) -> type[Schema]:
 
 EventIn = schema_of(EVENT_REPORT, "EventIn")
 StepIn = schema_of(STEP, "StepIn")
+GridEditIn = schema_of(EDIT, "GridEditIn")
+GridFixIn = schema_of(FIX, "GridFixIn")
+GridSplitIn = schema_of(SPLIT, "GridSplitIn")
+GridMergeIn = schema_of(MERGE, "GridMergeIn")
+GridRestoreIn = schema_of(RESTORE, "GridRestoreIn")
 
 
 class CodeName(Schema):
