@@ -8,19 +8,17 @@ from flask import jsonify, request
 
 from gisapp.domain.areas import county_code
 from gisapp.api import access, audit_key, db_session, require_json_body, settings
-from gisapp.api.schemas import GridEditIn, GridFixIn, GridMergeIn, GridRestoreIn, GridSplitIn, error_response
-from gisapp.domain.grid_edit import FIX, MERGE, RESTORE, SPLIT, parse_grid_body, parse_layout_edit
+from gisapp.api.schemas import GridEditIn, GridFixIn, GridMergeIn, GridRestoreIn, GridSplitIn, error_responses
+from gisapp.domain.grid_edit import EDIT, FIX, MERGE, RESTORE, SPLIT, parse_grid_body, parse_layout_edit
 from gisapp.services.jurisdiction.grid_edit import edit, history, layout, merge, propose_fix, restore, split
 
 bp = APIBlueprint("grids", __name__, url_prefix="/api/v1", tag="layers")
 bp.before_request(require_json_body)
-EDIT_ERRORS = {404: error_response("unknown_community, unknown_grid, unknown_version"),
-               409: error_response("grid_code_taken, grid_code_retired (codes are never reused), "
-                                   "grid_codes_exhausted"),
-               412: error_response("stale_version"),
-               422: error_response("topology_failed (details: every problem with its geometry), unknown_grid, "
-                                   "malformed_geometry, invalid_body, bad_grid_code, missing_name, "
-                                   "invalid_split_line, grids_not_adjacent, different_communities")}
+# what the bodies' declarations refuse, and what the service answers
+EDIT_ERRORS = error_responses(*dict.fromkeys([
+    *EDIT.codes(), *FIX.codes(), *SPLIT.codes(), *MERGE.codes(), *RESTORE.codes(), "unknown_community", "unknown_grid",
+    "unknown_version", "grid_code_taken", "grid_code_retired", "grid_codes_exhausted", "stale_version", "topology_failed",
+    "invalid_split_line", "grids_not_adjacent", "different_communities"]))
 
 
 def _in_my_county(code: str) -> None:
@@ -104,7 +102,7 @@ def merge_grids(code: str, body):
 
 @bp.get("/grids/<code>/history")
 @bp.doc(summary="Every version of a grid, newest first, with author, time, reason and effective date",
-        responses={404: error_response("unknown_grid")})
+        responses=error_responses("unknown_grid"))
 def grid_history(code: str):
     return {"items": history(db_session(), code)}
 

@@ -299,11 +299,6 @@ def _error_response_of(codes: list[str]) -> dict:
             "content": {"application/json": {"schema": schema}}}
 
 
-def error_response(description: str) -> dict:
-    """An OpenAPI response object for an error answer."""
-    return {"description": description, "content": {"application/json": {"schema": ERROR_JSON}}}
-
-
 def ref_response(description: str, component: str) -> dict:
     """An OpenAPI response object pointing at a schema component generated from a marshmallow schema."""
     return {"description": description,
