@@ -23,6 +23,8 @@ BEGIN, END = "<!-- error codes: begin (python -m gisapp.error_codes --write) -->
 # exceptions that carry a code into an AppError elsewhere (security.PolicyViolation -> ValidationFailed 422;
 # domain/layers._Refused -> a property problem, raised by edits as ValidationFailed 422)
 CODE_CARRIERS = {"PolicyViolation": 0, "_Refused": 0}
+# the body declarations of gisapp/domain/body.py: the position of a Field's code (a Body's are keywords only)
+DECLARATIONS = {"Field": 2, "Body": None}
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,8 @@ def raised_codes() -> list[Raised]:
             if not isinstance(node, ast.Call):
                 continue
             name = _name(node.func)
+            if name in DECLARATIONS:
+                out += [Raised(c, module, p) for c, p in _declared_codes(node, DECLARATIONS[name])]
             if name in classes:
                 given = [kw.value for kw in node.keywords if kw.arg == "code"]
                 codes = _codes_in(given[0]) if given else ([(_default(name, classes), False)])
@@ -134,6 +138,19 @@ def raised_codes() -> list[Raised]:
                 arg = given[0] if given else node.args[index] if len(node.args) > index else None
                 out += [Raised(c, module, p) for c, p in (_codes_in(arg) if arg is not None else [])]
     return out
+
+
+def _declared_codes(call: ast.Call, position: int | None) -> list[tuple[str, bool]]:
+    """The codes a body declaration (gisapp/domain/body.py) answers: a Field's code (3rd argument), `missing`,
+    `codes`; a Body's `extra_codes` and the refusals of every body (invalid_body, unknown_field)."""
+    found = [call.args[position]] if position is not None and len(call.args) > position else []
+    for kw in call.keywords:
+        if kw.arg in ("code", "missing"):
+            found.append(kw.value)
+        elif kw.arg in ("codes", "extra_codes") and isinstance(kw.value, (ast.Tuple, ast.List)):
+            found += kw.value.elts
+    codes = [c for e in found for c in _codes_in(e)]
+    return codes + ([("invalid_body", False), ("unknown_field", False)] if position is None else [])
 
 
 def _default(name: str, classes: dict[str, str | None]) -> str | None:

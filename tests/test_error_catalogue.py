@@ -51,6 +51,48 @@ def test_the_intake_document_lists_the_fields_and_codes_the_parser_has(app_spec)
         "properties"]["code"]["enum"]
 
 
+def test_every_error_response_of_the_document_comes_from_the_catalogue(app_spec):
+    # an error answer documented as free text (the old error_response helper) names no codes: refuse it
+    for path, operations in app_spec["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation.get("responses", {}).items():
+                schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+                if int(status) < 400 or "error" not in schema.get("properties", {}):
+                    continue  # not the project's error shape (a health answer, the framework's own)
+                enum = schema["properties"]["error"].get("properties", {}).get("code", {}).get("enum")
+                assert enum, f"{method.upper()} {path} {status}: list its codes with error_responses(...)"
+
+
+def test_no_route_documents_an_error_as_free_text():
+    from pathlib import Path
+
+    import gisapp.api.schemas as schemas
+
+    assert not hasattr(schemas, "error_response"), "error_responses(*codes) builds errors from the catalogue"
+    api = Path(schemas.__file__).parent
+    assert not [p.name for p in api.glob("*.py") if "error_response(" in p.read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("path, method, component, declaration", [
+    # each body declared in the domain: the document lists its fields and every code reading it answers
+    ("/api/v1/events", "post", "EventIn", "gisapp.domain.intake:EVENT_REPORT"),
+    ("/api/v1/events/{event_id}/actions", "post", "StepIn", "gisapp.domain.lifecycle:STEP"),
+    ("/api/v1/communities/{code}/grids", "put", "GridEditIn", "gisapp.domain.grid_edit:EDIT"),
+    ("/api/v1/grids/{code}/split", "post", "GridSplitIn", "gisapp.domain.grid_edit:SPLIT"),
+    ("/api/v1/grids/{code}/restore", "post", "GridRestoreIn", "gisapp.domain.grid_edit:RESTORE"),
+])
+def test_a_declared_body_is_documented_with_its_fields_and_codes(app_spec, path, method, component, declaration):
+    import importlib
+
+    module, name = declaration.split(":")
+    body = getattr(importlib.import_module(module), name)
+    assert set(app_spec["components"]["schemas"][component]["properties"]) == body.names
+    documented = {code for response in app_spec["paths"][path][method]["responses"].values()
+                  for code in response.get("content", {}).get("application/json", {}).get("schema", {})
+                  .get("properties", {}).get("error", {}).get("properties", {}).get("code", {}).get("enum", [])}
+    assert set(body.codes()) <= documented
+
+
 @pytest.fixture(scope="module")
 def app_spec():
     from gisapp import create_app

@@ -11,7 +11,7 @@ from flask import jsonify
 
 from gisapp.api import access, db_session
 from gisapp.api.params import load_query
-from gisapp.api.schemas import CodeName, error_response
+from gisapp.api.schemas import CodeName, error_responses
 from gisapp.domain.analysis import (COUNTY_TZ, DEFAULT_DAYS, EMERGING_MIN_COUNT, EMERGING_RATIO, MAX_DAYS,
                                     PREVIOUS_PERIODS, Period, make_period)
 from gisapp.services.evaluation.figures import area_of
@@ -107,7 +107,7 @@ def _period(args: dict) -> Period:
 @bp.output(HotSpotsOut)
 @bp.doc(summary="Hot and cold grids of the caller's county or township (Getis-Ord Gi* of the accepted events per "
                 "grid in the period [from, to), significant at 99/95/90 %)",
-        responses={422: error_response(f"unknown_category, invalid_format, {PERIOD_ERRORS}, {QUERY_ERRORS}")})
+        responses=error_responses("unknown_category", "invalid_format", "invalid_date", "date_out_of_range", "invalid_period", "period_too_long", "unknown_parameter", "repeated_parameter"))
 def hotspots(query_data):
     args = load_query(HotSpotQuery())
     session = db_session()  # the counts fold pending steps into the facts themselves
@@ -125,7 +125,7 @@ def hotspots(query_data):
 @bp.output(TrendsOut)
 @bp.doc(summary=f"Each category's accepted events in the caller's area in the period [from, to) against the mean "
                 f"of the {PREVIOUS_PERIODS} periods of the same length before it; emerging ones first",
-        responses={422: error_response(f"{PERIOD_ERRORS}, {QUERY_ERRORS}")})
+        responses=error_responses("invalid_date", "date_out_of_range", "invalid_period", "period_too_long", "unknown_parameter", "repeated_parameter"))
 def trends(query_data):
     args = load_query(PeriodQuery())
     session = db_session()

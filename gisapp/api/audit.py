@@ -6,7 +6,7 @@ from flask import request
 
 from gisapp.api import db_session, settings
 from gisapp.api.params import int_param, time_param
-from gisapp.api.schemas import error_response
+from gisapp.api.schemas import error_responses
 from gisapp.services.access.audit import list_records
 
 bp = APIBlueprint("audit", __name__, url_prefix="/api/v1", tag="audit")
@@ -14,7 +14,7 @@ bp = APIBlueprint("audit", __name__, url_prefix="/api/v1", tag="audit")
 
 @bp.get("/audit")
 @bp.doc(summary="Audit records, newest first (auditor only); filters actor, action, since, until",
-        responses={401: error_response("authentication_required"), 403: error_response("forbidden")})
+        responses=error_responses("authentication_required", "forbidden"))
 def audit_records():
     cfg = settings()
     limit = int_param("limit", cfg.page_limit_default, minimum=1, maximum=cfg.page_limit_max)

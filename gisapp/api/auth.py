@@ -8,7 +8,7 @@ from apiflask.fields import String
 from flask import current_app, request
 
 from gisapp.api import access, audit_key, db_session, require_json_body, settings
-from gisapp.api.schemas import error_response
+from gisapp.api.schemas import error_responses
 from gisapp.domain.security import Binding
 from gisapp.errors import AuthenticationRequired, ValidationFailed
 from gisapp.services.access.accounts import (Account, AuthenticationFailed, authenticate, bound_name, change_password,
@@ -66,7 +66,7 @@ def login(username: str, password: str) -> Account:
 @bp.input(TokenIn, location="json", arg_name="body", validation=False)
 @bp.output(TokenOut, status_code=201)
 @bp.doc(summary="Exchange a username and password for a bearer token",
-        responses={401: error_response("authentication_failed, account_locked")})
+        responses=error_responses("authentication_failed", "account_locked"))
 def token(body):
     if not isinstance(body, dict) or not isinstance(body.get("username"), str) \
             or not isinstance(body.get("password"), str):
@@ -80,9 +80,7 @@ def token(body):
 
 @bp.post("/password")
 @bp.doc(summary="Change one's own password (also when it has expired): username, old_password, new_password",
-        responses={401: error_response("authentication_failed, account_locked"),
-                   422: error_response("password_too_short, password_too_simple, password_contains_username, "
-                                       "password_too_common, password_unchanged")})
+        responses=error_responses("authentication_failed", "account_locked", "password_too_short", "password_too_simple", "password_contains_username", "password_too_common", "password_unchanged"))
 def password():
     body = request.get_json()
     fields = ("username", "old_password", "new_password")
@@ -98,7 +96,7 @@ def password():
 
 
 @bp.post("/revoke")
-@bp.doc(summary="Revoke the bearer token of this request", responses={401: error_response("authentication_required")})
+@bp.doc(summary="Revoke the bearer token of this request", responses=error_responses("authentication_required"))
 def revoke():
     principal = access.current()
     if principal.web_session is not None:
@@ -112,7 +110,7 @@ def revoke():
 
 
 @bp.get("/me")
-@bp.doc(summary="Who the bearer token belongs to", responses={401: error_response("authentication_required")})
+@bp.doc(summary="Who the bearer token belongs to", responses=error_responses("authentication_required"))
 def me():
     account = current_account()
     name = bound_name(db_session(), account)

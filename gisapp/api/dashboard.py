@@ -8,7 +8,7 @@ from flask import request
 
 from gisapp.api import access, db_session
 from gisapp.api.params import bbox_param
-from gisapp.api.schemas import error_response
+from gisapp.api.schemas import error_responses
 from gisapp.errors import NotFound, ValidationFailed
 from gisapp.services.command.dashboard import (COORDS, EVENT_ID, grid_load, members_in_view, open_events, search_places,
                                       today_figures)
@@ -28,7 +28,7 @@ def queue():
 
 @bp.get("/grid-load")
 @bp.doc(summary="Open and overdue events per grid of the caller's area: {grid code: [open, overdue]}",
-        responses={422: error_response("invalid_bbox")})
+        responses=error_responses("invalid_bbox"))
 def grid_loads():
     return {"grids": grid_load(db_session(), access.current().scope(), bbox_param())}
 
@@ -36,7 +36,7 @@ def grid_loads():
 @bp.get("/members")
 @bp.doc(summary="The members not off duty of the caller's county or township positioned within ?bbox= (required), "
                 "with their duty status and position age (at most 3,000)",
-        responses={422: error_response("invalid_bbox")})
+        responses=error_responses("invalid_bbox"))
 def members():
     bbox = bbox_param()
     if bbox is None:
@@ -54,7 +54,7 @@ def today():
 @bp.get("/search")
 @bp.doc(summary="Find an event id, a coordinate pair (?crs=, any supported CRS), or an area, grid, key location "
                 "or road by code or name, within the caller's area",
-        responses={422: error_response("invalid_query, unknown_crs, coordinates_out_of_range")})
+        responses=error_responses("invalid_query", "unknown_crs", "coordinates_out_of_range"))
 def search():
     q = (request.args.get("q") or "").strip()
     if not q or len(q) > MAX_QUERY:
@@ -95,7 +95,7 @@ def _event(session, event_id: int, scope) -> list[dict]:
 
 @bp.get("/events/<int:event_id>/actions")
 @bp.doc(summary="The life-cycle actions the caller may take on an event now (the buttons of the event panel)",
-        responses={404: error_response("event_not_found (also outside the caller's area)")})
+        responses=error_responses("event_not_found"))
 def event_actions(event_id: int):
     from gisapp.domain.actions import possible_actions
     from gisapp.services.events.lifecycle import caller_for, load

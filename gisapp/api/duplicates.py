@@ -7,7 +7,7 @@ from flask import jsonify, request
 
 from gisapp.api import access, audit_key, db_session, require_json_body
 from gisapp.api.params import int_param
-from gisapp.api.schemas import CodeName, error_response
+from gisapp.api.schemas import CodeName, error_responses
 from gisapp.errors import ValidationFailed
 from gisapp.services.events.duplicates import DEFAULT_MINUTES, DEFAULT_RADIUS_M, merge as merge_events, propose
 
@@ -56,8 +56,7 @@ class MergeOut(Schema):
 @bp.output(DuplicateCandidates)
 @bp.doc(summary="Open events that may report the same incident: near in place and time, other channels first, "
                 "then nearest",
-        responses={404: error_response("event_not_found (also outside the caller's area)"),
-                   422: error_response("invalid_minutes, invalid_radius_m")})
+        responses=error_responses("event_not_found", "invalid_minutes", "invalid_radius_m"))
 def proposals(event_id: int, query_data):
     minutes = int_param("minutes", DEFAULT_MINUTES, minimum=1, maximum=MAX_MINUTES)
     radius_m = int_param("radius_m", DEFAULT_RADIUS_M, minimum=1, maximum=MAX_RADIUS_M)
@@ -70,11 +69,7 @@ def proposals(event_id: int, query_data):
 @bp.output(MergeOut)
 @bp.doc(summary="Merge this report into the main event (the center of both): it is kept, voided, and its "
                 "reporter follows the main event; a retry answers the same with X-Replayed: true",
-        responses={403: error_response("not_your_step, forbidden, csrf_failed"),
-                   404: error_response("event_not_found (either event; also outside the caller's area)"),
-                   409: error_response("transition_not_allowed (into a merged, voided or closed event; a closed "
-                                       "duplicate), already_merged (into another event)"),
-                   422: error_response("invalid_body, unknown_field, invalid_into, invalid_note, merge_into_itself")})
+        responses=error_responses("not_your_step", "forbidden", "csrf_failed", "event_not_found", "transition_not_allowed", "already_merged", "invalid_body", "unknown_field", "invalid_into", "invalid_note", "merge_into_itself"))
 def merge(event_id: int, body):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):

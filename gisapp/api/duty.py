@@ -6,7 +6,7 @@ from flask import request
 
 from gisapp.api import access, audit_key, db_session, require_json_body
 from gisapp.api.params import int_param
-from gisapp.api.schemas import error_response
+from gisapp.api.schemas import error_responses
 from gisapp.domain.intake import parse_point
 from gisapp.errors import ValidationFailed
 from gisapp.services.command.duty import duty_board, report_status
@@ -31,9 +31,7 @@ def _position(body: dict) -> tuple[float, float] | None:
 @bp.post("/members/me/status")
 @bp.doc(summary="A member reports its duty status (on_duty, on_patrol, busy, off_duty) and position "
                 "(any supported CRS); answers whether it is inside its own grid",
-        responses={409: error_response("no_member"),
-                   422: error_response("invalid_duty_status, unknown_field, malformed_location, invalid_coordinates, "
-                                       "coordinates_out_of_range, unknown_crs")})
+        responses=error_responses("no_member", "invalid_duty_status", "unknown_field", "malformed_location", "invalid_coordinates", "coordinates_out_of_range", "unknown_crs"))
 def report():
     body = request.get_json()
     if not isinstance(body, dict):
@@ -52,7 +50,7 @@ def report():
 @bp.get("/duty")
 @bp.doc(summary="The duty board of the caller's county or township: members, their status, position age, "
                 "whether inside their grid, and the grids with nobody on duty",
-        responses={422: error_response("invalid_stale_after_s")})
+        responses=error_responses("invalid_stale_after_s"))
 def board():
     scope = access.current().scope()
     stale = int_param("stale_after_s", 900, minimum=60, maximum=86400)

@@ -7,7 +7,7 @@ from flask import Response, request, url_for
 
 from gisapp.domain.areas import county_code
 from gisapp.api import access, audit_key, db_session, require_json_body
-from gisapp.api.schemas import error_response
+from gisapp.api.schemas import error_responses
 from gisapp.domain.evaluation import KPIS, ScopeKind, parse_query
 from gisapp.domain.evaluation_export import parse_export
 from gisapp.domain.evaluation_score import parse_publication, parse_score_scope, parse_scorecard_filter
@@ -45,8 +45,7 @@ def _ready():
 @bp.doc(summary="Figures of each township, community, grid, team, member or department of the caller's area for "
                 "[from, to) (dates, China Standard Time), each with numerator and denominator, the previous "
                 "period (环比) and the same period a year before (同比)",
-        responses={404: error_response("unit_not_found (a code outside the caller's area)"),
-                   422: error_response(BAD_QUERY + ", scope_above_area")})
+        responses=error_responses("unit_not_found", "unknown_parameter", "unknown_scope", "missing_period", "invalid_from", "invalid_to", "invalid_period", "period_too_long", "invalid_code", "invalid_limit", "invalid_offset", "scope_above_area"))
 def figures():
     query = parse_query(query_args(), allowed=PERIOD | {"scope", "code", "limit", "offset"},
                         default_scope=ScopeKind.TOWNSHIP)
@@ -61,9 +60,7 @@ def figures():
 
 @bp.get("/drill")
 @bp.doc(summary="The events counted in one figure's numerator or denominator for one unit (paged by id)",
-        responses={404: error_response("unit_not_found"),
-                   422: error_response(BAD_QUERY + ", unknown_kpi, missing_kpi, unknown_part, missing_code, "
-                                                          "no_denominator")})
+        responses=error_responses("unit_not_found", "unknown_parameter", "unknown_scope", "missing_period", "invalid_from", "invalid_to", "invalid_period", "period_too_long", "invalid_code", "invalid_limit", "invalid_offset", "unknown_kpi", "missing_kpi", "unknown_part", "missing_code", "no_denominator"))
 def drill():
     query = parse_query(query_args(), allowed=PERIOD | {"scope", "code", "kpi", "part", "limit", "offset"},
                         max_limit=500)
@@ -77,8 +74,7 @@ def drill():
 
 @bp.get("/trend")
 @bp.doc(summary="One unit's figures day by day or month by month over [from, to)",
-        responses={404: error_response("unit_not_found"),
-                   422: error_response(BAD_QUERY + ", unknown_bucket, missing_code, trend_too_long")})
+        responses=error_responses("unit_not_found", "unknown_parameter", "unknown_scope", "missing_period", "invalid_from", "invalid_to", "invalid_period", "period_too_long", "invalid_code", "invalid_limit", "invalid_offset", "unknown_bucket", "missing_code", "trend_too_long"))
 def trend():
     query = parse_query(query_args(), allowed=PERIOD | {"scope", "code", "bucket"}, default_scope=ScopeKind.COUNTY)
     area = caller_area()
@@ -90,7 +86,7 @@ def trend():
 @bp.get("/workload")
 @bp.doc(summary="Events reported and accepted in [from, to) by category, kind, channel or level (clause 8.3), "
                 "in the caller's area or one of its townships",
-        responses={404: error_response("unit_not_found"), 422: error_response(BAD_QUERY + ", unknown_by")})
+        responses=error_responses("unit_not_found", "unknown_parameter", "unknown_scope", "missing_period", "invalid_from", "invalid_to", "invalid_period", "period_too_long", "invalid_code", "invalid_limit", "invalid_offset", "unknown_by"))
 def workload():
     query = parse_query(query_args(), allowed=PERIOD | {"by", "code"}, default_scope=ScopeKind.TOWNSHIP)
     return service.workload(_ready(), caller_area(), query.period, query.by, query.code)
@@ -101,7 +97,7 @@ def workload():
 @bp.get("/ranking")
 @bp.doc(summary="The live (unpublished) ranking of the townships, teams or departments of the caller's area for "
                 "[from, to), scored with the county's current weights (docs/evaluation.md)",
-        responses={422: error_response(BAD_QUERY + ", scope_above_area")})
+        responses=error_responses("unknown_parameter", "unknown_scope", "missing_period", "invalid_from", "invalid_to", "invalid_period", "period_too_long", "invalid_code", "invalid_limit", "invalid_offset", "scope_above_area"))
 def ranking():
     query = parse_query(query_args(), allowed=PERIOD | {"scope"}, default_scope=ScopeKind.TOWNSHIP)
     scope = parse_score_scope(str(query.scope))
@@ -118,8 +114,7 @@ def _county() -> str:
 @bp.get("/scorecards")
 @bp.doc(summary="The published scorecards of the caller's county (without their rows), newest period first; "
                 "of one scope, or overlapping [from, to)",
-        responses={422: error_response("unknown_parameter, unknown_scope, invalid_from, invalid_to, invalid_period, "
-                                       "period_too_long, missing_period, invalid_limit, invalid_offset")})
+        responses=error_responses("unknown_parameter", "unknown_scope", "invalid_from", "invalid_to", "invalid_period", "period_too_long", "missing_period", "invalid_limit", "invalid_offset"))
 def scorecards():
     wanted = parse_scorecard_filter(query_args())
     return published.list_scorecards(db_session(), _county(), wanted.scope, wanted.period, limit=wanted.limit,
@@ -128,7 +123,7 @@ def scorecards():
 
 @bp.get("/scorecards/<int:scorecard_id>")
 @bp.doc(summary="One published scorecard: each unit's rank, score, figures, subscores and the weights used",
-        responses={404: error_response("scorecard_not_found")})
+        responses=error_responses("scorecard_not_found"))
 def scorecard(scorecard_id: int):
     return published.scorecard(db_session(), _county(), scorecard_id)
 
@@ -137,10 +132,7 @@ def scorecard(scorecard_id: int):
 @bp.doc(summary="Publish the scorecard of a scope (township, team, department) and an ended period of the county: "
                 "stored with the weights used and never changed; a retry with the same client_ref answers the "
                 "first (200)",
-        responses={409: error_response("scorecard_exists (details.id: the published one), client_ref_conflict"),
-                   422: error_response("invalid_body, unknown_field, missing_scope, unknown_scope, missing_period, "
-                                       "invalid_from, invalid_to, invalid_period, period_too_long, "
-                                       "invalid_client_ref, period_not_over")})
+        responses=error_responses("scorecard_exists", "client_ref_conflict", "invalid_body", "unknown_field", "missing_scope", "unknown_scope", "missing_period", "invalid_from", "invalid_to", "invalid_period", "period_too_long", "invalid_client_ref", "period_not_over"))
 def publish_scorecard():
     publication = parse_publication(request.get_json(silent=True))
     principal = access.current()
@@ -155,9 +147,7 @@ def publish_scorecard():
 @bp.get("/export")
 @bp.doc(summary="The figures of the caller's area as an Excel workbook (a sheet per scope it sees, and 指标说明 "
                 "with the formulas) or one scope as CSV (UTF-8 with BOM); audited",
-        responses={422: error_response("unknown_parameter, unknown_format, missing_scope, unknown_scope, "
-                                       "missing_period, invalid_from, invalid_to, invalid_period, period_too_long, "
-                                       "scope_above_area")})
+        responses=error_responses("unknown_parameter", "unknown_format", "missing_scope", "unknown_scope", "missing_period", "invalid_from", "invalid_to", "invalid_period", "period_too_long", "scope_above_area"))
 def export():
     query = parse_export(query_args())
     principal = access.current()

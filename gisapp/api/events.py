@@ -8,10 +8,10 @@ from flask import jsonify, request
 
 from gisapp.api import access, audit_key, db_session, require_json_body, settings
 from gisapp.api.params import bbox_param, int_param, time_param
-from gisapp.api.schemas import EventDetail, EventIn, EventOut, EventPage, EventQuery, error_response, error_responses, ref_response
+from gisapp.api.schemas import EventDetail, EventIn, EventOut, EventPage, EventQuery, StepIn, error_responses, ref_response
 from gisapp.domain.events import EventStatus
-from gisapp.domain.intake import parse_event_report
-from gisapp.domain.lifecycle import parse_step
+from gisapp.domain.intake import EVENT_REPORT, parse_event_report
+from gisapp.domain.lifecycle import STEP, parse_step
 from gisapp.errors import Forbidden, NotFound, ValidationFailed
 from gisapp.services.access.accounts import county_of
 from gisapp.services.access.audit import record
@@ -25,18 +25,13 @@ from gisapp.services.events.lifecycle import perform, progress, task_rows, timel
 bp = APIBlueprint("events", __name__, url_prefix="/api/v1", tag="events")
 
 # the codes parse_event_report, the edge and submit_event raise (gisapp/errors.py says what each means)
-INTAKE_ERRORS = error_responses(
+INTAKE_ERRORS = error_responses(*EVENT_REPORT.codes(),
     "malformed_json", "json_too_deep", "client_ref_conflict", "payload_too_large", "unsupported_media_type",
-    "invalid_body", "unknown_field", "missing_category", "unknown_category", "missing_location", "malformed_location",
-    "invalid_coordinates", "coordinates_out_of_range", "unknown_crs", "missing_channel", "unknown_channel",
-    "invalid_reporter", "invalid_client_ref", "invalid_description", "unknown_priority", "unknown_level2_reason",
-    "outside_jurisdiction", "invalid_text", "number_out_of_range", "rate_limited", "forbidden",
+    "unknown_category", "outside_jurisdiction", "invalid_text", "number_out_of_range", "rate_limited", "forbidden",
     "channel_not_allowed", "priority_not_allowed")
-STEP_ERRORS = error_responses(
-    "not_your_step", "forbidden", "csrf_failed", "event_not_found", "transition_not_allowed", "invalid_body",
-    "unknown_action", "unknown_field", "invalid_note", "invalid_photos", "invalid_departments", "invalid_position",
-    "invalid_members", "missing_until", "invalid_until", "unknown_department", "unknown_member", "invalid_client_ref",
-    "invalid_text", "number_out_of_range")
+STEP_ERRORS = error_responses(*STEP.codes(),
+    "not_your_step", "forbidden", "csrf_failed", "event_not_found", "transition_not_allowed", "invalid_until",
+    "unknown_department", "unknown_member", "invalid_text", "number_out_of_range")
 
 
 def _submitter(principal: access.Principal) -> Submitter:
@@ -83,7 +78,7 @@ def create_event(body):
 @bp.get("/events/<int:event_id>")
 @bp.output(EventDetail)
 @bp.doc(summary="One event in the caller's area, or reported by it",
-        responses={404: error_response("event_not_found (also outside the caller's area)")})
+        responses=error_responses("event_not_found"))
 def read_event(event_id: int):
     return event_detail(db_session(), event_id, access.current().scope())
 
@@ -96,15 +91,17 @@ def event_detail(session, event_id: int, scope) -> dict:
 
 
 @bp.post("/events/<int:event_id>/actions")
+@bp.input(StepIn, location="json", arg_name="body", validation=False)
 @bp.doc(description="Answers the event as GET /api/v1/events/<id> does (EventDetail); a retry with a known "
                     "client_ref answers it unchanged with X-Replayed: true.",
         summary="One step of the event's life cycle: accept, void, dispatch, acknowledge, arrive, handle, verify, "
                 "close, return, request_extension, approve_extension, refuse_extension, park, restore, send_back, "
                 "escalate, request_support, confirm_support",
         responses=STEP_ERRORS)
-def act(event_id: int):
+def act(event_id: int, body):
+    # body: the decoded JSON, documented by StepIn (generated from the domain's STEP, which parse_step reads)
     principal = access.current()
-    step = parse_step(request.get_json(silent=True))
+    step = parse_step(body)
     session = db_session()
     outcome = perform(session, audit_key(), principal.account, principal.actor, event_id, step, principal.scope(),
                       auto_support=settings().auto_support)
@@ -142,8 +139,7 @@ def list_all(query_data):
 
 @bp.get("/events/<int:event_id>/reporter")
 @bp.doc(summary="Unmask the reporter's name and phone: a deliberate, audited action",
-        responses={401: error_response("authentication_required"), 403: error_response("forbidden"),
-                   404: error_response("event_not_found (also outside the caller's area)")})
+        responses=error_responses("authentication_required", "forbidden", "event_not_found"))
 def unmask_reporter(event_id: int):
     principal = access.current()
     session = db_session()
@@ -160,7 +156,7 @@ def unmask_reporter(event_id: int):
 
 @bp.get("/supervisions")
 @bp.doc(summary="Supervision records (督办) of the caller's center: tasks warned or overdue, newest first",
-        responses={422: error_response("unknown_state, invalid_limit, invalid_offset")})
+        responses=error_responses("unknown_state", "invalid_limit", "invalid_offset"))
 def supervisions():
     cfg = settings()
     state = request.args.get("state")
@@ -174,7 +170,7 @@ def supervisions():
 
 @bp.get("/track/<token>")
 @bp.doc(summary="The reporter's view of a report by its tracking token: status, milestones, the reply at closure",
-        responses={404: error_response("unknown_tracking_token"), 429: error_response("rate_limited")})
+        responses=error_responses("unknown_tracking_token", "rate_limited"))
 def track(token: str):
     access.rate_limit("track", None)
     return public_view(db_session(), audit_key(), token)
@@ -183,8 +179,7 @@ def track(token: str):
 @bp.post("/track/<token>/rating")
 @bp.doc(summary="The reporter rates a closed report once: satisfied, basically_satisfied or dissatisfied "
                 "(which opens a review); optional comment",
-        responses={404: error_response("unknown_tracking_token"), 409: error_response("not_closed, already_rated"),
-                   422: error_response("invalid_rating, invalid_comment"), 429: error_response("rate_limited")})
+        responses=error_responses("unknown_tracking_token", "not_closed", "already_rated", "invalid_rating", "invalid_comment", "rate_limited"))
 def rate_report(token: str):
     access.rate_limit("track", None)
     body = request.get_json()

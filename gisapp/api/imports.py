@@ -15,7 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from gisapp.domain.areas import county_code
 from gisapp.api import access, audit_key, db_session, settings
-from gisapp.api.schemas import error_response
+from gisapp.api.schemas import error_responses
 from gisapp.domain.layer_rules import importable
 from gisapp.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from gisapp.services.layers.import_jobs import read_job, run_job, start_job
@@ -51,9 +51,7 @@ def _county() -> str:
 @bp.post("/layers/<name>/import")
 @bp.doc(summary="Import a layer file (multipart field file: .geojson, .gpkg, zipped .shp, .csv; fields crs, "
                 "dry_run, reason): 202 and the job's Location, 200 with the earlier job for a file already imported",
-        responses={404: error_response("unknown_layer"), 413: error_response("payload_too_large"),
-                   415: error_response("unknown_file_type, unsupported_media_type"),
-                   422: error_response("missing_file, unknown_crs")})
+        responses=error_responses("unknown_layer", "payload_too_large", "unknown_file_type", "unsupported_media_type", "missing_file", "unknown_crs"))
 def upload(name: str):
     if name not in importable():
         raise NotFound(f"no importable layer {name}: one of {', '.join(importable())}", code="unknown_layer")
@@ -77,6 +75,6 @@ def upload(name: str):
 
 @bp.get("/imports/<int:job_id>")
 @bp.doc(summary="An import job: status (running, done, failed), stage, processed of total, problems, result",
-        responses={404: error_response("unknown_import")})
+        responses=error_responses("unknown_import"))
 def job(job_id: int):
     return read_job(db_session(), job_id, _county())

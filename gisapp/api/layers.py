@@ -6,7 +6,7 @@ from flask import current_app
 
 from gisapp.api import access, db_session
 from gisapp.api.params import bbox_param
-from gisapp.api.schemas import error_response, BboxQuery, FeatureCollection, LayerList
+from gisapp.api.schemas import error_responses, BboxQuery, FeatureCollection, LayerList
 from gisapp.services.layers.coverage import coverage
 from gisapp.services.layers.features import area_filter, describe_layers, layer_geojson
 
@@ -24,7 +24,7 @@ def index():
 @bp.input(BboxQuery, location="query", validation=False)
 @bp.output(FeatureCollection, content_type="application/geo+json")
 @bp.doc(summary="One layer as GeoJSON: the features in the caller's area, optionally within a bbox",
-        responses={404: error_response("unknown_layer"), 422: error_response("invalid_bbox")})
+        responses=error_responses("unknown_layer", "invalid_bbox"))
 def features(name: str, query_data):
     account = access.current().account
     body = layer_geojson(db_session(), name, bbox_param(), area_filter(account.binding, account.bound_to))
@@ -34,7 +34,7 @@ def features(name: str, query_data):
 @bp.get("/<name>/export")
 @bp.doc(summary="One layer as a file: ?format=geojson|gpkg|shp (zipped), ?crs=EPSG:4326|EPSG:4490|"
                 "EPSG:4534..4554|GCJ-02|BD-09; the features of the caller's area; audited",
-        responses={404: error_response("unknown_layer"), 422: error_response("unknown_format, unknown_crs")})
+        responses=error_responses("unknown_layer", "unknown_format", "unknown_crs"))
 def export(name: str):
     from flask import request
 

@@ -6,7 +6,7 @@ from flask import current_app, jsonify, request
 
 from gisapp.api import access, db_session
 from gisapp.api.params import float_param
-from gisapp.api.schemas import error_response, CategoryList, HealthOut, LocateOut, LocateQuery
+from gisapp.api.schemas import error_responses, CategoryList, HealthOut, LocateOut, LocateQuery
 from gisapp.domain.intake import parse_point
 from gisapp.errors import OutsideJurisdiction, ValidationFailed
 from gisapp.services import health
@@ -39,7 +39,8 @@ def categories():
 @bp.input(LocateQuery, location="query", validation=False)
 @bp.output(LocateOut)
 @bp.doc(summary="Which grid, community, township and county contain a point",
-        responses={404: error_response("outside_jurisdiction"), 422: error_response("invalid input")})
+        responses=error_responses("outside_jurisdiction", "unknown_crs", "missing_coordinates", "invalid_coordinates",
+                                  "coordinates_out_of_range"))
 def locate_point(query_data):
     try:
         crs = parse_crs(request.args.get("crs"))

@@ -10,7 +10,7 @@ from flask import Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from gisapp.api import access, audit_key, db_session, settings
-from gisapp.api.schemas import error_response
+from gisapp.api.schemas import error_responses
 from gisapp.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from gisapp.services.events.photos import add_photo, read_photo
 
@@ -53,10 +53,7 @@ def _sent_bytes() -> bytes:
 @bp.post("/events/<int:event_id>/photos")
 @bp.doc(summary="Attach a photo (JPEG or PNG) to an event in the caller's area: multipart field file, or the raw "
                 "image as the body; 201 and the photo, 200 with the earlier photo for the same bytes",
-        responses={404: error_response("event_not_found (also outside the caller's area)"),
-                   409: error_response("too_many_photos"), 413: error_response("payload_too_large"),
-                   415: error_response("unsupported_photo"), 422: error_response("missing_file"),
-                   403: error_response("forbidden, csrf_failed")})
+        responses=error_responses("event_not_found", "too_many_photos", "payload_too_large", "unsupported_photo", "missing_file", "forbidden", "csrf_failed"))
 def upload_photo(event_id: int):
     principal = access.current()
     data = _sent_bytes()
@@ -72,7 +69,7 @@ def upload_photo(event_id: int):
 
 @bp.get("/photos/<int:photo_id>")
 @bp.doc(summary="A photo's bytes (its media type, ETag = sha256), for callers who see its event",
-        responses={404: error_response("photo_not_found (also outside the caller's area)")})
+        responses=error_responses("photo_not_found"))
 def photo(photo_id: int):
     stored = read_photo(db_session(), photo_id, access.current().scope())
     etag = f'"{stored.sha256}"'

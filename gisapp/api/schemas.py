@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
+from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, Raw, String
 from apiflask.validators import Length, OneOf
+from marshmallow.fields import Field as MField
 
-from gisapp.domain.events import Channel, Priority
-from gisapp.domain.intake import ALLOWED_FIELDS, LEVEL2_REASONS, MAX_CLIENT_REF, MAX_DESCRIPTION
+from gisapp.domain.body import Body, Field
+from gisapp.domain.events import Channel
+from gisapp.domain.grid_edit import EDIT, FIX, MERGE, RESTORE, SPLIT
+from gisapp.domain.intake import EVENT_REPORT
+from gisapp.domain.lifecycle import STEP
 from gisapp.errors import CATALOGUE
 
 CRS_VALUES = ["EPSG:4326", "EPSG:4490", "GCJ-02", "BD-09"]
@@ -23,28 +27,49 @@ class ReporterSchema(Schema):
     phone = String(metadata={"description": "reporter's phone (personal data)"})
 
 
-class EventIn(Schema):
-    """Documents the body parse_event_report (domain/intake.py) checks: the enums and limits are the domain's,
-    and a test keeps the fields equal to its ALLOWED_FIELDS."""
-
-    category = String(required=True, metadata={"description": "a category code from /api/v1/categories"})
-    description = String(validate=Length(max=MAX_DESCRIPTION),
-                         metadata={"description": f"what happened, at most {MAX_DESCRIPTION} characters"})
-    location = Nested(PointSchema, required=True)
-    crs = String(load_default="EPSG:4326", validate=OneOf(CRS_VALUES))
-    channel = String(required=True, validate=OneOf(CHANNELS))
-    reporter = Nested(ReporterSchema)
-    client_ref = String(validate=Length(min=1, max=MAX_CLIENT_REF),
-                        metadata={"description": "the client's idempotency key: a retry with the same "
-                                                 "value returns the original event (200)"})
-    priority = String(validate=OneOf([str(p) for p in Priority]),
-                      metadata={"description": "raised by a staff reporter (an emergency), never below the "
-                                               "category's; integrations may not set it (403 priority_not_allowed)"})
-    level2_reason = String(validate=OneOf(list(LEVEL2_REASONS)),
-                           metadata={"description": "why a staff report goes straight to the county center (level 2)"})
+_FIELD_TYPES = {"string": String, "integer": Integer, "number": Float, "boolean": Boolean, "object": Dict, "any": Raw}
 
 
-assert set(EventIn._declared_fields) == ALLOWED_FIELDS, "EventIn documents exactly what the parser takes"
+def _field_of(declared: Field, name: str) -> MField:
+    """The marshmallow field documenting one declared field: its type, required, enum and limits."""
+    options: dict = {"required": declared.required}
+    meta = {"description": declared.description} if declared.description else {}
+    validators = []
+    if declared.enum:
+        validators.append(OneOf(list(declared.enum)))
+    if declared.min_length is not None or declared.max_length is not None:
+        validators.append(Length(min=declared.min_length, max=declared.max_length))
+    if validators:
+        options["validate"] = validators
+    if declared.default is not None:
+        options["load_default"] = declared.default
+    if declared.type == "object":
+        if declared.nested is None:
+            return Dict(metadata=meta, **options)
+        return Nested(schema_of(declared.nested, f"{name}{declared.name.title().replace('_', '')}"), metadata=meta,
+                      **options)
+    if declared.type == "array":
+        item = _FIELD_TYPES[declared.items or "any"]
+        item_options = {"validate": Length(min=1, max=declared.max_item_length)} if declared.max_item_length else {}
+        return List(item(**item_options), metadata=meta, **options)
+    return _FIELD_TYPES[declared.type](metadata=meta, **options)
+
+
+def schema_of(body: Body, name: str) -> type[Schema]:
+    """The marshmallow schema of a body declared in the domain (gisapp/domain/body.py): the one declaration
+    the parser reads, so the OpenAPI document says what the parser takes."""
+    schema = Schema.from_dict({f.name: _field_of(f, name) for f in body.fields}, name=name)
+    schema.__doc__ = body.description or None
+    return schema
+
+
+EventIn = schema_of(EVENT_REPORT, "EventIn")
+StepIn = schema_of(STEP, "StepIn")
+GridEditIn = schema_of(EDIT, "GridEditIn")
+GridFixIn = schema_of(FIX, "GridFixIn")
+GridSplitIn = schema_of(SPLIT, "GridSplitIn")
+GridMergeIn = schema_of(MERGE, "GridMergeIn")
+GridRestoreIn = schema_of(RESTORE, "GridRestoreIn")
 
 
 class CodeName(Schema):
@@ -272,11 +297,6 @@ def _error_response_of(codes: list[str]) -> dict:
         **detail, "properties": {**detail["properties"], "code": {"type": "string", "enum": codes}}}}}
     return {"description": "; ".join(f"`{c}`: {CATALOGUE[c].meaning}" for c in codes),
             "content": {"application/json": {"schema": schema}}}
-
-
-def error_response(description: str) -> dict:
-    """An OpenAPI response object for an error answer."""
-    return {"description": description, "content": {"application/json": {"schema": ERROR_JSON}}}
 
 
 def ref_response(description: str, component: str) -> dict:

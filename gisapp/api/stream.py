@@ -18,7 +18,7 @@ from flask import current_app, request
 
 from gisapp.api import access, db_session
 from gisapp.api.params import int_param
-from gisapp.api.schemas import error_response
+from gisapp.api.schemas import error_responses
 from gisapp.services.access.accounts import county_of
 from gisapp.services.events.lifecycle import team_of_grid
 from gisapp.services.events.notify import DUTY_CHANNEL, listen, missed, payload, visible
@@ -46,7 +46,7 @@ def _team_of(account) -> str | None:
 
 @bp.get("/stream")
 @bp.doc(summary="Live updates (text/event-stream) of the events the caller may see; resumes with Last-Event-ID",
-        responses={200: "text/event-stream", 422: error_response("invalid_max_seconds, invalid_after")})
+        responses={200: "text/event-stream", **error_responses("invalid_max_seconds", "invalid_after")})
 def events():
     account = access.current().account
     team, county = _team_of(account), county_of(db_session(), account)

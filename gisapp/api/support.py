@@ -6,7 +6,7 @@ from apiflask.fields import Float, Integer, List, Nested, String
 
 from gisapp.api import access, db_session
 from gisapp.api.params import int_param
-from gisapp.api.schemas import error_response
+from gisapp.api.schemas import error_responses
 from gisapp.domain.lifecycle import NotYourStep
 from gisapp.services.events.read import get_event
 from gisapp.services.command.support import DEFAULT_LIMIT, DEFAULT_MAX_AGE_S, may_see_candidates, support_candidates as rank
@@ -52,9 +52,7 @@ class SupportCandidates(Schema):
 @bp.input(SupportQuery, location="query", validation=False)
 @bp.output(SupportCandidates)
 @bp.doc(summary="Members proposed to support an event: on duty, fresh position, adjacent grids first, nearest first",
-        responses={403: error_response("not_your_step (neither the event's center nor one of its receivers)"),
-                   404: error_response("event_not_found (also outside the caller's area)"),
-                   422: error_response("invalid_max_age_s, invalid_limit")})
+        responses=error_responses("not_your_step", "event_not_found", "invalid_max_age_s", "invalid_limit"))
 def support_candidates(event_id: int, query_data):
     max_age_s = int_param("max_age_s", DEFAULT_MAX_AGE_S, minimum=1, maximum=MAX_AGE_LIMIT_S)
     limit = int_param("limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)

@@ -5,7 +5,7 @@ from apiflask import APIBlueprint
 from flask import current_app
 
 from gisapp.api import db_session, settings
-from gisapp.api.schemas import error_response
+from gisapp.api.schemas import error_responses
 from gisapp.services.health import schema_and_server
 
 bp = APIBlueprint("system", __name__, url_prefix="/api/v1/system", tag="administration")
@@ -13,7 +13,7 @@ bp = APIBlueprint("system", __name__, url_prefix="/api/v1/system", tag="administ
 
 @bp.get("/status")
 @bp.doc(summary="Schema version, database and connection-pool state, effective security settings",
-        responses={401: error_response("authentication_required"), 403: error_response("forbidden")})
+        responses=error_responses("authentication_required", "forbidden"))
 def status():
     cfg = settings()
     pool = current_app.extensions["gisapp.engine"].pool

@@ -5,7 +5,7 @@ from apiflask import APIBlueprint
 from flask import current_app, request
 
 from gisapp.api import access, db_session
-from gisapp.api.schemas import error_response
+from gisapp.api.schemas import error_responses
 from gisapp.errors import AppError
 from gisapp.services.layers.tiles import MEDIA_TYPE, get_tile, tilejson
 
@@ -27,7 +27,7 @@ def _tile_numbers(z: str, x: str, y: str) -> tuple[int, int, int]:
 @bp.get("/<name>/<z>/<x>/<y>.mvt")
 @bp.doc(summary="One vector tile (MVT, extent 4096) of a layer's features in the caller's area; "
                 "cached, ETag / If-None-Match",
-        responses={400: error_response("invalid_tile"), 404: error_response("unknown_layer, tile_out_of_range")})
+        responses=error_responses("invalid_tile", "unknown_layer", "tile_out_of_range"))
 def tile(name: str, z: str, x: str, y: str):
     account = access.current().account
     zoom, col, row = _tile_numbers(z, x, y)
@@ -48,7 +48,7 @@ def tile(name: str, z: str, x: str, y: str):
 @bp.get("/<name>.json")
 @bp.doc(summary="The TileJSON 3.0.0 document of a layer's tiles: URL template, zooms, the caller's area, "
                 "vector layers and their fields",
-        responses={404: error_response("unknown_layer")})
+        responses=error_responses("unknown_layer"))
 def tilejson_document(name: str):
     account = access.current().account
     doc = tilejson(db_session(), name, request.host_url, account.binding, account.bound_to)

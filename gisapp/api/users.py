@@ -5,7 +5,7 @@ from apiflask import APIBlueprint
 from flask import request
 
 from gisapp.api import access, audit_key, db_session, require_json_body, settings
-from gisapp.api.schemas import error_response
+from gisapp.api.schemas import error_responses
 from gisapp.domain.security import ADMIN_POSTS
 from gisapp.errors import Forbidden, NotFound, ValidationFailed
 from gisapp.services.access.accounts import (accounts_in_county, create_user, disable_user, reset_password, role_in_county,
@@ -15,9 +15,9 @@ from gisapp.services.access.integrations import create_integration, disable_inte
 bp = APIBlueprint("users", __name__, url_prefix="/api/v1", tag="administration")
 bp.before_request(require_json_body)
 
-ERRORS = {401: error_response("authentication_required"),
-          403: error_response("forbidden, csrf_failed, admin_post_protected"),
-          422: error_response("invalid input")}
+ERRORS = error_responses("authentication_required", "forbidden", "csrf_failed", "admin_post_protected", "invalid_body",
+                         "unknown_user", "username_taken", "unknown_role", "unknown_binding", "invalid_binding",
+                         "invalid_member", "password_unchanged", "outside_jurisdiction")
 
 
 def _body(*fields: str) -> dict:

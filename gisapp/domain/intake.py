@@ -5,14 +5,15 @@ import hashlib
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import shapely
+
+from gisapp.domain.body import Body, Field, read
 from gisapp.domain.events import Channel, Priority
 from gisapp.errors import ValidationFailed
-from gisapp.spatial.crs import Crs, UnknownCrs, parse_crs
+from gisapp.spatial.crs import Crs, UnknownCrs, parse_crs, to_wgs84
 
-ALLOWED_FIELDS = {"category", "description", "location", "crs", "channel", "reporter", "client_ref", "priority",
-                  "level2_reason"}
 # why a staff reporter sends an event straight to the county center (clause 6.2.1, level 2)
 LEVEL2_REASONS = ("multi_township", "multi_department", "beyond_township")
 MAX_DESCRIPTION = 2000
@@ -28,7 +29,7 @@ class Point:
 
 @dataclass(frozen=True)
 class EventReport:
-    """A report that passed validation; the point is still in the reporter's CRS."""
+    """A report that passed validation: `point` as the reporter sent it (in `crs`), `location` in WGS84."""
 
     category: str
     description: str
@@ -40,6 +41,10 @@ class EventReport:
     client_ref: str | None
     priority: Priority | None = None  # raised by the reporter (an emergency): never below the category's
     level2_reason: str | None = None  # concerns several townships or departments, or beyond a township's powers
+    location: shapely.Point = field(init=False)  # the point in WGS84 (EPSG:4326), converted once, here
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "location", shapely.Point(to_wgs84(self.point.lon, self.point.lat, self.crs)))
 
     def fingerprint(self) -> str:
         """Hash of the content, to tell a true retry from a different report reusing a client_ref."""
@@ -81,67 +86,73 @@ def parse_point(location: object) -> Point:
     return Point(lon, lat)
 
 
-def _optional_text(body: dict, field: str, limit: int, code: str) -> str | None:
-    value = body.get(field)
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > limit:
-        raise _fail(code, f"{field} must be a string of at most {limit} characters", field)
-    return value.strip() or None
-
-
-def _reporter(value: object) -> tuple[str | None, str | None]:
-    if value is None:
-        return None, None
-    if not isinstance(value, dict) or set(value) - {"name", "phone"}:
-        raise _fail("invalid_reporter", 'reporter must be an object {"name": "...", "phone": "..."}',
-                    "reporter")
-    name = _optional_text(value, "name", 64, "invalid_reporter")
-    phone = _optional_text(value, "phone", 20, "invalid_reporter")
+def _reporter(value: dict) -> tuple[str | None, str | None]:
+    if set(value) - {"name", "phone"} or not all(v is None or isinstance(v, str) for v in value.values()) or \
+            len(value.get("name") or "") > 64 or len(value.get("phone") or "") > 20:
+        raise _fail("invalid_reporter", 'reporter must be an object {"name": "...", "phone": "..."} (name at most 64, '
+                    "phone at most 20 characters)", "reporter")
+    name, phone = ((value.get(k) or "").strip() or None for k in ("name", "phone"))
     if phone and not PHONE.match(phone):
         raise _fail("invalid_reporter", "reporter.phone must be a telephone number (digits, spaces, "
                     "dashes, an optional leading +)", "reporter")
     return name, phone
 
 
-def parse_event_report(body: object) -> EventReport:
-    """Check a decoded JSON body field by field; raise ValidationFailed with a stable code."""
-    if not isinstance(body, dict):
-        raise _fail("invalid_body", "the request body must be a JSON object", "body")
-    unknown = sorted(set(body) - ALLOWED_FIELDS)
-    if unknown:
-        raise _fail("unknown_field", f"unknown field(s): {', '.join(unknown)}; allowed: "
-                    f"{', '.join(sorted(ALLOWED_FIELDS))}", unknown[0])
-    category = body.get("category")
-    if not isinstance(category, str) or not category.strip():
-        raise _fail("missing_category", "category is required: a category code from "
-                    "GET /api/v1/categories", "category")
+def _category(value: str) -> str:
+    if not value.strip():
+        raise _fail("missing_category", CATEGORY_MESSAGE, "category")
+    return value.strip()
+
+
+def _crs(value: str) -> Crs:
     try:
-        crs = parse_crs(body.get("crs"))
+        return parse_crs(value)
     except UnknownCrs as exc:
         raise _fail("unknown_crs", str(exc), "crs") from None
-    point = parse_point(body.get("location"))
-    channel = body.get("channel")
-    if channel is None:
-        raise _fail("missing_channel", "channel is required: one of " + ", ".join(Channel), "channel")
-    if not isinstance(channel, str) or channel not in set(Channel):
-        raise _fail("unknown_channel", f"channel {channel!r} is not one of " + ", ".join(Channel),
-                    "channel")
-    name, phone = _reporter(body.get("reporter"))
-    client_ref = body.get("client_ref")
-    if client_ref is not None and (not isinstance(client_ref, str) or not 1 <= len(client_ref) <= MAX_CLIENT_REF):
-        raise _fail("invalid_client_ref", f"client_ref must be a string of 1 to {MAX_CLIENT_REF} "
-                    "characters", "client_ref")
-    priority = body.get("priority")
-    if priority is not None and (not isinstance(priority, str) or priority not in set(Priority)):
-        raise _fail("unknown_priority", "priority is one of " + ", ".join(Priority), "priority")
-    reason = body.get("level2_reason")
-    if reason is not None and (not isinstance(reason, str) or reason not in LEVEL2_REASONS):
-        raise _fail("unknown_level2_reason", "level2_reason is one of " + ", ".join(LEVEL2_REASONS), "level2_reason")
+
+
+CATEGORY_MESSAGE = "category is required: a category code from GET /api/v1/categories"
+REPORTER = Body((Field("name", "string", "invalid_reporter", max_length=64, description="reporter's name (personal data)"),
+                 Field("phone", "string", "invalid_reporter", max_length=20,
+                       description="reporter's phone (personal data): digits, spaces, dashes, an optional leading +")))
+POINT = Body((Field("type", "string", "malformed_location", required=True, enum=("Point",)),
+              Field("coordinates", "array", "invalid_coordinates", required=True, items="number", min_length=2,
+                    max_length=2, description="[lon, lat]")))
+# the body of POST /api/v1/events, in the order its fields are checked
+EVENT_REPORT = Body((
+    Field("category", "string", "missing_category", required=True, parse=_category, message=CATEGORY_MESSAGE,
+          missing_message=CATEGORY_MESSAGE,
+          description="a category code from /api/v1/categories"),
+    Field("crs", "string", "unknown_crs", parse=_crs, default=str(Crs.WGS84),
+          description="the CRS of location: " + ", ".join(Crs) + " (or an alias: WGS84, CGCS2000, GCJ02, BD09 ...)"),
+    Field("location", "object", "malformed_location", required=True, missing="missing_location", nested=POINT,
+          parse=lambda v: parse_point(v), codes=("invalid_coordinates", "coordinates_out_of_range"),
+          missing_message="location is required: a GeoJSON Point",
+          message='location must be a GeoJSON Point: {"type": "Point", "coordinates": [lon, lat]}'),
+    Field("channel", "string", "unknown_channel", required=True, missing="missing_channel",
+          enum=tuple(Channel), parse=Channel),
+    Field("reporter", "object", "invalid_reporter", nested=REPORTER, parse=_reporter,
+          message='reporter must be an object {"name": "...", "phone": "..."}'),
+    Field("client_ref", "string", "invalid_client_ref", min_length=1, max_length=MAX_CLIENT_REF,
+          description="the client's idempotency key: a retry with the same value returns the original event (200)"),
+    Field("priority", "string", "unknown_priority", enum=tuple(Priority), parse=Priority,
+          description="raised by a staff reporter (an emergency), never below the category's; integrations may "
+                      "not set it (403 priority_not_allowed)"),
+    Field("level2_reason", "string", "unknown_level2_reason", enum=LEVEL2_REASONS,
+          description="why a staff report goes straight to the county center (level 2)"),
+    Field("description", "string", "invalid_description", max_length=MAX_DESCRIPTION, parse=str.strip,
+          description=f"what happened, at most {MAX_DESCRIPTION} characters"),
+), invalid="the request body must be a JSON object")
+ALLOWED_FIELDS = EVENT_REPORT.names
+
+
+def parse_event_report(body: object) -> EventReport:
+    """Check a decoded JSON body field by field (EVENT_REPORT); raise ValidationFailed with a stable code."""
+    got = read(EVENT_REPORT, body)
+    name, phone = got["reporter"] or (None, None)
+    point, crs = got["location"], got["crs"]
     return EventReport(
-        priority=Priority(priority) if priority else None, level2_reason=reason,
-        category=category.strip(),
-        description=_optional_text(body, "description", MAX_DESCRIPTION, "invalid_description") or "",
-        point=point, crs=crs, channel=Channel(channel),
-        reporter_name=name, reporter_phone=phone, client_ref=client_ref,
+        priority=got["priority"], level2_reason=got["level2_reason"], category=got["category"],
+        description=got["description"] or "", point=point, crs=crs, channel=got["channel"],
+        reporter_name=name, reporter_phone=phone, client_ref=got["client_ref"],
     )

@@ -14,8 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+import shapely
+
+from gisapp.domain.body import Body, Field, read
 from gisapp.domain.events import EventStatus
-from gisapp.errors import AppError
+from gisapp.errors import AppError, ValidationFailed
 
 
 class TaskStatus(StrEnum):
@@ -256,9 +259,6 @@ def _receiver(case: Case, action: Action, caller: Caller, args: Args) -> Case:
 
 # --------------------------------------------------------------------------- the request body of an action
 
-STEP_FIELDS = {"action", "note", "photos", "position", "departments", "members", "until", "client_ref"}
-
-
 @dataclass(frozen=True)
 class Step:
     """One action as asked for: validated, not yet decided."""
@@ -266,7 +266,7 @@ class Step:
     action: Action
     note: str = ""
     photos: tuple[str, ...] = ()                 # references to photos kept elsewhere (file store ids, URLs)
-    position: tuple[float, float] | None = None  # where the actor was, WGS84 lon/lat
+    position: shapely.Point | None = None        # where the actor was, WGS84
     departments: tuple[str, ...] = ()            # dispatch at level 2: the departments (default: the category's)
     members: int | tuple[str, ...] = 0           # request_support: how many; confirm_support: which member codes
     until: str | None = None                     # request_extension: the new handling deadline (ISO 8601)
@@ -274,29 +274,16 @@ class Step:
 
 
 def _bad(code: str, message: str, field: str):
-    from gisapp.errors import ValidationFailed
-
     return ValidationFailed(message, code=code, field=field)
 
 
-def _texts(value, field: str, limit: int) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or len(value) > limit or not all(isinstance(v, str) and 0 < len(v) <= 500
-                                                                     for v in value):
-        raise _bad(f"invalid_{field}", f"{field}: a list of at most {limit} non-empty texts", field)
-    return tuple(value)
-
-
-def _position(value) -> tuple[float, float] | None:
-    if value is None:
-        return None
-    coords = value.get("coordinates") if isinstance(value, dict) and value.get("type") == "Point" else None
+def _position(value: dict) -> shapely.Point:
+    coords = value.get("coordinates") if value.get("type") == "Point" else None
     if not (isinstance(coords, list) and len(coords) == 2 and all(isinstance(c, (int, float)) and not
                                                                   isinstance(c, bool) for c in coords)
             and -180 <= coords[0] <= 180 and -90 <= coords[1] <= 90):
-        raise _bad("invalid_position", 'position: {"type": "Point", "coordinates": [lon, lat]} in WGS84', "position")
-    return float(coords[0]), float(coords[1])
+        raise _bad("invalid_position", POSITION_MESSAGE, "position")
+    return shapely.Point(float(coords[0]), float(coords[1]))
 
 
 def _members(value, action: Action) -> int | tuple[str, ...]:
@@ -305,15 +292,37 @@ def _members(value, action: Action) -> int | tuple[str, ...]:
             raise _bad("invalid_members", "members: how many members are needed, 1 to 50", "members")
         return value
     if action == Action.CONFIRM_SUPPORT:
-        codes = _texts(value, "members", 50)
-        if not codes:
+        if not (isinstance(value, list) and 0 < len(value) <= 50 and all(isinstance(v, str) and 0 < len(v) <= 500
+                                                                        for v in value)):
             raise _bad("invalid_members", "members: the codes of the members to send", "members")
-        return codes
+        return tuple(value)
     return 0
 
 
+POSITION_MESSAGE = 'position: {"type": "Point", "coordinates": [lon, lat]} in WGS84'
+# the body of POST /api/v1/events/<id>/actions, in the order its fields are checked
+STEP = Body((
+    Field("action", "string", "unknown_action", required=True, enum=tuple(Action), parse=Action,
+          message="action must be one of: " + ", ".join(Action), missing_message="action must be one of: "
+          + ", ".join(Action)),
+    Field("note", "string", "invalid_note", max_length=2000, default="", message="note: text of at most 2000 characters"),
+    Field("client_ref", "string", "invalid_client_ref", min_length=1, max_length=128,
+          message="client_ref: 1 to 128 characters", description="a retry with the same reference is done once"),
+    Field("until", "string", "invalid_until", description="request_extension: the new handling deadline (ISO 8601)"),
+    Field("photos", "array", "invalid_photos", max_length=10, items="string", max_item_length=500, parse=tuple,
+          description="references to photos kept elsewhere"),
+    Field("position", "object", "invalid_position", parse=_position, message=POSITION_MESSAGE,
+          description="where the actor was: a GeoJSON Point in WGS84"),
+    Field("departments", "array", "invalid_departments", max_length=20, items="string", max_item_length=500,
+          parse=tuple, description="dispatch at level 2: the departments (default: the category's)"),
+    Field("members", "any", "invalid_members",
+          description="request_support: how many members (1 to 50); confirm_support: the member codes"),
+), invalid='send a JSON object: {"action": "...", "note": "..."}', invalid_field="action", extra_codes=("missing_until",))
+STEP_FIELDS = STEP.names
+
+
 def parse_step(body) -> Step:
-    """Validate an action's JSON body: stable codes, nothing guessed.
+    """Validate an action's JSON body (STEP): stable codes, nothing guessed.
 
     >>> parse_step({"action": "request_support", "members": 2, "note": "人手不够"}).members
     2
@@ -321,24 +330,9 @@ def parse_step(body) -> Step:
     Traceback (most recent call last):
     gisapp.errors.ValidationFailed: action must be one of: accept, void, ...
     """
-    if not isinstance(body, dict):
-        raise _bad("invalid_body", 'send a JSON object: {"action": "...", "note": "..."}', "action")
-    unknown = sorted(set(body) - STEP_FIELDS)
-    if unknown:
-        raise _bad("unknown_field", f"unknown field {unknown[0]!r}; fields: {', '.join(sorted(STEP_FIELDS))}",
-                   unknown[0])
-    if not isinstance(body.get("action"), str) or body["action"] not in set(Action):
-        raise _bad("unknown_action", "action must be one of: " + ", ".join(Action), "action")
-    action = Action(body["action"])
-    note = body.get("note", "")
-    if not isinstance(note, str) or len(note) > 2000:
-        raise _bad("invalid_note", "note: text of at most 2000 characters", "note")
-    ref = body.get("client_ref")
-    if ref is not None and not (isinstance(ref, str) and 1 <= len(ref) <= 128):
-        raise _bad("invalid_client_ref", "client_ref: 1 to 128 characters", "client_ref")
-    until = body.get("until")
-    if action == Action.REQUEST_EXTENSION and not isinstance(until, str):
+    got = read(STEP, body)
+    action = got["action"]
+    if action == Action.REQUEST_EXTENSION and got["until"] is None:
         raise _bad("missing_until", "request_extension needs until: the new handling deadline (ISO 8601)", "until")
-    return Step(action, note, _texts(body.get("photos"), "photos", 10), _position(body.get("position")),
-                _texts(body.get("departments"), "departments", 20), _members(body.get("members"), action),
-                until if isinstance(until, str) else None, ref)
+    return Step(action, got["note"], got["photos"] or (), got["position"], got["departments"] or (),
+                _members(got["members"], action), got["until"], got["client_ref"])

@@ -16,7 +16,6 @@ from gisapp.services.events.notify import announce
 from gisapp.services.jurisdiction.worktime import category_deadlines
 from gisapp.services.events.read import find_by_client_ref, serialize_event
 from gisapp.services.jurisdiction.geocode import Location, covering_grid, location_from_row, outside
-from gisapp.spatial.crs import to_wgs84
 
 # the category and the geocoded place in one round trip; the place only for a known category
 CONTEXT = Prepared("gisapp_intake_context", f"""
@@ -184,7 +183,7 @@ def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_
     retries race. The unique index decides: the insert of a known client_ref does nothing and
     the original is read back. Retries are rare, so the common path pays no look-up for them.
     """
-    lon, lat = to_wgs84(report.point.lon, report.point.lat, report.crs)
+    lon, lat = report.location.x, report.location.y  # WGS84, converted at the edge
     context = CONTEXT.fetch_one(session, (report.category, lon, lat))
     if context.code is None:
         raise ValidationFailed(f"unknown category {report.category!r}; see GET /api/v1/categories",

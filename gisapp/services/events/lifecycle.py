@@ -126,7 +126,7 @@ def perform(session: Session, key: bytes, account: Account, actor: Actor, event_
     until = _extension_until(session, step, case, after, now)
     task_id = _write_tasks(session, event, case, after, step, now, until)
     _write_event(session, event, case, after, now)
-    details = {k: v for k, v in {"photos": list(step.photos), "position": step.position,
+    details = {k: v for k, v in {"photos": list(step.photos), "position": step.position and [step.position.x, step.position.y],
                                  "receivers": [t.receiver for t in after.tasks[len(case.tasks):]],
                                  "members": step.members or None, "until": until and until.isoformat()}.items() if v}
     session.execute(text(

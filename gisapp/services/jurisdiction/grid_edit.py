@@ -12,16 +12,18 @@ used for support dispatch in the same transaction.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 import shapely
-from shapely.geometry import mapping
+from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gisapp.domain.areas import community_code, is_grid_of
+from gisapp.domain.grid_edit import GridItem
 from gisapp.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from gisapp.services.access.audit import Actor, record
 from gisapp.services.jurisdiction.reassign import reassign_events
@@ -78,22 +80,6 @@ class Proposal:
         return out
 
 
-def _geometry(code: str, value, field_name: str = "changes") -> BaseGeometry:
-    try:
-        geom = shapely.geometry.shape(value)
-    except Exception:  # noqa: BLE001 - shapely raises several kinds for malformed GeoJSON
-        raise ValidationFailed(f"the geometry of {code} is not GeoJSON", code="malformed_geometry",
-                               field=field_name) from None
-    return geom
-
-
-def _item_code(item, field_name: str) -> str:
-    code = item.get("code") if isinstance(item, dict) else item
-    if not isinstance(code, str):
-        raise ValidationFailed(f"{field_name}: each item names a grid code", code="invalid_body", field=field_name)
-    return code
-
-
 def _new_code(session: Session, community: str, code: str, name, revive: bool = False) -> None:
     """A created grid has a fresh code of the community (never one issued before) and a name; only a
     restore brings a retired code back, for the same grid."""
@@ -109,24 +95,21 @@ def _new_code(session: Session, community: str, code: str, name, revive: bool = 
         raise ValidationFailed(f"a new grid ({code}) needs a name", code="missing_name", field="creates")
 
 
-def _proposal(session: Session, community: str, current: dict, changes_in, creates_in, retires_in,
-              revive: bool = False) -> Proposal:
-    """Parse and check the names in an edit (the shapes are checked as a whole layout afterwards)."""
-    proposal = Proposal(revives=[_item_code(i, "creates") for i in creates_in] if revive else [])
+def _proposal(session: Session, community: str, current: dict, changes_in: Sequence[GridItem],
+              creates_in: Sequence[GridItem], retires_in: Sequence[str], revive: bool = False) -> Proposal:
+    """Check the names in an edit (the shapes are checked as a whole layout afterwards)."""
+    proposal = Proposal(revives=[i.code for i in creates_in] if revive else [])
     for item in changes_in:
-        code = _item_code(item, "changes")
-        if code not in current:
-            raise ValidationFailed(f"{code!r} is not a grid of community {community}", code="unknown_grid",
+        if item.code not in current:
+            raise ValidationFailed(f"{item.code!r} is not a grid of community {community}", code="unknown_grid",
                                    field="changes")
-        proposal.changes[code] = _geometry(code, item.get("geometry"))
+        proposal.changes[item.code] = item.geometry
     for item in creates_in:
-        code = _item_code(item, "creates")
-        if code in proposal.creates:
-            raise ValidationFailed(f"{code} is created twice", code="invalid_body", field="creates")
-        _new_code(session, community, code, item.get("name"), revive)
-        proposal.creates[code] = (item["name"].strip(), _geometry(code, item.get("geometry"), "creates"))
-    for item in retires_in:
-        code = _item_code(item, "retires")
+        if item.code in proposal.creates:
+            raise ValidationFailed(f"{item.code} is created twice", code="invalid_body", field="creates")
+        _new_code(session, community, item.code, item.name, revive)
+        proposal.creates[item.code] = (item.name.strip(), item.geometry)
+    for code in retires_in:
         if code not in current or code in proposal.changes:
             raise ValidationFailed(f"{code!r} is not a grid of community {community} left unchanged by this edit",
                                    code="unknown_grid", field="retires")
@@ -203,9 +186,9 @@ def _current(session: Session, community: str) -> dict[str, BaseGeometry]:
     return {r.code: shapely.from_wkb(bytes(r.wkb)) for r in session.execute(GRIDS_SQL, {"c": community})}
 
 
-def edit(session: Session, key: bytes, actor: Actor, community: str, changes_in: list, *, if_match: str | None,
-         reason: str, effective: date | None = None, preview: bool = False, creates: list = (),
-         retires: list = (), revive: bool = False, min_area_m2: float = DEFAULT_MIN_AREA_M2) -> dict:
+def edit(session: Session, key: bytes, actor: Actor, community: str, changes_in: Sequence[GridItem], *,
+         if_match: str | None, reason: str, effective: date | None = None, preview: bool = False,
+         creates: Sequence[GridItem] = (), retires: Sequence[str] = (), revive: bool = False, min_area_m2: float = DEFAULT_MIN_AREA_M2) -> dict:
     """Check (and unless preview, apply) a change of a community's grids: reshape, create, retire."""
     row = _community(session, community, lock=True)
     if if_match != etag(community, row.layout_version):
@@ -248,16 +231,16 @@ def _grid(session: Session, code: str) -> tuple[str, BaseGeometry]:
     return row.name, shapely.from_wkb(bytes(row.wkb))
 
 
-def split(session: Session, key: bytes, actor: Actor, grid: str, line, *, if_match: str | None, reason: str,
+def split(session: Session, key: bytes, actor: Actor, grid: str, line: BaseGeometry, *, if_match: str | None, reason: str,
           new_code: str | None = None, new_name: str | None = None, preview: bool = False,
           min_area_m2: float = DEFAULT_MIN_AREA_M2) -> dict:
     """Cut a grid in two along a line: the larger part keeps the grid, the other becomes a new grid."""
     name, geom = _grid(session, grid)
-    keep, rest = grid_ops.split(geom, _geometry(grid, line, "line"))
+    keep, rest = grid_ops.split(geom, line)
     code = new_code or next_code(session, community_code(grid))
-    return edit(session, key, actor, community_code(grid), [{"code": grid, "geometry": mapping(keep)}], if_match=if_match,
+    return edit(session, key, actor, community_code(grid), [GridItem(grid, keep)], if_match=if_match,
                 reason=reason, preview=preview, min_area_m2=min_area_m2,
-                creates=[{"code": code, "name": new_name or f"{name}（分）", "geometry": mapping(rest)}])
+                creates=[GridItem(code, rest, new_name or f"{name}（分）")])
 
 
 def merge(session: Session, key: bytes, actor: Actor, keep: str, absorb: str, *, if_match: str | None,
@@ -267,12 +250,12 @@ def merge(session: Session, key: bytes, actor: Actor, keep: str, absorb: str, *,
         raise ValidationFailed("merge a grid with another grid of the same community", code="different_communities",
                                field="with")
     (_, a), (_, b) = _grid(session, keep), _grid(session, absorb)
-    return edit(session, key, actor, community_code(keep), [{"code": keep, "geometry": mapping(grid_ops.merge(a, b))}],
+    return edit(session, key, actor, community_code(keep), [GridItem(keep, grid_ops.merge(a, b))],
                 if_match=if_match, reason=reason, preview=preview, retires=[absorb], min_area_m2=min_area_m2)
 
 
-def propose_fix(session: Session, community: str, changes_in: list, *, creates: list = (),
-                retires: list = (), min_area_m2: float = DEFAULT_MIN_AREA_M2) -> dict:
+def propose_fix(session: Session, community: str, changes_in: Sequence[GridItem], *,
+                creates: Sequence[GridItem] = (), retires: Sequence[str] = (), min_area_m2: float = DEFAULT_MIN_AREA_M2) -> dict:
     """A proposed repair of an edit's layout, not applied: the planner sends it back as an edit if it suits."""
     row = _community(session, community)
     current = {r.code: shapely.from_wkb(bytes(r.wkb)) for r in session.execute(
@@ -324,9 +307,9 @@ def restore(session: Session, key: bytes, actor: Actor, grid: str, version: int,
         if old is None:
             raise NotFound(f"grid {code} has no version {number} to restore", code="unknown_version")
         if versions[0]["retired"]:
-            creates.append({"code": code, "name": old["name"], "geometry": old["geometry"]})
+            creates.append(GridItem(code, shape(old["geometry"]), old["name"]))
         else:
-            changes.append({"code": code, "geometry": old["geometry"]})
+            changes.append(GridItem(code, shape(old["geometry"])))
     return edit(session, key, actor, community_code(grid), changes, if_match=if_match, preview=preview, creates=creates,
                 revive=True, retires=list(retires), min_area_m2=min_area_m2,
                 reason=reason or "restore " + ", ".join(f"{c} v{n}" for c, n in sorted(wanted.items())))

@@ -19,6 +19,7 @@ from gisapp.domain.features import CleanFeature, clean_feature, merge_patch
 from gisapp.domain.layers import catalogue
 from gisapp.errors import AppError, Conflict, NotFound, OutsideJurisdiction, PreconditionFailed, PreconditionRequired, \
     ValidationFailed
+from gisapp.domain.grid_edit import GridItem
 from gisapp.services.jurisdiction import grid_edit
 from gisapp.services.access.audit import Actor, record
 from gisapp.services.jurisdiction.grid_edit import DEFAULT_MIN_AREA_M2
@@ -180,7 +181,7 @@ def _replace_grid(session: Session, key: bytes, actor: Actor, clean: CleanFeatur
     if clean.properties["name"] != current["properties"]["name"]:
         raise ValidationFailed("a grid keeps its name here: only its geometry changes", code="rename_not_supported",
                                field="name")
-    grid_edit.edit(session, key, actor, community_code(clean.id), [{"code": clean.id, "geometry": mapping(clean.geometry)}],
+    grid_edit.edit(session, key, actor, community_code(clean.id), [GridItem(clean.id, clean.geometry)],
                    if_match=if_match, reason=reason, min_area_m2=min_area_m2)
 
 
@@ -193,5 +194,4 @@ def _create_grid(session: Session, key: bytes, actor: Actor, clean: CleanFeature
         raise ValidationFailed(f"{clean.id}: a grid code is a community's code and 3 more digits; there is no "
                                f"community {community}", code="bad_grid_code", field="code")
     grid_edit.edit(session, key, actor, community, [], if_match=if_match or grid_edit.etag(community, version),
-                   reason=reason, creates=[{"code": clean.id, "name": clean.properties["name"],
-                                            "geometry": mapping(clean.geometry)}], min_area_m2=min_area_m2)
+                   reason=reason, creates=[GridItem(clean.id, clean.geometry, clean.properties["name"])], min_area_m2=min_area_m2)

@@ -197,19 +197,16 @@ def _write_grids(session: Session, key: bytes, actor: Actor, rows: list[tuple[in
 def _edit_community(session: Session, key: bytes, actor: Actor, community: str, grids: dict[str, dict],
                     plan: dict[str, list[str]], reason: str, min_area_m2: float, preview: bool) -> dict:
     """One community's new layout as one grid edit, based on the layout version read under its lock."""
+    from gisapp.domain.grid_edit import GridItem
     from gisapp.services.jurisdiction import grid_edit
-
-    def geometry(code: str) -> dict:
-        return shapely.geometry.mapping(grids[code]["geometry"])
 
     extra = {}
     if plan["inserted"]:
-        extra["creates"] = [{"code": c, "name": grids[c]["name"], "geometry": geometry(c)} for c in plan["inserted"]]
+        extra["creates"] = [GridItem(c, grids[c]["geometry"], grids[c]["name"]) for c in plan["inserted"]]
     if plan["retired"]:
         extra["retires"] = plan["retired"]
     _, tag = grid_edit.layout(session, community)
-    return grid_edit.edit(session, key, actor, community, [{"code": c, "geometry": geometry(c)}
-                                                           for c in plan["updated"]],
+    return grid_edit.edit(session, key, actor, community, [GridItem(c, grids[c]["geometry"]) for c in plan["updated"]],
                           if_match=tag, reason=reason, min_area_m2=min_area_m2, preview=preview, **extra)
 
 
