@@ -1,48 +1,31 @@
 """Event analysis (信息研判, standard 7.1.1.5): hot and cold grids, and the categories on the rise."""
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
+from datetime import datetime
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Boolean, Date, Dict, Float, Integer, List, Nested, String
+from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import OneOf
 from flask import jsonify
 
 from gisapp.api import access, db_session
 from gisapp.api.params import load_query
 from gisapp.api.schemas import CodeName, error_responses
-from gisapp.domain.analysis import (COUNTY_TZ, DEFAULT_DAYS, EMERGING_MIN_COUNT, EMERGING_RATIO, MAX_DAYS,
-                                    PREVIOUS_PERIODS, Period, make_period)
+from gisapp.domain.analysis import COUNTY_TZ, DEFAULT_DAYS, EMERGING_MIN_COUNT, EMERGING_RATIO, PREVIOUS_PERIODS, Period
+from gisapp.domain.evaluation import MAX_PERIOD_DAYS, parse_period
 from gisapp.services.evaluation.figures import area_of
 from gisapp.services.evaluation.hotspots import emerging_trends, hot_spot_features, hot_spots
 
 bp = APIBlueprint("analysis", __name__, url_prefix="/api/v1/analysis", tag="analysis")
 
-PERIOD_ERRORS = "invalid_date, date_out_of_range, invalid_period (to not after from), period_too_long"
-QUERY_ERRORS = "unknown_parameter, repeated_parameter"
-
-
-class Day(Date):
-    """A calendar day written exactly YYYY-MM-DD (no week dates, no compact forms)."""
-
-    SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-    def _deserialize(self, value, attr, data, **kwargs) -> date:
-        if not isinstance(value, str) or not self.SHAPE.fullmatch(value):
-            raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-def _day(what: str, **kwargs) -> Day:
-    return Day(metadata={"error_code": "invalid_date", "description": what}, **kwargs)
 
 
 class PeriodQuery(Schema):
-    from_ = _day(f"first day counted, YYYY-MM-DD, county time (default: {DEFAULT_DAYS} days before `to`)",
-                 data_key="from")
-    to = _day("first day NOT counted, YYYY-MM-DD (default: tomorrow, so today is counted); "
-              f"the period holds 1 to {MAX_DAYS} days")
+    # documents the parameters; domain/evaluation.parse_period reads them (the API's one period parser)
+    from_ = String(data_key="from", metadata={"description": "first day counted, YYYY-MM-DD, county time (default: "
+                                                             f"{DEFAULT_DAYS} days before `to`)"})
+    to = String(metadata={"description": "first day NOT counted, YYYY-MM-DD (default: tomorrow, so today is "
+                                         f"counted); the period holds 1 to {MAX_PERIOD_DAYS} days"})
 
 
 class HotSpotQuery(PeriodQuery):
@@ -99,7 +82,8 @@ class TrendsOut(Schema):
 
 
 def _period(args: dict) -> Period:
-    return make_period(args.get("from_"), args.get("to"), datetime.now(COUNTY_TZ).date())
+    return parse_period(args.get("from_"), args.get("to"), today=datetime.now(COUNTY_TZ).date(),
+                        default_days=DEFAULT_DAYS)
 
 
 @bp.get("/hotspots")
@@ -107,7 +91,7 @@ def _period(args: dict) -> Period:
 @bp.output(HotSpotsOut)
 @bp.doc(summary="Hot and cold grids of the caller's county or township (Getis-Ord Gi* of the accepted events per "
                 "grid in the period [from, to), significant at 99/95/90 %)",
-        responses=error_responses("unknown_category", "invalid_format", "invalid_date", "date_out_of_range", "invalid_period", "period_too_long", "unknown_parameter", "repeated_parameter"))
+        responses=error_responses("unknown_category", "invalid_format", "invalid_from", "invalid_to", "date_out_of_range", "invalid_period", "period_too_long", "unknown_parameter", "repeated_parameter"))
 def hotspots(query_data):
     args = load_query(HotSpotQuery())
     session = db_session()  # the counts fold pending steps into the facts themselves
@@ -125,7 +109,7 @@ def hotspots(query_data):
 @bp.output(TrendsOut)
 @bp.doc(summary=f"Each category's accepted events in the caller's area in the period [from, to) against the mean "
                 f"of the {PREVIOUS_PERIODS} periods of the same length before it; emerging ones first",
-        responses=error_responses("invalid_date", "date_out_of_range", "invalid_period", "period_too_long", "unknown_parameter", "repeated_parameter"))
+        responses=error_responses("invalid_from", "invalid_to", "date_out_of_range", "invalid_period", "period_too_long", "unknown_parameter", "repeated_parameter"))
 def trends(query_data):
     args = load_query(PeriodQuery())
     session = db_session()

@@ -1,9 +1,10 @@
 """Rules of the event analysis (信息研判, standard 7.1.1.5): the period asked about, and when a trend is emerging.
 
 A period is `[from, to)` of calendar days in the county's time zone (Asia/Shanghai): `to` is the first day
-*not* counted, so `from=2026-11-01&to=2026-12-01` is November. It holds at least one day and at most
-MAX_DAYS (five years with their leap days); days lie within MIN_DAY..MAX_DAY so that the previous periods
-of a trend stay in the calendar.
+*not* counted, so `from=2026-11-01&to=2026-12-01` is November; it is read by the API's one period parser
+(domain/evaluation.parse_period: at most five years, days within MIN_DAY..MAX_DAY so that the previous periods
+of a trend stay in the calendar; without `to` the period ends with today, without `from` it starts DEFAULT_DAYS
+before its end).
 
 A category's trend compares this period's count with the mean of the PREVIOUS_PERIODS periods of the
 same length just before it. It is **emerging** when the count is at least EMERGING_MIN_COUNT and at
@@ -13,45 +14,14 @@ category are noise, a jump by half in a busy one is news.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from gisapp.domain.evaluation import COUNTY_TZ, Period
-from gisapp.errors import ValidationFailed
 
-__all__ = ["COUNTY_TZ", "Period", "make_period", "trend"]
-MAX_DAYS = 5 * 365 + 2
-MIN_DAY = date(1970, 1, 1)
-MAX_DAY = date(2100, 1, 1)
+__all__ = ["COUNTY_TZ", "Period", "trend"]
 DEFAULT_DAYS = 30
 PREVIOUS_PERIODS = 3
 EMERGING_RATIO = 1.5
 EMERGING_MIN_COUNT = 5
-
-
-def make_period(start: date | None, end: date | None, today: date) -> Period:
-    """The period of a request; without `to` it ends with today (included), without `from` it starts
-    DEFAULT_DAYS before its end; ValidationFailed (invalid_period, period_too_long, date_out_of_range) when it
-    cannot be one.
-
-    >>> make_period(None, None, date(2026, 12, 6))
-    Period(start=datetime.date(2026, 11, 7), end=datetime.date(2026, 12, 7))
-    >>> make_period(date(2026, 12, 1), date(2026, 12, 1), date(2026, 12, 6))
-    Traceback (most recent call last):
-    gisapp.errors.ValidationFailed: to must be after from: the period [from, to) holds no day
-    """
-    end = end or today + timedelta(days=1)
-    start = start or end - timedelta(days=DEFAULT_DAYS)
-    for name, day in (("from", start), ("to", end)):
-        if not MIN_DAY <= day <= MAX_DAY:
-            raise ValidationFailed(f"{name} must lie between {MIN_DAY} and {MAX_DAY}", code="date_out_of_range",
-                                   field=name)
-    if end <= start:
-        raise ValidationFailed("to must be after from: the period [from, to) holds no day", code="invalid_period",
-                               field="to")
-    if (end - start).days > MAX_DAYS:
-        raise ValidationFailed(f"the period is longer than five years ({MAX_DAYS} days)", code="period_too_long",
-                               field="to")
-    return Period(start, end)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ and days.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import re
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -20,6 +21,9 @@ from zoneinfo import ZoneInfo
 from gisapp.errors import ValidationFailed
 
 MAX_PERIOD_DAYS = 5 * 366  # a period of more than five years is refused
+# the days a period may hold: the system's records start after 2000; far enough back for the periods compared
+# with a five-year one (the trends' three before it) to stay in the calendar
+MIN_DAY, MAX_DAY = date(2000, 1, 1), date(2100, 1, 1)
 COUNTY_TZ = ZoneInfo("Asia/Shanghai")  # the county's days (China has no daylight-saving time)
 
 
@@ -189,9 +193,17 @@ def _bad(code: str, message: str, field: str) -> ValidationFailed:
     return ValidationFailed(message, code=code, field=field)
 
 
+DAY_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)  # one way to write a day: no week dates, no 20261101
+
+
 def parse_date(raw: object, field: str) -> date:
-    """A date YYYY-MM-DD, or 422 invalid_<field>."""
-    if not isinstance(raw, str) or len(raw) != 10:
+    """A date YYYY-MM-DD (ASCII digits), or 422 invalid_<field>.
+
+    >>> parse_date("2026-W44-1", "from")
+    Traceback (most recent call last):
+    gisapp.errors.ValidationFailed: from: a date such as 2026-11-01 (YYYY-MM-DD)
+    """
+    if not isinstance(raw, str) or not DAY_SHAPE.fullmatch(raw):
         raise _bad(f"invalid_{field}", f"{field}: a date such as 2026-11-01 (YYYY-MM-DD)", field)
     try:
         return date.fromisoformat(raw)
@@ -199,25 +211,36 @@ def parse_date(raw: object, field: str) -> date:
         raise _bad(f"invalid_{field}", f"{field}: a date such as 2026-11-01 (YYYY-MM-DD)", field) from None
 
 
-def parse_period(raw_from: object, raw_to: object) -> Period:
-    """`[from, to)` from two dates: both needed, to after from, at most five years.
+def parse_period(raw_from: object, raw_to: object, *, today: date | None = None,
+                 default_days: int | None = None) -> Period:
+    """`[from, to)` from two dates YYYY-MM-DD: to after from, at most five years, within MIN_DAY..MAX_DAY. The one
+    period parser of the API (evaluation, scorecards, hot spots, trends).
+
+    Without `today` both are required (missing_period); with it, a missing `to` is tomorrow (today counted) and a
+    missing `from` default_days before `to`. Codes: missing_period, invalid_from / invalid_to (not a date),
+    date_out_of_range, invalid_period (to not after from), period_too_long.
 
     >>> parse_period("2026-01-01", "2026-02-01").days
     31
+    >>> parse_period(None, None, today=date(2026, 12, 6), default_days=30)
+    Period(start=datetime.date(2026, 11, 7), end=datetime.date(2026, 12, 7))
     >>> parse_period("2026-02-01", "2026-01-01")
     Traceback (most recent call last):
     gisapp.errors.ValidationFailed: to must be after from: the period is [from, to)
     """
-    if raw_from is None or raw_to is None:
+    if today is None and (raw_from is None or raw_to is None):
         missing = "from" if raw_from is None else "to"
         raise _bad("missing_period", f"{missing} is required: the period is [from, to) in dates", missing)
-    period = Period(parse_date(raw_from, "from"), parse_date(raw_to, "to"))
+    end = parse_date(raw_to, "to") if raw_to is not None else today + timedelta(days=1)
+    start = parse_date(raw_from, "from") if raw_from is not None else end - timedelta(days=default_days or 30)
+    for name, day in (("from", start), ("to", end)):
+        if not MIN_DAY <= day <= MAX_DAY:
+            raise _bad("date_out_of_range", f"{name} must lie between {MIN_DAY} and {MAX_DAY}", name)
+    period = Period(start, end)
     if period.end <= period.start:
         raise _bad("invalid_period", "to must be after from: the period is [from, to)", "to")
     if period.days > MAX_PERIOD_DAYS:
-        raise _bad("period_too_long", "a period is at most five years", "to")
-    if period.start.year < 2000:
-        raise _bad("invalid_from", "from: a date from 2000 on", "from")
+        raise _bad("period_too_long", f"a period is at most five years ({MAX_PERIOD_DAYS} days)", "to")
     return period
 
 

@@ -1,9 +1,11 @@
-"""The analysis period [from, to) in county time, its defaults and limits, and the emerging-trend rule."""
+"""The analysis period [from, to) in county time, its defaults and limits (the API's one period parser), and the
+emerging-trend rule."""
 from datetime import date
 
 import pytest
 
-from gisapp.domain.analysis import MAX_DAYS, PREVIOUS_PERIODS, Period, make_period, trend
+from gisapp.domain.analysis import DEFAULT_DAYS, PREVIOUS_PERIODS, Period, trend
+from gisapp.domain.evaluation import MAX_DAY, MAX_PERIOD_DAYS, MIN_DAY, parse_period
 from gisapp.errors import ValidationFailed
 
 TODAY = date(2026, 12, 6)
@@ -20,11 +22,16 @@ TODAY = date(2026, 12, 6)
     (None, date(2026, 2, 1), Period(date(2026, 1, 2), date(2026, 2, 1))),
     # one day is the shortest period
     (date(2026, 12, 6), date(2026, 12, 7), Period(date(2026, 12, 6), date(2026, 12, 7))),
-    # five years with two leap days is the longest
-    (date(2024, 1, 1), date(2029, 1, 1), Period(date(2024, 1, 1), date(2029, 1, 1))),
+    # five years of 366 days is the longest
+    (date(2024, 1, 1), date(2029, 1, 4), Period(date(2024, 1, 1), date(2029, 1, 4))),
 ])
 def test_the_period_of_a_request(start, end, expected):
     assert make_period(start, end, TODAY) == expected
+
+
+def make_period(start, end, today):
+    """The period as the hot spots and trends read it from their query string."""
+    return parse_period(start and start.isoformat(), end and end.isoformat(), today=today, default_days=DEFAULT_DAYS)
 
 
 @pytest.mark.parametrize("start, end, code", [
@@ -32,9 +39,9 @@ def test_the_period_of_a_request(start, end, expected):
     (date(2026, 12, 1), date(2026, 12, 1), "invalid_period"),
     # a from after today without a to: the default end is before it
     (date(2027, 1, 1), None, "invalid_period"),
-    # five years and a day
-    (date(2024, 1, 1), date(2029, 1, 2), "period_too_long"),
-    (date(1969, 12, 31), date(1970, 1, 2), "date_out_of_range"),
+    # five years of 366 days and a day
+    (date(2024, 1, 1), date(2029, 1, 5), "period_too_long"),
+    (date(1999, 12, 31), date(2000, 1, 2), "date_out_of_range"),
     (date(2099, 12, 1), date(2100, 1, 2), "date_out_of_range"),
 ])
 def test_periods_that_cannot_be(start, end, code):
@@ -44,8 +51,9 @@ def test_periods_that_cannot_be(start, end, code):
 
 
 def test_the_earliest_previous_period_stays_in_the_calendar():
-    longest = make_period(date(1970, 1, 1), date.fromordinal(date(1970, 1, 1).toordinal() + MAX_DAYS), TODAY)
-    assert longest.earlier(PREVIOUS_PERIODS)[-1].start == date.fromordinal(date(1970, 1, 1).toordinal() - 3 * MAX_DAYS)
+    longest = make_period(MIN_DAY, date.fromordinal(MIN_DAY.toordinal() + MAX_PERIOD_DAYS), TODAY)
+    assert longest.earlier(PREVIOUS_PERIODS)[-1].start == date.fromordinal(MIN_DAY.toordinal() - 3 * MAX_PERIOD_DAYS)
+    assert MAX_DAY.year < 9999
 
 
 def test_bounds_are_midnights_in_china_standard_time():
