@@ -6,11 +6,11 @@ No validation, no geocoding, no routing: the posted JSON goes into bench_intake 
 
 Served as: DATABASE_URL=... gunicorn 'bench.bare_app:create_app()'
 """
+
 from __future__ import annotations
 
 import json
 import os
-
 from dataclasses import replace
 
 from flask import Flask, jsonify, request
@@ -29,8 +29,7 @@ CREATE TABLE IF NOT EXISTS bench_intake (
 )
 """
 
-INSERT_SQL = text("INSERT INTO bench_intake (client_ref, body) VALUES (:client_ref, CAST(:body AS jsonb)) "
-                  "RETURNING id")
+INSERT_SQL = text("INSERT INTO bench_intake (client_ref, body) VALUES (:client_ref, CAST(:body AS jsonb)) RETURNING id")
 
 
 def create_app(database_url: str | None = None) -> Flask:
@@ -49,8 +48,9 @@ def create_app(database_url: str | None = None) -> Flask:
         if not isinstance(body, dict):
             return {"error": "the request body is not a JSON object"}, 400
         session = db_session()
-        new_id = session.execute(INSERT_SQL, {"client_ref": body.get("client_ref"),
-                                              "body": json.dumps(body, ensure_ascii=False)}).scalar_one()
+        new_id = session.execute(
+            INSERT_SQL, {"client_ref": body.get("client_ref"), "body": json.dumps(body, ensure_ascii=False)}
+        ).scalar_one()
         session.commit()
         response = jsonify({"id": new_id, "client_ref": body.get("client_ref")})
         response.status_code = 201

@@ -1,4 +1,5 @@
 """Shared helpers: paths, the bench databases, seeded points, percentiles."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,8 +42,14 @@ def summarize_ms(values_s: list[float]) -> dict:
     v = sorted(values_s)
     if not v:
         return {"n": 0}
-    return {"n": len(v), "p50": percentile(v, 50) * 1e3, "p95": percentile(v, 95) * 1e3,
-            "p99": percentile(v, 99) * 1e3, "mean": sum(v) / len(v) * 1e3, "max": v[-1] * 1e3}
+    return {
+        "n": len(v),
+        "p50": percentile(v, 50) * 1e3,
+        "p95": percentile(v, 95) * 1e3,
+        "p99": percentile(v, 99) * 1e3,
+        "mean": sum(v) / len(v) * 1e3,
+        "max": v[-1] * 1e3,
+    }
 
 
 # the cluster and its databases ----------------------------------------------------------
@@ -68,8 +75,7 @@ def _admin_connect():
     import psycopg2
 
     url = make_url(database_url("postgres"))
-    conn = psycopg2.connect(host=url.host, port=url.port, user=url.username, password=url.password,
-                            dbname="postgres")
+    conn = psycopg2.connect(host=url.host, port=url.port, user=url.username, password=url.password, dbname="postgres")
     conn.autocommit = True
     return conn
 
@@ -100,17 +106,17 @@ def source_fingerprint(src: Path) -> str:
 
 @dataclass
 class Dataset:
-    key: str            # "demo" or "synth"
-    label: str          # for the report
+    key: str  # "demo" or "synth"
+    label: str  # for the report
     dbname: str
     source: Path
     url: str = ""
     counts: dict = field(default_factory=dict)
     rebuilt: bool = False
     build_seconds: float = 0.0
-    integration: str = ""                                 # code of the bench's intake integration
-    county: str = ""                                      # the county it reports in
-    api_key: str = field(default="", repr=False)          # its API key (X-API-Key)
+    integration: str = ""  # code of the bench's intake integration
+    county: str = ""  # the county it reports in
+    api_key: str = field(default="", repr=False)  # its API key (X-API-Key)
 
 
 META_SQL = "CREATE TABLE IF NOT EXISTS bench_meta (key text PRIMARY KEY, value text NOT NULL)"
@@ -161,9 +167,13 @@ def prepare_database(ds: Dataset) -> None:
             started = time.monotonic()
             with transaction(factory) as session:
                 ds.counts = load_jurisdiction(session, ds.source, progress=lambda s: log(f"  loading {s}"))
-                session.execute(text("INSERT INTO bench_meta (key, value) VALUES ('source', :v) "
-                                     "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"),
-                                {"v": fingerprint})
+                session.execute(
+                    text(
+                        "INSERT INTO bench_meta (key, value) VALUES ('source', :v) "
+                        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
+                    ),
+                    {"v": fingerprint},
+                )
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("VACUUM ANALYZE"))
             ds.rebuilt = True
@@ -199,20 +209,30 @@ def ensure_integration(ds: Dataset, engine) -> None:
         county = session.execute(text("SELECT code FROM counties ORDER BY code LIMIT 1")).scalar_one()
         stored = session.execute(text("SELECT value FROM bench_meta WHERE key = 'api_key'")).scalar()
         found = integration_for_key(session, stored) if stored else None
-        if (found is not None and found.county_code == county
-                and set(BENCH_CHANNELS) <= set(found.channels)):
+        if found is not None and found.county_code == county and set(BENCH_CHANNELS) <= set(found.channels):
             ds.integration, ds.county, ds.api_key = found.code, county, stored
             log(f"{ds.dbname}: integration {found.code} ({county}; {', '.join(found.channels)})")
             return
-        taken = session.execute(text("SELECT count(*) FROM integrations WHERE code LIKE :p"),
-                                {"p": BENCH_INTEGRATION + "%"}).scalar_one()
+        taken = session.execute(
+            text("SELECT count(*) FROM integrations WHERE code LIKE :p"), {"p": BENCH_INTEGRATION + "%"}
+        ).scalar_one()
         code = BENCH_INTEGRATION if taken == 0 else f"{BENCH_INTEGRATION}-{taken + 1}"
         made, api_key = create_integration(
-            session, Settings.from_env().audit_key(), Actor("bench", "system", "local"),
-            code=code, name="benchmark intake (public-intake system)", county_code=county,
-            channels=list(BENCH_CHANNELS))
-        session.execute(text("INSERT INTO bench_meta (key, value) VALUES ('api_key', :v) "
-                             "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"), {"v": api_key})
+            session,
+            Settings.from_env().audit_key(),
+            Actor("bench", "system", "local"),
+            code=code,
+            name="benchmark intake (public-intake system)",
+            county_code=county,
+            channels=list(BENCH_CHANNELS),
+        )
+        session.execute(
+            text(
+                "INSERT INTO bench_meta (key, value) VALUES ('api_key', :v) "
+                "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
+            ),
+            {"v": api_key},
+        )
     ds.integration, ds.county, ds.api_key = made.code, county, api_key
     log(f"{ds.dbname}: created integration {made.code} ({county}; {', '.join(made.channels)})")
 
@@ -229,8 +249,11 @@ def random_points(engine, n: int, seed: int) -> list[tuple[float, float]]:
     """n points uniform over the grids' union (rejection sampling in the extent), fixed seed."""
     rng = random.Random(seed)
     with engine.connect() as conn:
-        box = conn.execute(text("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
-                                "FROM (SELECT ST_Extent(geom) AS e FROM grids) x")).one()
+        box = conn.execute(
+            text(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM grids) x"
+            )
+        ).one()
         points: list[tuple[float, float]] = []
         for _ in range(100):  # bounded
             batch = max(1000, 2 * (n - len(points)))
@@ -273,7 +296,7 @@ def _proc_table() -> dict[int, tuple[int, int, int]]:
             raw = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        fields = raw[raw.rindex(")") + 2:].split()
+        fields = raw[raw.rindex(")") + 2 :].split()
         table[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14]))
     return table
 

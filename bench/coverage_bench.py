@@ -26,6 +26,7 @@ Also timed: the statement-level trigger when one camera goes offline (and back),
 switches 1,000 cameras offline.
 Writes docs/benchmarks-coverage.md and bench/out/coverage-results.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,13 +57,15 @@ SELECT code, COALESCE(ST_Length(ST_Intersection(geom, seen)::geography), 0) AS c
                           ELSE ST_CollectionExtract(ST_Difference(geom, seen), 2) END)::geography) AS gap_m
 FROM r ORDER BY code
 """)
-STORED_SQL = text("SELECT road_code, covered_m, ST_Length(gaps::geography) AS gap_m FROM key_road_coverage "
-                  "ORDER BY road_code")
+STORED_SQL = text(
+    "SELECT road_code, covered_m, ST_Length(gaps::geography) AS gap_m FROM key_road_coverage ORDER BY road_code"
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.coverage_bench", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m bench.coverage_bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--grids", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=1, help="seed of the synthetic jurisdiction")
     p.add_argument("--sections", type=int, default=5_000, help="key road sections")
@@ -79,9 +82,14 @@ def prepare(args) -> Dataset:
 
 def road_sections(conn, n: int, seed: int = 11) -> list[list[tuple[float, float]]]:
     """n polyline sections (vertices in degrees) laid along the lattice of grids, deterministic for a seed."""
-    corners = np.array(conn.execute(text(
-        "SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom) - ST_XMin(geom), ST_YMax(geom) - ST_YMin(geom) "
-        "FROM grids ORDER BY code")).all())
+    corners = np.array(
+        conn.execute(
+            text(
+                "SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom) - ST_XMin(geom), ST_YMax(geom) - ST_YMin(geom) "
+                "FROM grids ORDER BY code"
+            )
+        ).all()
+    )
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(corners), n)
     east = rng.random(n) < 0.5
@@ -116,14 +124,21 @@ def cameras_along(sections: list, n: int, seed: int = 12) -> list[tuple]:
         m_lon = M_PER_DEG_LAT * np.cos(np.radians(y0))
         dx, dy = (x1 - x0) * m_lon, (y1 - y0) * M_PER_DEG_LAT
         length = float(np.hypot(dx, dy))
-        ux, uy = dx / length, dy / length              # along the road, in metres east / north
+        ux, uy = dx / length, dy / length  # along the road, in metres east / north
         x = x0 + along[i] * (x1 - x0) + side[i] * -uy / m_lon
         y = y0 + along[i] * (y1 - y0) + side[i] * ux / M_PER_DEG_LAT
         heading = (np.degrees(np.arctan2(ux, uy)) + (180 if back[i] else 0) + turn[i]) % 360
-        rows.append((f"9901010000132{i:07d}", 0.0 if dome[i] else round(float(heading), 1) % 360,
-                     360.0 if dome[i] else round(float(fov[i]), 1),
-                     round(float(dome_reach[i] if dome[i] else reach[i]), 1), bool(online[i]),
-                     round(float(x), 7), round(float(y), 7)))
+        rows.append(
+            (
+                f"9901010000132{i:07d}",
+                0.0 if dome[i] else round(float(heading), 1) % 360,
+                360.0 if dome[i] else round(float(fov[i]), 1),
+                round(float(dome_reach[i] if dome[i] else reach[i]), 1),
+                bool(online[i]),
+                round(float(x), 7),
+                round(float(y), 7),
+            )
+        )
     return rows
 
 
@@ -137,30 +152,41 @@ def replace_scene(conn, args) -> dict:
     conn.execute(text("DELETE FROM cameras"))
     sections = road_sections(conn, args.sections)
     started = time.perf_counter()
-    conn.execute(text("INSERT INTO key_roads (code, name, road_class, geom) "
-                      "SELECT code, '路段' || code, 'secondary', ST_GeomFromText(wkt, 4326) "
-                      "FROM unnest(CAST(:codes AS text[]), CAST(:wkts AS text[])) AS s(code, wkt)"),
-                 {"codes": [f"S{i + 1:05d}" for i in range(len(sections))],
-                  "wkts": ["MULTILINESTRING((" + ", ".join(f"{a:.7f} {b:.7f}" for a, b in pts) + "))"
-                           for pts in sections]})
+    conn.execute(
+        text(
+            "INSERT INTO key_roads (code, name, road_class, geom) "
+            "SELECT code, '路段' || code, 'secondary', ST_GeomFromText(wkt, 4326) "
+            "FROM unnest(CAST(:codes AS text[]), CAST(:wkts AS text[])) AS s(code, wkt)"
+        ),
+        {
+            "codes": [f"S{i + 1:05d}" for i in range(len(sections))],
+            "wkts": ["MULTILINESTRING((" + ", ".join(f"{a:.7f} {b:.7f}" for a, b in pts) + "))" for pts in sections],
+        },
+    )
     roads_s = time.perf_counter() - started
     cams = cameras_along(sections, args.cameras)
     started = time.perf_counter()
-    conn.execute(text(
-        "INSERT INTO cameras (device_id, name, azimuth_deg, fov_deg, range_m, online, geom) "
-        "SELECT d, '摄像机' || d, az, fov, r, o, ST_SetSRID(ST_MakePoint(x, y), 4326) "
-        "FROM unnest(CAST(:d AS text[]), CAST(:az AS real[]), CAST(:fov AS real[]), CAST(:r AS real[]), "
-        "CAST(:o AS boolean[]), CAST(:x AS float8[]), CAST(:y AS float8[])) AS s(d, az, fov, r, o, x, y)"),
-        dict(zip(("d", "az", "fov", "r", "o", "x", "y"), (list(col) for col in zip(*cams)))))
+    conn.execute(
+        text(
+            "INSERT INTO cameras (device_id, name, azimuth_deg, fov_deg, range_m, online, geom) "
+            "SELECT d, '摄像机' || d, az, fov, r, o, ST_SetSRID(ST_MakePoint(x, y), 4326) "
+            "FROM unnest(CAST(:d AS text[]), CAST(:az AS real[]), CAST(:fov AS real[]), CAST(:r AS real[]), "
+            "CAST(:o AS boolean[]), CAST(:x AS float8[]), CAST(:y AS float8[])) AS s(d, az, fov, r, o, x, y)"
+        ),
+        dict(zip(("d", "az", "fov", "r", "o", "x", "y"), (list(col) for col in zip(*cams)))),
+    )
     cameras_s = time.perf_counter() - started
     conn.execute(text("ANALYZE key_roads"))
     conn.execute(text("ANALYZE cameras"))
-    counts = conn.execute(text(
-        "SELECT (SELECT count(*) FROM cameras) AS cameras, (SELECT count(*) FILTER (WHERE online) FROM cameras) "
-        "AS online, (SELECT count(*) FROM key_roads) AS roads, (SELECT count(*) FROM key_locations) AS locations, "
-        "(SELECT sum(ST_Length(geom::geography)) / 1000 FROM key_roads) AS road_km, "
-        "(SELECT avg(n)::float8 FROM (SELECT count(c.*) AS n FROM key_roads r LEFT JOIN cameras c ON c.online "
-        " AND c.view && r.geom AND ST_Intersects(c.view, r.geom) GROUP BY r.code) x) AS views_per_road")).one()
+    counts = conn.execute(
+        text(
+            "SELECT (SELECT count(*) FROM cameras) AS cameras, (SELECT count(*) FILTER (WHERE online) FROM cameras) "
+            "AS online, (SELECT count(*) FROM key_roads) AS roads, (SELECT count(*) FROM key_locations) AS locations, "
+            "(SELECT sum(ST_Length(geom::geography)) / 1000 FROM key_roads) AS road_km, "
+            "(SELECT avg(n)::float8 FROM (SELECT count(c.*) AS n FROM key_roads r LEFT JOIN cameras c ON c.online "
+            " AND c.view && r.geom AND ST_Intersects(c.view, r.geom) GROUP BY r.code) x) AS views_per_road"
+        )
+    ).one()
     return {**counts._asdict(), "insert_roads_s": roads_s, "insert_cameras_s": cameras_s}
 
 
@@ -172,7 +198,7 @@ HZ = os.sysconf("SC_CLK_TCK")
 def backend_cpu_s(pid: int) -> float:
     """CPU seconds used so far by one PostgreSQL backend (the cluster runs on this machine)."""
     fields = Path(f"/proc/{pid}/stat").read_text()
-    fields = fields[fields.rindex(")") + 2:].split()
+    fields = fields[fields.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / HZ
 
 
@@ -205,24 +231,40 @@ def measure_full(conn, repeat: int) -> dict:
     assert worst_cov <= TOLERANCE_M and worst_gap <= TOLERANCE_M, (worst_cov, worst_gap)
     covered = sum(r.covered_m for r in naive_rows)
     total = covered + sum(r.gap_m for r in naive_rows)
-    return {"times_s": times, "cpu_s": cpu, "worst_covered_diff_m": worst_cov, "worst_gap_diff_m": worst_gap,
-            "covered_share": covered / total if total else None, "foreign_cores": max(foreign)}
+    return {
+        "times_s": times,
+        "cpu_s": cpu,
+        "worst_covered_diff_m": worst_cov,
+        "worst_gap_diff_m": worst_gap,
+        "covered_share": covered / total if total else None,
+        "foreign_cores": max(foreign),
+    }
 
 
 def measure_changes(conn, toggles: int) -> dict:
     """The triggers' cost: one camera offline and back, and one UPDATE of 1,000 cameras."""
-    seen = conn.execute(text(
-        "SELECT c.device_id FROM cameras c WHERE c.online AND EXISTS (SELECT 1 FROM key_roads r "
-        "WHERE r.geom && c.view AND ST_Intersects(r.geom, c.view)) ORDER BY md5(c.device_id) LIMIT :n"),
-        {"n": toggles}).scalars().all()
+    seen = (
+        conn.execute(
+            text(
+                "SELECT c.device_id FROM cameras c WHERE c.online AND EXISTS (SELECT 1 FROM key_roads r "
+                "WHERE r.geom && c.view AND ST_Intersects(r.geom, c.view)) ORDER BY md5(c.device_id) LIMIT :n"
+            ),
+            {"n": toggles},
+        )
+        .scalars()
+        .all()
+    )
     single = []
     for device in seen:
         for state in (False, True):
             started = time.perf_counter()
             conn.execute(text("UPDATE cameras SET online = :s WHERE device_id = :d"), {"s": state, "d": device})
             single.append(time.perf_counter() - started)
-    bulk_ids = conn.execute(text("SELECT device_id FROM cameras WHERE online ORDER BY md5(device_id || 'b') "
-                                 "LIMIT 1000")).scalars().all()
+    bulk_ids = (
+        conn.execute(text("SELECT device_id FROM cameras WHERE online ORDER BY md5(device_id || 'b') LIMIT 1000"))
+        .scalars()
+        .all()
+    )
     started = time.perf_counter()
     conn.execute(text("UPDATE cameras SET online = false WHERE device_id = ANY(:ids)"), {"ids": bulk_ids})
     bulk = time.perf_counter() - started
@@ -231,9 +273,16 @@ def measure_changes(conn, toggles: int) -> dict:
     worst = max(abs(stored[c] - naive[c]) for c in naive)
     assert worst <= TOLERANCE_M, worst  # the triggers left the same answer as a recompute from scratch
     single.sort()
-    return {"single_ms": {"n": len(single), "p50": statistics.median(single) * 1e3,
-                          "p95": single[int(0.95 * (len(single) - 1))] * 1e3, "max": single[-1] * 1e3},
-            "bulk_1000_s": bulk, "worst_after_changes_m": worst}
+    return {
+        "single_ms": {
+            "n": len(single),
+            "p50": statistics.median(single) * 1e3,
+            "p95": single[int(0.95 * (len(single) - 1))] * 1e3,
+            "max": single[-1] * 1e3,
+        },
+        "bulk_1000_s": bulk,
+        "worst_after_changes_m": worst,
+    }
 
 
 def run(args, ds: Dataset) -> dict:
@@ -256,10 +305,17 @@ def run(args, ds: Dataset) -> dict:
     finally:
         engine.dispose()
     best = min(full["times_s"]["refresh"])
-    return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "database": ds.dbname,
-            "scene": scene, "full": full, "changes": changes, "postgres": versions[0].split(",")[0],
-            "postgis": versions[1].split(" PGSQL")[0], "target_met": statistics.median(full["times_s"]["refresh"])
-            < TARGET_S, "best_refresh_s": best}
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "database": ds.dbname,
+        "scene": scene,
+        "full": full,
+        "changes": changes,
+        "postgres": versions[0].split(",")[0],
+        "postgis": versions[1].split(" PGSQL")[0],
+        "target_met": statistics.median(full["times_s"]["refresh"]) < TARGET_S,
+        "best_refresh_s": best,
+    }
 
 
 def render(r: dict) -> str:
@@ -267,22 +323,32 @@ def render(r: dict) -> str:
     s, f, c = r["scene"], r["full"], r["changes"]
     med = {k: statistics.median(v) for k, v in f["times_s"].items()}
     lines = [
-        "# Benchmark: camera coverage of key roads (standard 7.1.3.2)", "",
+        "# Benchmark: camera coverage of key roads (standard 7.1.3.2)",
+        "",
         f"Generated by `python -m bench.coverage_bench` on {r['date']}; do not edit by hand (raw figures: "
-        "`bench/out/coverage-results.json`). How it is measured: the docstring of `bench/coverage_bench.py`.", "",
-        "## Data", "",
+        "`bench/out/coverage-results.json`). How it is measured: the docstring of `bench/coverage_bench.py`.",
+        "",
+        "## Data",
+        "",
         f"- database `{r['database']}` (100,000 synthetic grids, `gisapp demo synth`, seed 1); {r['postgres']}, "
         f"{r['postgis']}; 2 CPU cores shared with other work",
         f"- {s['cameras']:,} cameras ({s['online']:,} online), {s['roads']:,} key road sections "
         f"({s['road_km']:,.0f} km), {s['locations']:,} key locations; on average {s['views_per_road']:.1f} "
-        f"online views meet a section; {f['covered_share']:.1%} of the road length is covered", "",
-        "## Full recompute (s, one connection)", "",
-        "| variant | median | min | max | backend CPU (median) | runs |", "|---|---:|---:|---:|---:|---:|",
-        *[f"| {name} | {med[k]:.2f} | {min(f['times_s'][k]):.2f} | {max(f['times_s'][k]):.2f} | "
-          f"{statistics.median(f['cpu_s'][k]):.2f} | {len(f['times_s'][k])} |" for k, name in (
-              ("refresh", "`refresh_coverage()`: every road and location recomputed and stored (sql/027)"),
-              ("compute", "`road_coverage_of(all roads)`: the roads' computation alone, nothing written"),
-              ("naive", "anchor: per road ST_Union of the view polygons, intersected and subtracted (before 027)"))],
+        f"online views meet a section; {f['covered_share']:.1%} of the road length is covered",
+        "",
+        "## Full recompute (s, one connection)",
+        "",
+        "| variant | median | min | max | backend CPU (median) | runs |",
+        "|---|---:|---:|---:|---:|---:|",
+        *[
+            f"| {name} | {med[k]:.2f} | {min(f['times_s'][k]):.2f} | {max(f['times_s'][k]):.2f} | "
+            f"{statistics.median(f['cpu_s'][k]):.2f} | {len(f['times_s'][k])} |"
+            for k, name in (
+                ("refresh", "`refresh_coverage()`: every road and location recomputed and stored (sql/027)"),
+                ("compute", "`road_coverage_of(all roads)`: the roads' computation alone, nothing written"),
+                ("naive", "anchor: per road ST_Union of the view polygons, intersected and subtracted (before 027)"),
+            )
+        ],
         "",
         f"**Target full recompute < {TARGET_S:.0f} s: {'met' if r['target_met'] else 'NOT met'}** "
         f"(median {med['refresh']:.2f} s including the writes; the computation alone {med['compute']:.2f} s, "
@@ -290,8 +356,10 @@ def render(r: dict) -> str:
         f"per road, covered metres differ from the anchor's by at most {f['worst_covered_diff_m']:.1e} m and "
         f"gap metres by at most {f['worst_gap_diff_m']:.1e} m (asserted ≤ {TOLERANCE_M} m). All variants run with "
         "JIT off (compiling the anchor's plan costs more than running it; sql/027 turns it off in its functions). "
-        f"Other processes used up to {f['foreign_cores']:.2f} cores during a run.", "",
-        "## Kept current by the triggers", "",
+        f"Other processes used up to {f['foreign_cores']:.2f} cores during a run.",
+        "",
+        "## Kept current by the triggers",
+        "",
         f"- inserting the {s['roads']:,} sections in one statement (no cameras yet; the insert trigger stores "
         f"them all): {s['insert_roads_s']:.2f} s; then the {s['cameras']:,} cameras in one statement (the view "
         f"trigger draws each sector, the coverage trigger recomputes every road they meet): "
@@ -301,8 +369,10 @@ def render(r: dict) -> str:
         f"{c['single_ms']['max']:.1f} ms ({c['single_ms']['n']} updates)",
         f"- one UPDATE switching 1,000 cameras offline (each affected road recomputed once): "
         f"{c['bulk_1000_s']:.2f} s; afterwards the stored coverage equals the anchor's recompute from scratch to "
-        f"{c['worst_after_changes_m']:.1e} m (asserted)", "",
-        "## Why it is fast", "",
+        f"{c['worst_after_changes_m']:.1e} m (asserted)",
+        "",
+        "## Why it is fast",
+        "",
         "The anchor unions the sector polygons meeting each road (a polygon overlay), then overlays the union "
         "with the road twice (intersection, difference). `road_coverage_of()` intersects each part of a road "
         "with each view separately (a line against one convex polygon is cheap), turns every piece into an "
@@ -311,12 +381,20 @@ def render(r: dict) -> str:
         "`ST_LengthSpheroid` (what `::geography` gives, without the cast). Tried and dropped on the way: "
         "unioning the line pieces on a 1 mm snap-rounding grid (`ST_Union(g, 1e-8)`: as slow as the anchor), "
         "clipping the views to the road's box first (`ST_ClipByBox2D`: no gain, and it may return invalid "
-        "polygons).", "",
+        "polygons).",
+        "",
         "Wall times depend on the load other work puts on the 2 shared cores; the backend CPU column (the "
-        "PostgreSQL backend's own user+system time, from /proc) is the steadier figure.", "",
-        "## Reproduce", "", "```", ".venv/bin/python -m bench.coverage_bench             # 100,000 grids",
+        "PostgreSQL backend's own user+system time, from /proc) is the steadier figure.",
+        "",
+        "## Reproduce",
+        "",
+        "```",
+        ".venv/bin/python -m bench.coverage_bench             # 100,000 grids",
         ".venv/bin/python -m bench.coverage_bench --grids 5000 --sections 500 --cameras 1000 "
-        "--doc bench/out/coverage-quick.md", "```", ""]
+        "--doc bench/out/coverage-quick.md",
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -326,8 +404,10 @@ def main(argv=None) -> None:
 
 def summary(results: dict) -> str:
     times = results["full"]["times_s"]
-    return (f"refresh median {statistics.median(times['refresh']):.2f} s, naive {statistics.median(times['naive']):.2f} s; "
-            f"target {'met' if results['target_met'] else 'NOT met'}")
+    return (
+        f"refresh median {statistics.median(times['refresh']):.2f} s, naive {statistics.median(times['naive']):.2f} s; "
+        f"target {'met' if results['target_met'] else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

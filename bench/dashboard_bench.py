@@ -18,6 +18,7 @@ The login lands on the dashboard (the whole county, below the grids' zoom), so e
 the browser's cache, as a dispatch-hall screen reopening the page does; the figures are medians over the runs.
 Writes docs/benchmarks-dashboard.md and bench/out/dashboard-results.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,8 +66,11 @@ const frame = () => new Promise(r => requestAnimationFrame(() => r()));
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.dashboard_bench", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m bench.dashboard_bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--grids", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--runs", type=int, default=7, help="page loads")
@@ -87,12 +91,22 @@ def prepare(args) -> tuple[Dataset, dict]:
     prepare_database(ds)
     engine = make_engine(ds.url, pool_size=1)
     with transaction(make_session_factory(engine)) as session:
-        county, lon, lat, grids = session.execute(text(
-            "SELECT k.code, ST_X(ST_Centroid(k.geom)), ST_Y(ST_Centroid(k.geom)), (SELECT count(*) FROM grids) "
-            "FROM counties k ORDER BY k.code LIMIT 1")).one()
+        county, lon, lat, grids = session.execute(
+            text(
+                "SELECT k.code, ST_X(ST_Centroid(k.geom)), ST_Y(ST_Centroid(k.geom)), (SELECT count(*) FROM grids) "
+                "FROM counties k ORDER BY k.code LIMIT 1"
+            )
+        ).one()
         if not session.execute(text("SELECT 1 FROM users WHERE username = :u"), {"u": USERNAME}).first():
-            create_user(session, b"bench", Actor("bench", "security_admin", None), username=USERNAME,
-                        role="county_commander", bound_to=county, password=PASSWORD)
+            create_user(
+                session,
+                b"bench",
+                Actor("bench", "security_admin", None),
+                username=USERNAME,
+                role="county_commander",
+                bound_to=county,
+                password=PASSWORD,
+            )
     engine.dispose()
     return ds, {"county": county, "lon": lon, "lat": lat, "grids": grids}
 
@@ -118,8 +132,16 @@ def chromium(profile: Path):
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", f"--user-data-dir={profile}", "--window-size=1280,900"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,900",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_script_timeout(120)
@@ -132,8 +154,11 @@ def one_run(driver, base: str, centre: dict, zoom: int) -> dict:
 
     driver.get("about:blank")
     driver.get(f"{base}/command#{zoom}/{centre['lat']:.5f}/{centre['lon']:.5f}")
-    wait_for(driver, lambda d: d.execute_script(
-        "return performance.getEntriesByName('gisapp:grids-drawn').length"), timeout=120)
+    wait_for(
+        driver,
+        lambda d: d.execute_script("return performance.getEntriesByName('gisapp:grids-drawn').length"),
+        timeout=120,
+    )
     dashboard_ms = driver.execute_script("return performance.getEntriesByName('gisapp:grids-drawn')[0].startTime")
     drawn = json.loads(driver.execute_script("return document.body.dataset.drawn"))
     anchors = driver.execute_async_script(ANCHOR_JS)
@@ -141,9 +166,9 @@ def one_run(driver, base: str, centre: dict, zoom: int) -> dict:
 
 
 def measure(args, base: str, centre: dict) -> list[dict]:
-    from tests.web.browser import login_in_browser
-
     import tempfile
+
+    from tests.web.browser import login_in_browser
 
     driver = chromium(Path(tempfile.mkdtemp(prefix="dashboard-bench-")))  # a fresh profile: no session, no cache
     try:
@@ -151,8 +176,10 @@ def measure(args, base: str, centre: dict) -> list[dict]:
         runs = []
         for i in range(args.runs):
             runs.append(one_run(driver, base, centre, args.zoom))
-            log(f"run {i + 1}: {runs[-1]['dashboard_ms']:.0f} ms to first grids ({runs[-1]['grids_drawn']} grids); "
-                f"bare fetch {runs[-1]['fetch_ms']:.0f} ms, bare Leaflet {runs[-1]['leaflet_ms']:.0f} ms")
+            log(
+                f"run {i + 1}: {runs[-1]['dashboard_ms']:.0f} ms to first grids ({runs[-1]['grids_drawn']} grids); "
+                f"bare fetch {runs[-1]['fetch_ms']:.0f} ms, bare Leaflet {runs[-1]['leaflet_ms']:.0f} ms"
+            )
         return runs
     finally:
         driver.quit()
@@ -160,39 +187,47 @@ def measure(args, base: str, centre: dict) -> list[dict]:
 
 def summary(runs: list[dict], load: str) -> dict:
     med = {k: statistics.median(r[k] for r in runs) for k in ("dashboard_ms", "fetch_ms", "leaflet_ms")}
-    return {"median": med, "max_dashboard_ms": max(r["dashboard_ms"] for r in runs),
-            "grids_drawn": runs[0]["grids_drawn"], "bytes": runs[0]["bytes"], "load": load}
+    return {
+        "median": med,
+        "max_dashboard_ms": max(r["dashboard_ms"] for r in runs),
+        "grids_drawn": runs[0]["grids_drawn"],
+        "bytes": runs[0]["bytes"],
+        "load": load,
+    }
 
 
 def write_doc(path: Path, args, centre: dict, runs: list[dict], s: dict) -> None:
     chrome = subprocess.run(["chromium", "--version"], capture_output=True, text=True).stdout.strip()
     med = s["median"]
     verdict = "met" if med["dashboard_ms"] < TARGET_S * 1000 else "NOT met"
-    rows = "\n".join(f"| {i + 1} | {r['dashboard_ms']:.0f} | {r['fetch_ms']:.0f} | "
-                     f"{r['leaflet_ms']:.0f} | {r['grids_drawn']} |" for i, r in enumerate(runs))
-    path.write_text(f"""# Benchmark: the commander dashboard's first drawn grid layer
+    rows = "\n".join(
+        f"| {i + 1} | {r['dashboard_ms']:.0f} | {r['fetch_ms']:.0f} | {r['leaflet_ms']:.0f} | {r['grids_drawn']} |"
+        for i, r in enumerate(runs)
+    )
+    path.write_text(
+        f"""# Benchmark: the commander dashboard's first drawn grid layer
 
 Written by `bench/dashboard_bench.py` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC ({platform.machine()},
-{chrome}, 2 CPU cores shared with other work). Data: the synthetic county ({centre['grids']:,} grids, seed
+{chrome}, 2 CPU cores shared with other work). Data: the synthetic county ({centre["grids"]:,} grids, seed
 {args.seed}); the dashboard opened at zoom {args.zoom} (the grids' min_zoom, the largest view grids are drawn in)
 on its centre, 1280 x 900 window, as a county commander (the whole county in scope).
 
 Target: the first grid layer drawn in under {TARGET_S:.0f} s. Median of {len(runs)} page loads:
-**{med['dashboard_ms'] / 1000:.2f} s** ({verdict}); slowest {s['max_dashboard_ms'] / 1000:.2f} s. The bundles come
+**{med["dashboard_ms"] / 1000:.2f} s** ({verdict}); slowest {s["max_dashboard_ms"] / 1000:.2f} s. The bundles come
 from the browser's cache (the login lands on the dashboard first), as when a wall screen reopens the page.
 
 | what (same page, same bbox: the padded view) | median |
 |---|---|
-| dashboard: navigation start to the grids on the canvas | {med['dashboard_ms']:.0f} ms |
-| anchor: the bare GeoJSON fetch + parse of those grids | {med['fetch_ms']:.0f} ms |
-| anchor: a bare Leaflet canvas map fetching and drawing them | {med['leaflet_ms']:.0f} ms |
+| dashboard: navigation start to the grids on the canvas | {med["dashboard_ms"]:.0f} ms |
+| anchor: the bare GeoJSON fetch + parse of those grids | {med["fetch_ms"]:.0f} ms |
+| anchor: a bare Leaflet canvas map fetching and drawing them | {med["leaflet_ms"]:.0f} ms |
 
-{s['grids_drawn']:,} grids drawn ({s['bytes'] / 1e6:.1f} MB of GeoJSON: the view plus a 30 % margin). The
+{s["grids_drawn"]:,} grids drawn ({s["bytes"] / 1e6:.1f} MB of GeoJSON: the view plus a 30 % margin). The
 dashboard's time is the bare Leaflet draw plus the page itself (HTML, the bundles, the layer index); the grids
 are asked for before any other layer, so they do not share the server with the others. The GeoJSON fetch
-(built in PostGIS, with each grid's team) is {100 * med['fetch_ms'] / med['leaflet_ms']:.0f} % of the bare
+(built in PostGIS, with each grid's team) is {100 * med["fetch_ms"] / med["leaflet_ms"]:.0f} % of the bare
 draw; vector tiles (`/tiles/<layer>/{{z}}/{{x}}/{{y}}.mvt`) would replace `static/js/dash/source.js`, the one
-module that knows where features come from. Load average while measuring: {s['load']}.
+module that knows where features come from. Load average while measuring: {s["load"]}.
 
 What the bench taught: a first version loaded the whole duty board (449,317 members of the county) and every
 layer at once and took 3.7 to 6.7 s; members are now loaded for the view from zoom 14 and the grids before the
@@ -204,7 +239,9 @@ six connections to the app until the server's next keep-alive write; the page no
 {rows}
 
 Run it: `.venv/bin/python -m bench.dashboard_bench` (the first run synthesizes and loads the county: minutes).
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
 
 
 def main(argv=None) -> None:
@@ -219,8 +256,10 @@ def main(argv=None) -> None:
     finally:
         server.shutdown()
     s = summary(runs, f"{before:.1f} before, {os.getloadavg()[0]:.1f} after (2 cores)")
-    write_json(OUT / "dashboard-results.json", {"args": vars(args) | {"doc": str(args.doc)}, "centre": centre,
-                                                "runs": runs, "summary": s})
+    write_json(
+        OUT / "dashboard-results.json",
+        {"args": vars(args) | {"doc": str(args.doc)}, "centre": centre, "runs": runs, "summary": s},
+    )
     write_doc(args.doc, args, centre, runs, s)
     log(f"median {s['median']['dashboard_ms']:.0f} ms; wrote {args.doc}")
 

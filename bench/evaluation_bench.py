@@ -18,6 +18,7 @@ in the county's area, on a sample of months and the two years, for pages of 500 
              over events, event_tasks, event_log and supervisions; its answer is compared with measures'
 Writes docs/benchmarks-evaluation.md and bench/out/evaluation-results.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,26 +32,53 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from bench.common import (OUT, ROOT, CpuMonitor, Dataset, bench_main, ensure_database, log, prepare_database,
-                          start_cluster, summarize_ms)
+from bench.common import (
+    OUT,
+    ROOT,
+    CpuMonitor,
+    Dataset,
+    bench_main,
+    ensure_database,
+    log,
+    prepare_database,
+    start_cluster,
+    summarize_ms,
+)
 
 DBNAME = "gisapp_bench_evaluation"
 DOC = ROOT / "docs" / "benchmarks-evaluation.md"
 TARGET_P95_MS = 1000.0
 PAGE = 500
-TABLES = ("events", "event_tasks", "event_log", "supervisions", "eval_event_facts", "eval_task_facts",
-          "eval_rollup", "eval_late_closures", "eval_workload", "eval_dirty")
+TABLES = (
+    "events",
+    "event_tasks",
+    "event_log",
+    "supervisions",
+    "eval_event_facts",
+    "eval_task_facts",
+    "eval_rollup",
+    "eval_late_closures",
+    "eval_workload",
+    "eval_dirty",
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.evaluation_bench", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m bench.evaluation_bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--grids", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=1, help="seed of the jurisdiction and of the history")
     p.add_argument("--events", type=int, default=10_000_000, help="events of the synthetic history")
     p.add_argument("--years", type=int, default=2)
-    p.add_argument("--until", type=date.fromisoformat, default=date(2026, 12, 1),
-                   help="the history ends at this date's midnight in the county (also the 'now' of the answers)")
+    p.add_argument(
+        "--until",
+        type=date.fromisoformat,
+        default=date(2026, 12, 1),
+        help="the history ends at this date's midnight in the county (also the 'now' of the answers)",
+    )
     p.add_argument("--months", type=int, default=6, help="months sampled (seeded) besides the two years")
     p.add_argument("--runs", type=int, default=20, help="measured calls of measures/evaluate per scope and period")
     p.add_argument("--naive-runs", type=int, default=2, help="runs of the anchor per scope and period")
@@ -64,6 +92,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 # ----------------------------------------------------------------------------- the data set
 
+
 def _meta(conn, key: str):
     conn.execute(text("CREATE TABLE IF NOT EXISTS bench_meta (key text PRIMARY KEY, value text NOT NULL)"))
     raw = conn.execute(text("SELECT value FROM bench_meta WHERE key = :k"), {"k": key}).scalar()
@@ -71,8 +100,12 @@ def _meta(conn, key: str):
 
 
 def _set_meta(conn, key: str, value) -> None:
-    conn.execute(text("INSERT INTO bench_meta (key, value) VALUES (:k, :v) ON CONFLICT (key) DO UPDATE "
-                      "SET value = EXCLUDED.value"), {"k": key, "v": json.dumps(value)})
+    conn.execute(
+        text(
+            "INSERT INTO bench_meta (key, value) VALUES (:k, :v) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
+        ),
+        {"k": key, "v": json.dumps(value)},
+    )
 
 
 def prepare(args) -> Dataset:
@@ -121,8 +154,9 @@ def _load_history(engine, args, wanted: dict) -> dict:
             done["n"] += n
 
         log(f"writing {args.events:,} events over {args.years} years before {args.until} ...")
-        counts = write_history(conn, events=args.events, years=args.years, seed=args.seed, until=until,
-                               progress=progress)
+        counts = write_history(
+            conn, events=args.events, years=args.years, seed=args.seed, until=until, progress=progress
+        )
         conn.commit()
         log(f"copied in {counts.copy_seconds:.0f} s, indexes in {counts.index_seconds:.0f} s: {counts}")
         with conn.cursor() as cur:
@@ -137,16 +171,24 @@ def _load_history(engine, args, wanted: dict) -> dict:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("SET statement_timeout = 0"))
         conn.execute(text("VACUUM ANALYZE"))
-    held = {"wanted": wanted, "events": counts.events, "tasks": counts.tasks, "log": counts.log,
-            "supervisions": counts.supervisions, "copy_seconds": counts.copy_seconds,
-            "indexes_rebuilt": counts.indexes_rebuilt, "index_seconds": counts.index_seconds,
-            "rebuild_seconds": rebuilt}
+    held = {
+        "wanted": wanted,
+        "events": counts.events,
+        "tasks": counts.tasks,
+        "log": counts.log,
+        "supervisions": counts.supervisions,
+        "copy_seconds": counts.copy_seconds,
+        "indexes_rebuilt": counts.indexes_rebuilt,
+        "index_seconds": counts.index_seconds,
+        "rebuild_seconds": rebuilt,
+    }
     with engine.begin() as conn:
         _set_meta(conn, "history", held)
     return held
 
 
 # ----------------------------------------------------------------------------- what is asked
+
 
 def periods(args) -> list:
     """A seeded sample of the history's whole months, and the two calendar years it touches most."""
@@ -169,6 +211,7 @@ def _label(period) -> str:
 
 
 # ----------------------------------------------------------------------------- measuring
+
 
 def _pages(session, area, scope, rng: random.Random, runs: int) -> list[list[str]]:
     """`runs` pages of up to 500 units of the scope, at seeded offsets."""
@@ -198,9 +241,10 @@ def measure_one(session, area, scope, period, now, args, rng) -> dict:
     for codes, offset in pages:
         seconds, got = _timed(lambda: measures(session, area, scope, codes, period, now))
         out["measures"].append(seconds)
-        out["evaluate"].append(_timed(lambda: evaluate(session, area, scope, period, now=now, limit=PAGE,
-                                                       offset=offset))[0])
-    for codes, _ in pages[:args.naive_runs]:
+        out["evaluate"].append(
+            _timed(lambda: evaluate(session, area, scope, period, now=now, limit=PAGE, offset=offset))[0]
+        )
+    for codes, _ in pages[: args.naive_runs]:
         _naive_run(session, area, scope, codes, period, now, args, out, naive_measures, measures)
     out["units_per_page"] = len(pages[0][0]) if pages else 0
     return out
@@ -251,10 +295,12 @@ def run(args, ds: Dataset) -> dict:
                 one = measure_one(session, area, scope, period, now, args, rng)
                 one["foreign_cores"] = monitor.foreign_cores(start)
                 results["scopes"].setdefault(str(scope), {})[_label(period)] = one
-                log(f"{scope} {_label(period)}: measures p95 {summarize_ms(one['measures'])['p95']:.0f} ms, "
+                log(
+                    f"{scope} {_label(period)}: measures p95 {summarize_ms(one['measures'])['p95']:.0f} ms, "
                     f"evaluate p95 {summarize_ms(one['evaluate'])['p95']:.0f} ms, naive "
                     f"{summarize_ms(one['naive']).get('p50', float('nan')):.0f} ms, "
-                    f"{len(one['mismatches'])} mismatches of {one['compared_units']}")
+                    f"{len(one['mismatches'])} mismatches of {one['compared_units']}"
+                )
         session.close()
     engine.dispose()
     results["machine"] = machine()
@@ -262,14 +308,20 @@ def run(args, ds: Dataset) -> dict:
 
 
 def sizes(session) -> dict:
-    return {t: session.execute(text("SELECT pg_total_relation_size(CAST(:t AS regclass))"), {"t": t}).scalar_one()
-            for t in TABLES}
+    return {
+        t: session.execute(text("SELECT pg_total_relation_size(CAST(:t AS regclass))"), {"t": t}).scalar_one()
+        for t in TABLES
+    }
 
 
 def row_counts(session) -> dict:
     out = {t: session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}
-    out["rollup_by_scope"] = {f"{k}/{b}": n for k, b, n in session.execute(text(
-        "SELECT scope_kind, bucket, count(*) FROM eval_rollup GROUP BY 1, 2 ORDER BY 1, 2"))}
+    out["rollup_by_scope"] = {
+        f"{k}/{b}": n
+        for k, b, n in session.execute(
+            text("SELECT scope_kind, bucket, count(*) FROM eval_rollup GROUP BY 1, 2 ORDER BY 1, 2")
+        )
+    }
     return out
 
 
@@ -277,13 +329,25 @@ def machine() -> dict:
     import os
 
     mem = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(int(mem) / 1024 / 1024, 1),
-            "python": platform.python_version(), "load_avg": os.getloadavg()}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(int(mem) / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "load_avg": os.getloadavg(),
+    }
 
 
 # ----------------------------------------------------------------------------- the page
+
 
 def _ms(values: list[float]) -> dict:
     return summarize_ms(values) if values else {"p50": float("nan"), "p95": float("nan"), "max": float("nan")}
@@ -320,7 +384,7 @@ def render(res: dict) -> str:
         "15 / PostGIS 3.3 cluster (`shared_buffers` 256MB, `fsync` on) on the same machine.",
         f"- Shared with other engineers' work: load average at the end {m['load_avg'][0]:.1f}. Each scope and period "
         "waits (at most 30 s) for other processes to use < 0.5 cores and records what they used meanwhile "
-        "(column \"other CPU\").",
+        '(column "other CPU").',
         "",
         *data_lines(res),
         *result_lines(res),
@@ -353,7 +417,8 @@ def data_lines(res: dict) -> list[str]:
         *[f"| `{t}` | {rows[t]:,} | {_mb(sizes_[t])} |" for t in TABLES],
         "",
         "Roll-up rows by scope and bucket (d day, m month, y year): "
-        + ", ".join(f"{k} {n:,}" for k, n in rows["rollup_by_scope"].items()) + ".",
+        + ", ".join(f"{k} {n:,}" for k, n in rows["rollup_by_scope"].items())
+        + ".",
         "",
         "### Loading and rebuilding",
         "",
@@ -419,19 +484,28 @@ def result_lines(res: dict) -> list[str]:
         t = _scope_totals(per)
         ms, ev, nv = _ms(t["measures"]), _ms(t["evaluate"]), _ms(t["naive"])
         stopped = f" ({t['timeouts']} stopped)" if t["timeouts"] else ""
-        out.append(f"| {scope} | {len(per)} | {ms['p50']:.0f} / {ms['p95']:.0f} / {ms['max']:.0f} | "
-                   f"{ev['p50']:.0f} / {ev['p95']:.0f} / {ev['max']:.0f} | "
-                   f"{nv['p50']:.0f} / {nv['p95']:.0f} / {nv['max']:.0f}{stopped} | {nv['p50'] / ms['p50']:,.0f}× | "
-                   f"measures {_verdict(ms['p95'])}, evaluate {_verdict(ev['p95'])} | "
-                   f"{t['compared']:,}, {t['mismatches']} |")
-    out += ["", "### By period", "",
-            "| scope | period | units per page | measures p50 / p95 ms | evaluate p50 / p95 ms | anchor p50 ms | "
-            "other CPU, cores |", "|---|---|---:|---|---|---:|---:|"]
+        out.append(
+            f"| {scope} | {len(per)} | {ms['p50']:.0f} / {ms['p95']:.0f} / {ms['max']:.0f} | "
+            f"{ev['p50']:.0f} / {ev['p95']:.0f} / {ev['max']:.0f} | "
+            f"{nv['p50']:.0f} / {nv['p95']:.0f} / {nv['max']:.0f}{stopped} | {nv['p50'] / ms['p50']:,.0f}× | "
+            f"measures {_verdict(ms['p95'])}, evaluate {_verdict(ev['p95'])} | "
+            f"{t['compared']:,}, {t['mismatches']} |"
+        )
+    out += [
+        "",
+        "### By period",
+        "",
+        "| scope | period | units per page | measures p50 / p95 ms | evaluate p50 / p95 ms | anchor p50 ms | "
+        "other CPU, cores |",
+        "|---|---|---:|---|---|---:|---:|",
+    ]
     for scope, per in res["scopes"].items():
         for label, one in per.items():
             ms, ev, nv = _ms(one["measures"]), _ms(one["evaluate"]), _ms(one["naive"])
-            out.append(f"| {scope} | {label} | {one['units_per_page']} | {ms['p50']:.0f} / {ms['p95']:.0f} | "
-                       f"{ev['p50']:.0f} / {ev['p95']:.0f} | {nv['p50']:.0f} | {one['foreign_cores']:.2f} |")
+            out.append(
+                f"| {scope} | {label} | {one['units_per_page']} | {ms['p50']:.0f} / {ms['p95']:.0f} | "
+                f"{ev['p50']:.0f} / {ev['p95']:.0f} | {nv['p50']:.0f} | {one['foreign_cores']:.2f} |"
+            )
     return out + [""]
 
 

@@ -8,6 +8,7 @@ facts (sql/034 eval_compute_facts, eval_contributions) and of `gisapp.services.e
 a unit holds an event when one of the event's tasks is the unit's (teams, departments, members), an area
 holds the events inside it; "reported" counts on the report day, everything else on the acceptance day.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -23,25 +24,28 @@ LOCAL = "AT TIME ZONE 'Asia/Shanghai')::date"
 # the events each unit of the scope holds (code, event id), in the caller's area
 HELD = {
     ScopeKind.COUNTY: "SELECT e.county_code AS code, e.id FROM events e WHERE e.{area} = :area "
-                      "AND e.county_code = ANY(:codes)",
+    "AND e.county_code = ANY(:codes)",
     ScopeKind.TOWNSHIP: "SELECT e.township_code AS code, e.id FROM events e WHERE e.{area} = :area "
-                        "AND e.township_code = ANY(:codes)",
+    "AND e.township_code = ANY(:codes)",
     ScopeKind.COMMUNITY: "SELECT e.community_code AS code, e.id FROM events e WHERE e.{area} = :area "
-                         "AND e.community_code = ANY(:codes)",
+    "AND e.community_code = ANY(:codes)",
     ScopeKind.GRID: "SELECT e.grid_code AS code, e.id FROM events e WHERE e.{area} = :area "
-                    "AND e.grid_code = ANY(:codes)",
+    "AND e.grid_code = ANY(:codes)",
     ScopeKind.TEAM: "SELECT DISTINCT t.team_code AS code, e.id FROM event_tasks t JOIN events e ON e.id = t.event_id "
-                    "WHERE e.{area} = :area AND t.team_code = ANY(:codes)",
+    "WHERE e.{area} = :area AND t.team_code = ANY(:codes)",
     ScopeKind.DEPARTMENT: "SELECT DISTINCT t.department_code AS code, e.id FROM event_tasks t "
-                          "JOIN events e ON e.id = t.event_id "
-                          "WHERE e.{area} = :area AND t.department_code = ANY(:codes)",
+    "JOIN events e ON e.id = t.event_id "
+    "WHERE e.{area} = :area AND t.department_code = ANY(:codes)",
     ScopeKind.MEMBER: "SELECT DISTINCT COALESCE(t.member_code, t.handled_by) AS code, e.id FROM event_tasks t "
-                      "JOIN events e ON e.id = t.event_id WHERE e.{area} = :area "
-                      "AND COALESCE(t.member_code, t.handled_by) = ANY(:codes)",
+    "JOIN events e ON e.id = t.event_id WHERE e.{area} = :area "
+    "AND COALESCE(t.member_code, t.handled_by) = ANY(:codes)",
 }
 # which of an event's tasks count for the unit (area scopes: all of them)
-MINE = {ScopeKind.TEAM: "t.team_code = c.code", ScopeKind.DEPARTMENT: "t.department_code = c.code",
-        ScopeKind.MEMBER: "COALESCE(t.member_code, t.handled_by) = c.code"}
+MINE = {
+    ScopeKind.TEAM: "t.team_code = c.code",
+    ScopeKind.DEPARTMENT: "t.department_code = c.code",
+    ScopeKind.MEMBER: "COALESCE(t.member_code, t.handled_by) = c.code",
+}
 
 NAIVE_SQL = """
 WITH held AS ({held}),
@@ -115,13 +119,21 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=TZ)
 
 
-def naive_measures(session, area, scope: ScopeKind, codes: list[str], period: Period,
-                   now: datetime) -> dict[str, dict]:
+def naive_measures(session, area, scope: ScopeKind, codes: list[str], period: Period, now: datetime) -> dict[str, dict]:
     """{code: {measure: value}} as `measures` gives them, counted from the rows."""
     asof = min(_midnight(period.end), now)
-    rows = session.execute(text(naive_sql(scope, area.column)), {
-        "area": area.code, "codes": codes, "start": period.start, "end": period.end,
-        "start_at": _midnight(period.start), "end_at": _midnight(period.end), "asof": asof}).mappings()
+    rows = session.execute(
+        text(naive_sql(scope, area.column)),
+        {
+            "area": area.code,
+            "codes": codes,
+            "start": period.start,
+            "end": period.end,
+            "start_at": _midnight(period.start),
+            "end_at": _midnight(period.end),
+            "asof": asof,
+        },
+    ).mappings()
     out = {c: dict.fromkeys((*MEASURES, *AS_OF_MEASURES), 0) for c in codes}
     for row in rows:
         values = out[row["code"]]

@@ -13,6 +13,7 @@ fall on all of them alike. Variants:
   locate_prepared  the same prepared statement EXECUTEd on the raw psycopg2 cursor (what locate()
               costs without SQLAlchemy)
 """
+
 from __future__ import annotations
 
 import random
@@ -23,10 +24,8 @@ from sqlalchemy import text
 
 from bench.common import log, summarize_ms
 
-BARE_SQL = ("SELECT code FROM grids WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(%s,%s),4326)) "
-            "LIMIT 1")
-BARE_TEXT = text("SELECT code FROM grids WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(:lon,:lat),4326)) "
-                 "LIMIT 1")
+BARE_SQL = "SELECT code FROM grids WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(%s,%s),4326)) LIMIT 1"
+BARE_TEXT = text("SELECT code FROM grids WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(:lon,:lat),4326)) LIMIT 1")
 VARIANTS = ("bare", "bare_sqla", "locate_sql", "locate", "locate_prepared")
 
 
@@ -69,20 +68,33 @@ def run_geocode(url: str, points: list[tuple[float, float]], *, warmup: int, see
 
         cur.execute("PREPARE bench_locate(float8, float8) AS " + LOCATE.sql)  # survives rollbacks
 
-        fns = {"bare": bare, "bare_sqla": bare_sqla, "locate_sql": raw_locate, "locate": service,
-               "locate_prepared": prepared}
+        fns = {
+            "bare": bare,
+            "bare_sqla": bare_sqla,
+            "locate_sql": raw_locate,
+            "locate": service,
+            "locate_prepared": prepared,
+        }
         # sanity: every variant finds a grid for the first points
         for lon, lat in points[:20]:
             found = [bare(lon, lat), bare_sqla(lon, lat), raw_locate(lon, lat), prepared(lon, lat)]
             if None in found:
                 raise RuntimeError(f"a point inside the grids was not located: {lon}, {lat}")
             service(lon, lat)  # raises OutsideJurisdiction if not found
-        plan = "\n".join(r[0] for r in session.execute(
-            text("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + str(LOCATE_SQL)),
-            {"lon": points[0][0], "lat": points[0][1]}))
-        plan_bare = "\n".join(r[0] for r in session.execute(
-            text("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + str(BARE_TEXT)),
-            {"lon": points[0][0], "lat": points[0][1]}))
+        plan = "\n".join(
+            r[0]
+            for r in session.execute(
+                text("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + str(LOCATE_SQL)),
+                {"lon": points[0][0], "lat": points[0][1]},
+            )
+        )
+        plan_bare = "\n".join(
+            r[0]
+            for r in session.execute(
+                text("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + str(BARE_TEXT)),
+                {"lon": points[0][0], "lat": points[0][1]},
+            )
+        )
         rng = random.Random(seed)
         order = list(VARIANTS)
         # warm-up: every point once through the anchor (pages into shared buffers), then all variants
@@ -113,17 +125,33 @@ def run_geocode(url: str, points: list[tuple[float, float]], *, warmup: int, see
         for name, sql in (("bare", str(BARE_TEXT)), ("locate", str(LOCATE_SQL))):
             plan_ms, exec_ms = [], []
             for lon, lat in points[:25]:
-                rows = [r[0] for r in session.execute(
-                    text("EXPLAIN (ANALYZE, SUMMARY ON, TIMING OFF) " + sql), {"lon": lon, "lat": lat})]
+                rows = [
+                    r[0]
+                    for r in session.execute(
+                        text("EXPLAIN (ANALYZE, SUMMARY ON, TIMING OFF) " + sql), {"lon": lon, "lat": lat}
+                    )
+                ]
                 plan_ms += [float(r.split(":")[1].split()[0]) for r in rows if r.startswith("Planning Time")]
                 exec_ms += [float(r.split(":")[1].split()[0]) for r in rows if r.startswith("Execution Time")]
-            planning[name] = {"planning_ms": sorted(plan_ms)[len(plan_ms) // 2],
-                              "execution_ms": sorted(exec_ms)[len(exec_ms) // 2]}
+            planning[name] = {
+                "planning_ms": sorted(plan_ms)[len(plan_ms) // 2],
+                "execution_ms": sorted(exec_ms)[len(exec_ms) // 2],
+            }
         ratio = {q: stats["locate"][q] / stats["bare"][q] for q in ("p50", "p95", "p99", "mean")}
-        log("geocode p50 ms: " + ", ".join(f"{k} {v['p50']:.3f}" for k, v in stats.items())
-            + f"; locate/bare p50 {ratio['p50']:.2f}x p95 {ratio['p95']:.2f}x")
-        return {"points": len(points), "warmup": warmup, "stats": stats, "ratio": ratio,
-                "server": planning, "plan_locate": plan, "plan_bare": plan_bare}
+        log(
+            "geocode p50 ms: "
+            + ", ".join(f"{k} {v['p50']:.3f}" for k, v in stats.items())
+            + f"; locate/bare p50 {ratio['p50']:.2f}x p95 {ratio['p95']:.2f}x"
+        )
+        return {
+            "points": len(points),
+            "warmup": warmup,
+            "stats": stats,
+            "ratio": ratio,
+            "server": planning,
+            "plan_locate": plan,
+            "plan_bare": plan_bare,
+        }
     finally:
         session.close()
         engine.dispose()

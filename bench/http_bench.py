@@ -7,6 +7,7 @@ fixed-rate latency test is an open-loop generator: requests are due on a fixed s
 latency is counted from the due time, so a slow server cannot slow the offered load down
 (no coordinated omission).
 """
+
 from __future__ import annotations
 
 import http.client
@@ -30,8 +31,10 @@ API_KEY_HEADER = "X-API-Key"
 # The app's intake rate limits while it is measured: switched on (so the counter's cost is in the
 # figures) but far above anything this machine can send, so no request is refused.
 UNREACHED_RATE_LIMIT = 100_000_000
-APP_ENV = {"GISAPP_INTAKE_RATE_CLIENT": str(UNREACHED_RATE_LIMIT),
-           "GISAPP_INTAKE_RATE_PRINCIPAL": str(UNREACHED_RATE_LIMIT)}
+APP_ENV = {
+    "GISAPP_INTAKE_RATE_CLIENT": str(UNREACHED_RATE_LIMIT),
+    "GISAPP_INTAKE_RATE_PRINCIPAL": str(UNREACHED_RATE_LIMIT),
+}
 
 
 def request_headers(api_key: str | None) -> dict[str, str]:
@@ -80,11 +83,11 @@ def free_port() -> int:
 @dataclass
 class Server:
     name: str
-    app: str                # gunicorn app spec
-    path: str               # the intake path
+    app: str  # gunicorn app spec
+    path: str  # the intake path
     health: str
     api_key: str | None = field(default=None, repr=False)  # sent as X-API-Key (None: no credentials)
-    env: dict[str, str] = field(default_factory=dict)       # extra environment of the server
+    env: dict[str, str] = field(default_factory=dict)  # extra environment of the server
     port: int = 0
     proc: subprocess.Popen | None = None
     log_path: Path | None = None
@@ -106,23 +109,44 @@ class GunicornConfig:
 
     def describe(self) -> str:
         if self.worker_class == "gthread":
-            return (f"gunicorn, {self.workers} `gthread` workers × {self.threads} threads, "
-                    f"keep-alive {self.keep_alive} s")
-        return (f"gunicorn, {self.workers} `{self.worker_class}` workers (as `gisapp serve` runs it on this "
-                "machine; sync workers close the connection after each response)")
+            return (
+                f"gunicorn, {self.workers} `gthread` workers × {self.threads} threads, keep-alive {self.keep_alive} s"
+            )
+        return (
+            f"gunicorn, {self.workers} `{self.worker_class}` workers (as `gisapp serve` runs it on this "
+            "machine; sync workers close the connection after each response)"
+        )
 
 
 def start_server(server: Server, database_url: str, cfg: GunicornConfig) -> Server:
     server.port = free_port()
     server.log_path = OUT / f"gunicorn-{server.name}.log"
     server.log_path.parent.mkdir(parents=True, exist_ok=True)
-    server.argv = [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{server.port}", *cfg.args(),
-                   "--chdir", str(ROOT), "--log-level", "warning", "--error-logfile", str(server.log_path),
-                   "--graceful-timeout", "5", server.app]
+    server.argv = [
+        str(VENV_BIN / "gunicorn"),
+        "--bind",
+        f"127.0.0.1:{server.port}",
+        *cfg.args(),
+        "--chdir",
+        str(ROOT),
+        "--log-level",
+        "warning",
+        "--error-logfile",
+        str(server.log_path),
+        "--graceful-timeout",
+        "5",
+        server.app,
+    ]
     env = {**os.environ, **server.env, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
-    server.proc = subprocess.Popen(server.argv, env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   start_new_session=True)
+    server.proc = subprocess.Popen(
+        server.argv,
+        env=env,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.proc.poll() is not None:
@@ -162,23 +186,50 @@ def stop_server(server: Server) -> None:
 # bodies ------------------------------------------------------------------------------------
 def make_body(i: int, tag: str, point: tuple[float, float], categories: list[str]) -> bytes:
     channels = BENCH_CHANNELS
-    return json.dumps({
-        "category": categories[i % len(categories)],
-        "description": f"巡查发现：{i}号点位，压测上报",
-        "location": {"type": "Point", "coordinates": [point[0], point[1]]},
-        "channel": channels[i % len(channels)],
-        "client_ref": f"bench-{tag}-{i}",
-    }, ensure_ascii=False).encode()
+    return json.dumps(
+        {
+            "category": categories[i % len(categories)],
+            "description": f"巡查发现：{i}号点位，压测上报",
+            "location": {"type": "Point", "coordinates": [point[0], point[1]]},
+            "channel": channels[i % len(channels)],
+            "client_ref": f"bench-{tag}-{i}",
+        },
+        ensure_ascii=False,
+    ).encode()
 
 
 # closed loop -------------------------------------------------------------------------------
-def run_wrk(wrk: str, server: Server, *, connections: int, threads: int, duration: float,
-            points_file: Path, categories: list[str], tag: str) -> dict:
-    env = {**os.environ, "BENCH_POINTS": str(points_file), "BENCH_CATEGORIES": ",".join(categories),
-           "BENCH_PATH": server.path, "BENCH_RUN": tag, "BENCH_CHANNELS": ",".join(BENCH_CHANNELS),
-           "BENCH_API_KEY": server.api_key or ""}
-    argv = [wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "5s",
-            "-s", str(LUA), f"http://127.0.0.1:{server.port}{server.path}"]
+def run_wrk(
+    wrk: str,
+    server: Server,
+    *,
+    connections: int,
+    threads: int,
+    duration: float,
+    points_file: Path,
+    categories: list[str],
+    tag: str,
+) -> dict:
+    env = {
+        **os.environ,
+        "BENCH_POINTS": str(points_file),
+        "BENCH_CATEGORIES": ",".join(categories),
+        "BENCH_PATH": server.path,
+        "BENCH_RUN": tag,
+        "BENCH_CHANNELS": ",".join(BENCH_CHANNELS),
+        "BENCH_API_KEY": server.api_key or "",
+    }
+    argv = [
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(LUA),
+        f"http://127.0.0.1:{server.port}{server.path}",
+    ]
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=duration + 60)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
     if done.returncode != 0 or line is None:
@@ -190,15 +241,33 @@ def run_wrk(wrk: str, server: Server, *, connections: int, threads: int, duratio
     # a response that was counted but not seen by response() counts as not 201
     non_201 = sum(v for k, v in statuses.items() if k != "201") + max(0, raw["requests"] - sum(statuses.values()))
     sockets = errors - raw["err_status"]
-    return {"tool": "wrk", "requests": raw["requests"], "seconds": seconds,
-            "rps": raw["requests"] / seconds, "errors": sockets + max(raw["err_status"], non_201),
-            "non_2xx": raw["err_status"], "non_201": non_201, "statuses": statuses,
-            "p50": raw["p50_us"] / 1e3, "p90": raw["p90_us"] / 1e3, "p99": raw["p99_us"] / 1e3,
-            "mean": raw["mean_us"] / 1e3, "max": raw["max_us"] / 1e3, "raw": raw}
+    return {
+        "tool": "wrk",
+        "requests": raw["requests"],
+        "seconds": seconds,
+        "rps": raw["requests"] / seconds,
+        "errors": sockets + max(raw["err_status"], non_201),
+        "non_2xx": raw["err_status"],
+        "non_201": non_201,
+        "statuses": statuses,
+        "p50": raw["p50_us"] / 1e3,
+        "p90": raw["p90_us"] / 1e3,
+        "p99": raw["p99_us"] / 1e3,
+        "mean": raw["mean_us"] / 1e3,
+        "max": raw["max_us"] / 1e3,
+        "raw": raw,
+    }
 
 
-def run_python_closed(server: Server, *, connections: int, duration: float,
-                      points: list[tuple[float, float]], categories: list[str], tag: str) -> dict:
+def run_python_closed(
+    server: Server,
+    *,
+    connections: int,
+    duration: float,
+    points: list[tuple[float, float]],
+    categories: list[str],
+    tag: str,
+) -> dict:
     """Fallback when wrk is missing: threads with keep-alive connections, each in a closed loop."""
     stop_at = time.perf_counter() + duration
     lock = threading.Lock()
@@ -234,11 +303,21 @@ def run_python_closed(server: Server, *, connections: int, duration: float,
         w.join(timeout=duration + 30)
     seconds = time.perf_counter() - started
     s = summarize_ms(latencies)
-    return {"tool": "python", "requests": len(latencies), "seconds": seconds, "rps": len(latencies) / seconds,
-            "errors": errors[0], "non_2xx": sum(v for k, v in statuses.items() if not k.startswith("2")),
-            "non_201": errors[0], "statuses": statuses, "p50": s.get("p50"), "p90": None,
-            "p99": s.get("p99"), "mean": s.get("mean"), "max": s.get("max")}
-
+    return {
+        "tool": "python",
+        "requests": len(latencies),
+        "seconds": seconds,
+        "rps": len(latencies) / seconds,
+        "errors": errors[0],
+        "non_2xx": sum(v for k, v in statuses.items() if not k.startswith("2")),
+        "non_201": errors[0],
+        "statuses": statuses,
+        "p50": s.get("p50"),
+        "p90": None,
+        "p99": s.get("p99"),
+        "mean": s.get("mean"),
+        "max": s.get("max"),
+    }
 
 
 def _post(conn, path: str, body, headers) -> int:
@@ -254,18 +333,46 @@ def _post(conn, path: str, body, headers) -> int:
         conn.close()
         return -1
 
-def closed_loop(wrk: str | None, server: Server, *, connections: int, threads: int, duration: float,
-                points_file: Path, points: list[tuple[float, float]], categories: list[str], tag: str) -> dict:
+
+def closed_loop(
+    wrk: str | None,
+    server: Server,
+    *,
+    connections: int,
+    threads: int,
+    duration: float,
+    points_file: Path,
+    points: list[tuple[float, float]],
+    categories: list[str],
+    tag: str,
+) -> dict:
     if wrk:
-        return run_wrk(wrk, server, connections=connections, threads=threads, duration=duration,
-                       points_file=points_file, categories=categories, tag=tag)
-    return run_python_closed(server, connections=connections, duration=duration, points=points,
-                             categories=categories, tag=tag)
+        return run_wrk(
+            wrk,
+            server,
+            connections=connections,
+            threads=threads,
+            duration=duration,
+            points_file=points_file,
+            categories=categories,
+            tag=tag,
+        )
+    return run_python_closed(
+        server, connections=connections, duration=duration, points=points, categories=categories, tag=tag
+    )
 
 
 # open loop ---------------------------------------------------------------------------------
-def open_loop(server: Server, *, rate: float, duration: float, points: list[tuple[float, float]],
-              categories: list[str], tag: str, clients: int = 24) -> dict:
+def open_loop(
+    server: Server,
+    *,
+    rate: float,
+    duration: float,
+    points: list[tuple[float, float]],
+    categories: list[str],
+    tag: str,
+    clients: int = 24,
+) -> dict:
     """Requests due every 1/rate s whatever the responses; latency counted from the due time."""
     n = int(rate * duration)
     bodies = [make_body(i, tag, points[i % len(points)], categories) for i in range(n)]
@@ -311,6 +418,17 @@ def open_loop(server: Server, *, rate: float, duration: float, points: list[tupl
     statuses: dict[str, int] = {}
     for r in done:
         statuses[str(r[3])] = statuses.get(str(r[3]), 0) + 1
-    return {"offered_rps": rate, "seconds": duration, "sent": n, "completed": len(done), "ok": len(ok),
-            "errors": errors, "non_201": errors, "statuses": statuses, "achieved_rps": len(ok) / max(1e-9, end - start),
-            "latency": latency, "service": service, "dispatch_max_lag_ms": max_lag * 1e3}
+    return {
+        "offered_rps": rate,
+        "seconds": duration,
+        "sent": n,
+        "completed": len(done),
+        "ok": len(ok),
+        "errors": errors,
+        "non_201": errors,
+        "statuses": statuses,
+        "achieved_rps": len(ok) / max(1e-9, end - start),
+        "latency": latency,
+        "service": service,
+        "dispatch_max_lag_ms": max_lag * 1e3,
+    }

@@ -29,6 +29,7 @@ second, irregular layer for the re-assignment.
 Timings are medians of --repeats runs, the variants interleaved in each repeat. Writes
 docs/benchmarks-layers.md and bench/out/layers-results.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,9 @@ TARGETS = {"reassign": 2.0, "adjacency": 3.0, "rss_mb": 500.0}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.layers_bench", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m bench.layers_bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--grids", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=1, help="seed of the synthetic jurisdiction")
     p.add_argument("--points", type=int, default=1_000_000)
@@ -142,7 +144,7 @@ def bench_reassign(codes, geoms, lon, lat, repeats: int) -> dict:
     times: dict[str, list[float]] = {k: [] for k in fns}
     for r in range(repeats):
         answers = {}
-        for name in (list(fns) if r % 2 == 0 else list(fns)[::-1]):  # alternate the order: drift falls on all
+        for name in list(fns) if r % 2 == 0 else list(fns)[::-1]:  # alternate the order: drift falls on all
             elapsed, answers[name] = timed(fns[name], lon, lat)
             times[name].append(elapsed)
         anchor = answers["sjoin_warm"]
@@ -151,8 +153,14 @@ def bench_reassign(codes, geoms, lon, lat, repeats: int) -> dict:
                 assert (got == anchor).all(), f"{name} differs from geopandas.sjoin"
         mismatch_within = int((answers["sjoin_within_warm"] != anchor).sum())
         placed = int((anchor != None).sum())  # noqa: E711 - elementwise
-    return {"median_s": {k: statistics.median(v) for k, v in times.items()}, "runs_s": times,
-            "mismatch_within": mismatch_within, "placed": placed, "rectangles": boxes, "grids": len(codes)}
+    return {
+        "median_s": {k: statistics.median(v) for k, v in times.items()},
+        "runs_s": times,
+        "mismatch_within": mismatch_within,
+        "placed": placed,
+        "rectangles": boxes,
+        "grids": len(codes),
+    }
 
 
 # 2. adjacency ---------------------------------------------------------------------------------------
@@ -166,29 +174,37 @@ def bench_adjacency(codes, geoms, repeats: int) -> dict:
 
     frame = gpd.GeoDataFrame({"code": codes}, geometry=list(geoms))
     ids = list(codes)
-    fns = {"queen": lambda: libpysal.weights.Queen.from_dataframe(frame, ids=ids, use_index=False,
-                                                                  silence_warnings=True),
-           "contiguity": lambda: contiguity(codes, geoms),
-           "tolerant": lambda: build_adjacency(codes, geoms)}
+    fns = {
+        "queen": lambda: libpysal.weights.Queen.from_dataframe(frame, ids=ids, use_index=False, silence_warnings=True),
+        "contiguity": lambda: contiguity(codes, geoms),
+        "tolerant": lambda: build_adjacency(codes, geoms),
+    }
     times: dict[str, list[float]] = {k: [] for k in fns}
     for r in range(repeats):
         out = {}
-        for name in (list(fns) if r % 2 == 0 else list(fns)[::-1]):
+        for name in list(fns) if r % 2 == 0 else list(fns)[::-1]:
             elapsed, out[name] = timed(fns[name])
             times[name].append(elapsed)
         expected = {k: set(v) for k, v in out["queen"].neighbors.items() if v}
         assert out["contiguity"].neighbours() == expected, "contiguity differs from libpysal Queen"
         assert out["tolerant"].neighbours() == expected, "the tolerant graph differs from libpysal Queen"
-    rook_s, rook = timed(lambda: libpysal.weights.Rook.from_dataframe(frame, ids=ids, use_index=False,
-                                                                    silence_warnings=True))
+    rook_s, rook = timed(
+        lambda: libpysal.weights.Rook.from_dataframe(frame, ids=ids, use_index=False, silence_warnings=True)
+    )
     rook_sets = {k: set(v) for k, v in rook.neighbors.items() if v}
     assert out["contiguity"].neighbours(edges_only=True) == rook_sets, "shared segments differ from libpysal Rook"
     graph = out["tolerant"]
     edges = {(a, b) for a, b, e in zip(graph.grid, graph.neighbour, graph.edge) if e}
     assert edges == {(a, b) for a, ns in rook_sets.items() for b in ns if a < b}, "edges differ from Rook"
-    return {"median_s": {k: statistics.median(v) for k, v in times.items()}, "runs_s": times, "rook_s": rook_s,
-            "contacts": len(graph), "edges": int(graph.edge.sum()), "corners": int((~graph.edge).sum()),
-            "srid": graph.srid}
+    return {
+        "median_s": {k: statistics.median(v) for k, v in times.items()},
+        "runs_s": times,
+        "rook_s": rook_s,
+        "contacts": len(graph),
+        "edges": int(graph.edge.sum()),
+        "corners": int((~graph.edge).sum()),
+        "srid": graph.srid,
+    }
 
 
 def bench_sql_build(grids: int, seed: int) -> dict:
@@ -206,8 +222,10 @@ def bench_sql_build(grids: int, seed: int) -> dict:
     engine = make_engine(ds.url, pool_size=1)
     out = {}
     try:
-        for name, run in (("sql", lambda s: s.execute(text("SELECT refresh_grid_adjacency(1.0)"))),
-                          ("in_process", lambda s: rebuild_adjacency(s, 1.0))):
+        for name, run in (
+            ("sql", lambda s: s.execute(text("SELECT refresh_grid_adjacency(1.0)"))),
+            ("in_process", lambda s: rebuild_adjacency(s, 1.0)),
+        ):
             session = make_session_factory(engine)()
             try:
                 session.execute(text("SET LOCAL statement_timeout = 0"))
@@ -253,15 +271,27 @@ def measure_index(path: Path) -> dict:
         edits.append(time.perf_counter() - t)
     probe = shapely.get_coordinates(index.geoms[index._position[code]].representative_point())[0]
     assert index.locate(*probe) == code
-    return {"rss_before_mb": before["VmRSS"] / 1024, "rss_after_mb": after["VmRSS"] / 1024,
-            "peak_mb": after["VmHWM"] / 1024, "read_s": read_s, "build_s": build_s, "grids": len(index),
-            "edit_ms_median": statistics.median(edits) * 1e3, "edits": len(edits)}
+    return {
+        "rss_before_mb": before["VmRSS"] / 1024,
+        "rss_after_mb": after["VmRSS"] / 1024,
+        "peak_mb": after["VmHWM"] / 1024,
+        "read_s": read_s,
+        "build_s": build_s,
+        "grids": len(index),
+        "edit_ms_median": statistics.median(edits) * 1e3,
+        "edits": len(edits),
+    }
 
 
 def bench_memory(path: Path) -> dict:
     """Run measure_index in a fresh interpreter (nothing else loaded)."""
-    done = subprocess.run([sys.executable, "-m", "bench.layers_bench", "--measure-index", str(path)],
-                          cwd=ROOT, check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.layers_bench", "--measure-index", str(path)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -275,14 +305,27 @@ def machine() -> dict:
         except md.PackageNotFoundError:
             return "?"
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "unknown")
-    mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-               if line.startswith("MemTotal"))
-    return {"cpu": cpu, "nproc": os.cpu_count(), "memory_gb": mem / 1024 / 1024, "python": platform.python_version(),
-            "kernel": f"{platform.system()} {platform.release()}", "geos": shapely.geos_version_string,
-            **{p: ver(p) for p in ("shapely", "geopandas", "numpy", "pandas", "libpysal", "rtree", "pyproj")},
-            "load_start": os.getloadavg()[0]}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown",
+    )
+    mem = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
+    return {
+        "cpu": cpu,
+        "nproc": os.cpu_count(),
+        "memory_gb": mem / 1024 / 1024,
+        "python": platform.python_version(),
+        "kernel": f"{platform.system()} {platform.release()}",
+        "geos": shapely.geos_version_string,
+        **{p: ver(p) for p in ("shapely", "geopandas", "numpy", "pandas", "libpysal", "rtree", "pyproj")},
+        "load_start": os.getloadavg()[0],
+    }
 
 
 def ratio(anchor: float, ours: float) -> str:
@@ -295,20 +338,34 @@ def verdict(met: bool) -> str:
 
 def reassign_lines(label: str, r: dict, points: int, on_edges: int) -> list[str]:
     m = r["median_s"]
-    rows = [("sjoin_warm", "anchor: `geopandas.sjoin(predicate=\"intersects\")` + lowest code, sindex built"),
-            ("ours_warm", "**`PointAssigner.assign`** (index built; rectangle shortcut on, the default)"),
-            ("ours_geos_warm", "`PointAssigner.assign`, GEOS only (`rectangle_shortcut=False`)"),
-            ("sjoin_cold", "anchor cold: new grids frame, sindex built in the call"),
-            ("ours_cold", "**`PointAssigner(...)` + `assign`** cold (as `reassign_events` does)"),
-            ("sjoin_within_warm", f"`sjoin(predicate=\"within\")` (wrong on edges: {r['mismatch_within']:,} "
-                                  "points differ)")]
-    anchor = {"sjoin_warm": m["sjoin_warm"], "ours_warm": m["sjoin_warm"], "ours_geos_warm": m["sjoin_warm"],
-              "sjoin_cold": m["sjoin_cold"], "ours_cold": m["sjoin_cold"], "sjoin_within_warm": m["sjoin_warm"]}
-    return [f"**{label}** ({r['grids']:,} grids, {r['rectangles']:,} of them axis-aligned rectangles; {points:,} points, "
-            f"{on_edges:,} of them on vertices or edge midpoints; {r['placed']:,} inside a grid)", "",
-            "| variant | median s | runs s | speed-up over its anchor |", "|---|---:|---|---:|",
-            *[f"| {text} | {m[k]:.3f} | {', '.join(f'{v:.2f}' for v in r['runs_s'][k])} | {ratio(anchor[k], m[k])} |"
-              for k, text in rows], ""]
+    rows = [
+        ("sjoin_warm", 'anchor: `geopandas.sjoin(predicate="intersects")` + lowest code, sindex built'),
+        ("ours_warm", "**`PointAssigner.assign`** (index built; rectangle shortcut on, the default)"),
+        ("ours_geos_warm", "`PointAssigner.assign`, GEOS only (`rectangle_shortcut=False`)"),
+        ("sjoin_cold", "anchor cold: new grids frame, sindex built in the call"),
+        ("ours_cold", "**`PointAssigner(...)` + `assign`** cold (as `reassign_events` does)"),
+        ("sjoin_within_warm", f'`sjoin(predicate="within")` (wrong on edges: {r["mismatch_within"]:,} points differ)'),
+    ]
+    anchor = {
+        "sjoin_warm": m["sjoin_warm"],
+        "ours_warm": m["sjoin_warm"],
+        "ours_geos_warm": m["sjoin_warm"],
+        "sjoin_cold": m["sjoin_cold"],
+        "ours_cold": m["sjoin_cold"],
+        "sjoin_within_warm": m["sjoin_warm"],
+    }
+    return [
+        f"**{label}** ({r['grids']:,} grids, {r['rectangles']:,} of them axis-aligned rectangles; {points:,} points, "
+        f"{on_edges:,} of them on vertices or edge midpoints; {r['placed']:,} inside a grid)",
+        "",
+        "| variant | median s | runs s | speed-up over its anchor |",
+        "|---|---:|---|---:|",
+        *[
+            f"| {text} | {m[k]:.3f} | {', '.join(f'{v:.2f}' for v in r['runs_s'][k])} | {ratio(anchor[k], m[k])} |"
+            for k, text in rows
+        ],
+        "",
+    ]
 
 
 def render(res: dict) -> str:
@@ -317,19 +374,25 @@ def render(res: dict) -> str:
     speed_adj = adj["median_s"]["queen"] / adj["median_s"]["contiguity"]
     speed_tol = adj["median_s"]["queen"] / adj["median_s"]["tolerant"]
     lines = [
-        "# Benchmarks: bulk spatial work of the layer side", "",
+        "# Benchmarks: bulk spatial work of the layer side",
+        "",
         f"Generated by `python -m bench.layers_bench` on {res['date']}; do not edit by hand (raw figures: "
-        "`bench/out/layers-results.json`). How each figure is measured: the docstring of `bench/layers_bench.py`.", "",
-        "## Machine", "",
+        "`bench/out/layers-results.json`). How each figure is measured: the docstring of `bench/layers_bench.py`.",
+        "",
+        "## Machine",
+        "",
         f"- CPU: {mc['cpu']}, {mc['nproc']} cores (shared with other engineers' work: load average "
         f"{mc['load_start']:.2f} at the start, {res['load_end']:.2f} at the end); memory {mc['memory_gb']:.1f} GB; "
         f"{mc['kernel']}",
         f"- Python {mc['python']}; shapely {mc['shapely']} ({mc['geos']}), geopandas {mc['geopandas']}, pandas "
         f"{mc['pandas']}, numpy {mc['numpy']}, libpysal {mc['libpysal']}, rtree {mc['rtree']}, pyproj {mc['pyproj']}",
         f"- one process, one thread; medians of {res['repeats']} repeats, variants interleaved (order reversed "
-        "every other repeat)", "",
-        "## Targets", "",
-        "| measurement | figure | target | |", "|---|---|---|---|",
+        "every other repeat)",
+        "",
+        "## Targets",
+        "",
+        "| measurement | figure | target | |",
+        "|---|---|---|---|",
         f"| re-assignment of {res['points']:,} points, {syn['grids']:,} grids: sjoin ÷ `PointAssigner` (warm) | "
         f"{speed_reassign:.1f}× | ≥ {TARGETS['reassign']:.0f}× | {verdict(speed_reassign >= TARGETS['reassign'])} |",
         f"| adjacency graph, {syn['grids']:,} grids: libpysal Queen ÷ `contiguity` | {speed_adj:.1f}× | "
@@ -338,27 +401,38 @@ def render(res: dict) -> str:
         f"≥ {TARGETS['adjacency']:.0f}× | {verdict(speed_tol >= TARGETS['adjacency'])} |",
         f"| resident memory of a worker holding the `GridIndex` of {mem['grids']:,} grids | "
         f"{mem['rss_after_mb']:.0f} MB | < {TARGETS['rss_mb']:.0f} MB | {verdict(mem['rss_after_mb'] < TARGETS['rss_mb'])} |",
-        "", "Answers are identical to the anchors' in every repeat (asserted by the bench): the same code for every "
-        "point, the same neighbour set for every grid.", "",
+        "",
+        "Answers are identical to the anchors' in every repeat (asserted by the bench): the same code for every "
+        "point, the same neighbour set for every grid.",
+        "",
         "The synthetic grids are all axis-aligned rectangles, which `PointAssigner` decides by the bounding-box "
         "test alone; without that shortcut (GEOS for every candidate: what irregular grids cost) it is "
         f"{syn['median_s']['sjoin_warm'] / syn['median_s']['ours_geos_warm']:.1f}× the anchor, and on the demo "
-        f"county's digitised grids {demo['median_s']['sjoin_warm'] / demo['median_s']['ours_warm']:.1f}×.", "",
-        "## 1. Re-assigning points to grids (shared-edge rule: lowest code)", "",
+        f"county's digitised grids {demo['median_s']['sjoin_warm'] / demo['median_s']['ours_warm']:.1f}×.",
+        "",
+        "## 1. Re-assigning points to grids (shared-edge rule: lowest code)",
+        "",
         *reassign_lines(f"synthetic, {syn['grids']:,} grids", syn, res["points"], res["on_edges"]),
         *reassign_lines("demo county 玄武区 (digitised, irregular)", demo, res["points"], res["on_edges_demo"]),
         *adjacency_lines(adj, res.get("sql_build")),
-        "## 3. Memory of the in-process grid index", "",
+        "## 3. Memory of the in-process grid index",
+        "",
         f"A fresh interpreter imports the spatial stack (geopandas, shapely, rtree): {mem['rss_before_mb']:.0f} MB "
         f"resident. It reads the {mem['grids']:,}-grid layer ({mem['read_s']:.1f} s) and builds `GridIndex` "
         f"(bulk-loaded rtree, prepared geometries; {mem['build_s']:.1f} s): **{mem['rss_after_mb']:.0f} MB resident** "
         f"after (peak {mem['peak_mb']:.0f} MB). Replacing one grid's shape (an edit: rtree delete + insert, "
-        f"prepare): median {mem['edit_ms_median']:.3f} ms over {mem['edits']} edits.", "",
-        "## Reproduce", "", "```",
+        f"prepare): median {mem['edit_ms_median']:.3f} ms over {mem['edits']} edits.",
+        "",
+        "## Reproduce",
+        "",
+        "```",
         ".venv/bin/pip install -e '.[dev,bench]'            # libpysal, the adjacency anchor",
         ".venv/bin/python -m bench.layers_bench             # 100,000 grids, 1,000,000 points, 5 repeats",
         ".venv/bin/python -m bench.layers_bench --grids 5000 --points 100000 --repeats 3 --skip-sql "
-        "--doc bench/out/layers-quick.md", "```", ""]
+        "--doc bench/out/layers-quick.md",
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -368,36 +442,49 @@ def adjacency_lines(adj: dict, sql: dict | None) -> list[str]:
     def row(k, text):
         return f"| {text} | {m[k]:.2f} | {', '.join(f'{v:.2f}' for v in runs[k])} | {ratio(m['queen'], m[k])} |"
 
-    out = ["## 2. Adjacency graph", "",
-           f"{adj['contacts']:,} contacts ({adj['edges']:,} shared edges, {adj['corners']:,} corner-only); the "
-           f"tolerant graph is measured in EPSG:{adj['srid']}. Every builder's neighbour sets are asserted equal to "
-           "libpysal Queen's in every repeat, the shared segments and the 'edge' contacts to libpysal Rook's.", "",
-           "| builder | median s | runs s | speed-up over Queen |", "|---|---:|---|---:|",
-           row("queen", "anchor: `libpysal.weights.Queen.from_dataframe` (shared vertices; neighbours only)"),
-           row("contiguity", "**`contiguity`** (shared vertices and shared segments, numpy sorting: Queen + Rook)"),
-           row("tolerant", "`build_adjacency` (the app's rule, sql/013: within 1 m, shared length, edge/corner)"),
-           f"| libpysal Rook (once; what libpysal needs on top of Queen to tell edges from corners) | "
-           f"{adj['rook_s']:.2f} | | |", "",
-           "`contiguity` is the like-for-like answer to libpysal (exact topology, no tolerance), and meets the target. "
-           "The app keeps the tolerant rule of sql/013 for its graph (digitised layers have hairline gaps and vertices "
-           "that do not match across a boundary; the exact graph misses those contacts), which `build_adjacency` "
-           "computes: projection of every coordinate (pyproj), an STRtree `dwithin` query for the pairs, a GEOS "
-           "buffer of every grid (its reach), then the shared lengths, clipped in numpy where the reach is convex "
-           "(`gisapp/spatial/clipping.py`; GEOS's length to 1e-9 m, one GEOS intersection per pair otherwise). It "
-           "does more than Queen (distances in metres, a tolerance, a length per pair) and is only about as fast: "
-           "**the 3× target is missed for the app's tolerant graph**; GEOS buffers and the dwithin query are half "
-           "of its time.", ""]
+    out = [
+        "## 2. Adjacency graph",
+        "",
+        f"{adj['contacts']:,} contacts ({adj['edges']:,} shared edges, {adj['corners']:,} corner-only); the "
+        f"tolerant graph is measured in EPSG:{adj['srid']}. Every builder's neighbour sets are asserted equal to "
+        "libpysal Queen's in every repeat, the shared segments and the 'edge' contacts to libpysal Rook's.",
+        "",
+        "| builder | median s | runs s | speed-up over Queen |",
+        "|---|---:|---|---:|",
+        row("queen", "anchor: `libpysal.weights.Queen.from_dataframe` (shared vertices; neighbours only)"),
+        row("contiguity", "**`contiguity`** (shared vertices and shared segments, numpy sorting: Queen + Rook)"),
+        row("tolerant", "`build_adjacency` (the app's rule, sql/013: within 1 m, shared length, edge/corner)"),
+        f"| libpysal Rook (once; what libpysal needs on top of Queen to tell edges from corners) | "
+        f"{adj['rook_s']:.2f} | | |",
+        "",
+        "`contiguity` is the like-for-like answer to libpysal (exact topology, no tolerance), and meets the target. "
+        "The app keeps the tolerant rule of sql/013 for its graph (digitised layers have hairline gaps and vertices "
+        "that do not match across a boundary; the exact graph misses those contacts), which `build_adjacency` "
+        "computes: projection of every coordinate (pyproj), an STRtree `dwithin` query for the pairs, a GEOS "
+        "buffer of every grid (its reach), then the shared lengths, clipped in numpy where the reach is convex "
+        "(`gisapp/spatial/clipping.py`; GEOS's length to 1e-9 m, one GEOS intersection per pair otherwise). It "
+        "does more than Queen (distances in metres, a tolerance, a length per pair) and is only about as fast: "
+        "**the 3× target is missed for the app's tolerant graph**; GEOS buffers and the dwithin query are half "
+        "of its time.",
+        "",
+    ]
     if sql:
-        out += ["The app's full build of the tolerant graph (after a bulk load, or when most grids changed), in "
-                f"PostgreSQL and in process, once each, committed (`{DBNAME}`; {sql['sql_rows']:,} and "
-                f"{sql['in_process_rows']:,} rows):", "",
-                "| full build | s | commit s |", "|---|---:|---:|",
-                f"| `refresh_grid_adjacency(1.0)` (sql/013, PostGIS) | {sql['sql_s']:.1f} | {sql['sql_commit_s']:.1f} |",
-                f"| **`rebuild_adjacency`** (read the grids, `build_adjacency`, COPY) | {sql['in_process_s']:.1f} | "
-                f"{sql['in_process_commit_s']:.1f} |", "",
-                f"So the loader and `ensure_adjacency` build the whole graph in process "
-                f"({sql['sql_s'] / sql['in_process_s']:.1f}× faster than the SQL); the SQL triggers and the incremental "
-                "`refresh_grid_adjacency()` stay for edits of a few grids.", ""]
+        out += [
+            "The app's full build of the tolerant graph (after a bulk load, or when most grids changed), in "
+            f"PostgreSQL and in process, once each, committed (`{DBNAME}`; {sql['sql_rows']:,} and "
+            f"{sql['in_process_rows']:,} rows):",
+            "",
+            "| full build | s | commit s |",
+            "|---|---:|---:|",
+            f"| `refresh_grid_adjacency(1.0)` (sql/013, PostGIS) | {sql['sql_s']:.1f} | {sql['sql_commit_s']:.1f} |",
+            f"| **`rebuild_adjacency`** (read the grids, `build_adjacency`, COPY) | {sql['in_process_s']:.1f} | "
+            f"{sql['in_process_commit_s']:.1f} |",
+            "",
+            f"So the loader and `ensure_adjacency` build the whole graph in process "
+            f"({sql['sql_s'] / sql['in_process_s']:.1f}× faster than the SQL); the SQL triggers and the incremental "
+            "`refresh_grid_adjacency()` stay for edits of a few grids.",
+            "",
+        ]
     return out
 
 
@@ -415,8 +502,12 @@ def main(argv=None) -> None:
         import libpysal  # noqa: F401 - the adjacency anchor
     except ImportError:
         raise SystemExit("libpysal is missing: .venv/bin/pip install -e '.[dev,bench]'") from None
-    res = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
-           "repeats": args.repeats, "points": args.points}
+    res = {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "repeats": args.repeats,
+        "points": args.points,
+    }
     source = synth_source(args.grids, args.seed)
     codes, geoms = read_grids(source / "grids.geojson")
     lon, lat, res["on_edges"] = make_points(geoms, args.points, seed=11)

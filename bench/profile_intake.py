@@ -10,6 +10,7 @@ lock, last hash, HMAC, INSERT). What is left is Flask/APIFlask, JSON and the ser
 The app is called as the bench's integration (X-API-Key), with its intake rate limits on but
 far above what is sent. A cProfile listing goes to bench/out/.
 """
+
 from __future__ import annotations
 
 import cProfile
@@ -82,8 +83,11 @@ def _instrument(engine, timers: Timers) -> None:
             timers.samples[label] = (statement, params)
 
     dialect = engine.dialect
-    for attr, label in (("do_ping", "pool pre-ping (SELECT 1)"), ("do_commit", "COMMIT"),
-                        ("do_rollback", "pool reset (rollback)")):
+    for attr, label in (
+        ("do_ping", "pool pre-ping (SELECT 1)"),
+        ("do_commit", "COMMIT"),
+        ("do_rollback", "pool reset (rollback)"),
+    ):
         original = getattr(dialect, attr)
 
         def wrapped(dbapi_conn, _original=original, _label=label):
@@ -188,8 +192,19 @@ def _wrap_marshmallow_dump(timers: Timers):
     return lambda: setattr(marshmallow.Schema, "dump", original)
 
 
-def _drive(app, path: str, *, n: int, warmup: int, points, categories, tag: str, timers: Timers,
-           profile_to=None, api_key: str | None = None) -> dict:
+def _drive(
+    app,
+    path: str,
+    *,
+    n: int,
+    warmup: int,
+    points,
+    categories,
+    tag: str,
+    timers: Timers,
+    profile_to=None,
+    api_key: str | None = None,
+) -> dict:
     client = app.test_client()
     headers = {k: v for k, v in request_headers(api_key).items() if k != "Content-Type"}
     totals: list[float] = []
@@ -220,9 +235,13 @@ def _drive(app, path: str, *, n: int, warmup: int, points, categories, tag: str,
     accounted = sum(parts.values())
     mean_ms = total / n * 1e3
     parts["Flask/APIFlask, JSON, service Python (rest)"] = mean_ms - accounted
-    return {"n": n, "mean_ms": mean_ms, "parts_ms": parts,
-            "calls_per_request": {k: v / n for k, v in timers.calls.items() if k != SA_TOTAL},
-            "statuses": dict(statuses)}
+    return {
+        "n": n,
+        "mean_ms": mean_ms,
+        "parts_ms": parts,
+        "calls_per_request": {k: v / n for k, v in timers.calls.items() if k != SA_TOTAL},
+        "statuses": dict(statuses),
+    }
 
 
 def _median(values: list[float]) -> float | None:
@@ -242,12 +261,16 @@ def server_costs(engine, samples: dict, repeat: int = 25) -> dict:
             read_only = statement.lstrip().upper().startswith("SELECT")
             for _ in range(repeat):
                 cur.execute("EXPLAIN (SUMMARY ON) " + statement, params)
-                planning += [float(r[0].split(":")[1].split()[0]) for r in cur.fetchall()
-                             if r[0].startswith("Planning Time")]
+                planning += [
+                    float(r[0].split(":")[1].split()[0]) for r in cur.fetchall() if r[0].startswith("Planning Time")
+                ]
                 if read_only:
                     cur.execute("EXPLAIN (ANALYZE, SUMMARY ON, TIMING OFF) " + statement, params)
-                    execution += [float(r[0].split(":")[1].split()[0]) for r in cur.fetchall()
-                                  if r[0].startswith("Execution Time")]
+                    execution += [
+                        float(r[0].split(":")[1].split()[0])
+                        for r in cur.fetchall()
+                        if r[0].startswith("Execution Time")
+                    ]
             raw.rollback()
             out[label] = {"planning_ms": _median(planning), "execution_ms": _median(execution)}
     finally:
@@ -264,30 +287,46 @@ AUDIT_PART = "audit record (advisory lock, last hash, HMAC, INSERT)"
 def run_profile(url: str, points, categories, *, n: int, tag: str, label: str, api_key: str) -> dict:
     from dataclasses import replace
 
-    from gisapp import create_app
-    from gisapp.config import Settings
     import gisapp.api.access as access_api
     import gisapp.api.events as events_api
     import gisapp.services.events.intake as intake_service
-
     from bench.bare_app import create_app as create_bare
+    from gisapp import create_app
+    from gisapp.config import Settings
 
     warmup = min(100, n)
     # as the gunicorn servers run it (Settings.from_env: the same audit key), rate limits on, never reached
-    settings = replace(Settings.from_env(), database_url=url, intake_rate_client=UNREACHED_RATE_LIMIT,
-                       intake_rate_principal=UNREACHED_RATE_LIMIT)
+    settings = replace(
+        Settings.from_env(),
+        database_url=url,
+        intake_rate_client=UNREACHED_RATE_LIMIT,
+        intake_rate_principal=UNREACHED_RATE_LIMIT,
+    )
     # the real app -------------------------------------------------------------------
     app = create_app(settings)
     timers = Timers()
     _instrument(app.extensions["gisapp.engine"], timers)
-    undo = [_wrap_marshmallow_dump(timers), _wrap_session_execute(timers), _wrap_prepared(timers),
-            _wrap_function(events_api, "parse_event_report", "report validation (parse_event_report)", timers),
-            _wrap_block(access_api, "integration_for_key", AUTH_PART, timers),
-            _wrap_block(access_api, "hit", RATE_PART, timers),
-            _wrap_block(intake_service, "record", AUDIT_PART, timers)]
+    undo = [
+        _wrap_marshmallow_dump(timers),
+        _wrap_session_execute(timers),
+        _wrap_prepared(timers),
+        _wrap_function(events_api, "parse_event_report", "report validation (parse_event_report)", timers),
+        _wrap_block(access_api, "integration_for_key", AUTH_PART, timers),
+        _wrap_block(access_api, "hit", RATE_PART, timers),
+        _wrap_block(intake_service, "record", AUDIT_PART, timers),
+    ]
     try:
-        real = _drive(app, "/api/v1/events", n=n, warmup=warmup, points=points, categories=categories,
-                      tag=f"{tag}-prof", timers=timers, api_key=api_key)
+        real = _drive(
+            app,
+            "/api/v1/events",
+            n=n,
+            warmup=warmup,
+            points=points,
+            categories=categories,
+            tag=f"{tag}-prof",
+            timers=timers,
+            api_key=api_key,
+        )
     finally:
         for u in undo:
             u()
@@ -295,8 +334,18 @@ def run_profile(url: str, points, categories, *, n: int, tag: str, label: str, a
     # a cProfile listing of the real app, without the timers
     profiler = cProfile.Profile()
     plain = create_app(settings)
-    _drive(plain, "/api/v1/events", n=min(n, 300), warmup=20, points=points[::-1], categories=categories,
-           tag=f"{tag}-cprof", timers=Timers(), profile_to=profiler, api_key=api_key)
+    _drive(
+        plain,
+        "/api/v1/events",
+        n=min(n, 300),
+        warmup=20,
+        points=points[::-1],
+        categories=categories,
+        tag=f"{tag}-cprof",
+        timers=Timers(),
+        profile_to=profiler,
+        api_key=api_key,
+    )
     buf = io.StringIO()
     stats = pstats.Stats(profiler, stream=buf)
     buf.write("== by cumulative time ==\n")
@@ -312,8 +361,16 @@ def run_profile(url: str, points, categories, *, n: int, tag: str, label: str, a
     _instrument(bare_app.extensions["bench.engine"], timers)
     undo = _wrap_session_execute(timers)
     try:
-        bare = _drive(bare_app, "/intake", n=n, warmup=warmup, points=points, categories=categories,
-                      tag=f"{tag}-bprof", timers=timers)
+        bare = _drive(
+            bare_app,
+            "/intake",
+            n=n,
+            warmup=warmup,
+            points=points,
+            categories=categories,
+            tag=f"{tag}-bprof",
+            timers=timers,
+        )
     finally:
         undo()
     bare["server"] = server_costs(bare_app.extensions["bench.engine"], timers.samples)

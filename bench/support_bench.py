@@ -22,6 +22,7 @@ Also timed: a full build of the adjacency graph (refresh_grid_adjacency(1.0), co
 bench's own database) and incremental refreshes after moving one grid (rolled back).
 Writes docs/benchmarks-support.md and bench/out/support-results.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,25 +34,38 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench.common import (ROOT, CpuMonitor, Dataset, bench_main, log, prepare_database, random_points, start_cluster,
-                          summarize_ms)
+from bench.common import (
+    ROOT,
+    CpuMonitor,
+    Dataset,
+    bench_main,
+    log,
+    prepare_database,
+    random_points,
+    start_cluster,
+    summarize_ms,
+)
 
 DBNAME = "gisapp_bench_support"
 DOC = ROOT / "docs" / "benchmarks-support.md"
 TARGET_P99_MS = 10.0
 K = 20
 VARIANTS = ("knn", "knn_filtered", "candidates")
-KNN_SQL = text("SELECT code FROM members WHERE position IS NOT NULL "
-               "ORDER BY position <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT :k")
+KNN_SQL = text(
+    "SELECT code FROM members WHERE position IS NOT NULL "
+    "ORDER BY position <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT :k"
+)
 KNN_FILTERED_SQL = text(
     "SELECT code FROM members WHERE duty_status IN ('on_duty', 'on_patrol') "
     "AND position_at > CAST(:now AS timestamptz) - interval '900 seconds' "
-    "ORDER BY position <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT :k")
+    "ORDER BY position <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT :k"
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.support_bench", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m bench.support_bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--grids", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=1, help="seed of the synthetic jurisdiction")
     p.add_argument("--events", type=int, default=500, help="events (random points) to rank candidates for")
@@ -94,9 +108,13 @@ def data_counts(conn) -> dict:
         "grids": conn.execute(text("SELECT count(*) FROM grids")).scalar_one(),
         "members": conn.execute(text("SELECT count(*) FROM members")).scalar_one(),
         "with_position": conn.execute(text("SELECT count(position) FROM members")).scalar_one(),
-        "fresh_on_duty": conn.execute(text(
-            "SELECT count(*) FROM members WHERE duty_status IN ('on_duty', 'on_patrol') "
-            "AND position_at > CAST(:now AS timestamptz) - interval '900 seconds'"), {"now": BASE_TIME}).scalar_one(),
+        "fresh_on_duty": conn.execute(
+            text(
+                "SELECT count(*) FROM members WHERE duty_status IN ('on_duty', 'on_patrol') "
+                "AND position_at > CAST(:now AS timestamptz) - interval '900 seconds'"
+            ),
+            {"now": BASE_TIME},
+        ).scalar_one(),
         "adjacency_rows": conn.execute(text("SELECT count(*) FROM grid_adjacency")).scalar_one(),
         "corner_rows": conn.execute(text("SELECT count(*) FROM grid_adjacency WHERE contact = 'corner'")).scalar_one(),
     }
@@ -121,8 +139,9 @@ def time_builds(engine, *, full: bool, moves: int = 5) -> dict:
         incremental = []
         for code in rng.sample(codes, moves):
             trans = conn.begin()
-            conn.execute(text("UPDATE grids SET geom = ST_Multi(ST_Translate(geom, 0.00002, 0)) WHERE code = :c"),
-                         {"c": code})
+            conn.execute(
+                text("UPDATE grids SET geom = ST_Multi(ST_Translate(geom, 0.00002, 0)) WHERE code = :c"), {"c": code}
+            )
             started = time.perf_counter()
             conn.execute(text("SELECT refresh_grid_adjacency()"))
             incremental.append(time.perf_counter() - started)
@@ -144,8 +163,14 @@ def make_events(session, engine, n: int) -> list[dict]:
     base = datetime.fromisoformat(BASE_TIME.replace("Z", "+00:00"))
     events = []
     for i, (lon, lat) in enumerate(random_points(engine, n, seed=3)):
-        report = parse_event_report({"category": category, "channel": "patrol", "client_ref": f"support-bench-{i}",
-                                     "location": {"type": "Point", "coordinates": [lon, lat]}})
+        report = parse_event_report(
+            {
+                "category": category,
+                "channel": "patrol",
+                "client_ref": f"support-bench-{i}",
+                "location": {"type": "Point", "coordinates": [lon, lat]},
+            }
+        )
         event = submit_event(session, report, by=by, audit_key=None, now=base).event
         events.append({"id": event["id"], "lon": lon, "lat": lat})
     return events
@@ -228,46 +253,76 @@ def run(args, ds: Dataset) -> dict:
     finally:
         engine.dispose()
     stats = {k: summarize_ms(v) for k, v in raw["times"].items()}
-    return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "database": ds.dbname,
-            "counts": ds.counts, "events": len(events), "calls": args.calls, "warmup": args.warmup, "k": K,
-            "stats": stats, "candidates": {"mean": statistics.mean(raw["sizes"]), "min": min(raw["sizes"]),
-                                           "max": max(raw["sizes"])},
-            "plan": plan, "builds": builds, "foreign_cores": foreign,
-            "target_met": stats["candidates"]["p99"] < TARGET_P99_MS}
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "database": ds.dbname,
+        "counts": ds.counts,
+        "events": len(events),
+        "calls": args.calls,
+        "warmup": args.warmup,
+        "k": K,
+        "stats": stats,
+        "candidates": {"mean": statistics.mean(raw["sizes"]), "min": min(raw["sizes"]), "max": max(raw["sizes"])},
+        "plan": plan,
+        "builds": builds,
+        "foreign_cores": foreign,
+        "target_met": stats["candidates"]["p99"] < TARGET_P99_MS,
+    }
 
 
 def render(r: dict) -> str:
     """The markdown report."""
     s, c = r["stats"], r["counts"]
-    rows = {"knn": f"anchor: PostGIS KNN, `ORDER BY position <-> point LIMIT {r['k']}` (members GiST)",
-            "knn_filtered": "KNN with the candidates' filters (on duty, position ≤ 900 s old)",
-            "candidates": "`support_candidates()` (graph check, event, rings 1-2, ranking)"}
+    rows = {
+        "knn": f"anchor: PostGIS KNN, `ORDER BY position <-> point LIMIT {r['k']}` (members GiST)",
+        "knn_filtered": "KNN with the candidates' filters (on duty, position ≤ 900 s old)",
+        "candidates": "`support_candidates()` (graph check, event, rings 1-2, ranking)",
+    }
     lines = [
-        "# Benchmark: support ranking (standard 6.2.3.2)", "",
+        "# Benchmark: support ranking (standard 6.2.3.2)",
+        "",
         f"Generated by `python -m bench.support_bench` on {r['date']}; do not edit by hand (raw figures: "
-        "`bench/out/support-results.json`). How it is measured: the docstring of `bench/support_bench.py`.", "",
-        "## Data", "",
+        "`bench/out/support-results.json`). How it is measured: the docstring of `bench/support_bench.py`.",
+        "",
+        "## Data",
+        "",
         f"- database `{r['database']}`: {c['grids']:,} synthetic grids (`gisapp demo synth`, seed 1); adjacency graph "
         f"{c['adjacency_rows']:,} rows (both directions; {c['corner_rows']:,} corner contacts)",
         f"- {c['members']:,} members ({c['with_position']:,} with a position; {c['fresh_on_duty']:,} on duty with a "
         "position under 900 s old at the data set's now)",
         f"- {r['events']} events at random points; {r['calls']:,} measured calls per variant after {r['warmup']} "
         f"warm-up calls; candidates returned per call: mean {r['candidates']['mean']:.1f} "
-        f"(min {r['candidates']['min']}, max {r['candidates']['max']}, limit {r['k']})", "",
-        "## Latency (ms, in process, one connection)", "",
-        "| variant | p50 | p95 | p99 | mean | max |", "|---|---:|---:|---:|---:|---:|",
-        *[f"| {rows[k]} | {s[k]['p50']:.3f} | {s[k]['p95']:.3f} | {s[k]['p99']:.3f} | {s[k]['mean']:.3f} "
-          f"| {s[k]['max']:.2f} |" for k in VARIANTS], "",
+        f"(min {r['candidates']['min']}, max {r['candidates']['max']}, limit {r['k']})",
+        "",
+        "## Latency (ms, in process, one connection)",
+        "",
+        "| variant | p50 | p95 | p99 | mean | max |",
+        "|---|---:|---:|---:|---:|---:|",
+        *[
+            f"| {rows[k]} | {s[k]['p50']:.3f} | {s[k]['p95']:.3f} | {s[k]['p99']:.3f} | {s[k]['mean']:.3f} "
+            f"| {s[k]['max']:.2f} |"
+            for k in VARIANTS
+        ],
+        "",
         f"**Target p99 < {TARGET_P99_MS:.0f} ms: {'met' if r['target_met'] else 'NOT met'}** "
         f"(p99 {s['candidates']['p99']:.2f} ms; {s['candidates']['p99'] / s['knn']['p99']:.1f}× the anchor's p99, "
         f"{s['candidates']['p50'] / s['knn']['p50']:.1f}× its p50). The candidates query alone, server side "
         f"(EXPLAIN ANALYZE, one event): planning {r['plan']['planning_ms']:.2f} ms, execution "
         f"{r['plan']['execution_ms']:.2f} ms{', JIT ran' if r['plan']['jit'] else ', no JIT'}. "
-        f"Other processes used {r['foreign_cores']:.2f} cores during the measurement (2-core shared machine).", "",
-        "## Keeping the adjacency graph current", "",
-        *build_lines(r["builds"]), "",
-        "## Reproduce", "", "```", ".venv/bin/python -m bench.support_bench            # full: 100,000 grids",
-        ".venv/bin/python -m bench.support_bench --grids 5000 --calls 500 --doc bench/out/support-quick.md", "```", ""]
+        f"Other processes used {r['foreign_cores']:.2f} cores during the measurement (2-core shared machine).",
+        "",
+        "## Keeping the adjacency graph current",
+        "",
+        *build_lines(r["builds"]),
+        "",
+        "## Reproduce",
+        "",
+        "```",
+        ".venv/bin/python -m bench.support_bench            # full: 100,000 grids",
+        ".venv/bin/python -m bench.support_bench --grids 5000 --calls 500 --doc bench/out/support-quick.md",
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -275,10 +330,14 @@ def build_lines(b: dict) -> list[str]:
     inc = b["incremental_ms"]
     out = []
     if "full_s" in b:
-        out.append(f"- full build, `refresh_grid_adjacency(1.0)`: {b['full_s']:.1f} s (projection, GiST join with "
-                   "ST_DWithin, shared-boundary length of every pair, both directions written)")
-    out.append(f"- incremental, `refresh_grid_adjacency()` after moving one grid: median {statistics.median(inc):.1f} ms "
-               f"(min {min(inc):.1f}, max {max(inc):.1f}, {len(inc)} moves, each rolled back)")
+        out.append(
+            f"- full build, `refresh_grid_adjacency(1.0)`: {b['full_s']:.1f} s (projection, GiST join with "
+            "ST_DWithin, shared-boundary length of every pair, both directions written)"
+        )
+    out.append(
+        f"- incremental, `refresh_grid_adjacency()` after moving one grid: median {statistics.median(inc):.1f} ms "
+        f"(min {min(inc):.1f}, max {max(inc):.1f}, {len(inc)} moves, each rolled back)"
+    )
     return out
 
 
@@ -288,9 +347,11 @@ def main(argv=None) -> None:
 
 def summary(results: dict) -> str:
     s = results["stats"]
-    return (f"candidates p50/p95/p99 {s['candidates']['p50']:.2f}/{s['candidates']['p95']:.2f}/"
-            f"{s['candidates']['p99']:.2f} ms; knn {s['knn']['p50']:.2f}/{s['knn']['p95']:.2f}/{s['knn']['p99']:.2f} ms; "
-            f"target {'met' if results['target_met'] else 'NOT met'}")
+    return (
+        f"candidates p50/p95/p99 {s['candidates']['p50']:.2f}/{s['candidates']['p95']:.2f}/"
+        f"{s['candidates']['p99']:.2f} ms; knn {s['knn']['p50']:.2f}/{s['knn']['p95']:.2f}/{s['knn']['p99']:.2f} ms; "
+        f"target {'met' if results['target_met'] else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

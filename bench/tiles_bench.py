@@ -29,6 +29,7 @@ all variants alike:
 Before each app call of the first group the tile is deleted from the cache (not timed), so each builds it.
 Writes docs/benchmarks-tiles.md and bench/out/tiles-results.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,23 +41,27 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from bench.common import ROOT, CpuMonitor, Dataset, bench_main, log, random_points, summarize_ms, synthetic_dataset
 from bench.http_bench import GunicornConfig, Server, start_server, stop_server
-from bench.common import (ROOT, CpuMonitor, Dataset, bench_main, log, random_points, summarize_ms,
-                          synthetic_dataset)
 
 DBNAME = "gisapp_bench_tiles"
 DOC = ROOT / "docs" / "benchmarks-tiles.md"
 ZOOMS = range(8, 17)
 TARGET_UNCACHED_P95_MS, TARGET_CACHED_P95_MS, TARGET_MAX_KB = 50.0, 2.0, 500.0
 BENCH_USER = "bench-tiles-county"
-VARIANTS = ("anchor", "uncached", "http_uncached", "cached_anchor", "app_floor", "cached", "http_cached",
-            "revalidate")
+VARIANTS = ("anchor", "uncached", "http_uncached", "cached_anchor", "app_floor", "cached", "http_cached", "revalidate")
 NOISY_CORES, REDOS = 0.25, 2
-BUILT = ("anchor", "uncached", "http_uncached")          # the tile is removed from the cache before each app call
+BUILT = ("anchor", "uncached", "http_uncached")  # the tile is removed from the cache before each app call
 SERVED = ("cached_anchor", "app_floor", "cached", "http_cached", "revalidate")
-ANCHOR_TABLE = {"townships": "townships", "communities": "communities", "grids": "grids",
-                "key-roads": "key_roads", "coverage-gaps": "key_roads", "key-locations": "key_locations",
-                "cameras": "cameras"}
+ANCHOR_TABLE = {
+    "townships": "townships",
+    "communities": "communities",
+    "grids": "grids",
+    "key-roads": "key_roads",
+    "coverage-gaps": "key_roads",
+    "key-locations": "key_locations",
+    "cameras": "cameras",
+}
 ANCHOR_CODE = {"cameras": "device_id"}
 # one worker with threads and keep-alive: the HTTP variants run one request at a time on one connection
 # (kept alive across the wait for a quiet machine)
@@ -64,8 +69,9 @@ GUNICORN = GunicornConfig(workers=1, worker_class="gthread", threads=2, keep_ali
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.tiles_bench", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m bench.tiles_bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--grids", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=1, help="seed of the synthetic jurisdiction")
     p.add_argument("--per-zoom", type=int, default=12, help="random points per zoom and tileset")
@@ -86,13 +92,22 @@ def bench_token(factory, county: str) -> str:
     from gisapp.services.access.audit import Actor
 
     with transaction(factory) as session:
-        row = session.execute(text(f"SELECT {account_columns('u')} FROM users u WHERE u.username = :u"),
-                              {"u": BENCH_USER}).first()
+        row = session.execute(
+            text(f"SELECT {account_columns('u')} FROM users u WHERE u.username = :u"), {"u": BENCH_USER}
+        ).first()
         if row is None:
-            create_user(session, Settings.from_env().audit_key(), Actor("bench", "system", "local"),
-                        username=BENCH_USER, role="county_commander", bound_to=county, password="Tiles#Bench2026")
-            row = session.execute(text(f"SELECT {account_columns('u')} FROM users u WHERE u.username = :u"),
-                                  {"u": BENCH_USER}).one()
+            create_user(
+                session,
+                Settings.from_env().audit_key(),
+                Actor("bench", "system", "local"),
+                username=BENCH_USER,
+                role="county_commander",
+                bound_to=county,
+                password="Tiles#Bench2026",
+            )
+            row = session.execute(
+                text(f"SELECT {account_columns('u')} FROM users u WHERE u.username = :u"), {"u": BENCH_USER}
+            ).one()
         token, _ = issue_token(session, account_from_row(row))
     return token
 
@@ -103,8 +118,11 @@ def sample_tiles(engine, per_zoom: int) -> list[tuple[str, int, int, int]]:
     from gisapp.spatial.tiles import tile_of
 
     points = random_points(engine, per_zoom * len(ZOOMS), seed=7)
-    tiles = {(z, *tile_of(lon, lat, z)) for i, z in enumerate(ZOOMS)
-             for lon, lat in points[i * per_zoom:(i + 1) * per_zoom]}
+    tiles = {
+        (z, *tile_of(lon, lat, z))
+        for i, z in enumerate(ZOOMS)
+        for lon, lat in points[i * per_zoom : (i + 1) * per_zoom]
+    }
     return sorted((name, *t) for name in layer_names() for t in tiles)
 
 
@@ -115,10 +133,12 @@ def anchor_sql(tileset: str, z: int) -> str:
     shown = [layer.name for layer in tilesets()[tileset] if layer.minzoom <= z <= layer.maxzoom]
     name = shown[0] if shown else tileset
     table, code = ANCHOR_TABLE[name], ANCHOR_CODE.get(name, "code")
-    return (f"SELECT ST_AsMVT(q, '{name}', {EXTENT}, 'geom') FROM (SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), "
-            f"ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {EXTENT}, {BUFFER}, true) AS geom, {code} FROM {table} "
-            f"WHERE geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {MARGIN}), 4326)) q "
-            "WHERE q.geom IS NOT NULL")
+    return (
+        f"SELECT ST_AsMVT(q, '{name}', {EXTENT}, 'geom') FROM (SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), "
+        f"ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {EXTENT}, {BUFFER}, true) AS geom, {code} FROM {table} "
+        f"WHERE geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {MARGIN}), 4326)) q "
+        "WHERE q.geom IS NOT NULL"
+    )
 
 
 class Runner:
@@ -148,8 +168,10 @@ class Runner:
         """Remove one tile from the cache (not timed), so the next call builds it."""
         name, z, x, y = tile
         with self.conn.cursor() as cur:
-            cur.execute("DELETE FROM tile_cache WHERE tileset = %s AND z = %s AND x = %s AND y = %s AND scope = %s",
-                        (name, z, x, y, self.scope))
+            cur.execute(
+                "DELETE FROM tile_cache WHERE tileset = %s AND z = %s AND x = %s AND y = %s AND scope = %s",
+                (name, z, x, y, self.scope),
+            )
 
     def _get(self, tile: tuple, expect: str, **headers) -> bytes:
         name, z, x, y = tile
@@ -185,8 +207,10 @@ class Runner:
     def cached_anchor(self, tile: tuple) -> bytes:
         name, z, x, y = tile
         with self.conn.cursor() as cur:
-            cur.execute("SELECT tile FROM tile_cache WHERE tileset = %s AND z = %s AND x = %s AND y = %s "
-                        "AND scope = %s", (name, z, x, y, self.scope))
+            cur.execute(
+                "SELECT tile FROM tile_cache WHERE tileset = %s AND z = %s AND x = %s AND y = %s AND scope = %s",
+                (name, z, x, y, self.scope),
+            )
             return bytes(cur.fetchone()[0])
 
     def empty_cache(self) -> None:
@@ -224,8 +248,10 @@ def setup(ds: Dataset, per_zoom: int) -> tuple[str, dict, str, list]:
     engine = make_engine(ds.url, pool_size=1)
     with engine.connect() as conn:
         county = conn.execute(text("SELECT code FROM counties ORDER BY code LIMIT 1")).scalar_one()
-        counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
-                  for t in ("townships", "communities", "grids", "key_roads", "key_locations", "cameras")}
+        counts = {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in ("townships", "communities", "grids", "key_roads", "key_locations", "cameras")
+        }
     token = bench_token(make_session_factory(engine), county)
     tiles = sample_tiles(engine, per_zoom)
     engine.dispose()
@@ -282,10 +308,18 @@ def run(args, ds: Dataset) -> dict:
         conn.close()
         stop_server(server)
         app.extensions["gisapp.engine"].dispose()
-    return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "database": ds.dbname,
-            "counts": counts, "tiles": len(tiles), "passes": args.passes, "per_zoom": args.per_zoom,
-            "server": GUNICORN.describe(), "stats": {k: summarize_ms(v) for k, v in times.items()},
-            "foreign_cores": foreign, "sizes": {f"{name}/{z}": size for (name, z), size in sorted(sizes.items())}}
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "database": ds.dbname,
+        "counts": counts,
+        "tiles": len(tiles),
+        "passes": args.passes,
+        "per_zoom": args.per_zoom,
+        "server": GUNICORN.describe(),
+        "stats": {k: summarize_ms(v) for k, v in times.items()},
+        "foreign_cores": foreign,
+        "sizes": {f"{name}/{z}": size for (name, z), size in sorted(sizes.items())},
+    }
 
 
 def verdict(ok: bool) -> str:
@@ -297,24 +331,33 @@ def render(r: dict) -> str:
     s, c = r["stats"], r["counts"]
     names = sorted({k.split("/")[0] for k in r["sizes"]})
     biggest = max(r["sizes"].values()) / 1024
-    rows = {"anchor": "anchor: bare `ST_AsMVT` query, psycopg2, no app",
-            "uncached": "app, tile built (cache emptied)",
-            "cached_anchor": "anchor: bare `SELECT tile FROM tile_cache`, psycopg2, no app",
-            "cached": "app, tile from the cache",
-            "app_floor": "app floor: `GET /api/v1/auth/me` (token look-up, matrix, one query)", "revalidate": "app, `If-None-Match` → 304",
-            "http_uncached": "app over HTTP (gunicorn, loopback), tile built",
-            "http_cached": "app over HTTP (gunicorn, loopback), tile from the cache"}
+    rows = {
+        "anchor": "anchor: bare `ST_AsMVT` query, psycopg2, no app",
+        "uncached": "app, tile built (cache emptied)",
+        "cached_anchor": "anchor: bare `SELECT tile FROM tile_cache`, psycopg2, no app",
+        "cached": "app, tile from the cache",
+        "app_floor": "app floor: `GET /api/v1/auth/me` (token look-up, matrix, one query)",
+        "revalidate": "app, `If-None-Match` → 304",
+        "http_uncached": "app over HTTP (gunicorn, loopback), tile built",
+        "http_cached": "app over HTTP (gunicorn, loopback), tile from the cache",
+    }
     lines = [
-        "# Benchmark: vector tiles", "",
+        "# Benchmark: vector tiles",
+        "",
         f"Generated by `python -m bench.tiles_bench` on {r['date']}; do not edit by hand (raw figures: "
-        "`bench/out/tiles-results.json`). How it is measured: the docstring of `bench/tiles_bench.py`.", "",
-        "## Data", "",
+        "`bench/out/tiles-results.json`). How it is measured: the docstring of `bench/tiles_bench.py`.",
+        "",
+        "## Data",
+        "",
         f"- database `{r['database']}`: synthetic county (`gisapp demo synth --grids 100000`, seed 1): "
         + ", ".join(f"{v:,} {k}" for k, v in c.items()),
         f"- {r['tiles']} tiles: every tileset at zooms 8-16 under {r['per_zoom']} random points per zoom; "
-        f"{r['passes']} measured passes after one warm-up; the caller is the county commander (whole county)", "",
-        "## Targets", "",
-        "| measurement | figure | target | |", "|---|---|---|---|",
+        f"{r['passes']} measured passes after one warm-up; the caller is the county commander (whole county)",
+        "",
+        "## Targets",
+        "",
+        "| measurement | figure | target | |",
+        "|---|---|---|---|",
         f"| uncached tile p50 / p95 (all tilesets, in process; over HTTP {s['http_uncached']['p50']:.1f} / "
         f"{s['http_uncached']['p95']:.1f} ms) | {s['uncached']['p50']:.1f} / {s['uncached']['p95']:.1f} ms "
         f"(anchor {s['anchor']['p50']:.1f} / {s['anchor']['p95']:.1f} ms) | p95 < {TARGET_UNCACHED_P95_MS:.0f} ms "
@@ -324,30 +367,58 @@ def render(r: dict) -> str:
         f"(anchor {s['cached_anchor']['p50']:.2f} / {s['cached_anchor']['p95']:.2f} ms) | p95 < "
         f"{TARGET_CACHED_P95_MS:.0f} ms | {verdict(s['cached']['p95'] < TARGET_CACHED_P95_MS)} |",
         f"| largest tile, zooms 8-16 | {biggest:.1f} KB | < {TARGET_MAX_KB:.0f} KB "
-        f"| {verdict(biggest < TARGET_MAX_KB)} |", "",
-        "## Latency (ms)", "",
+        f"| {verdict(biggest < TARGET_MAX_KB)} |",
+        "",
+        "## Latency (ms)",
+        "",
         "In process: the Flask test client (the whole WSGI app) and psycopg2, one connection each; over HTTP: "
-        f"{r['server']}, one keep-alive connection from this process.", "",
-        "| variant | p50 | p95 | p99 | mean | max |", "|---|---:|---:|---:|---:|---:|",
-        *[f"| {rows[k]} | {s[k]['p50']:.2f} | {s[k]['p95']:.2f} | {s[k]['p99']:.2f} | {s[k]['mean']:.2f} "
-          f"| {s[k]['max']:.1f} |" for k in VARIANTS], "",
+        f"{r['server']}, one keep-alive connection from this process.",
+        "",
+        "| variant | p50 | p95 | p99 | mean | max |",
+        "|---|---:|---:|---:|---:|---:|",
+        *[
+            f"| {rows[k]} | {s[k]['p50']:.2f} | {s[k]['p95']:.2f} | {s[k]['p99']:.2f} | {s[k]['mean']:.2f} "
+            f"| {s[k]['max']:.1f} |"
+            for k in VARIANTS
+        ],
+        "",
         f"A cached tile costs {s['cached']['p50'] - s['app_floor']['p50']:+.2f} ms (p50) and "
         f"{s['cached']['p95'] - s['app_floor']['p95']:+.2f} ms (p95) over the app floor, the cheapest "
         "authenticated call; the bare cache read is "
         f"{s['cached_anchor']['p50']:.2f} ms (p50). An in-process cache in front of `tile_cache` could save at most "
-        "that read (the token's look-up stays), so there is none: one shared store cannot go stale across workers.", "",
-        "Per tileset (p50 / p95):", "",
-        "| tileset | anchor | uncached | cached | 304 |", "|---|---:|---:|---:|---:|",
-        *[f"| {n} | " + " | ".join(f"{s[f'{v}:{n}']['p50']:.2f} / {s[f'{v}:{n}']['p95']:.2f}"
-                                   for v in ("anchor", "uncached", "cached", "revalidate")) + " |" for n in names], "",
+        "that read (the token's look-up stays), so there is none: one shared store cannot go stale across workers.",
+        "",
+        "Per tileset (p50 / p95):",
+        "",
+        "| tileset | anchor | uncached | cached | 304 |",
+        "|---|---:|---:|---:|---:|",
+        *[
+            f"| {n} | "
+            + " | ".join(
+                f"{s[f'{v}:{n}']['p50']:.2f} / {s[f'{v}:{n}']['p95']:.2f}"
+                for v in ("anchor", "uncached", "cached", "revalidate")
+            )
+            + " |"
+            for n in names
+        ],
+        "",
         "Other processes used " + ", ".join(f"{c:.2f}" for c in r["foreign_cores"]) + " cores during the "
-        f"measured passes (2-core shared machine; a pass over {NOISY_CORES} cores is redone, at most {REDOS} times).", "",
-        "## Largest tile per zoom (KB, uncompressed MVT)", "",
-        "| tileset | " + " | ".join(f"z{z}" for z in ZOOMS) + " |", "|---|" + "---:|" * len(ZOOMS),
-        *[f"| {n} | " + " | ".join(f"{r['sizes'].get(f'{n}/{z}', 0) / 1024:.1f}" for z in ZOOMS) + " |"
-          for n in names], "",
-        "## Reproduce", "", "```", ".venv/bin/python -m bench.tiles_bench            # full: 100,000 grids",
-        ".venv/bin/python -m bench.tiles_bench --grids 5000 --passes 1 --doc bench/out/tiles-quick.md", "```", ""]
+        f"measured passes (2-core shared machine; a pass over {NOISY_CORES} cores is redone, at most {REDOS} times).",
+        "",
+        "## Largest tile per zoom (KB, uncompressed MVT)",
+        "",
+        "| tileset | " + " | ".join(f"z{z}" for z in ZOOMS) + " |",
+        "|---|" + "---:|" * len(ZOOMS),
+        *[f"| {n} | " + " | ".join(f"{r['sizes'].get(f'{n}/{z}', 0) / 1024:.1f}" for z in ZOOMS) + " |" for n in names],
+        "",
+        "## Reproduce",
+        "",
+        "```",
+        ".venv/bin/python -m bench.tiles_bench            # full: 100,000 grids",
+        ".venv/bin/python -m bench.tiles_bench --grids 5000 --passes 1 --doc bench/out/tiles-quick.md",
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -357,9 +428,11 @@ def main(argv=None) -> None:
 
 def summary(results: dict) -> str:
     s = results["stats"]
-    return (f"uncached p50/p95 {s['uncached']['p50']:.1f}/{s['uncached']['p95']:.1f} ms (anchor "
-            f"{s['anchor']['p50']:.1f}/{s['anchor']['p95']:.1f}); cached {s['cached']['p50']:.2f}/"
-            f"{s['cached']['p95']:.2f} ms; largest tile {max(results['sizes'].values()) / 1024:.1f} KB")
+    return (
+        f"uncached p50/p95 {s['uncached']['p50']:.1f}/{s['uncached']['p95']:.1f} ms (anchor "
+        f"{s['anchor']['p50']:.1f}/{s['anchor']['p95']:.1f}); cached {s['cached']['p50']:.2f}/"
+        f"{s['cached']['p95']:.2f} ms; largest tile {max(results['sizes'].values()) / 1024:.1f} KB"
+    )
 
 
 if __name__ == "__main__":

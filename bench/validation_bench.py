@@ -25,6 +25,7 @@ Measured for every edit, interleaved, after waiting for a quiet machine:
 Asserted: for every edit both give the same set of (check, grid) verdicts.
 Writes docs/benchmarks-validation.md and bench/out/validation-results.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,7 @@ from pathlib import Path
 import shapely
 from sqlalchemy import text
 
-from bench.common import ROOT, CpuMonitor, Dataset, bench_main, synthetic_dataset, summarize_ms
+from bench.common import ROOT, CpuMonitor, Dataset, bench_main, summarize_ms, synthetic_dataset
 
 DBNAME = "gisapp_bench_layers"
 DOC = ROOT / "docs" / "benchmarks-validation.md"
@@ -69,8 +70,11 @@ SELECT 'gap', NULL FROM b WHERE (SELECT count(*) FROM v) = (SELECT count(*) FROM
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.validation_bench", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m bench.validation_bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--grids", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=1, help="seed of the synthetic jurisdiction")
     p.add_argument("--edits", type=int, default=1000, help="edits validated (each by both variants)")
@@ -85,15 +89,26 @@ def prepare(args) -> Dataset:
 
 def load_communities(conn, n: int, rng: random.Random) -> list[tuple[str, object, dict]]:
     """n random full communities (9 grids): code, boundary and grids as shapely, as grid_edit.py reads them."""
-    codes = conn.execute(text("SELECT community_code FROM grids GROUP BY community_code HAVING count(*) = 9 "
-                              "ORDER BY community_code")).scalars().all()
+    codes = (
+        conn.execute(
+            text("SELECT community_code FROM grids GROUP BY community_code HAVING count(*) = 9 ORDER BY community_code")
+        )
+        .scalars()
+        .all()
+    )
     picked = [rng.choice(codes) for _ in range(n)]
     out = []
     for code in picked:
-        boundary = conn.execute(text("SELECT ST_AsBinary(geom) FROM communities WHERE code = :c"),
-                                {"c": code}).scalar_one()
-        grids = {r.code: shapely.from_wkb(bytes(r.wkb)) for r in conn.execute(text(
-            "SELECT code, ST_AsBinary(geom) AS wkb FROM grids WHERE community_code = :c ORDER BY code"), {"c": code})}
+        boundary = conn.execute(
+            text("SELECT ST_AsBinary(geom) FROM communities WHERE code = :c"), {"c": code}
+        ).scalar_one()
+        grids = {
+            r.code: shapely.from_wkb(bytes(r.wkb))
+            for r in conn.execute(
+                text("SELECT code, ST_AsBinary(geom) AS wkb FROM grids WHERE community_code = :c ORDER BY code"),
+                {"c": code},
+            )
+        }
         out.append((code, shapely.from_wkb(bytes(boundary)), grids))
     return out
 
@@ -134,7 +149,7 @@ def make_edit(kind: str, grids: dict, rng: random.Random) -> dict:
     return {code: shapely.Polygon(_shifted(ring, ring[corner], moved))}
 
 
-CPU_SPENT: list[float] = []   # check_layout's own CPU time per call (thread time: not while descheduled)
+CPU_SPENT: list[float] = []  # check_layout's own CPU time per call (thread time: not while descheduled)
 
 
 def verdict_python(community, boundary, proposed) -> tuple[float, set]:
@@ -148,8 +163,13 @@ def verdict_python(community, boundary, proposed) -> tuple[float, set]:
 
 
 def verdict_sql(conn, community, proposed) -> tuple[float, set]:
-    params = {"codes": list(proposed), "wkbs": [shapely.to_wkb(g) for g in proposed.values()],
-              "community": community, "tol": 1.0, "min_area": 500.0}
+    params = {
+        "codes": list(proposed),
+        "wkbs": [shapely.to_wkb(g) for g in proposed.values()],
+        "community": community,
+        "tol": 1.0,
+        "min_area": 500.0,
+    }
     started = time.perf_counter()
     rows = conn.execute(SQL_CHECKS, params).all()
     return time.perf_counter() - started, {(r.check, r.grid) for r in rows}
@@ -173,8 +193,10 @@ def run(args, ds: Dataset) -> dict:
             start = monitor.snapshot()
             for i, (community, boundary, grids, kind) in enumerate(edits):
                 proposed = {**grids, **make_edit(kind, grids, rng)}
-                order = [("check_layout", lambda: verdict_python(community, boundary, proposed)),
-                         ("sql", lambda: verdict_sql(conn, community, proposed))]
+                order = [
+                    ("check_layout", lambda: verdict_python(community, boundary, proposed)),
+                    ("sql", lambda: verdict_sql(conn, community, proposed)),
+                ]
                 rng.shuffle(order)
                 verdicts = {}
                 for name, fn in order:
@@ -194,50 +216,83 @@ def run(args, ds: Dataset) -> dict:
     finally:
         engine.dispose()
     stats = {k: summarize_ms(v) for k, v in times.items()}
-    return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "database": ds.dbname,
-            "edits": args.edits, "warmup": args.warmup, "stats": stats, "foreign_cores": foreign,
-            "cpu_ms": summarize_ms([c / 1e3 for _, c, _ in slowest]), "slowest": sorted(slowest, reverse=True)[:5],
-            "by_kind": {k: {**v, "checks": sorted(v["checks"])} for k, v in by_kind.items()},
-            "target_met": stats["check_layout"]["max"] < TARGET_MS}
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "database": ds.dbname,
+        "edits": args.edits,
+        "warmup": args.warmup,
+        "stats": stats,
+        "foreign_cores": foreign,
+        "cpu_ms": summarize_ms([c / 1e3 for _, c, _ in slowest]),
+        "slowest": sorted(slowest, reverse=True)[:5],
+        "by_kind": {k: {**v, "checks": sorted(v["checks"])} for k, v in by_kind.items()},
+        "target_met": stats["check_layout"]["max"] < TARGET_MS,
+    }
 
 
 def render(r: dict) -> str:
     """The markdown report."""
     s = r["stats"]
-    names = {"check_layout": "`check_layout()` (gisapp/spatial/topology.py, shapely)",
-             "sql": "anchor: the same checks in one PostGIS statement (round trip included)"}
+    names = {
+        "check_layout": "`check_layout()` (gisapp/spatial/topology.py, shapely)",
+        "sql": "anchor: the same checks in one PostGIS statement (round trip included)",
+    }
     lines = [
-        "# Benchmark: validating one grid edit (topology checks)", "",
+        "# Benchmark: validating one grid edit (topology checks)",
+        "",
         f"Generated by `python -m bench.validation_bench` on {r['date']}; do not edit by hand (raw figures: "
-        "`bench/out/validation-results.json`). How it is measured: the docstring of `bench/validation_bench.py`.", "",
-        "## Data and edits", "",
+        "`bench/out/validation-results.json`). How it is measured: the docstring of `bench/validation_bench.py`.",
+        "",
+        "## Data and edits",
+        "",
         f"- database `{r['database']}`: 100,000 synthetic grids (`gisapp demo synth`, seed 1), communities of 9 grids",
         f"- {r['edits']:,} edits after {r['warmup']} warm-up edits, each validated by both variants in a random "
-        "order; the same verdicts (set of check and grid) every time (asserted)", "",
-        "| edit | edits | rejected | checks that fired |", "|---|---:|---:|---|",
-        *[f"| {k} | {v['edits']} | {v['failing']} | {', '.join(v['checks']) or '—'} |" for k, v in r["by_kind"].items()],
-        "", "## Latency per edit (ms, in process)", "",
-        "| variant | p50 | p95 | p99 | mean | max |", "|---|---:|---:|---:|---:|---:|",
-        *[f"| {names[k]} | {s[k]['p50']:.3f} | {s[k]['p95']:.3f} | {s[k]['p99']:.3f} | {s[k]['mean']:.3f} | "
-          f"{s[k]['max']:.2f} |" for k in names], "",
+        "order; the same verdicts (set of check and grid) every time (asserted)",
+        "",
+        "| edit | edits | rejected | checks that fired |",
+        "|---|---:|---:|---|",
+        *[
+            f"| {k} | {v['edits']} | {v['failing']} | {', '.join(v['checks']) or '—'} |"
+            for k, v in r["by_kind"].items()
+        ],
+        "",
+        "## Latency per edit (ms, in process)",
+        "",
+        "| variant | p50 | p95 | p99 | mean | max |",
+        "|---|---:|---:|---:|---:|---:|",
+        *[
+            f"| {names[k]} | {s[k]['p50']:.3f} | {s[k]['p95']:.3f} | {s[k]['p99']:.3f} | {s[k]['mean']:.3f} | "
+            f"{s[k]['max']:.2f} |"
+            for k in names
+        ],
+        "",
         f"**Target: every validation of one edit under {TARGET_MS:.0f} ms: {'met' if r['target_met'] else 'NOT met'}** "
         f"(`check_layout()` max {s['check_layout']['max']:.2f} ms, p95 {s['check_layout']['p95']:.2f} ms; "
         f"{s['sql']['p50'] / s['check_layout']['p50']:.1f}× faster than the SQL anchor at p50). "
-        f"Other processes used {r['foreign_cores']:.2f} cores during the measurement (2-core shared machine).", "",
+        f"Other processes used {r['foreign_cores']:.2f} cores during the measurement (2-core shared machine).",
+        "",
         f"`check_layout()`'s own CPU time per edit (thread time, which stops while the process waits for a core): "
         f"p50 {r['cpu_ms']['p50']:.3f} ms, p95 {r['cpu_ms']['p95']:.3f} ms, max {r['cpu_ms']['max']:.2f} ms. The five "
         "slowest edits (wall ms / CPU ms, kind): "
-        + "; ".join(f"{w:.2f} / {c:.2f} ({k})" for w, c, k in r["slowest"]) + ".", "",
+        + "; ".join(f"{w:.2f} / {c:.2f} ({k})" for w, c, k in r["slowest"])
+        + ".",
+        "",
         "How `check_layout()` was sped up (same checks, same problems; tests/spatial/test_topology.py unchanged): "
         "a grid the community's boundary covers (one vectorised `covers` on the prepared boundary) cannot lie "
         "outside it, so the difference is computed only for the others; the intersecting pairs come from one "
         "bulk STRtree query, and neighbours whose interiors do not meet (a shared edge or corner: 0 m² of "
         "overlap) are set aside by one vectorised DE-9IM test (`T********`) before any intersection is computed. "
         "The gap check (union of the grids, subtracted from the community) is unchanged and is now the largest "
-        "part of the time.", "",
-        "## Reproduce", "", "```", ".venv/bin/python -m bench.validation_bench           # 100,000 grids",
+        "part of the time.",
+        "",
+        "## Reproduce",
+        "",
+        "```",
+        ".venv/bin/python -m bench.validation_bench           # 100,000 grids",
         ".venv/bin/python -m bench.validation_bench --grids 5000 --edits 200 --doc bench/out/validation-quick.md",
-        "```", ""]
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -247,9 +302,11 @@ def main(argv=None) -> None:
 
 def summary(results: dict) -> str:
     s = results["stats"]
-    return (f"check_layout p50/p95/max {s['check_layout']['p50']:.2f}/{s['check_layout']['p95']:.2f}/"
-            f"{s['check_layout']['max']:.2f} ms; sql {s['sql']['p50']:.2f}/{s['sql']['p95']:.2f}/"
-            f"{s['sql']['max']:.2f} ms; target {'met' if results['target_met'] else 'NOT met'}")
+    return (
+        f"check_layout p50/p95/max {s['check_layout']['p50']:.2f}/{s['check_layout']['p95']:.2f}/"
+        f"{s['check_layout']['max']:.2f} ms; sql {s['sql']['p50']:.2f}/{s['sql']['p95']:.2f}/"
+        f"{s['sql']['max']:.2f} ms; target {'met' if results['target_met'] else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

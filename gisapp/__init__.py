@@ -1,4 +1,5 @@
 """gisapp: GIS grid management for social-governance joint duty (DB32/T 3335-2017)."""
+
 from __future__ import annotations
 
 from apiflask import APIFlask
@@ -15,16 +16,25 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     """Build the Flask application: small register_* steps, nothing done at import time."""
     settings = settings or Settings.from_env()
     settings.check_production()
-    app = APIFlask(__name__, title=API_TITLE, version=API_VERSION, spec_path="/api/v1/openapi.json",
-                   docs_path=None, json_errors=False,  # docs UI would load from a CDN: off
-                   static_folder=str(PROJECT_ROOT / "static"), static_url_path="/static")
+    app = APIFlask(
+        __name__,
+        title=API_TITLE,
+        version=API_VERSION,
+        spec_path="/api/v1/openapi.json",
+        docs_path=None,
+        json_errors=False,  # docs UI would load from a CDN: off
+        static_folder=str(PROJECT_ROOT / "static"),
+        static_url_path="/static",
+    )
     app.config.update(
         SETTINGS=settings,
         AUDIT_KEY=settings.audit_key(),  # read once: audited routes need it on every call
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         SECRET_KEY=settings.secret_key or None,
-        INFO={"description": "Event intake, geocoding and layers of the joint-duty command platform "
-                             "(社会治理联勤指挥调度平台)."},
+        INFO={
+            "description": "Event intake, geocoding and layers of the joint-duty command platform "
+            "(社会治理联勤指挥调度平台)."
+        },
     )
     app.json.ensure_ascii = False  # Chinese names as UTF-8, not \u escapes
     app.json.sort_keys = False
@@ -68,8 +78,13 @@ def audit_policy(app: APIFlask, settings: Settings) -> None:
 
     try:
         with app.extensions["gisapp.sessions"]() as session, session.begin():
-            record_if_changed(session, app.config["AUDIT_KEY"], Actor("system", "system", "local"), "policy.change",
-                              settings.security_summary())
+            record_if_changed(
+                session,
+                app.config["AUDIT_KEY"],
+                Actor("system", "system", "local"),
+                "policy.change",
+                settings.security_summary(),
+            )
     except SQLAlchemyError as exc:  # a database that is down or not migrated yet must not stop the app
         logging.getLogger("gisapp").warning("security policy not audited at start: %s", type(exc).__name__)
 
@@ -94,14 +109,54 @@ def register_errors(app: APIFlask) -> None:
 
 
 def register_blueprints(app: APIFlask) -> None:
-    from gisapp.api import (analysis, audit, auth, dashboard, duplicates, duty, evaluation, events, grids, imports, layers, meta,
-                            ogc, photos, stream, support, system, tiles, users)
-    from gisapp.web import bp as web, register_assets
+    from gisapp.api import (
+        analysis,
+        audit,
+        auth,
+        dashboard,
+        duplicates,
+        duty,
+        evaluation,
+        events,
+        grids,
+        imports,
+        layers,
+        meta,
+        ogc,
+        photos,
+        stream,
+        support,
+        system,
+        tiles,
+        users,
+    )
+    from gisapp.web import bp as web
+    from gisapp.web import register_assets
     from gisapp.web.i18n import register_i18n
 
     register_assets(app)
     register_i18n(app)
-    for blueprint in (web, meta.bp, events.bp, support.bp, duplicates.bp, duty.bp, stream.bp, layers.bp,
-                      layers.coverage_bp, tiles.bp, dashboard.bp, analysis.bp, grids.bp, ogc.bp, imports.bp, photos.bp, auth.bp, audit.bp,
-                      users.bp, system.bp, evaluation.bp):
+    for blueprint in (
+        web,
+        meta.bp,
+        events.bp,
+        support.bp,
+        duplicates.bp,
+        duty.bp,
+        stream.bp,
+        layers.bp,
+        layers.coverage_bp,
+        tiles.bp,
+        dashboard.bp,
+        analysis.bp,
+        grids.bp,
+        ogc.bp,
+        imports.bp,
+        photos.bp,
+        auth.bp,
+        audit.bp,
+        users.bp,
+        system.bp,
+        evaluation.bp,
+    ):
         app.register_blueprint(blueprint)

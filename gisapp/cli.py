@@ -1,4 +1,5 @@
 """The `gisapp` command line: database, demo data and serving."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,10 @@ def db() -> None:
     pass
 
 
-@db.command("start", help="Create (first time) and start the embedded PostGIS under var/; "
-                          "does nothing when DATABASE_URL is set.")
+@db.command(
+    "start",
+    help="Create (first time) and start the embedded PostGIS under var/; does nothing when DATABASE_URL is set.",
+)
 def db_start() -> None:
     settings = _settings()
     if settings.database_url:
@@ -96,22 +99,39 @@ def demo_build(source: Path, out: Path) -> None:
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 
-@demo.command("synth", help="Generate a synthetic jurisdiction of any size (for benchmarks); with --history, "
-                            "write a synthetic event history by COPY onto the loaded synthetic county instead.")
+@demo.command(
+    "synth",
+    help="Generate a synthetic jurisdiction of any size (for benchmarks); with --history, "
+    "write a synthetic event history by COPY onto the loaded synthetic county instead.",
+)
 @click.option("--grids", type=click.IntRange(1), help="grids of the jurisdiction (files written to --out)")
-@click.option("--events", type=click.IntRange(0), default=0, show_default=True,
-              help="events written to events.jsonl (routed through the intake service when loaded)")
+@click.option(
+    "--events",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="events written to events.jsonl (routed through the intake service when loaded)",
+)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--out", type=click.Path(path_type=Path))
-@click.option("--history", type=click.IntRange(1), default=None,
-              help="write this many events of history into the database (COPY), with tasks, log and supervision "
-                   "records, then rebuild the evaluation roll-ups")
+@click.option(
+    "--history",
+    type=click.IntRange(1),
+    default=None,
+    help="write this many events of history into the database (COPY), with tasks, log and supervision "
+    "records, then rebuild the evaluation roll-ups",
+)
 @click.option("--years", type=click.IntRange(1, 5), default=2, show_default=True, help="years of --history")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="the history ends at this date's midnight in the county (default: today's)")
+@click.option(
+    "--until",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="the history ends at this date's midnight in the county (default: today's)",
+)
 @click.option("--rebuild/--no-rebuild", default=True, show_default=True, help="eval_rebuild() after --history")
-def demo_synth(grids: int | None, events: int, seed: int, out: Path | None, history: int | None, years: int,
-               until, rebuild: bool) -> None:
+def demo_synth(
+    grids: int | None, events: int, seed: int, out: Path | None, history: int | None, years: int, until, rebuild: bool
+) -> None:
     if history:
         return _synth_history(history, years, seed, until, rebuild)
     if grids is None or out is None:
@@ -141,10 +161,12 @@ def _synth_history(events: int, years: int, seed: int, until, rebuild: bool) -> 
             counts = write_history(conn, events=events, years=years, seed=seed, until=end, progress=bar.update)
             conn.commit()
         seconds = time.monotonic() - started
-        click.echo(f"copied {counts.events} events, {counts.tasks} tasks, {counts.log} log rows, "
-                   f"{counts.supervisions} supervision records in {counts.copy_seconds:.0f} s "
-                   f"({counts.events / counts.copy_seconds:,.0f} events/s); {counts.indexes_rebuilt} indexes "
-                   f"created again in {counts.index_seconds:.0f} s; {seconds:.0f} s in all")
+        click.echo(
+            f"copied {counts.events} events, {counts.tasks} tasks, {counts.log} log rows, "
+            f"{counts.supervisions} supervision records in {counts.copy_seconds:.0f} s "
+            f"({counts.events / counts.copy_seconds:,.0f} events/s); {counts.indexes_rebuilt} indexes "
+            f"created again in {counts.index_seconds:.0f} s; {seconds:.0f} s in all"
+        )
         if rebuild:
             started = time.monotonic()
             with transaction(make_session_factory(_engine())) as session:
@@ -155,22 +177,47 @@ def _synth_history(events: int, years: int, seed: int, until, rebuild: bool) -> 
         raw.close()
 
 
-@demo.command("load", help="Load a generated jurisdiction (default: the demo county) into the database, "
-                           "with one demo account per role and, for the demo county, a year of simulated "
-                           "history (refused in production mode).")
-@click.option("--source", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              default=PROJECT_ROOT / "layers/demo")
-@click.option("--if-empty", is_flag=True, help="do nothing when a jurisdiction is already loaded (a demo county "
-                                               "without any event still gets its history)")
-@click.option("--accounts/--no-accounts", default=True, show_default=True,
-              help="create the demo accounts (password in the README; local use only)")
-@click.option("--history-days", type=click.IntRange(0), default=None,
-              help="days of simulated history up to now [GISAPP_DEMO_HISTORY_DAYS, 365, for the demo county; 0: none]")
-@click.option("--events-per-day", type=click.FloatRange(0.1, 1000), default=None,
-              help="reports a day in the history [GISAPP_DEMO_EVENTS_PER_DAY, 3]")
+@demo.command(
+    "load",
+    help="Load a generated jurisdiction (default: the demo county) into the database, "
+    "with one demo account per role and, for the demo county, a year of simulated "
+    "history (refused in production mode).",
+)
+@click.option(
+    "--source", type=click.Path(path_type=Path, exists=True, file_okay=False), default=PROJECT_ROOT / "layers/demo"
+)
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="do nothing when a jurisdiction is already loaded (a demo county without any event still gets its history)",
+)
+@click.option(
+    "--accounts/--no-accounts",
+    default=True,
+    show_default=True,
+    help="create the demo accounts (password in the README; local use only)",
+)
+@click.option(
+    "--history-days",
+    type=click.IntRange(0),
+    default=None,
+    help="days of simulated history up to now [GISAPP_DEMO_HISTORY_DAYS, 365, for the demo county; 0: none]",
+)
+@click.option(
+    "--events-per-day",
+    type=click.FloatRange(0.1, 1000),
+    default=None,
+    help="reports a day in the history [GISAPP_DEMO_EVENTS_PER_DAY, 3]",
+)
 @click.option("--seed", type=int, default=None, help="the simulation's seed [GISAPP_DEMO_SEED, 1]")
-def demo_load(source: Path, if_empty: bool, accounts: bool, history_days: int | None,
-              events_per_day: float | None, seed: int | None) -> None:
+def demo_load(
+    source: Path,
+    if_empty: bool,
+    accounts: bool,
+    history_days: int | None,
+    events_per_day: float | None,
+    seed: int | None,
+) -> None:
     from gisapp.db import make_session_factory, transaction
     from gisapp.services.events.read import has_events
 
@@ -184,8 +231,9 @@ def demo_load(source: Path, if_empty: bool, accounts: bool, history_days: int | 
             days = settings.demo_history_days if history_days is None else history_days
         else:
             days = _load(session, settings, source, accounts, history_days)
-    _lay_history(settings, days, events_per_day or settings.demo_events_per_day,
-                 settings.demo_seed if seed is None else seed)
+    _lay_history(
+        settings, days, events_per_day or settings.demo_events_per_day, settings.demo_seed if seed is None else seed
+    )
 
 
 def _already_loaded(session, settings: Settings, if_empty: bool, accounts: bool) -> bool:
@@ -198,10 +246,15 @@ def _already_loaded(session, settings: Settings, if_empty: bool, accounts: bool)
     if not if_empty:
         raise click.ClickException("a jurisdiction is already loaded; load into an empty database")
     # a database loaded before the demo accounts existed gets them (the demo county only)
-    made = create_demo_accounts(session, settings.audit_key(), _cli_actor(), production=False) \
-        if accounts and _is_demo(session) else []
-    click.echo("a jurisdiction is already loaded: kept as it is"
-               + (f"; demo accounts added: {', '.join(made)}" if made else ""))
+    made = (
+        create_demo_accounts(session, settings.audit_key(), _cli_actor(), production=False)
+        if accounts and _is_demo(session)
+        else []
+    )
+    click.echo(
+        "a jurisdiction is already loaded: kept as it is"
+        + (f"; demo accounts added: {', '.join(made)}" if made else "")
+    )
     return True
 
 
@@ -232,21 +285,36 @@ def _lay_history(settings: Settings, days: int, events_per_day: float, seed: int
         return
     end = datetime.now(timezone.utc)
     started = time.monotonic()
-    with make_session_factory(_engine())() as session, \
-            click.progressbar(length=days, label=f"history ({days} days)", file=sys.stderr) as bar:
-        counts = lay_history(session, settings.audit_key(), start=end - timedelta(days=days), end=end, seed=seed,
-                             events_per_day=events_per_day, progress=lambda _done: bar.update(1))
-    click.echo(f"history laid in {time.monotonic() - started:.0f} s: {counts.events} events, {counts.steps} steps, "
-               f"{counts.positions} positions, {counts.supervision_passes} supervision passes (seed {seed}); "
-               f"{_fold(make_session_factory(_engine()))} events folded into the evaluation")
+    with (
+        make_session_factory(_engine())() as session,
+        click.progressbar(length=days, label=f"history ({days} days)", file=sys.stderr) as bar,
+    ):
+        counts = lay_history(
+            session,
+            settings.audit_key(),
+            start=end - timedelta(days=days),
+            end=end,
+            seed=seed,
+            events_per_day=events_per_day,
+            progress=lambda _done: bar.update(1),
+        )
+    click.echo(
+        f"history laid in {time.monotonic() - started:.0f} s: {counts.events} events, {counts.steps} steps, "
+        f"{counts.positions} positions, {counts.supervision_passes} supervision passes (seed {seed}); "
+        f"{_fold(make_session_factory(_engine()))} events folded into the evaluation"
+    )
 
 
-@demo.command("simulate", help="Keep the demo county alive beside the app: members on shift post their positions "
-                               "every 30-60 s, reports arrive on every channel, simulated receivers and centers "
-                               "handle them. Turned off by GISAPP_DEMO_SIMULATE=0; refused in production mode.")
+@demo.command(
+    "simulate",
+    help="Keep the demo county alive beside the app: members on shift post their positions "
+    "every 30-60 s, reports arrive on every channel, simulated receivers and centers "
+    "handle them. Turned off by GISAPP_DEMO_SIMULATE=0; refused in production mode.",
+)
 @click.option("--seed", type=int, default=None, help="[GISAPP_DEMO_SEED, 1]")
-@click.option("--events-per-day", type=click.FloatRange(0.1, 10000), default=None,
-              help="[GISAPP_DEMO_LIVE_EVENTS_PER_DAY, 48]")
+@click.option(
+    "--events-per-day", type=click.FloatRange(0.1, 10000), default=None, help="[GISAPP_DEMO_LIVE_EVENTS_PER_DAY, 48]"
+)
 @click.option("--once", is_flag=True, help="one tick (every member's report, whatever is due), then exit")
 def demo_simulate(seed: int | None, events_per_day: float | None, once: bool) -> None:
     import time
@@ -264,8 +332,12 @@ def demo_simulate(seed: int | None, events_per_day: float | None, once: bool) ->
 
     with make_session_factory(_engine())() as session:
         try:
-            sim = start_simulation(session, settings.audit_key(), seed=settings.demo_seed if seed is None else seed,
-                                   events_per_day=events_per_day or settings.demo_live_events_per_day)
+            sim = start_simulation(
+                session,
+                settings.audit_key(),
+                seed=settings.demo_seed if seed is None else seed,
+                events_per_day=events_per_day or settings.demo_live_events_per_day,
+            )
         except AppError as exc:
             raise click.ClickException(f"{exc.code}: {exc.message}") from None
         reported = time.monotonic() - 600
@@ -302,8 +374,12 @@ def _cli_actor():
 
 @users.command("create", help="Create an account; the password is asked for unless --password is given.")
 @click.option("--username", required=True)
-@click.option("--role", required=True, help="county_commander, township_dispatcher, grid_officer, "
-                                             "department_staff, planner, auditor, security_admin, system_admin")
+@click.option(
+    "--role",
+    required=True,
+    help="county_commander, township_dispatcher, grid_officer, "
+    "department_staff, planner, auditor, security_admin, system_admin",
+)
 @click.option("--bound-to", required=True, help="the county, township or grid code, or the department code")
 @click.option("--display-name", default="")
 @click.password_option("--password", prompt="Password", help="prompted (hidden) when omitted")
@@ -314,8 +390,16 @@ def users_create(username: str, role: str, bound_to: str, display_name: str, pas
 
     try:
         with transaction(make_session_factory(_engine())) as session:
-            account = create_user(session, _settings().audit_key(), _cli_actor(), username=username, role=role,
-                                  bound_to=bound_to, password=password, display_name=display_name)
+            account = create_user(
+                session,
+                _settings().audit_key(),
+                _cli_actor(),
+                username=username,
+                role=role,
+                bound_to=bound_to,
+                password=password,
+                display_name=display_name,
+            )
     except AppError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from None
     click.echo(f"created {account.username} ({account.role}, {account.binding} {account.bound_to})")
@@ -360,8 +444,11 @@ def users_list() -> None:
     with transaction(make_session_factory(_engine())) as session:
         rows = all_accounts(session)
     for r in rows:
-        state = "disabled" if r.disabled else (f"locked until {r.locked_until:%Y-%m-%d %H:%M}" if r.locked_until
-                                               else "active")
+        state = (
+            "disabled"
+            if r.disabled
+            else (f"locked until {r.locked_until:%Y-%m-%d %H:%M}" if r.locked_until else "active")
+        )
         click.echo(f"{r.username:24} {r.role:20} {r.bound:16} {state}")
 
 
@@ -370,9 +457,12 @@ def users_list() -> None:
 @click.option("--at", "at", default=None, help="evaluate as of this ISO 8601 time (with its offset) instead of now")
 @click.option("--interval", default=60, show_default=True, help="seconds between passes when looping")
 @click.option("--warn-share", default=0.8, show_default=True, help="warn when this share of a limit is used")
-@click.option("--escalate-overdue/--no-escalate-overdue", default=None,
-              help="send level-1 events overdue on handling to the county center (default: on, as the standard "
-                   "reads; GISAPP_ESCALATE_OVERDUE=0 turns it off)")
+@click.option(
+    "--escalate-overdue/--no-escalate-overdue",
+    default=None,
+    help="send level-1 events overdue on handling to the county center (default: on, as the standard "
+    "reads; GISAPP_ESCALATE_OVERDUE=0 turns it off)",
+)
 def supervise(once: bool, at: str | None, interval: int, warn_share: float, escalate_overdue: bool | None) -> None:
     import time
     from datetime import datetime, timezone
@@ -387,13 +477,17 @@ def supervise(once: bool, at: str | None, interval: int, warn_share: float, esca
     settings = _settings()
     escalate = settings.escalate_overdue if escalate_overdue is None else escalate_overdue
     policy, sessions, key = Policy(warn_share, escalate), make_session_factory(_engine()), settings.audit_key()
-    click.echo(f"supervising: warn at {warn_share:.0%} of a limit; overdue level-1 events "
-               f"{'escalate to the county center' if escalate else 'stay at level 1'}")
+    click.echo(
+        f"supervising: warn at {warn_share:.0%} of a limit; overdue level-1 events "
+        f"{'escalate to the county center' if escalate else 'stay at level 1'}"
+    )
     while True:
         with sessions() as session:
             result = run_pass(session, key, now=when or datetime.now(timezone.utc), policy=policy)
-        click.echo(f"checked {result.checked} open task(s): {result.warned} warned, {result.overdue} overdue, "
-                   f"{len(result.escalated)} escalated; {_fold(sessions)} event(s) folded into the evaluation")
+        click.echo(
+            f"checked {result.checked} open task(s): {result.warned} warned, {result.overdue} overdue, "
+            f"{len(result.escalated)} escalated; {_fold(sessions)} event(s) folded into the evaluation"
+        )
         if once or when is not None:
             return
         time.sleep(interval)
@@ -414,16 +508,21 @@ def evaluation() -> None:
     pass
 
 
-@evaluation.command("fold", help="Fold every pending change into the roll-ups (the supervision worker does it "
-                                 "every pass; the evaluation API before it answers).")
+@evaluation.command(
+    "fold",
+    help="Fold every pending change into the roll-ups (the supervision worker does it "
+    "every pass; the evaluation API before it answers).",
+)
 def evaluation_fold() -> None:
     from gisapp.db import make_session_factory
 
     click.echo(f"{_fold(make_session_factory(_engine()))} event(s) folded")
 
 
-@evaluation.command("rebuild", help="Recompute every fact and roll-up from the events (after a bulk load, or to "
-                                    "check the incremental roll-ups).")
+@evaluation.command(
+    "rebuild",
+    help="Recompute every fact and roll-up from the events (after a bulk load, or to check the incremental roll-ups).",
+)
 def evaluation_rebuild() -> None:
     from gisapp.db import make_session_factory, transaction
     from gisapp.services.evaluation.figures import rebuild
@@ -432,9 +531,12 @@ def evaluation_rebuild() -> None:
         click.echo(f"{rebuild(session)} event(s) rebuilt")
 
 
-@evaluation.group("weights", invoke_without_command=True,
-                  help="The weight of each scored figure in a county (default: show them). Scores are "
-                       "Σ weight × subscore ÷ Σ weight (docs/evaluation.md).")
+@evaluation.group(
+    "weights",
+    invoke_without_command=True,
+    help="The weight of each scored figure in a county (default: show them). Scores are "
+    "Σ weight × subscore ÷ Σ weight (docs/evaluation.md).",
+)
 @click.option("--county", default=None, help="the county's code (default: the only county loaded)")
 @click.pass_context
 def evaluation_weights(ctx: click.Context, county: str | None) -> None:
@@ -513,8 +615,11 @@ def events() -> None:
     pass
 
 
-@events.command("reassign", help="List open events lying in another grid than theirs (after grids changed); "
-                                 "--apply moves them (logged and audited). A dry run by default.")
+@events.command(
+    "reassign",
+    help="List open events lying in another grid than theirs (after grids changed); "
+    "--apply moves them (logged and audited). A dry run by default.",
+)
 @click.option("--grid", "grids", multiple=True, help="only the events of, and around, these grids (repeatable)")
 @click.option("--apply", "apply_", is_flag=True, help="move them (grid, community, township, county; not the assignee)")
 def events_reassign(grids: tuple[str, ...], apply_: bool) -> None:
@@ -523,13 +628,20 @@ def events_reassign(grids: tuple[str, ...], apply_: bool) -> None:
 
     with transaction(make_session_factory(_engine())) as session:
         without_statement_timeout(session)  # every open event of a province may take a while
-        moves = reassign_events(session, grid_codes=list(grids) or None, apply=apply_,
-                                key=_settings().audit_key() if apply_ else None, actor=_cli_actor() if apply_ else None)
+        moves = reassign_events(
+            session,
+            grid_codes=list(grids) or None,
+            apply=apply_,
+            key=_settings().audit_key() if apply_ else None,
+            actor=_cli_actor() if apply_ else None,
+        )
     for m in moves:
         click.echo(f"event {m.event}: {m.grid} -> {m.to or '(outside every grid: not moved)'}")
     placed = sum(m.to is not None for m in moves)
-    click.echo(f"{placed} event(s) {'moved' if apply_ else 'would move'}"
-               + (f", {len(moves) - placed} outside every grid" if len(moves) > placed else ""))
+    click.echo(
+        f"{placed} event(s) {'moved' if apply_ else 'would move'}"
+        + (f", {len(moves) - placed} outside every grid" if len(moves) > placed else "")
+    )
 
 
 @main.group(help="The tamper-evident audit trail.")
@@ -547,13 +659,19 @@ def audit_verify() -> None:
     if result.ok:
         click.echo(f"audit trail intact: {result.checked} record(s) verified")
         return
-    click.echo(f"audit trail BROKEN at record {result.first_broken}: {result.reason} "
-               f"({result.checked} record(s) before it verified)", err=True)
+    click.echo(
+        f"audit trail BROKEN at record {result.first_broken}: {result.reason} "
+        f"({result.checked} record(s) before it verified)",
+        err=True,
+    )
     sys.exit(1)
 
 
-@audit.command("purge", help="Remove the audit records older than the retention period (GISAPP_AUDIT_RETENTION_DAYS, "
-                             "at least 180 days), leaving a checkpoint so the rest still verifies.")
+@audit.command(
+    "purge",
+    help="Remove the audit records older than the retention period (GISAPP_AUDIT_RETENTION_DAYS, "
+    "at least 180 days), leaving a checkpoint so the rest still verifies.",
+)
 @click.option("--days", type=int, default=None, help="retention in days (at least 180); default: the configured one")
 def audit_purge(days: int | None) -> None:
     from gisapp.config import MIN_AUDIT_RETENTION_DAYS
@@ -582,8 +700,10 @@ def coverage_refresh() -> None:
     with transaction(make_session_factory(_engine())) as session:
         without_statement_timeout(session)  # a province's roads take longer than a request
         counts = refresh(session)
-    click.echo(f"coverage recomputed: {counts['key_roads']} key road(s), {counts['key_locations']} key location(s) "
-               f"in {time.monotonic() - started:.1f} s")
+    click.echo(
+        f"coverage recomputed: {counts['key_roads']} key road(s), {counts['key_locations']} key location(s) "
+        f"in {time.monotonic() - started:.1f} s"
+    )
 
 
 @main.group(help="The vector-tile cache (tile_cache; purged by triggers when a layer changes).")
@@ -591,8 +711,11 @@ def tiles() -> None:
     pass
 
 
-@tiles.command("clear", help="Delete cached tiles (all, or those stored before --older-than-hours): they are "
-                             "rebuilt on demand. Keeps the cache bounded; run it from cron.")
+@tiles.command(
+    "clear",
+    help="Delete cached tiles (all, or those stored before --older-than-hours): they are "
+    "rebuilt on demand. Keeps the cache bounded; run it from cron.",
+)
 @click.option("--older-than-hours", type=float, default=None, help="only tiles stored more than this long ago")
 def tiles_clear(older_than_hours: float | None) -> None:
     from gisapp.db import make_session_factory, transaction
@@ -612,13 +735,19 @@ def integrations() -> None:
 @click.option("--code", required=True, help="3-64 lowercase letters, digits, '-' or '_'")
 @click.option("--name", required=True)
 @click.option("--county", required=True, help="the code of the county it serves")
-@click.option("--channel", "channels", multiple=True, required=True,
-              help="a channel it may report on (patrol, public, hotline, video, referral); repeatable")
+@click.option(
+    "--channel",
+    "channels",
+    multiple=True,
+    required=True,
+    help="a channel it may report on (patrol, public, hotline, video, referral); repeatable",
+)
 def integrations_create(code: str, name: str, county: str, channels: tuple[str, ...]) -> None:
     from gisapp.services.access.integrations import create_integration
 
-    made, api_key = _audited_change(create_integration, code=code, name=name, county_code=county,
-                                    channels=list(channels))
+    made, api_key = _audited_change(
+        create_integration, code=code, name=name, county_code=county, channels=list(channels)
+    )
     click.echo(f"created integration {made.code} ({made.county_code}; {', '.join(made.channels)})")
     click.echo(f"API key (shown only once, store it now): {api_key}")
 
@@ -651,9 +780,10 @@ def assets() -> None:
 
 @assets.command("build", help="Bundle the front-end assets into static/gen.")
 def assets_build() -> None:
-    from flask_assets import Environment
-    from gisapp.web import BUNDLES, register_assets
     from flask import Flask
+    from flask_assets import Environment
+
+    from gisapp.web import BUNDLES, register_assets
 
     app = Flask(__name__, static_folder=str(PROJECT_ROOT / "static"))
     env: Environment = register_assets(app)
@@ -669,8 +799,20 @@ def assets_build() -> None:
 def serve(bind: str, workers: int) -> None:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     # threads: a live-update stream (GET /api/v1/stream) holds a thread, not a whole worker
-    argv = [str(gunicorn), "--bind", bind, "--workers", str(workers), "--worker-class", "gthread",
-            "--threads", "8", "--access-logfile", "-", "gisapp:create_app()"]
+    argv = [
+        str(gunicorn),
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "8",
+        "--access-logfile",
+        "-",
+        "gisapp:create_app()",
+    ]
     click.echo(f"serving on http://{bind}  (Ctrl-C stops)")
     os.execv(argv[0], argv)
 
@@ -721,8 +863,10 @@ def _print_job(job: dict) -> None:
             click.echo(f"  names kept (grid editing changes shapes, not names): {', '.join(result['names_kept'])}")
         for community, impact in result.get("impact", {}).items():
             moved, teams = impact["events_leaving_their_grid"], impact["teams_losing_their_grid"]
-            click.echo(f"  community {community}: {len(moved)} open event(s) leave their grid, "
-                       f"{len(teams)} team(s) lose their grid")
+            click.echo(
+                f"  community {community}: {len(moved)} open event(s) leave their grid, "
+                f"{len(teams)} team(s) lose their grid"
+            )
         return
     click.echo(f"import job {job['id']} failed: {job['problem_count']} problem(s), nothing was imported", err=True)
     for p in job["problems"]:
@@ -730,17 +874,25 @@ def _print_job(job: dict) -> None:
         click.echo(f"  feature {p['index']} ({p['id']}): {p['check']}: {p['message']}{where}", err=True)
 
 
-@layers.command("import", help="Import a layer file (.geojson/.json, .gpkg, zipped Shapefile .zip, .csv) into the "
-                               "database: every feature checked, then all written or nothing. See docs/operations.md.")
+@layers.command(
+    "import",
+    help="Import a layer file (.geojson/.json, .gpkg, zipped Shapefile .zip, .csv) into the "
+    "database: every feature checked, then all written or nothing. See docs/operations.md.",
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--layer", required=True, type=click.Choice(["grids", "key-roads", "key-locations", "cameras"]))
-@click.option("--crs", default=None, help="the file's CRS when it names none (CSV, Shapefile without .prj) or for "
-                                          "GCJ-02 / BD-09: EPSG:4326, EPSG:4490, EPSG:4513-4554, GCJ-02, BD-09")
+@click.option(
+    "--crs",
+    default=None,
+    help="the file's CRS when it names none (CSV, Shapefile without .prj) or for "
+    "GCJ-02 / BD-09: EPSG:4326, EPSG:4490, EPSG:4513-4554, GCJ-02, BD-09",
+)
 @click.option("--county", default=None, help="the county code (default: the only county in the database)")
 @click.option("--dry-run", is_flag=True, help="check and report, write nothing")
 @click.option("--reason", default=None, help="kept with the grid versions (default: import of FILE)")
-def layers_import(file: Path, layer: str, crs: str | None, county: str | None, dry_run: bool,
-                  reason: str | None) -> None:
+def layers_import(
+    file: Path, layer: str, crs: str | None, county: str | None, dry_run: bool, reason: str | None
+) -> None:
     from gisapp.db import make_session_factory
     from gisapp.errors import AppError
     from gisapp.services.layers.import_jobs import run_job, start_job
@@ -749,18 +901,36 @@ def layers_import(file: Path, layer: str, crs: str | None, county: str | None, d
     factory, actor, data = make_session_factory(_engine()), _cli_actor(), file.read_bytes()
     try:
         with factory() as session, session.begin():
-            job, created = start_job(session, actor.name, county or _only_county(session), layer, file.name, data,
-                                     crs=declared_crs(crs), dry_run=dry_run)
+            job, created = start_job(
+                session,
+                actor.name,
+                county or _only_county(session),
+                layer,
+                file.name,
+                data,
+                crs=declared_crs(crs),
+                dry_run=dry_run,
+            )
     except AppError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from None
     if not created:
-        click.echo(f"this file is already {'being ' if job['status'] == 'running' else ''}imported: job {job['id']} "
-                   f"({job['status']}); nothing done")
+        click.echo(
+            f"this file is already {'being ' if job['status'] == 'running' else ''}imported: job {job['id']} "
+            f"({job['status']}); nothing done"
+        )
         return
     bars = _StageBars()
     try:
-        job = run_job(factory, _settings().audit_key(), actor, job, data, reason=reason, echo=bars,
-                      min_area_m2=_settings().grid_min_area_m2)
+        job = run_job(
+            factory,
+            _settings().audit_key(),
+            actor,
+            job,
+            data,
+            reason=reason,
+            echo=bars,
+            min_area_m2=_settings().grid_min_area_m2,
+        )
     finally:
         bars.close()
     _print_job(job)
@@ -768,10 +938,15 @@ def layers_import(file: Path, layer: str, crs: str | None, county: str | None, d
         sys.exit(1)
 
 
-@layers.command("export", help="Write a layer to a file: GeoJSON, GeoPackage or zipped Shapefile, in EPSG:4326 or "
-                               "a requested CRS (EPSG:4490, EPSG:4534-4554, GCJ-02, BD-09); the whole county; audited.")
-@click.argument("layer", type=click.Choice(["townships", "communities", "grids", "key-roads", "key-locations",
-                                            "cameras", "coverage-gaps"]))
+@layers.command(
+    "export",
+    help="Write a layer to a file: GeoJSON, GeoPackage or zipped Shapefile, in EPSG:4326 or "
+    "a requested CRS (EPSG:4490, EPSG:4534-4554, GCJ-02, BD-09); the whole county; audited.",
+)
+@click.argument(
+    "layer",
+    type=click.Choice(["townships", "communities", "grids", "key-roads", "key-locations", "cameras", "coverage-gaps"]),
+)
 @click.option("--format", "fmt", default="gpkg", show_default=True, type=click.Choice(["geojson", "gpkg", "shp"]))
 @click.option("--crs", default=None, help="default EPSG:4326")
 @click.option("--county", default=None, help="the county code (default: the only county in the database)")
@@ -787,10 +962,20 @@ def layers_export(layer: str, fmt: str, crs: str | None, county: str | None, out
     try:
         with transaction(make_session_factory(_engine())) as session:
             code = county or _only_county(session)
-            data, filename, _ = export_layer(layer_geojson(session, layer, None, area_filter(Binding.COUNTY, code)),
-                                             layer, fmt, target := target_crs(crs))
-            record(session, _settings().audit_key(), _cli_actor(), "layer.export", target=f"layer:{layer}",
-                   details={"format": fmt, "crs": str(target), "bytes": len(data), "county": code})
+            data, filename, _ = export_layer(
+                layer_geojson(session, layer, None, area_filter(Binding.COUNTY, code)),
+                layer,
+                fmt,
+                target := target_crs(crs),
+            )
+            record(
+                session,
+                _settings().audit_key(),
+                _cli_actor(),
+                "layer.export",
+                target=f"layer:{layer}",
+                details={"format": fmt, "crs": str(target), "bytes": len(data), "county": code},
+            )
     except AppError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from None
     path = out or Path(filename)

@@ -1,4 +1,5 @@
 """Settings from the environment, in one place, with typed defaults."""
+
 from __future__ import annotations
 
 import os
@@ -52,39 +53,39 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     max_body_bytes: int = 64 * 1024
     max_upload_bytes: int = 50 * 1024 * 1024  # a layer file uploaded for import (multipart), 413 above
-    max_photo_bytes: int = 8 * 1024 * 1024    # one photo of an event (JPEG or PNG), 413 above
-    max_photos_per_event: int = 10            # 409 for one more (a step's `photos` also takes at most 10)
+    max_photo_bytes: int = 8 * 1024 * 1024  # one photo of an event (JPEG or PNG), 413 above
+    max_photos_per_event: int = 10  # 409 for one more (a step's `photos` also takes at most 10)
     page_limit_default: int = 50
     page_limit_max: int = 500
     pool_size: int = 10
     production: bool = False
     basemap_origin: str | None = None  # the basemap's tile host(s) for the CSP; derived from basemap_url if unset
-    basemap_url: str | None = None     # an XYZ tile URL ({z}/{x}/{y}, {s} subdomains) or a WMTS KVP GetTile URL
-    basemap_crs: str = "EPSG:4326"     # the tiles' datum: EPSG:4326/EPSG:4490 (Tianditu ..._w) or GCJ-02 (Amap ...)
-    basemap_subdomains: str = ""       # the {s} values, e.g. "01234567" for Tianditu's t0..t7
+    basemap_url: str | None = None  # an XYZ tile URL ({z}/{x}/{y}, {s} subdomains) or a WMTS KVP GetTile URL
+    basemap_crs: str = "EPSG:4326"  # the tiles' datum: EPSG:4326/EPSG:4490 (Tianditu ..._w) or GCJ-02 (Amap ...)
+    basemap_subdomains: str = ""  # the {s} values, e.g. "01234567" for Tianditu's t0..t7
     basemap_attribution: str = ""
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
-    login_rate_client: int = 30       # login attempts per minute from one address (0: no limit)
-    login_rate_account: int = 10      # ... for one username
-    intake_rate_client: int = 600     # event reports per minute from one address
+    login_rate_client: int = 30  # login attempts per minute from one address (0: no limit)
+    login_rate_account: int = 10  # ... for one username
+    intake_rate_client: int = 600  # event reports per minute from one address
     intake_rate_principal: int = 300  # ... by one account or integration
-    rate_window_seconds: int = 60     # the counting window of those limits
-    track_rate_client: int = 60       # reporters' tracking look-ups and ratings per minute from one address
-    repeat_radius_m: float = 100.0    # a new event near (m) ...
-    repeat_days: int = 30             # ... an event of its category closed this recently is a repeat (6.3)
-    auto_support: bool = False        # a team's request for support is dispatched at once to the best candidates
-    escalate_overdue: bool = True     # supervision sends a level-1 event overdue on handling to the county center
-    grid_min_area_m2: float = 500.0   # a grid smaller than this is a sliver: the grid editor refuses it
-    audit_retention_days: int = 180   # never less: GB/T 22239-2019 asks for six months
+    rate_window_seconds: int = 60  # the counting window of those limits
+    track_rate_client: int = 60  # reporters' tracking look-ups and ratings per minute from one address
+    repeat_radius_m: float = 100.0  # a new event near (m) ...
+    repeat_days: int = 30  # ... an event of its category closed this recently is a repeat (6.3)
+    auto_support: bool = False  # a team's request for support is dispatched at once to the best candidates
+    escalate_overdue: bool = True  # supervision sends a level-1 event overdue on handling to the county center
+    grid_min_area_m2: float = 500.0  # a grid smaller than this is a sliver: the grid editor refuses it
+    audit_retention_days: int = 180  # never less: GB/T 22239-2019 asks for six months
     password_policy: PasswordPolicy = PasswordPolicy()
-    behind_proxy: bool = False        # trust one reverse proxy's X-Forwarded-For/-Proto (client address, HTTPS)
+    behind_proxy: bool = False  # trust one reverse proxy's X-Forwarded-For/-Proto (client address, HTTPS)
     audit_key_value: bytes | None = field(default=None, repr=False)  # else GISAPP_AUDIT_KEY or var/audit.key
-    demo_simulate: bool = True        # `gisapp demo simulate` (started by `make run`) runs; 0 turns it off
-    demo_history_days: int = 365      # `gisapp demo load` lays this many days of simulated history (0: none)
+    demo_simulate: bool = True  # `gisapp demo simulate` (started by `make run`) runs; 0 turns it off
+    demo_history_days: int = 365  # `gisapp demo load` lays this many days of simulated history (0: none)
     demo_events_per_day: float = 3.0  # reports a day in the demo county's history
     demo_live_events_per_day: float = 48.0  # reports a day while the live simulation runs (something to watch)
-    demo_seed: int = 1                # the simulation's seed: the same seed, the same county
+    demo_seed: int = 1  # the simulation's seed: the same seed, the same county
 
     def __post_init__(self) -> None:
         if self.audit_retention_days < MIN_AUDIT_RETENTION_DAYS:
@@ -94,8 +95,10 @@ class Settings:
         if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
             raise ValueError("session limits must be positive")
         if self.basemap_datum not in BASEMAP_DATUMS:
-            raise ValueError(f"GISAPP_BASEMAP_CRS {self.basemap_crs!r}: EPSG:4326, EPSG:4490 or GCJ-02 (Baidu's BD-09 "
-                             "tiles use their own tiling scheme and are not supported)")
+            raise ValueError(
+                f"GISAPP_BASEMAP_CRS {self.basemap_crs!r}: EPSG:4326, EPSG:4490 or GCJ-02 (Baidu's BD-09 "
+                "tiles use their own tiling scheme and are not supported)"
+            )
 
     @property
     def basemap_datum(self) -> Crs | None:
@@ -126,19 +129,28 @@ class Settings:
     @property
     def rate_limits(self) -> dict[str, tuple[int, int]]:
         """kind -> (per client address, per account) requests per minute."""
-        return {"login": (self.login_rate_client, self.login_rate_account),
-                "intake": (self.intake_rate_client, self.intake_rate_principal),
-                "track": (self.track_rate_client, 0)}
+        return {
+            "login": (self.login_rate_client, self.login_rate_account),
+            "intake": (self.intake_rate_client, self.intake_rate_principal),
+            "track": (self.track_rate_client, 0),
+        }
 
     def security_summary(self) -> dict:
         """The effective security policy: shown to the system administrator, audited when it changes."""
         policy = self.password_policy
-        return {"production": self.production, "session_idle_minutes": self.session_idle_minutes,
-                "session_absolute_hours": self.session_absolute_hours,
-                "rate_limits_per_window": {k: list(v) for k, v in self.rate_limits.items()},
-                "rate_window_seconds": self.rate_window_seconds, "audit_retention_days": self.audit_retention_days,
-                "password_policy": {"min_length": policy.min_length, "min_classes": policy.min_classes,
-                                    "max_age_days": policy.max_age_days}}
+        return {
+            "production": self.production,
+            "session_idle_minutes": self.session_idle_minutes,
+            "session_absolute_hours": self.session_absolute_hours,
+            "rate_limits_per_window": {k: list(v) for k, v in self.rate_limits.items()},
+            "rate_window_seconds": self.rate_window_seconds,
+            "audit_retention_days": self.audit_retention_days,
+            "password_policy": {
+                "min_length": policy.min_length,
+                "min_classes": policy.min_classes,
+                "max_age_days": policy.max_age_days,
+            },
+        }
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -183,14 +195,17 @@ class Settings:
             password_policy=PasswordPolicy(
                 min_length=_int("GISAPP_PASSWORD_MIN_LENGTH", 8),
                 min_classes=_int("GISAPP_PASSWORD_MIN_CLASSES", 3),
-                max_age_days=_int("GISAPP_PASSWORD_MAX_AGE_DAYS", 90)),
+                max_age_days=_int("GISAPP_PASSWORD_MAX_AGE_DAYS", 90),
+            ),
         )
 
     def check_production(self) -> None:
         """Refuse to run in production with a missing or short secret key."""
         if self.production and len(self.secret_key) < 32:
-            raise RuntimeError("GISAPP_ENV=production needs GISAPP_SECRET_KEY: at least 32 random characters "
-                               "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+            raise RuntimeError(
+                "GISAPP_ENV=production needs GISAPP_SECRET_KEY: at least 32 random characters "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
 
     def audit_key(self) -> bytes:
         """The HMAC key of the audit chain: GISAPP_AUDIT_KEY, else a random key kept in var/audit.key."""

@@ -1,4 +1,5 @@
 """Engine and sessions: one engine per app, one session per request."""
+
 from __future__ import annotations
 
 from collections import namedtuple
@@ -26,8 +27,7 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
         pool_recycle=1800,
         hide_parameters=True,  # SQL errors in logs never carry the values: they may be personal data
         # generic plans for our prepared statements: their plan does not depend on the values
-        connect_args={"options": "-c timezone=UTC -c statement_timeout=30000 "
-                                 "-c plan_cache_mode=force_generic_plan"},
+        connect_args={"options": "-c timezone=UTC -c statement_timeout=30000 -c plan_cache_mode=force_generic_plan"},
     )
 
 
@@ -72,7 +72,7 @@ class Prepared:
     """
 
     name: str
-    sql: str                # positional parameters $1, $2, ...
+    sql: str  # positional parameters $1, $2, ...
     types: tuple[str, ...]  # their SQL types
 
     def _execute(self, session: Session, params: Sequence):

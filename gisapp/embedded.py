@@ -5,6 +5,7 @@ to run as root, so when invoked as root the cluster belongs to, and runs as, the
 system user; if that user cannot reach the project folder (e.g. a clone under /root), the
 cluster lives under /var/lib/gisapp/<hash of the folder> and var/ records where.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,9 +42,11 @@ def _port_free(port: int) -> bool:
 
 def find_bindir() -> Path:
     """The newest PostgreSQL server binaries on this machine that have PostGIS installed."""
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"),
-                        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
-                        reverse=True)
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/postgres"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+        reverse=True,
+    )
     for postgres in candidates:
         version = postgres.parent.parent.name
         if Path(f"/usr/share/postgresql/{version}/extension/postgis.control").exists():
@@ -91,8 +94,9 @@ class EmbeddedPostgres:
         """SQLAlchemy URL of a database in the cluster."""
         port, password = self._secret("port"), self._secret("password")
         if not port or not password:
-            raise SetupError("the embedded database is not set up: run `gisapp db start` "
-                             "(or `make run`), or set DATABASE_URL")
+            raise SetupError(
+                "the embedded database is not set up: run `gisapp db start` (or `make run`), or set DATABASE_URL"
+            )
         return f"postgresql+psycopg2://{DB_USER}:{quote(password)}@127.0.0.1:{port}/{database}"
 
     # running commands -----------------------------------------------------------------
@@ -140,9 +144,20 @@ class EmbeddedPostgres:
             shutil.chown(self.home, "postgres", "postgres")
             shutil.chown(pwfile, "postgres", "postgres")
         try:
-            done = self._run([str(bindir / "initdb"), "-D", str(self.data_dir), "-U", DB_USER,
-                              "--pwfile", str(pwfile), "--auth=scram-sha-256",
-                              "--encoding=UTF8", "--locale=C.UTF-8"])
+            done = self._run(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    DB_USER,
+                    "--pwfile",
+                    str(pwfile),
+                    "--auth=scram-sha-256",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                ]
+            )
         finally:
             pwfile.unlink(missing_ok=True)
         if done.returncode != 0:
@@ -166,13 +181,29 @@ class EmbeddedPostgres:
                 port = _free_port()
             self._keep("port", str(port))
             bindir = find_bindir()
-            options = (f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
-                       "-c max_connections=200 -c shared_buffers=256MB -c fsync=on")
-            done = self._run([str(bindir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.data_dir),
-                              "-l", str(self.home / "postgres.log"), "-o", options])
+            options = (
+                f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
+                "-c max_connections=200 -c shared_buffers=256MB -c fsync=on"
+            )
+            done = self._run(
+                [
+                    str(bindir / "pg_ctl"),
+                    "start",
+                    "-w",
+                    "-t",
+                    "60",
+                    "-D",
+                    str(self.data_dir),
+                    "-l",
+                    str(self.home / "postgres.log"),
+                    "-o",
+                    options,
+                ]
+            )
             if done.returncode != 0:
-                raise SetupError(f"the embedded PostgreSQL did not start: {done.stderr.strip()} "
-                                 f"(see {self.home / 'postgres.log'})")
+                raise SetupError(
+                    f"the embedded PostgreSQL did not start: {done.stderr.strip()} (see {self.home / 'postgres.log'})"
+                )
         self._wait_ready()
         self.ensure_database(DB_NAME)
         return self.url()

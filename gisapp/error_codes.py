@@ -6,6 +6,7 @@ the table with the modules that raise each code:
 
     python -m gisapp.error_codes --write     # rewrites the table in docs/api.md
 """
+
 from __future__ import annotations
 
 import ast
@@ -37,8 +38,10 @@ class Raised:
 
 
 def _modules() -> list[tuple[str, ast.Module]]:
-    return [(str(p.relative_to(PACKAGE.parent)), ast.parse(p.read_text(encoding="utf-8")))
-            for p in sorted(PACKAGE.rglob("*.py"))]
+    return [
+        (str(p.relative_to(PACKAGE.parent)), ast.parse(p.read_text(encoding="utf-8")))
+        for p in sorted(PACKAGE.rglob("*.py"))
+    ]
 
 
 def _name(func: ast.expr) -> str:
@@ -54,8 +57,13 @@ def _error_classes(trees) -> dict[str, str | None]:
         grew = False
         for node in defs:
             if node.name not in classes and any(_name(b) in classes for b in node.bases):
-                own = [st.value.value for st in node.body if isinstance(st, ast.Assign) and isinstance(st.value, ast.Constant)
-                       and any(getattr(t, "id", "") == "code" for t in st.targets)]
+                own = [
+                    st.value.value
+                    for st in node.body
+                    if isinstance(st, ast.Assign)
+                    and isinstance(st.value, ast.Constant)
+                    and any(getattr(t, "id", "") == "code" for t in st.targets)
+                ]
                 classes[node.name] = own[0] if own else None
                 grew = True
     return classes
@@ -104,8 +112,9 @@ def _codes_in(expr: ast.expr) -> list[tuple[str, bool]]:
     if isinstance(expr, ast.IfExp):
         return _codes_in(expr.body) + _codes_in(expr.orelse)
     if isinstance(expr, ast.JoinedStr):
-        return [("".join(re.escape(v.value) if isinstance(v, ast.Constant) else "[a-z0-9_]+" for v in expr.values),
-                 True)]
+        return [
+            ("".join(re.escape(v.value) if isinstance(v, ast.Constant) else "[a-z0-9_]+" for v in expr.values), True)
+        ]
     return []
 
 
@@ -160,8 +169,9 @@ def _default(name: str, classes: dict[str, str | None]) -> str | None:
 def missing_from_catalogue(raised: list[Raised] | None = None) -> list[Raised]:
     """Raised codes the catalogue does not list (a pattern needs at least one listed code it matches)."""
     raised = raised_codes() if raised is None else raised
-    return [r for r in raised if not (any(re.fullmatch(r.code, c) for c in CATALOGUE) if r.pattern
-                                      else r.code in CATALOGUE)]
+    return [
+        r for r in raised if not (any(re.fullmatch(r.code, c) for c in CATALOGUE) if r.pattern else r.code in CATALOGUE)
+    ]
 
 
 def where_used(raised: list[Raised] | None = None) -> dict[str, list[str]]:

@@ -3,6 +3,7 @@
 Each file and its record go in one transaction; an advisory lock keeps two migrators
 apart; a recorded file that was edited or removed stops everything before anything runs.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -51,8 +52,7 @@ def check_history(files: list[Migration], applied: dict[str, tuple[str, str]]) -
         if current is None:
             raise MigrationError(f"migration {name} was applied but its file is missing")
         if current.checksum != checksum:
-            raise MigrationError(f"migration {name} was edited after it was applied; "
-                                 "write a new numbered file instead")
+            raise MigrationError(f"migration {name} was edited after it was applied; write a new numbered file instead")
     return [m for m in files if m.version not in applied]
 
 
@@ -65,10 +65,13 @@ def upgrade(engine: Engine, sql_dir: Path) -> list[str]:
         conn.execute(text("SET statement_timeout = 0"))  # a migration may rebuild a province's layers
         conn.commit()
         try:
-            conn.execute(text(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
-                " applied_at timestamptz NOT NULL DEFAULT now())"))
+            conn.execute(
+                text(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    " version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
+                    " applied_at timestamptz NOT NULL DEFAULT now())"
+                )
+            )
             conn.commit()
             rows = conn.execute(text("SELECT version, name, checksum FROM schema_migrations")).all()
             pending = check_history(files, {r.version: (r.name, r.checksum) for r in rows})
@@ -76,9 +79,10 @@ def upgrade(engine: Engine, sql_dir: Path) -> list[str]:
                 # the raw cursor with no parameters: a '%' in the SQL (RAISE formats) stays literal
                 with conn.connection.cursor() as cursor:
                     cursor.execute(migration.sql)
-                conn.execute(text("INSERT INTO schema_migrations (version, name, checksum) "
-                                  "VALUES (:v, :n, :c)"),
-                             {"v": migration.version, "n": migration.name, "c": migration.checksum})
+                conn.execute(
+                    text("INSERT INTO schema_migrations (version, name, checksum) VALUES (:v, :n, :c)"),
+                    {"v": migration.version, "n": migration.name, "c": migration.checksum},
+                )
                 conn.commit()
                 done.append(migration.name)
         finally:

@@ -4,6 +4,7 @@ The template (migrated + demo county loaded) is built once per run; tests that n
 data get a clone of it (CREATE DATABASE ... TEMPLATE), so tests never see each other's rows.
 TEST_DATABASE_URL may point at an external PostGIS whose role can CREATE DATABASE.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,10 @@ from werkzeug.serving import make_server
 from gisapp.config import PROJECT_ROOT, Settings
 from gisapp.db import make_engine
 from gisapp.services.access.accounts import DEMO_PASSWORD
-from tests.support import TEST_AUDIT_KEY, admin as _admin, server_url as _server_url, with_db as _with_db
+from tests.support import TEST_AUDIT_KEY
+from tests.support import admin as _admin
+from tests.support import server_url as _server_url
+from tests.support import with_db as _with_db
 
 TEMPLATE = f"gisapp_test_tpl_{os.getpid()}"  # one per run: concurrent runs do not clash
 DEMO = Path(os.environ.get("GISAPP_TEST_DEMO_DIR") or PROJECT_ROOT / "layers" / "demo")
@@ -92,8 +96,9 @@ class LiveServer:
         return psycopg2.connect(self.database_url.replace("postgresql+psycopg2://", "postgresql://"))
 
     def token(self, username: str, password: str = DEMO_PASSWORD) -> str:
-        r = requests.post(self.url + "/api/v1/auth/token", json={"username": username, "password": password},
-                          timeout=30)
+        r = requests.post(
+            self.url + "/api/v1/auth/token", json={"username": username, "password": password}, timeout=30
+        )
         assert r.status_code == 201, r.text
         return r.json()["token"]
 

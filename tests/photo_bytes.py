@@ -1,4 +1,5 @@
 """Tiny but well-formed PNG and JPEG files, built in the test (no binary fixtures in the repo)."""
+
 from __future__ import annotations
 
 import struct
@@ -12,8 +13,12 @@ def _chunk(kind: bytes, body: bytes) -> bytes:
 def tiny_png(width: int = 3, height: int = 2, shade: int = 0) -> bytes:
     """An 8-bit grey PNG of the given size; `shade` changes its bytes (a different photo)."""
     rows = b"".join(b"\x00" + bytes([shade % 256]) * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + _chunk(b"IDAT", zlib.compress(rows)) + _chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + _chunk(b"IDAT", zlib.compress(rows))
+        + _chunk(b"IEND", b"")
+    )
 
 
 def tiny_jpeg(width: int = 4, height: int = 3) -> bytes:

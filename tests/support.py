@@ -1,4 +1,5 @@
 """Helpers shared by tests: where the test PostGIS server is and how to administer it."""
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,10 @@ _unreachable: list[str] = []  # why the server could not be reached, once known:
 
 def no_database(reason: str) -> None:
     """Skip the test (locally) or fail it (GISAPP_REQUIRE_DB=1, CI) because no PostGIS is reachable."""
-    message = (f"no PostGIS reachable ({reason}); start the embedded one with `.venv/bin/gisapp db start` "
-               "or set TEST_DATABASE_URL")
+    message = (
+        f"no PostGIS reachable ({reason}); start the embedded one with `.venv/bin/gisapp db start` "
+        "or set TEST_DATABASE_URL"
+    )
     if REQUIRE_DB:
         pytest.fail(message + " [GISAPP_REQUIRE_DB is set: database tests must run]", pytrace=False)
     pytest.skip(message)

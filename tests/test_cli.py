@@ -1,4 +1,5 @@
 """The `gisapp` command line against a real, empty database."""
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
@@ -38,16 +39,28 @@ def test_upgrade_then_load_demo_once(empty_db):
     assert refused.exit_code != 0
     engine = make_engine(empty_db, pool_size=1)
     with engine.connect() as conn:
-        counts = conn.execute(text("SELECT (SELECT count(*) FROM townships), (SELECT count(*) FROM communities), "
-                                   "(SELECT count(*) FROM command_centers), (SELECT count(*) FROM teams), "
-                                   "(SELECT count(*) FROM grids)")).one()
+        counts = conn.execute(
+            text(
+                "SELECT (SELECT count(*) FROM townships), (SELECT count(*) FROM communities), "
+                "(SELECT count(*) FROM command_centers), (SELECT count(*) FROM teams), "
+                "(SELECT count(*) FROM grids)"
+            )
+        ).one()
     engine.dispose()
     assert counts[:3] == (8, 61, 9)
     assert counts[3] == counts[4]
     # one demo account per role, each bound to a real area or department of the demo
     listed = runner.invoke(main, ["users", "list"]).output
-    for name in ("demo-county", "demo-township", "demo-grid", "demo-dept", "demo-planner", "demo-auditor",
-                 "demo-security", "demo-admin"):
+    for name in (
+        "demo-county",
+        "demo-township",
+        "demo-grid",
+        "demo-dept",
+        "demo-planner",
+        "demo-auditor",
+        "demo-security",
+        "demo-admin",
+    ):
         assert name in listed
 
 
@@ -64,8 +77,10 @@ def test_demo_load_lays_history_once_then_simulate_carries_on(empty_db, monkeypa
     loaded = runner.invoke(main, ["demo", "load", "--history-days", "2", "--events-per-day", "12", "--seed", "4"])
     assert loaded.exit_code == 0 and "history laid" in loaded.output, loaded.output
     engine = make_engine(empty_db, pool_size=1)
-    count = "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM event_log), (SELECT count(*) FROM members " \
-            "WHERE position_at > now() - interval '1 minute')"
+    count = (
+        "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM event_log), (SELECT count(*) FROM members "
+        "WHERE position_at > now() - interval '1 minute')"
+    )
     with engine.connect() as conn:
         events, steps, fresh = conn.execute(text(count)).one()
     assert events > 0 and steps > events and fresh == 0
@@ -98,22 +113,38 @@ def test_synth_then_load_with_history(empty_db, tmp_path):
     assert loaded.exit_code == 0, loaded.output
     engine = make_engine(empty_db, pool_size=1)
     with engine.connect() as conn:
-        grids, events, logged, directory = conn.execute(text(
-            "SELECT (SELECT count(*) FROM grids), (SELECT count(*) FROM events), "
-            "(SELECT count(DISTINCT event_id) FROM event_log), (SELECT count(*) FROM grid_directory)")).one()
-        unrouted = conn.execute(text(
-            "SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM grids g WHERE g.code = e.grid_code "
-            "AND ST_Covers(g.geom, e.geom))")).scalar_one()
+        grids, events, logged, directory = conn.execute(
+            text(
+                "SELECT (SELECT count(*) FROM grids), (SELECT count(*) FROM events), "
+                "(SELECT count(DISTINCT event_id) FROM event_log), (SELECT count(*) FROM grid_directory)"
+            )
+        ).one()
+        unrouted = conn.execute(
+            text(
+                "SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM grids g WHERE g.code = e.grid_code "
+                "AND ST_Covers(g.geom, e.geom))"
+            )
+        ).scalar_one()
         # the middle of an edge shared by two rectangular grids lies exactly on both boundaries
-        a, b, lon, lat = conn.execute(text("""
+        a, b, lon, lat = conn.execute(
+            text("""
             SELECT a.code, b.code, ST_X(m), ST_Y(m) FROM grids a JOIN grids b
               ON a.code < b.code AND ST_Touches(a.geom, b.geom)
              AND GeometryType(ST_Intersection(a.geom, b.geom)) = 'LINESTRING'
             CROSS JOIN LATERAL ST_LineInterpolatePoint(ST_Intersection(a.geom, b.geom), 0.5) AS m
             WHERE ST_X(ST_StartPoint(ST_Intersection(a.geom, b.geom))) = ST_X(ST_EndPoint(ST_Intersection(a.geom, b.geom)))
-            ORDER BY a.code, b.code LIMIT 1""")).one()
-        covering = conn.execute(text("SELECT code FROM grids WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(:x, :y), "
-                                     "4326)) ORDER BY code"), {"x": lon, "y": lat}).scalars().all()
+            ORDER BY a.code, b.code LIMIT 1""")
+        ).one()
+        covering = (
+            conn.execute(
+                text(
+                    "SELECT code FROM grids WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(:x, :y), 4326)) ORDER BY code"
+                ),
+                {"x": lon, "y": lat},
+            )
+            .scalars()
+            .all()
+        )
     with Session(engine) as session:
         assert locate(session, lon, lat).grid.code == a
     engine.dispose()
@@ -135,8 +166,9 @@ def test_synth_history_copies_events_onto_the_loaded_county_and_rebuilds(empty_d
     assert "copied 300 events" in made.output and "eval_rebuild(): 300 events" in made.output
     engine = make_engine(empty_db, pool_size=1)
     with engine.connect() as conn:
-        facts, pending = conn.execute(text(
-            "SELECT (SELECT count(*) FROM eval_event_facts), (SELECT count(*) FROM eval_dirty)")).one()
+        facts, pending = conn.execute(
+            text("SELECT (SELECT count(*) FROM eval_event_facts), (SELECT count(*) FROM eval_dirty)")
+        ).one()
     engine.dispose()
     assert (facts, pending) == (300, 0)
     # without --history the jurisdiction's files are asked for
@@ -148,13 +180,41 @@ def test_users_and_audit_verify(empty_db, monkeypatch):
     runner = CliRunner()
     assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
     assert runner.invoke(main, ["demo", "load", "--no-accounts"]).exit_code == 0
-    made = runner.invoke(main, ["users", "create", "--username", "demo-township", "--role", "township_dispatcher",
-                                "--bound-to", "320102002", "--password", "Meiyuan#2026"])
+    made = runner.invoke(
+        main,
+        [
+            "users",
+            "create",
+            "--username",
+            "demo-township",
+            "--role",
+            "township_dispatcher",
+            "--bound-to",
+            "320102002",
+            "--password",
+            "Meiyuan#2026",
+        ],
+    )
     assert made.exit_code == 0, made.output
-    weak = runner.invoke(main, ["users", "create", "--username", "weakling", "--role", "planner",
-                                "--bound-to", "320102", "--password", "123456"])
+    weak = runner.invoke(
+        main,
+        [
+            "users",
+            "create",
+            "--username",
+            "weakling",
+            "--role",
+            "planner",
+            "--bound-to",
+            "320102",
+            "--password",
+            "123456",
+        ],
+    )
     assert weak.exit_code != 0 and "password_too_short" in weak.output
-    assert runner.invoke(main, ["users", "reset-password", "demo-township", "--password", "Meiyuan#2027"]).exit_code == 0
+    assert (
+        runner.invoke(main, ["users", "reset-password", "demo-township", "--password", "Meiyuan#2027"]).exit_code == 0
+    )
     assert runner.invoke(main, ["users", "disable", "demo-township"]).exit_code == 0
     listed = runner.invoke(main, ["users", "list"]).output
     assert "demo-township" in listed and "disabled" in listed
@@ -184,8 +244,23 @@ def demo_db(empty_db, monkeypatch):
 
 def test_integrations_create_list_disable(demo_db):
     runner = CliRunner()
-    made = runner.invoke(main, ["integrations", "create", "--code", "hotline-12345", "--name", "12345 热线",
-                                "--county", "320102", "--channel", "hotline", "--channel", "public"])
+    made = runner.invoke(
+        main,
+        [
+            "integrations",
+            "create",
+            "--code",
+            "hotline-12345",
+            "--name",
+            "12345 热线",
+            "--county",
+            "320102",
+            "--channel",
+            "hotline",
+            "--channel",
+            "public",
+        ],
+    )
     assert made.exit_code == 0, made.output
     assert "shown only once" in made.output
     api_key = made.output.split("store it now): ")[1].strip()
@@ -200,8 +275,11 @@ def test_integrations_create_list_disable(demo_db):
     assert runner.invoke(main, ["integrations", "disable", "hotline-12345"]).exit_code == 0
     assert "disabled" in runner.invoke(main, ["integrations", "list"]).output
     with engine.connect() as conn:
-        actions = conn.execute(text("SELECT action FROM audit_log WHERE target = 'hotline-12345' "
-                                    "ORDER BY id")).scalars().all()
+        actions = (
+            conn.execute(text("SELECT action FROM audit_log WHERE target = 'hotline-12345' ORDER BY id"))
+            .scalars()
+            .all()
+        )
     engine.dispose()
     assert actions == ["integration.create", "integration.disable"]
     assert runner.invoke(main, ["audit", "verify"]).exit_code == 0
@@ -209,11 +287,26 @@ def test_integrations_create_list_disable(demo_db):
 
 def test_integrations_errors_are_reported_by_code(demo_db):
     runner = CliRunner()
-    bad_county = runner.invoke(main, ["integrations", "create", "--code", "video-1", "--name", "video",
-                                      "--county", "999999", "--channel", "video"])
+    bad_county = runner.invoke(
+        main,
+        ["integrations", "create", "--code", "video-1", "--name", "video", "--county", "999999", "--channel", "video"],
+    )
     assert bad_county.exit_code != 0 and "unknown_binding" in bad_county.output
-    bad_channel = runner.invoke(main, ["integrations", "create", "--code", "video-1", "--name", "video",
-                                       "--county", "320102", "--channel", "telepathy"])
+    bad_channel = runner.invoke(
+        main,
+        [
+            "integrations",
+            "create",
+            "--code",
+            "video-1",
+            "--name",
+            "video",
+            "--county",
+            "320102",
+            "--channel",
+            "telepathy",
+        ],
+    )
     assert bad_channel.exit_code != 0 and "invalid_channels" in bad_channel.output
     unknown = runner.invoke(main, ["integrations", "disable", "nobody"])
     assert unknown.exit_code != 0 and "unknown_integration" in unknown.output
@@ -286,14 +379,28 @@ def test_layers_import_with_progress_retry_dry_run_and_problems(empty_db, tmp_pa
     assert runner.invoke(main, ["demo", "load", "--no-accounts"]).exit_code == 0
     engine = make_engine(empty_db, pool_size=1)
     with engine.connect() as conn:
-        lon, lat = conn.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p "
-                                     "FROM counties) x")).one()
+        lon, lat = conn.execute(
+            text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM counties) x")
+        ).one()
 
     def cameras(*ranges):
-        return {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon + i * 1e-5, lat]},
-             "properties": {"device_id": f"32010200001310{800000 + i:06d}", "name": f"命令行{i}", "azimuth_deg": 0,
-                            "fov_deg": 90, "range_m": r}} for i, r in enumerate(ranges)]}
+        return {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [lon + i * 1e-5, lat]},
+                    "properties": {
+                        "device_id": f"32010200001310{800000 + i:06d}",
+                        "name": f"命令行{i}",
+                        "azimuth_deg": 0,
+                        "fov_deg": 90,
+                        "range_m": r,
+                    },
+                }
+                for i, r in enumerate(ranges)
+            ],
+        }
 
     good = tmp_path / "cams.geojson"
     good.write_text(json.dumps(cameras(50, 60, 70), ensure_ascii=False), encoding="utf-8")
@@ -301,7 +408,7 @@ def test_layers_import_with_progress_retry_dry_run_and_problems(empty_db, tmp_pa
     assert dry.exit_code == 0 and "done" in dry.output and "dry_run True" in dry.output, dry.output
     done = runner.invoke(main, ["layers", "import", str(good), "--layer", "cameras"])
     assert done.exit_code == 0 and "inserted 3" in done.output, done.output
-    assert "validating" in done.output and "writing" in done.output   # the progress bars' labels
+    assert "validating" in done.output and "writing" in done.output  # the progress bars' labels
     again = runner.invoke(main, ["layers", "import", str(good), "--layer", "cameras"])
     assert again.exit_code == 0 and "already imported" in again.output
     bad = tmp_path / "bad.geojson"
@@ -310,24 +417,40 @@ def test_layers_import_with_progress_retry_dry_run_and_problems(empty_db, tmp_pa
     assert refused.exit_code == 1 and "feature 1 (32010200001310800001): out_of_range" in refused.output
     assert "nothing was imported" in refused.output
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM cameras WHERE device_id LIKE '32010200001310800%'")
-                            ).scalar() == 3
+        assert (
+            conn.execute(text("SELECT count(*) FROM cameras WHERE device_id LIKE '32010200001310800%'")).scalar() == 3
+        )
         assert conn.execute(text("SELECT count(*) FROM import_jobs")).scalar() == 3
         # a community's layout with its last grid merged into the one before it, as a dry run
-        rows = conn.execute(text(
-            "WITH c AS (SELECT community_code AS code FROM grids GROUP BY 1 HAVING count(*) >= 2 ORDER BY 1 LIMIT 1), "
-            "g AS (SELECT code, name, geom, row_number() OVER (ORDER BY code DESC) AS k FROM grids "
-            "WHERE community_code = (SELECT code FROM c)) "
-            "SELECT code, name, ST_AsGeoJSON(CASE WHEN k = 2 THEN (SELECT ST_Union(geom) FROM g WHERE k <= 2) "
-            "ELSE geom END) FROM g WHERE k > 1 ORDER BY code")).all()
+        rows = conn.execute(
+            text(
+                "WITH c AS (SELECT community_code AS code FROM grids GROUP BY 1 HAVING count(*) >= 2 ORDER BY 1 LIMIT 1), "
+                "g AS (SELECT code, name, geom, row_number() OVER (ORDER BY code DESC) AS k FROM grids "
+                "WHERE community_code = (SELECT code FROM c)) "
+                "SELECT code, name, ST_AsGeoJSON(CASE WHEN k = 2 THEN (SELECT ST_Union(geom) FROM g WHERE k <= 2) "
+                "ELSE geom END) FROM g WHERE k > 1 ORDER BY code"
+            )
+        ).all()
     engine.dispose()
     layout = tmp_path / "layout.geojson"
-    layout.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": code, "name": name}, "geometry": json.loads(geom)}
-        for code, name, geom in rows]}, ensure_ascii=False), encoding="utf-8")
+    layout.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "properties": {"code": code, "name": name}, "geometry": json.loads(geom)}
+                    for code, name, geom in rows
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     preview = runner.invoke(main, ["layers", "import", str(layout), "--layer", "grids", "--dry-run"])
     assert preview.exit_code == 0 and "updated 1" in preview.output and "retired 1" in preview.output, preview.output
     assert "lose their grid" in preview.output
+
+
 def test_events_reassign_is_a_dry_run_unless_applied(demo_db):
     runner = CliRunner()
     assert runner.invoke(main, ["events", "reassign"]).output.strip().endswith("0 event(s) would move")
@@ -338,19 +461,34 @@ def test_events_reassign_is_a_dry_run_unless_applied(demo_db):
     engine = make_engine(demo_db, pool_size=1)
     with Session(engine) as session, session.begin():
         # an open event, then put in a wrong grid
-        lon, lat = session.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids "
-                                        "ORDER BY code DESC LIMIT 1) x")).one()
+        lon, lat = session.execute(
+            text(
+                "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids "
+                "ORDER BY code DESC LIMIT 1) x"
+            )
+        ).one()
         category = session.execute(text("SELECT code FROM categories WHERE level = 1 ORDER BY code LIMIT 1")).scalar()
-        report = parse_event_report({"category": category, "channel": "patrol",
-                                     "location": {"type": "Point", "coordinates": [lon, lat]}})
-        made = submit_event(session, report, by=Submitter("user:t", Actor("t", "county_commander", None)),
-                            audit_key=None).event
+        report = parse_event_report(
+            {"category": category, "channel": "patrol", "location": {"type": "Point", "coordinates": [lon, lat]}}
+        )
+        made = submit_event(
+            session, report, by=Submitter("user:t", Actor("t", "county_commander", None)), audit_key=None
+        ).event
         event, grid = made["id"], made["grid"]["code"]
         other = session.execute(text("SELECT min(code) FROM grids")).scalar()
-        session.execute(text("UPDATE events SET grid_code = :o, community_code = left(:o, 12), "
-                             "township_code = left(:o, 9) WHERE id = :i"), {"o": other, "i": event})
+        session.execute(
+            text(
+                "UPDATE events SET grid_code = :o, community_code = left(:o, 12), "
+                "township_code = left(:o, 9) WHERE id = :i"
+            ),
+            {"o": other, "i": event},
+        )
     dry = runner.invoke(main, ["events", "reassign", "--grid", other])
-    assert dry.exit_code == 0 and f"event {event}: {other} -> {grid}" in dry.output and "1 event(s) would move" in dry.output
+    assert (
+        dry.exit_code == 0
+        and f"event {event}: {other} -> {grid}" in dry.output
+        and "1 event(s) would move" in dry.output
+    )
     done = runner.invoke(main, ["events", "reassign", "--apply"])
     assert done.exit_code == 0 and "1 event(s) moved" in done.output
     with engine.connect() as conn:
@@ -367,8 +505,9 @@ def test_layers_export_writes_a_file_gdal_reads_in_the_asked_crs(empty_db, tmp_p
     assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
     assert runner.invoke(main, ["demo", "load", "--no-accounts"]).exit_code == 0
     out = tmp_path / "grids.gpkg"
-    done = runner.invoke(main, ["layers", "export", "grids", "--format", "gpkg", "--crs", "EPSG:4549",
-                                "--out", str(out)])
+    done = runner.invoke(
+        main, ["layers", "export", "grids", "--format", "gpkg", "--crs", "EPSG:4549", "--out", str(out)]
+    )
     assert done.exit_code == 0, done.output
     frame = pyogrio.read_dataframe(out)
     engine = make_engine(empty_db, pool_size=1)
@@ -379,27 +518,38 @@ def test_layers_export_writes_a_file_gdal_reads_in_the_asked_crs(empty_db, tmp_p
     assert frame.crs.to_epsg() == 4549
     refused = runner.invoke(main, ["layers", "export", "grids", "--crs", "EPSG:3857", "--out", str(out)])
     assert refused.exit_code != 0 and "unknown_crs" in refused.output
+
+
 def test_coverage_refresh_recomputes_every_road_and_location(clone_db, monkeypatch):
-    url = clone_db()   # the demo county, its coverage kept by triggers since the load
+    url = clone_db()  # the demo county, its coverage kept by triggers since the load
     monkeypatch.setenv("DATABASE_URL", url)
     engine = make_engine(url, pool_size=1)
-    with engine.begin() as conn:   # a stored row made wrong behind the triggers' back
+    with engine.begin() as conn:  # a stored row made wrong behind the triggers' back
         conn.execute(text("UPDATE key_road_coverage SET covered_m = -1"))
     result = CliRunner().invoke(main, ["coverage", "refresh"])
     assert result.exit_code == 0, result.output
     with engine.connect() as conn:
-        roads, locations, wrong = conn.execute(text(
-            "SELECT (SELECT count(*) FROM key_roads), (SELECT count(*) FROM key_locations), "
-            "(SELECT count(*) FROM key_road_coverage WHERE covered_m < 0)")).one()
+        roads, locations, wrong = conn.execute(
+            text(
+                "SELECT (SELECT count(*) FROM key_roads), (SELECT count(*) FROM key_locations), "
+                "(SELECT count(*) FROM key_road_coverage WHERE covered_m < 0)"
+            )
+        ).one()
     engine.dispose()
     assert f"{roads} key road(s), {locations} key location(s)" in result.output and wrong == 0
+
+
 def test_tiles_clear_deletes_old_cached_tiles_or_all(demo_db):
     engine = make_engine(demo_db, pool_size=1)
     with engine.begin() as conn:
         for made_at, x in (("now() - interval '2 hours'", 0), ("now()", 1)):
-            conn.execute(text(f"INSERT INTO tile_cache (tileset, z, x, y, scope, tile, etag, envelope, made_at) "
-                              f"VALUES ('grids', 1, {x}, 0, 'county:320102', '', md5(''), "
-                              f"ST_Transform(ST_TileEnvelope(1, {x}, 0), 4326), {made_at})"))
+            conn.execute(
+                text(
+                    f"INSERT INTO tile_cache (tileset, z, x, y, scope, tile, etag, envelope, made_at) "
+                    f"VALUES ('grids', 1, {x}, 0, 'county:320102', '', md5(''), "
+                    f"ST_Transform(ST_TileEnvelope(1, {x}, 0), 4326), {made_at})"
+                )
+            )
     runner = CliRunner()
     assert "cleared 1 cached tile(s)" in runner.invoke(main, ["tiles", "clear", "--older-than-hours", "1"]).output
     assert "cleared 1 cached tile(s)" in runner.invoke(main, ["tiles", "clear"]).output

@@ -1,5 +1,6 @@
 """One catalogue of error codes (gisapp/errors.py): every code the source raises is in it, docs/api.md's
 table is generated from it, and the OpenAPI error responses built from it name only catalogued codes."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,8 +23,15 @@ def test_the_scanner_sees_the_ways_codes_are_raised():
     codes = {r.code for r in raised_codes()}
     # a keyword (intake), a helper's positional code (lifecycle._bad), a class attribute (NotYourStep), a helper
     # passing code on to a helper (intake._optional_text), an exception carrying a code (PolicyViolation)
-    assert {"unknown_priority", "unknown_action", "not_your_step", "invalid_description", "password_too_short",
-            "csrf_failed", "number_out_of_range"} <= codes
+    assert {
+        "unknown_priority",
+        "unknown_action",
+        "not_your_step",
+        "invalid_description",
+        "password_too_short",
+        "csrf_failed",
+        "number_out_of_range",
+    } <= codes
     assert missing_from_catalogue([Raised("no_such_code_anywhere", "gisapp/x.py")])
 
 
@@ -47,8 +55,12 @@ def test_the_intake_document_lists_the_fields_and_codes_the_parser_has(app_spec)
 
     assert set(app_spec["components"]["schemas"]["EventIn"]["properties"]) == ALLOWED_FIELDS
     responses = app_spec["paths"]["/api/v1/events"]["post"]["responses"]
-    assert "unknown_priority" in responses["422"]["content"]["application/json"]["schema"]["properties"]["error"][
-        "properties"]["code"]["enum"]
+    assert (
+        "unknown_priority"
+        in responses["422"]["content"]["application/json"]["schema"]["properties"]["error"]["properties"]["code"][
+            "enum"
+        ]
+    )
 
 
 def test_every_error_response_of_the_document_comes_from_the_catalogue(app_spec):
@@ -73,23 +85,35 @@ def test_no_route_documents_an_error_as_free_text():
     assert not [p.name for p in api.glob("*.py") if "error_response(" in p.read_text(encoding="utf-8")]
 
 
-@pytest.mark.parametrize("path, method, component, declaration", [
-    # each body declared in the domain: the document lists its fields and every code reading it answers
-    ("/api/v1/events", "post", "EventIn", "gisapp.domain.intake:EVENT_REPORT"),
-    ("/api/v1/events/{event_id}/actions", "post", "StepIn", "gisapp.domain.lifecycle:STEP"),
-    ("/api/v1/communities/{code}/grids", "put", "GridEditIn", "gisapp.domain.grid_edit:EDIT"),
-    ("/api/v1/grids/{code}/split", "post", "GridSplitIn", "gisapp.domain.grid_edit:SPLIT"),
-    ("/api/v1/grids/{code}/restore", "post", "GridRestoreIn", "gisapp.domain.grid_edit:RESTORE"),
-])
+@pytest.mark.parametrize(
+    "path, method, component, declaration",
+    [
+        # each body declared in the domain: the document lists its fields and every code reading it answers
+        ("/api/v1/events", "post", "EventIn", "gisapp.domain.intake:EVENT_REPORT"),
+        ("/api/v1/events/{event_id}/actions", "post", "StepIn", "gisapp.domain.lifecycle:STEP"),
+        ("/api/v1/communities/{code}/grids", "put", "GridEditIn", "gisapp.domain.grid_edit:EDIT"),
+        ("/api/v1/grids/{code}/split", "post", "GridSplitIn", "gisapp.domain.grid_edit:SPLIT"),
+        ("/api/v1/grids/{code}/restore", "post", "GridRestoreIn", "gisapp.domain.grid_edit:RESTORE"),
+    ],
+)
 def test_a_declared_body_is_documented_with_its_fields_and_codes(app_spec, path, method, component, declaration):
     import importlib
 
     module, name = declaration.split(":")
     body = getattr(importlib.import_module(module), name)
     assert set(app_spec["components"]["schemas"][component]["properties"]) == body.names
-    documented = {code for response in app_spec["paths"][path][method]["responses"].values()
-                  for code in response.get("content", {}).get("application/json", {}).get("schema", {})
-                  .get("properties", {}).get("error", {}).get("properties", {}).get("code", {}).get("enum", [])}
+    documented = {
+        code
+        for response in app_spec["paths"][path][method]["responses"].values()
+        for code in response.get("content", {})
+        .get("application/json", {})
+        .get("schema", {})
+        .get("properties", {})
+        .get("error", {})
+        .get("properties", {})
+        .get("code", {})
+        .get("enum", [])
+    }
     assert set(body.codes()) <= documented
 
 

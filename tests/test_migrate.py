@@ -1,4 +1,5 @@
 """The migrator against a real, empty PostGIS database."""
+
 import shutil
 import threading
 
@@ -40,10 +41,18 @@ def test_upgrade_applies_every_file_once_in_order(empty_engine):
 def test_tables_have_gist_indexes_on_geometry(empty_engine):
     upgrade(empty_engine, PROJECT_ROOT / "sql")
     with empty_engine.connect() as conn:
-        gist = set(conn.execute(text(
-            "SELECT tablename FROM pg_indexes WHERE indexdef ILIKE '%USING gist%'")).scalars())
-    assert {"counties", "townships", "communities", "grids", "key_roads", "key_locations",
-            "cameras", "events", "members"} <= gist
+        gist = set(conn.execute(text("SELECT tablename FROM pg_indexes WHERE indexdef ILIKE '%USING gist%'")).scalars())
+    assert {
+        "counties",
+        "townships",
+        "communities",
+        "grids",
+        "key_roads",
+        "key_locations",
+        "cameras",
+        "events",
+        "members",
+    } <= gist
 
 
 def test_edited_applied_file_is_refused(empty_engine, sql_copy):
@@ -62,8 +71,7 @@ def test_missing_applied_file_is_refused(empty_engine, sql_copy):
 
 
 def test_failing_file_leaves_no_record_and_no_partial_change(empty_engine, sql_copy):
-    (sql_copy / "900_broken.sql").write_text(
-        "CREATE TABLE half_done (id int);\nSELECT no_such_function();\n")
+    (sql_copy / "900_broken.sql").write_text("CREATE TABLE half_done (id int);\nSELECT no_such_function();\n")
     with pytest.raises(Exception):
         upgrade(empty_engine, sql_copy)
     with empty_engine.connect() as conn:
@@ -71,7 +79,8 @@ def test_failing_file_leaves_no_record_and_no_partial_change(empty_engine, sql_c
         assert conn.execute(text("SELECT count(*) FROM schema_migrations WHERE version = '900'")).scalar_one() == 0
         # the files before the broken one did apply, each in its own transaction
         assert conn.execute(text("SELECT count(*) FROM schema_migrations")).scalar_one() == len(
-            list((PROJECT_ROOT / "sql").glob("*.sql")))
+            list((PROJECT_ROOT / "sql").glob("*.sql"))
+        )
 
 
 def test_badly_named_file_is_refused(sql_copy):
@@ -101,6 +110,7 @@ def test_two_concurrent_upgrades_apply_each_file_once(empty_engine):
 def test_percent_signs_in_sql_stay_literal(empty_engine, sql_copy):
     # RAISE formats use '%': the migrator must not treat it as a driver placeholder
     (sql_copy / "901_percent.sql").write_text(
-        "DO $$ BEGIN RAISE NOTICE '% percent', 100; END $$;\nCREATE TABLE pct (v text DEFAULT '100%');\n")
+        "DO $$ BEGIN RAISE NOTICE '% percent', 100; END $$;\nCREATE TABLE pct (v text DEFAULT '100%');\n"
+    )
     applied = upgrade(empty_engine, sql_copy)
     assert applied[-1] == "901_percent.sql"

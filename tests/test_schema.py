@@ -1,17 +1,25 @@
 """The schema agrees with the Python that mirrors it (the enums) and refuses what the domain forbids."""
+
 import re
 
 import pytest
-
 from sqlalchemy import text
 
 from gisapp.domain.events import Channel, EventStatus, Priority
 
 
 def check_values(session, table, column):
-    defs = session.execute(text(
-        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) "
-        "AND contype = 'c'"), {"t": table}).scalars().all()
+    defs = (
+        session.execute(
+            text(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) "
+                "AND contype = 'c'"
+            ),
+            {"t": table},
+        )
+        .scalars()
+        .all()
+    )
     (definition,) = [d for d in defs if re.search(rf"\b{column}\b", d) and "ANY" in d]
     return set(re.findall(r"'([a-z_]+)'::text", definition))
 

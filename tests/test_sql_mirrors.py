@@ -1,4 +1,5 @@
 """Python definitions that SQL mirrors agree with sql/: the area-code widths (domain/areas.py and sql/039)."""
+
 import pytest
 from sqlalchemy import text
 
@@ -11,8 +12,9 @@ GRID = "320102002001003"
 @pytest.mark.parametrize("level", list(SQL_PREFIX_FUNCTIONS), ids=str)
 def test_area_code_functions_cut_the_widths_of_domain_areas(session, level):
     function = SQL_PREFIX_FUNCTIONS[level]
-    got = session.execute(text(f"SELECT {function}(:c), pg_get_functiondef(CAST(:f AS regproc))"),
-                          {"c": GRID, "f": function}).one()
+    got = session.execute(
+        text(f"SELECT {function}(:c), pg_get_functiondef(CAST(:f AS regproc))"), {"c": GRID, "f": function}
+    ).one()
     assert got[0] == prefix(GRID, level)
     assert f'"left"(code, {LENGTHS[level]})' in got[1]  # how PostgreSQL prints the body back
 

@@ -1,4 +1,5 @@
 """Thin API blueprints: parse, (later: authorise), call a service, serialise."""
+
 from __future__ import annotations
 
 from flask import current_app, g, request

@@ -7,6 +7,7 @@ not listed are refused to everyone. A browser that is not logged in is sent to t
 an API caller gets 401; a caller of the wrong kind gets 403 and an audit record. A cookie-borne
 state-changing request must carry the session's CSRF token (X-CSRF-Token or a csrf_token field).
 """
+
 from __future__ import annotations
 
 import hmac
@@ -35,12 +36,12 @@ NO_CREDENTIALS = frozenset({"static", "meta.healthz"})  # open to all: no databa
 class Principal:
     """The caller of this request."""
 
-    caller: str                     # a role, "integration" or "anonymous"
-    name: str                       # username or integration code
+    caller: str  # a role, "integration" or "anonymous"
+    name: str  # username or integration code
     account: Account | None = None
     integration: Integration | None = None
     web_session: WebSession | None = None
-    presented: str | None = None    # credentials that were sent but did not lead anywhere
+    presented: str | None = None  # credentials that were sent but did not lead anywhere
     session_ended: str | None = None  # 'idle' / 'expired' when this request found its session over
 
     @property
@@ -75,11 +76,16 @@ def _resolve() -> Principal:
         return Principal(INTEGRATION, integration.code, integration=integration)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        found = session_for_cookie(session, cookie, idle=settings().session_idle,
-                                   absolute=settings().session_absolute)
+        found = session_for_cookie(session, cookie, idle=settings().session_idle, absolute=settings().session_absolute)
         if found.ended:
-            record(session, audit_key(), Actor("session", None, request.remote_addr), "session.end",
-                   target=f"web_session:{found.ended}", details={"reason": found.ended})
+            record(
+                session,
+                audit_key(),
+                Actor("session", None, request.remote_addr),
+                "session.end",
+                target=f"web_session:{found.ended}",
+                details={"reason": found.ended},
+            )
         session.commit()  # the touch of last_seen_at, or the end of an expired session
         if found.session:
             return _of_account(found.session.account, found.session)
@@ -125,8 +131,15 @@ def _form_csrf_token() -> str:
 def _deny(principal: Principal, code: str, message: str) -> None:
     session = db_session()
     session.rollback()
-    record(session, audit_key(), principal.actor, "permission.denied", target=f"{request.method} {request.path}",
-           success=False, details={"reason": code})
+    record(
+        session,
+        audit_key(),
+        principal.actor,
+        "permission.denied",
+        target=f"{request.method} {request.path}",
+        success=False,
+        details={"reason": code},
+    )
     session.commit()
     raise Forbidden(message, code=code)
 
@@ -164,8 +177,12 @@ def rate_limit(kind: str, account_key: str | None) -> None:
 SECURITY_SCHEMES = {
     "bearer": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token"},
     "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "integrations"},
-    "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
-                "description": "browser session; changes need the X-CSRF-Token header"},
+    "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": SESSION_COOKIE,
+        "description": "browser session; changes need the X-CSRF-Token header",
+    },
 }
 
 
@@ -182,7 +199,8 @@ def document_access(app: Flask, spec: dict) -> dict:
             operation["x-callers"] = callers
             if ANONYMOUS not in callers:
                 operation["security"] = [{"bearer": []}, {"session": []}] + (
-                    [{"apiKey": []}] if INTEGRATION in callers else [])
+                    [{"apiKey": []}] if INTEGRATION in callers else []
+                )
     return spec
 
 

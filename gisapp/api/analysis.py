@@ -1,4 +1,5 @@
 """Event analysis (信息研判, standard 7.1.1.5): hot and cold grids, and the categories on the rise."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,22 +20,37 @@ from gisapp.services.evaluation.hotspots import emerging_trends, hot_spot_featur
 bp = APIBlueprint("analysis", __name__, url_prefix="/api/v1/analysis", tag="analysis")
 
 
-
 class PeriodQuery(Schema):
     # documents the parameters; domain/evaluation.parse_period reads them (the API's one period parser)
-    from_ = String(data_key="from", metadata={"description": "first day counted, YYYY-MM-DD, county time (default: "
-                                                             f"{DEFAULT_DAYS} days before `to`)"})
-    to = String(metadata={"description": "first day NOT counted, YYYY-MM-DD (default: tomorrow, so today is "
-                                         f"counted); the period holds 1 to {MAX_PERIOD_DAYS} days"})
+    from_ = String(
+        data_key="from",
+        metadata={
+            "description": f"first day counted, YYYY-MM-DD, county time (default: {DEFAULT_DAYS} days before `to`)"
+        },
+    )
+    to = String(
+        metadata={
+            "description": "first day NOT counted, YYYY-MM-DD (default: tomorrow, so today is "
+            f"counted); the period holds 1 to {MAX_PERIOD_DAYS} days"
+        }
+    )
 
 
 class HotSpotQuery(PeriodQuery):
-    category = String(metadata={"error_code": "unknown_category",
-                                "description": "a category code from /api/v1/categories (default: all)"})
-    format = String(validate=OneOf(["json", "geojson"]),
-                    metadata={"error_code": "invalid_format",
-                              "description": "json (default): every grid; geojson: a FeatureCollection of the "
-                                             "significant grids with their shapes (EPSG:4326)"})
+    category = String(
+        metadata={
+            "error_code": "unknown_category",
+            "description": "a category code from /api/v1/categories (default: all)",
+        }
+    )
+    format = String(
+        validate=OneOf(["json", "geojson"]),
+        metadata={
+            "error_code": "invalid_format",
+            "description": "json (default): every grid; geojson: a FeatureCollection of the "
+            "significant grids with their shapes (EPSG:4326)",
+        },
+    )
 
 
 class PeriodOut(Schema):
@@ -48,8 +64,11 @@ class HotSpotGrid(Schema):
     count = Integer(metadata={"description": "accepted events in the grid in the period"})
     z = Float(metadata={"description": "Gi* z-score"})
     p = Float(metadata={"description": "two-sided p-value (normal approximation)"})
-    class_ = String(data_key="class", attribute="class",
-                    metadata={"description": "hot_99, hot_95, hot_90, not_significant, cold_90, cold_95, cold_99"})
+    class_ = String(
+        data_key="class",
+        attribute="class",
+        metadata={"description": "hot_99, hot_95, hot_90, not_significant, cold_90, cold_95, cold_99"},
+    )
 
 
 class HotSpotSummary(Schema):
@@ -71,8 +90,9 @@ class TrendItem(Schema):
     count = Integer()
     previous_mean = Float()
     ratio = Float(allow_none=True, metadata={"description": "count / previous_mean; null when that mean is 0"})
-    emerging = Boolean(metadata={"description": f"count >= {EMERGING_MIN_COUNT} and ratio >= {EMERGING_RATIO} "
-                                                "(or previous_mean 0)"})
+    emerging = Boolean(
+        metadata={"description": f"count >= {EMERGING_MIN_COUNT} and ratio >= {EMERGING_RATIO} (or previous_mean 0)"}
+    )
 
 
 class TrendsOut(Schema):
@@ -82,16 +102,29 @@ class TrendsOut(Schema):
 
 
 def _period(args: dict) -> Period:
-    return parse_period(args.get("from_"), args.get("to"), today=datetime.now(COUNTY_TZ).date(),
-                        default_days=DEFAULT_DAYS)
+    return parse_period(
+        args.get("from_"), args.get("to"), today=datetime.now(COUNTY_TZ).date(), default_days=DEFAULT_DAYS
+    )
 
 
 @bp.get("/hotspots")
 @bp.input(HotSpotQuery, location="query", validation=False)
 @bp.output(HotSpotsOut)
-@bp.doc(summary="Hot and cold grids of the caller's county or township (Getis-Ord Gi* of the accepted events per "
-                "grid in the period [from, to), significant at 99/95/90 %)",
-        responses=error_responses("unknown_category", "invalid_format", "invalid_from", "invalid_to", "date_out_of_range", "invalid_period", "period_too_long", "unknown_parameter", "repeated_parameter"))
+@bp.doc(
+    summary="Hot and cold grids of the caller's county or township (Getis-Ord Gi* of the accepted events per "
+    "grid in the period [from, to), significant at 99/95/90 %)",
+    responses=error_responses(
+        "unknown_category",
+        "invalid_format",
+        "invalid_from",
+        "invalid_to",
+        "date_out_of_range",
+        "invalid_period",
+        "period_too_long",
+        "unknown_parameter",
+        "repeated_parameter",
+    ),
+)
 def hotspots(query_data):
     args = load_query(HotSpotQuery())
     session = db_session()  # the counts fold pending steps into the facts themselves
@@ -107,9 +140,19 @@ def hotspots(query_data):
 @bp.get("/trends")
 @bp.input(PeriodQuery, location="query", validation=False)
 @bp.output(TrendsOut)
-@bp.doc(summary=f"Each category's accepted events in the caller's area in the period [from, to) against the mean "
-                f"of the {PREVIOUS_PERIODS} periods of the same length before it; emerging ones first",
-        responses=error_responses("invalid_from", "invalid_to", "date_out_of_range", "invalid_period", "period_too_long", "unknown_parameter", "repeated_parameter"))
+@bp.doc(
+    summary=f"Each category's accepted events in the caller's area in the period [from, to) against the mean "
+    f"of the {PREVIOUS_PERIODS} periods of the same length before it; emerging ones first",
+    responses=error_responses(
+        "invalid_from",
+        "invalid_to",
+        "date_out_of_range",
+        "invalid_period",
+        "period_too_long",
+        "unknown_parameter",
+        "repeated_parameter",
+    ),
+)
 def trends(query_data):
     args = load_query(PeriodQuery())
     session = db_session()

@@ -1,4 +1,5 @@
 """Bearer tokens for API clients: obtain, inspect, revoke; the password check the login page shares."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -11,8 +12,15 @@ from gisapp.api import access, audit_key, db_session, require_json_body, setting
 from gisapp.api.schemas import error_responses
 from gisapp.domain.security import Binding
 from gisapp.errors import AuthenticationRequired, ValidationFailed
-from gisapp.services.access.accounts import (Account, AuthenticationFailed, authenticate, bound_name, change_password,
-                                      issue_token, revoke_token)
+from gisapp.services.access.accounts import (
+    Account,
+    AuthenticationFailed,
+    authenticate,
+    bound_name,
+    change_password,
+    issue_token,
+    revoke_token,
+)
 from gisapp.services.access.audit import record
 
 bp = APIBlueprint("auth", __name__, url_prefix="/api/v1/auth", tag="auth")
@@ -58,18 +66,24 @@ def login(username: str, password: str) -> Account:
     access.rate_limit("login", username)
     session = db_session()
     with failed_attempt_kept(session):
-        return authenticate(session, audit_key(), username, password, client_addr=request.remote_addr,
-                            policy=settings().password_policy)
+        return authenticate(
+            session, audit_key(), username, password, client_addr=request.remote_addr, policy=settings().password_policy
+        )
 
 
 @bp.post("/token")
 @bp.input(TokenIn, location="json", arg_name="body", validation=False)
 @bp.output(TokenOut, status_code=201)
-@bp.doc(summary="Exchange a username and password for a bearer token",
-        responses=error_responses("authentication_failed", "account_locked"))
+@bp.doc(
+    summary="Exchange a username and password for a bearer token",
+    responses=error_responses("authentication_failed", "account_locked"),
+)
 def token(body):
-    if not isinstance(body, dict) or not isinstance(body.get("username"), str) \
-            or not isinstance(body.get("password"), str):
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("username"), str)
+        or not isinstance(body.get("password"), str)
+    ):
         raise ValidationFailed('send {"username": "...", "password": "..."}', code="invalid_credentials_body")
     account = login(body["username"], body["password"])
     session = db_session()
@@ -79,8 +93,18 @@ def token(body):
 
 
 @bp.post("/password")
-@bp.doc(summary="Change one's own password (also when it has expired): username, old_password, new_password",
-        responses=error_responses("authentication_failed", "account_locked", "password_too_short", "password_too_simple", "password_contains_username", "password_too_common", "password_unchanged"))
+@bp.doc(
+    summary="Change one's own password (also when it has expired): username, old_password, new_password",
+    responses=error_responses(
+        "authentication_failed",
+        "account_locked",
+        "password_too_short",
+        "password_too_simple",
+        "password_contains_username",
+        "password_too_common",
+        "password_unchanged",
+    ),
+)
 def password():
     body = request.get_json()
     fields = ("username", "old_password", "new_password")
@@ -89,8 +113,15 @@ def password():
     access.rate_limit("login", body["username"])
     session = db_session()
     with failed_attempt_kept(session):
-        change_password(session, audit_key(), body["username"], body["old_password"], body["new_password"],
-                        client_addr=request.remote_addr, policy=settings().password_policy)
+        change_password(
+            session,
+            audit_key(),
+            body["username"],
+            body["old_password"],
+            body["new_password"],
+            client_addr=request.remote_addr,
+            policy=settings().password_policy,
+        )
     session.commit()
     return current_app.response_class(status=204)
 

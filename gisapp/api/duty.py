@@ -1,4 +1,5 @@
 """Duty status (clause 7.1.1.4): members report theirs; the centers see their area's."""
+
 from __future__ import annotations
 
 from apiflask import APIBlueprint
@@ -29,9 +30,19 @@ def _position(body: dict) -> tuple[float, float] | None:
 
 
 @bp.post("/members/me/status")
-@bp.doc(summary="A member reports its duty status (on_duty, on_patrol, busy, off_duty) and position "
-                "(any supported CRS); answers whether it is inside its own grid",
-        responses=error_responses("no_member", "invalid_duty_status", "unknown_field", "malformed_location", "invalid_coordinates", "coordinates_out_of_range", "unknown_crs"))
+@bp.doc(
+    summary="A member reports its duty status (on_duty, on_patrol, busy, off_duty) and position "
+    "(any supported CRS); answers whether it is inside its own grid",
+    responses=error_responses(
+        "no_member",
+        "invalid_duty_status",
+        "unknown_field",
+        "malformed_location",
+        "invalid_coordinates",
+        "coordinates_out_of_range",
+        "unknown_crs",
+    ),
+)
 def report():
     body = request.get_json()
     if not isinstance(body, dict):
@@ -41,16 +52,19 @@ def report():
         raise ValidationFailed(f"unknown field {unknown[0]!r}", code="unknown_field", field=unknown[0])
     principal = access.current()
     session = db_session()
-    view = report_status(session, audit_key(), principal.actor, principal.name, body.get("duty_status"),
-                         _position(body))
+    view = report_status(
+        session, audit_key(), principal.actor, principal.name, body.get("duty_status"), _position(body)
+    )
     session.commit()
     return view
 
 
 @bp.get("/duty")
-@bp.doc(summary="The duty board of the caller's county or township: members, their status, position age, "
-                "whether inside their grid, and the grids with nobody on duty",
-        responses=error_responses("invalid_stale_after_s"))
+@bp.doc(
+    summary="The duty board of the caller's county or township: members, their status, position age, "
+    "whether inside their grid, and the grids with nobody on duty",
+    responses=error_responses("invalid_stale_after_s"),
+)
 def board():
     scope = access.current().scope()
     stale = int_param("stale_after_s", 900, minimum=60, maximum=86400)

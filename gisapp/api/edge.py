@@ -6,6 +6,7 @@ JSON nested deeper than any body of this API are refused here, in the path, the 
 headers read as credentials, a form and a JSON body alike. Each route's own declaration then checks
 types and ranges (gisapp/api/schemas.py, the domain parsers).
 """
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from gisapp.errors import MalformedRequest, ValidationFailed
 
 MAX_DEPTH = 32  # the deepest body of the API (a MultiPolygon in a feature in a change list) nests 8
-INT8 = (-(2 ** 63), 2 ** 63 - 1)
+INT8 = (-(2**63), 2**63 - 1)
 UNFIT = re.compile("[\x00\ud800-\udfff]")  # NUL, and surrogates (alone in a str, they cannot be UTF-8)
 CREDENTIAL_HEADERS = ("Authorization", "X-API-Key", "X-CSRF-Token", "If-Match", "Cookie")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -34,13 +35,17 @@ class UnfitJSON(ValueError):
 
 
 def _unfit_text(where: str, field: str | None = None) -> ValidationFailed:
-    return ValidationFailed(f"{where} holds a NUL byte or a lone surrogate, which no text field can store",
-                            code="invalid_text", field=field)
+    return ValidationFailed(
+        f"{where} holds a NUL byte or a lone surrogate, which no text field can store", code="invalid_text", field=field
+    )
 
 
 def _number_out_of_range(field: str | None) -> ValidationFailed:
-    return ValidationFailed("a number is beyond the range any field takes (finite, within ±9.2e18 for integers)",
-                            code="number_out_of_range", field=field)
+    return ValidationFailed(
+        "a number is beyond the range any field takes (finite, within ±9.2e18 for integers)",
+        code="number_out_of_range",
+        field=field,
+    )
 
 
 def _reject_constant(name: str):
@@ -63,7 +68,9 @@ def check_value(value, field: str | None = None, depth: int = 0) -> None:
     gisapp.api.edge.UnfitJSON: the body holds a NUL byte or a lone surrogate, which no text field can store
     """
     if depth > MAX_DEPTH:
-        raise UnfitJSON(MalformedRequest(f"the request body nests deeper than {MAX_DEPTH} levels", code="json_too_deep"))
+        raise UnfitJSON(
+            MalformedRequest(f"the request body nests deeper than {MAX_DEPTH} levels", code="json_too_deep")
+        )
     if isinstance(value, str):
         if UNFIT.search(value):
             raise UnfitJSON(_unfit_text("the body", field))

@@ -1,4 +1,5 @@
 """One rendering of errors: JSON {"error": {"code", "message"}} for the API, a page for browsers."""
+
 from __future__ import annotations
 
 import logging
@@ -13,14 +14,24 @@ from gisapp.errors import AppError
 log = logging.getLogger("gisapp")
 
 HTTP_CODES = {
-    400: "bad_request", 401: "authentication_required", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    406: "not_acceptable", 413: "payload_too_large", 415: "unsupported_media_type", 500: "internal_error",
+    400: "bad_request",
+    401: "authentication_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    500: "internal_error",
 }
 
 
 def _wants_json() -> bool:
-    return request.path.startswith(("/api/", "/tiles/")) or request.path == "/healthz" or \
-        request.accept_mimetypes.best == "application/json"
+    return (
+        request.path.startswith(("/api/", "/tiles/"))
+        or request.path == "/healthz"
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def _is_ogc() -> bool:
@@ -34,8 +45,10 @@ def render(status: int, body: dict, headers: dict | None = None):
     if _wants_json():
         return jsonify(body), status, headers or {}
     err = body["error"]
-    page = (f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>{status}</title>"
-            f"<h1>{status}</h1><p>{escape(err['message'])}</p><p><code>{escape(err['code'])}</code></p></html>")
+    page = (
+        f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>{status}</title>"
+        f"<h1>{status}</h1><p>{escape(err['message'])}</p><p><code>{escape(err['code'])}</code></p></html>"
+    )
     return page, status, {"Content-Type": "text/html; charset=utf-8", **(headers or {})}
 
 
@@ -43,8 +56,14 @@ def log_unexpected(exc: BaseException) -> None:
     """Log where an unexpected error happened, without its message: a database error's text can quote
     the values of the statement (a reporter's phone, a name), and personal data never goes to logs."""
     frames = "".join(traceback.format_tb(exc.__traceback__))
-    log.error("unhandled %s.%s on %s %s (message withheld: it may quote personal data)\n%s",
-              type(exc).__module__, type(exc).__name__, request.method, request.path, frames)
+    log.error(
+        "unhandled %s.%s on %s %s (message withheld: it may quote personal data)\n%s",
+        type(exc).__module__,
+        type(exc).__name__,
+        request.method,
+        request.path,
+        frames,
+    )
 
 
 def register(app: Flask) -> None:
@@ -56,12 +75,15 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException):
         status = exc.code or 500
         message = {413: f"the request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes"}.get(
-            status, exc.description or exc.name)
-        return render(status, {"error": {"code": HTTP_CODES.get(status, exc.name.lower().replace(' ', '_')),
-                                          "message": message}})
+            status, exc.description or exc.name
+        )
+        return render(
+            status, {"error": {"code": HTTP_CODES.get(status, exc.name.lower().replace(" ", "_")), "message": message}}
+        )
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log_unexpected(exc)
-        return render(500, {"error": {"code": "internal_error",
-                                      "message": "an internal error occurred; it has been logged"}})
+        return render(
+            500, {"error": {"code": "internal_error", "message": "an internal error occurred; it has been logged"}}
+        )

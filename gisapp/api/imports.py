@@ -5,6 +5,7 @@ job's Location; the file is read, checked and imported in a background thread, a
 job shows its stage and progress until it is done or failed (with every problem). A retry of the same
 file gets the same job (200) instead of a second import.
 """
+
 from __future__ import annotations
 
 import threading
@@ -13,9 +14,9 @@ from apiflask import APIBlueprint
 from flask import current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from gisapp.domain.areas import county_code
 from gisapp.api import access, audit_key, db_session, settings
 from gisapp.api.schemas import error_responses
+from gisapp.domain.areas import county_code
 from gisapp.domain.layer_rules import importable
 from gisapp.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from gisapp.services.layers.import_jobs import read_job, run_job, start_job
@@ -49,9 +50,18 @@ def _county() -> str:
 
 
 @bp.post("/layers/<name>/import")
-@bp.doc(summary="Import a layer file (multipart field file: .geojson, .gpkg, zipped .shp, .csv; fields crs, "
-                "dry_run, reason): 202 and the job's Location, 200 with the earlier job for a file already imported",
-        responses=error_responses("unknown_layer", "payload_too_large", "unknown_file_type", "unsupported_media_type", "missing_file", "unknown_crs"))
+@bp.doc(
+    summary="Import a layer file (multipart field file: .geojson, .gpkg, zipped .shp, .csv; fields crs, "
+    "dry_run, reason): 202 and the job's Location, 200 with the earlier job for a file already imported",
+    responses=error_responses(
+        "unknown_layer",
+        "payload_too_large",
+        "unknown_file_type",
+        "unsupported_media_type",
+        "missing_file",
+        "unknown_crs",
+    ),
+)
 def upload(name: str):
     if name not in importable():
         raise NotFound(f"no importable layer {name}: one of {', '.join(importable())}", code="unknown_layer")
@@ -64,9 +74,13 @@ def upload(name: str):
     job, created = start_job(session, principal.name, _county(), name, file_name, data, crs=crs, dry_run=dry_run)
     session.commit()
     if created:
-        threading.Thread(target=run_job, name=f"import-{job['id']}", daemon=True,
-                         args=(current_app.extensions["gisapp.sessions"], audit_key(), principal.actor, job, data),
-                         kwargs={"reason": reason, "min_area_m2": settings().grid_min_area_m2}).start()
+        threading.Thread(
+            target=run_job,
+            name=f"import-{job['id']}",
+            daemon=True,
+            args=(current_app.extensions["gisapp.sessions"], audit_key(), principal.actor, job, data),
+            kwargs={"reason": reason, "min_area_m2": settings().grid_min_area_m2},
+        ).start()
     response = jsonify(job)
     response.status_code = 202 if created else 200
     response.headers["Location"] = f"/api/v1/imports/{job['id']}"
@@ -74,7 +88,9 @@ def upload(name: str):
 
 
 @bp.get("/imports/<int:job_id>")
-@bp.doc(summary="An import job: status (running, done, failed), stage, processed of total, problems, result",
-        responses=error_responses("unknown_import"))
+@bp.doc(
+    summary="An import job: status (running, done, failed), stage, processed of total, problems, result",
+    responses=error_responses("unknown_import"),
+)
 def job(job_id: int):
     return read_job(db_session(), job_id, _county())

@@ -1,4 +1,5 @@
 """Health, the category catalogue and "where am I"."""
+
 from __future__ import annotations
 
 from apiflask import APIBlueprint
@@ -6,7 +7,7 @@ from flask import current_app, jsonify, request
 
 from gisapp.api import access, db_session
 from gisapp.api.params import float_param
-from gisapp.api.schemas import error_responses, CategoryList, HealthOut, LocateOut, LocateQuery
+from gisapp.api.schemas import CategoryList, HealthOut, LocateOut, LocateQuery, error_responses
 from gisapp.domain.intake import parse_point
 from gisapp.errors import OutsideJurisdiction, ValidationFailed
 from gisapp.services import health
@@ -38,9 +39,12 @@ def categories():
 @bp.get("/api/v1/locate")
 @bp.input(LocateQuery, location="query", validation=False)
 @bp.output(LocateOut)
-@bp.doc(summary="Which grid, community, township and county contain a point",
-        responses=error_responses("outside_jurisdiction", "unknown_crs", "missing_coordinates", "invalid_coordinates",
-                                  "coordinates_out_of_range"))
+@bp.doc(
+    summary="Which grid, community, township and county contain a point",
+    responses=error_responses(
+        "outside_jurisdiction", "unknown_crs", "missing_coordinates", "invalid_coordinates", "coordinates_out_of_range"
+    ),
+)
 def locate_point(query_data):
     try:
         crs = parse_crs(request.args.get("crs"))
@@ -56,8 +60,10 @@ def locate_point(query_data):
     if not grid_in_area(db_session(), where.grid.code, area_filter(account.binding, account.bound_to, "g.geom")):
         raise OutsideJurisdiction("the point is outside your area", status=404)
     return {
-        "grid": where.grid.to_dict(), "community": where.community.to_dict(),
-        "township": where.township.to_dict(), "county": where.county.to_dict(),
+        "grid": where.grid.to_dict(),
+        "community": where.community.to_dict(),
+        "township": where.township.to_dict(),
+        "county": where.county.to_dict(),
         "team": where.team.to_dict() if where.team else None,
         "center": where.township_center.to_dict() if where.township_center else None,
         "location": {"type": "Point", "coordinates": [lon, lat]},

@@ -3,6 +3,7 @@
 The same layers, SQL and area scoping as /api/v1/layers (gisapp.services.layers.features); a caller authenticates
 with a bearer token (or a browser session) like on the rest of the API. See docs/ogc.md.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,11 +16,10 @@ from flask import current_app, request
 from gisapp.api import access, audit_key, db_session, settings
 from gisapp.api import ogc_params as params
 from gisapp.api.ogc_openapi import openapi_document
+from gisapp.domain.layers import Layer, catalogue
 from gisapp.errors import MalformedRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
 from gisapp.services.layers import edit as feature_edit
-from gisapp.domain.layers import Layer, catalogue
-from gisapp.services.layers.features import Selection, area_filter, feature_one, feature_page, layer_extent, \
-    layer_names
+from gisapp.services.layers.features import Selection, area_filter, feature_one, feature_page, layer_extent, layer_names
 
 bp = APIBlueprint("ogc", __name__, url_prefix="/ogc", enable_openapi=False)
 
@@ -79,12 +79,19 @@ def _iso(moment: datetime) -> str:
 def landing():
     params.check_known({"f"})
     base = _base()
-    return _respond({"title": "gisapp 社会治理联勤 地图图层", "description": "The map layers of the joint-duty "
-                     "platform as OGC API - Features (GeoJSON, CRS84); see /ogc/api.",
-                     "links": [_link(base, "self", JSON, "本页 (this document)"),
-                               _link(base + "/api", "service-desc", OPENAPI, "OpenAPI 3.0"),
-                               _link(base + "/conformance", "conformance", JSON, "符合的标准类 (conformance)"),
-                               _link(base + "/collections", "data", JSON, "图层 (collections)")]})
+    return _respond(
+        {
+            "title": "gisapp 社会治理联勤 地图图层",
+            "description": "The map layers of the joint-duty "
+            "platform as OGC API - Features (GeoJSON, CRS84); see /ogc/api.",
+            "links": [
+                _link(base, "self", JSON, "本页 (this document)"),
+                _link(base + "/api", "service-desc", OPENAPI, "OpenAPI 3.0"),
+                _link(base + "/conformance", "conformance", JSON, "符合的标准类 (conformance)"),
+                _link(base + "/collections", "data", JSON, "图层 (collections)"),
+            ],
+        }
+    )
 
 
 @bp.get("/conformance")
@@ -105,23 +112,46 @@ def _collection(name: str) -> dict:
     bbox, times = layer_extent(db_session(), name, _area())
     extent: dict = {"spatial": {"bbox": [bbox or [-180.0, -90.0, 180.0, 90.0]], "crs": CRS84}}
     if times is not None:
-        extent["temporal"] = {"interval": [[_iso(t) for t in times]],
-                              "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
-    return {"id": name, "title": decl.title, "description": decl.title_en,
-            "itemType": "feature", "crs": [CRS84], "storageCrs": CRS84, "extent": extent,
-            "links": [_link(base, "self", JSON, "本图层 (this collection)"),
-                      _link(base + "/items", "items", GEOJSON, "要素 (features)"),
-                      _link(base + "/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables",
-                            "application/schema+json", "可筛选属性 (queryables)"),
-                      _link(base + "/schema", "http://www.opengis.net/def/rel/ogc/1.0/schema",
-                            "application/schema+json", "要素属性 (schema)")]}
+        extent["temporal"] = {
+            "interval": [[_iso(t) for t in times]],
+            "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+        }
+    return {
+        "id": name,
+        "title": decl.title,
+        "description": decl.title_en,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+        "extent": extent,
+        "links": [
+            _link(base, "self", JSON, "本图层 (this collection)"),
+            _link(base + "/items", "items", GEOJSON, "要素 (features)"),
+            _link(
+                base + "/queryables",
+                "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                "application/schema+json",
+                "可筛选属性 (queryables)",
+            ),
+            _link(
+                base + "/schema",
+                "http://www.opengis.net/def/rel/ogc/1.0/schema",
+                "application/schema+json",
+                "要素属性 (schema)",
+            ),
+        ],
+    }
 
 
 @bp.get("/collections")
 def collections():
     params.check_known({"f"})
-    return _respond({"links": [_link(f"{_base()}/collections", "self", JSON, "图层 (collections)")],
-                     "collections": [_collection(name) for name in layer_names()]})
+    return _respond(
+        {
+            "links": [_link(f"{_base()}/collections", "self", JSON, "图层 (collections)")],
+            "collections": [_collection(name) for name in layer_names()],
+        }
+    )
 
 
 @bp.get("/collections/<name>")
@@ -135,9 +165,16 @@ def queryables(name: str):
     params.check_known({"f"})
     decl = _layer(name)
     props = {p.name: {"type": p.type, "title": p.label} for p in decl.queryables}
-    return _respond({"$schema": "https://json-schema.org/draft/2019-09/schema",
-                     "$id": f"{_base()}/collections/{name}/queryables", "type": "object",
-                     "title": decl.title, "properties": props}, "application/schema+json")
+    return _respond(
+        {
+            "$schema": "https://json-schema.org/draft/2019-09/schema",
+            "$id": f"{_base()}/collections/{name}/queryables",
+            "type": "object",
+            "title": decl.title,
+            "properties": props,
+        },
+        "application/schema+json",
+    )
 
 
 @bp.get("/collections/<name>/schema")
@@ -145,8 +182,14 @@ def schema(name: str):
     """The features' properties as declared (OGC API - Features Part 5 style): what a form needs to build its fields."""
     params.check_known({"f"})
     body = _layer(name).json_schema()
-    return _respond({"$schema": "https://json-schema.org/draft/2019-09/schema",
-                     "$id": f"{_base()}/collections/{name}/schema", **body}, "application/schema+json")
+    return _respond(
+        {
+            "$schema": "https://json-schema.org/draft/2019-09/schema",
+            "$id": f"{_base()}/collections/{name}/schema",
+            **body,
+        },
+        "application/schema+json",
+    )
 
 
 def _page_links(name: str, offset: int, limit: int, returned: int, matched: int) -> list[dict]:
@@ -156,8 +199,10 @@ def _page_links(name: str, offset: int, limit: int, returned: int, matched: int)
     def at(start: int) -> str:
         return base + "?" + urlencode({**args, "limit": limit, "offset": start})
 
-    links = [_link(at(offset), "self", GEOJSON, "本页 (this page)"),
-             _link(f"{_base()}/collections/{name}", "collection", JSON, "图层 (the collection)")]
+    links = [
+        _link(at(offset), "self", GEOJSON, "本页 (this page)"),
+        _link(f"{_base()}/collections/{name}", "collection", JSON, "图层 (the collection)"),
+    ]
     if offset + returned < matched:
         links.append(_link(at(offset + limit), "next", GEOJSON, "下一页 (next page)"))
     if offset > 0:
@@ -173,9 +218,13 @@ def items(name: str):
     offset = params.integer("offset", 0, minimum=0, maximum=2**31 - 1)
     selection = Selection(_area(), params.bbox(), params.property_filters(name), params.datetime_span(name))
     features, returned, matched = feature_page(db_session(), name, selection, limit=limit, offset=offset)
-    head = {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": returned,
-            "timeStamp": _iso(datetime.now(timezone.utc)),
-            "links": _page_links(name, offset, limit, returned, matched)}
+    head = {
+        "type": "FeatureCollection",
+        "numberMatched": matched,
+        "numberReturned": returned,
+        "timeStamp": _iso(datetime.now(timezone.utc)),
+        "links": _page_links(name, offset, limit, returned, matched),
+    }
     # the features stay the text PostGIS built: spliced in, not parsed and dumped again
     return _respond(json.dumps(head, ensure_ascii=False)[:-1] + ', "features": ' + features + "}", GEOJSON)
 
@@ -186,8 +235,10 @@ def _feature_response(name: str, feature_id: str, status: int = 200, headers: di
         raise NotFound(f"no feature {feature_id!r} in {name} within your area", code="unknown_feature")
     feature, version = found
     base = f"{_base()}/collections/{name}"
-    feature["links"] = [_link(f"{base}/items/{feature_id}", "self", GEOJSON, "本要素 (this feature)"),
-                        _link(base, "collection", JSON, "图层 (the collection)")]
+    feature["links"] = [
+        _link(f"{base}/items/{feature_id}", "self", GEOJSON, "本要素 (this feature)"),
+        _link(base, "collection", JSON, "图层 (the collection)"),
+    ]
     extra = {"ETag": feature_edit.etag(version)} if version is not None else {}
     return _respond(feature, GEOJSON, status, {**extra, **(headers or {})})
 
@@ -200,6 +251,7 @@ def item(name: str, feature_id: str):
 
 
 # --- Part 4: create, replace, update, delete (planners; see the permission matrix) ------------------
+
 
 def _body(media_types: frozenset[str]):
     limit = settings().max_body_bytes
@@ -225,8 +277,13 @@ def _reason() -> str:
 
 def _change_args() -> dict:
     principal = access.current()
-    return {"session": db_session(), "key": audit_key(), "actor": principal.actor, "area": _area(),
-            "grid_min_area_m2": settings().grid_min_area_m2}
+    return {
+        "session": db_session(),
+        "key": audit_key(),
+        "actor": principal.actor,
+        "area": _area(),
+        "grid_min_area_m2": settings().grid_min_area_m2,
+    }
 
 
 def _apply_change(name: str, change, body: tuple[str, frozenset] | None = None, **values):
@@ -244,8 +301,7 @@ def _apply_change(name: str, change, body: tuple[str, frozenset] | None = None, 
 @bp.post("/collections/<name>/items")
 def create_item(name: str):
     feature_id = _apply_change(name, feature_edit.create_feature, ("feature", BODY_TYPES))
-    return _feature_response(name, feature_id, 201,
-                             {"Location": f"{_base()}/collections/{name}/items/{feature_id}"})
+    return _feature_response(name, feature_id, 201, {"Location": f"{_base()}/collections/{name}/items/{feature_id}"})
 
 
 @bp.put("/collections/<name>/items/<feature_id>")

@@ -1,4 +1,5 @@
 """Query parameters of the OGC API - Features (Part 1 Core, Part 3 queryables): unknown or invalid ones are 400."""
+
 from __future__ import annotations
 
 import math
@@ -6,8 +7,8 @@ from datetime import datetime, time, timedelta, timezone
 
 from flask import request
 
-from gisapp.errors import InvalidParameter
 from gisapp.domain.layers import catalogue
+from gisapp.errors import InvalidParameter
 
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 10
@@ -56,8 +57,11 @@ def bbox() -> tuple[float, float, float, float] | None:
         raise _bad("bbox", "four numbers: minlon,minlat,maxlon,maxlat (CRS84)")
     minx, miny, maxx, maxy = values if len(values) == 4 else (values[0], values[1], values[3], values[4])
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise _bad("bbox", "needs minlon ≤ maxlon within -180..180 and minlat ≤ maxlat within -90..90 "
-                           "(a box across the antimeridian is not supported)")
+        raise _bad(
+            "bbox",
+            "needs minlon ≤ maxlon within -180..180 and minlat ≤ maxlat within -90..90 "
+            "(a box across the antimeridian is not supported)",
+        )
     return minx, miny, maxx, maxy
 
 
@@ -105,8 +109,11 @@ def _typed(name: str, kind: str, raw: str):
 
 def property_filters(layer: str) -> dict[str, object]:
     """?property=value for the layer's queryables, typed."""
-    return {p.name: _typed(p.name, p.type, request.args[p.name])
-            for p in catalogue()[layer].queryables if p.name in request.args}
+    return {
+        p.name: _typed(p.name, p.type, request.args[p.name])
+        for p in catalogue()[layer].queryables
+        if p.name in request.args
+    }
 
 
 def item_parameters(layer: str) -> set[str]:

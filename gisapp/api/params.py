@@ -1,4 +1,5 @@
 """Query-string parsing with stable error codes (422), shared by the API views."""
+
 from __future__ import annotations
 
 import math
@@ -9,7 +10,7 @@ from marshmallow import ValidationError as MarshmallowError
 
 from gisapp.errors import ValidationFailed
 
-INT8_MAX = 2 ** 63 - 1
+INT8_MAX = 2**63 - 1
 
 
 def bbox_param(name: str = "bbox") -> tuple[float, float, float, float] | None:
@@ -22,12 +23,16 @@ def bbox_param(name: str = "bbox") -> tuple[float, float, float, float] | None:
     except ValueError:
         values = ()
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        raise ValidationFailed("bbox must be four numbers: minlon,minlat,maxlon,maxlat",
-                               code="invalid_bbox", field=name)
+        raise ValidationFailed(
+            "bbox must be four numbers: minlon,minlat,maxlon,maxlat", code="invalid_bbox", field=name
+        )
     minx, miny, maxx, maxy = values
     if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
-        raise ValidationFailed("bbox must have minlon < maxlon within -180..180 and minlat < maxlat "
-                               "within -90..90", code="invalid_bbox", field=name)
+        raise ValidationFailed(
+            "bbox must have minlon < maxlon within -180..180 and minlat < maxlat within -90..90",
+            code="invalid_bbox",
+            field=name,
+        )
     return minx, miny, maxx, maxy
 
 
@@ -55,8 +60,9 @@ def time_param(name: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise ValidationFailed(f"{name} must be an ISO 8601 time such as 2026-11-28T08:00:00+08:00",
-                               code="invalid_time", field=name) from None
+        raise ValidationFailed(
+            f"{name} must be an ISO 8601 time such as 2026-11-28T08:00:00+08:00", code="invalid_time", field=name
+        ) from None
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
@@ -85,8 +91,11 @@ def load_query(schema) -> dict:
     by_key = {field.data_key or name: field for name, field in schema.fields.items()}
     unknown = sorted(set(args) - set(by_key))
     if unknown:
-        raise ValidationFailed(f"unknown parameter {_shown(unknown[0])}; allowed: {', '.join(sorted(by_key))}",
-                               code="unknown_parameter", field=_shown(unknown[0]))
+        raise ValidationFailed(
+            f"unknown parameter {_shown(unknown[0])}; allowed: {', '.join(sorted(by_key))}",
+            code="unknown_parameter",
+            field=_shown(unknown[0]),
+        )
     try:
         return schema.load({k: v for k, v in args.items() if v != ""})
     except MarshmallowError as exc:

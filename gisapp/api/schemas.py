@@ -1,4 +1,5 @@
 """marshmallow schemas: they document the API in the OpenAPI document."""
+
 from __future__ import annotations
 
 from apiflask import Schema
@@ -46,8 +47,9 @@ def _field_of(declared: Field, name: str) -> MField:
     if declared.type == "object":
         if declared.nested is None:
             return Dict(metadata=meta, **options)
-        return Nested(schema_of(declared.nested, f"{name}{declared.name.title().replace('_', '')}"), metadata=meta,
-                      **options)
+        return Nested(
+            schema_of(declared.nested, f"{name}{declared.name.title().replace('_', '')}"), metadata=meta, **options
+        )
     if declared.type == "array":
         item = _FIELD_TYPES[declared.items or "any"]
         item_options = {"validate": Length(min=1, max=declared.max_item_length)} if declared.max_item_length else {}
@@ -102,8 +104,7 @@ class ReportedLocation(Schema):
 class EventOut(Schema):
     id = Integer()
     status = String()
-    level = Integer(metadata={"description": "1: township sub-center and grid team; 2: county center "
-                                             "and department"})
+    level = Integer(metadata={"description": "1: township sub-center and grid team; 2: county center and department"})
     priority = String()
     channel = String()
     category = Nested(CategoryRef)
@@ -119,11 +120,16 @@ class EventOut(Schema):
     deadlines = Nested(DeadlinesSchema)
     reporter = Nested(ReporterSchema, allow_none=True)
     client_ref = String(allow_none=True)
-    repeat_of = Integer(allow_none=True, metadata={"description": "the event of the same category closed nearby "
-                                                                  "shortly before, when this one repeats it"})
+    repeat_of = Integer(
+        allow_none=True,
+        metadata={
+            "description": "the event of the same category closed nearby shortly before, when this one repeats it"
+        },
+    )
     created_at = String()
-    tracking_token = String(metadata={"description": "in the intake answer only: the reporter's key to "
-                                                     "GET /api/v1/track/<token>"})
+    tracking_token = String(
+        metadata={"description": "in the intake answer only: the reporter's key to GET /api/v1/track/<token>"}
+    )
 
 
 class ReceiverSchema(Schema):
@@ -140,8 +146,12 @@ class TaskOut(Schema):
     member = Nested(CodeName, allow_none=True)
     deadlines = Nested(DeadlinesSchema)
     supervision = String(metadata={"description": "on_time, warned, overdue"})
-    extension = Dict(metadata={"description": "pending (bool), until (the time asked for), approved_at (when an "
-                                           "approval set handle_by to it; null: handle_by is the category's limit)"})
+    extension = Dict(
+        metadata={
+            "description": "pending (bool), until (the time asked for), approved_at (when an "
+            "approval set handle_by to it; null: handle_by is the category's limit)"
+        }
+    )
     times = Dict(metadata={"description": "dispatched, acknowledged, arrived, handled (ISO 8601 or null)"})
 
 
@@ -174,8 +184,9 @@ class EventDetail(EventOut):
     support_requested = Integer(metadata={"description": "members asked for, not yet confirmed"})
     parked_from = String(allow_none=True)
     repeat_count = Integer(metadata={"description": "later reports that repeated this event after its closure"})
-    rating = String(allow_none=True, metadata={"description": "the reporter's: satisfied, basically_satisfied, "
-                                                              "dissatisfied"})
+    rating = String(
+        allow_none=True, metadata={"description": "the reporter's: satisfied, basically_satisfied, dissatisfied"}
+    )
     review_open = Boolean(metadata={"description": "a dissatisfied rating opened a review"})
     tasks = List(Nested(TaskOut))
     timeline = List(Nested(TimelineEntry))
@@ -218,8 +229,9 @@ class LocateOut(Schema):
 
 class Limits(Schema):
     response_minutes = Integer()
-    handling_minutes = Integer(metadata={"description": "the handling limit in clock minutes (nominal when the "
-                                                        "limit counts working time)"})
+    handling_minutes = Integer(
+        metadata={"description": "the handling limit in clock minutes (nominal when the limit counts working time)"}
+    )
     handling_unit = String(metadata={"description": "minutes, work_hours or work_days (county calendar)"})
     handling_amount = Float(allow_none=True, metadata={"description": "the limit in handling_unit; null for minutes"})
 
@@ -274,10 +286,17 @@ class LayerList(Schema):
 
 ERROR_JSON = {
     "type": "object",
-    "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-        "code": {"type": "string", "description": "stable, for programs"},
-        "message": {"type": "string", "description": "for people"},
-        "field": {"type": "string"}}}},
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "stable, for programs"},
+                "message": {"type": "string", "description": "for people"},
+                "field": {"type": "string"},
+            },
+        }
+    },
 }
 
 
@@ -293,16 +312,24 @@ def error_responses(*codes: str) -> dict[int, dict]:
 
 def _error_response_of(codes: list[str]) -> dict:
     detail = ERROR_JSON["properties"]["error"]
-    schema = {**ERROR_JSON, "properties": {"error": {
-        **detail, "properties": {**detail["properties"], "code": {"type": "string", "enum": codes}}}}}
-    return {"description": "; ".join(f"`{c}`: {CATALOGUE[c].meaning}" for c in codes),
-            "content": {"application/json": {"schema": schema}}}
+    schema = {
+        **ERROR_JSON,
+        "properties": {
+            "error": {**detail, "properties": {**detail["properties"], "code": {"type": "string", "enum": codes}}}
+        },
+    }
+    return {
+        "description": "; ".join(f"`{c}`: {CATALOGUE[c].meaning}" for c in codes),
+        "content": {"application/json": {"schema": schema}},
+    }
 
 
 def ref_response(description: str, component: str) -> dict:
     """An OpenAPI response object pointing at a schema component generated from a marshmallow schema."""
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}},
+    }
 
 
 class ErrorDetail(Schema):
@@ -313,5 +340,3 @@ class ErrorDetail(Schema):
 
 class ErrorOut(Schema):
     error = Nested(ErrorDetail)
-
-

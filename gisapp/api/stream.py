@@ -6,6 +6,7 @@ the notification as JSON. Members' duty reports (status and position) come as `e
 id: only the latest position matters, so they are not caught up on. A stream ends after `max_seconds`
 (default 300): EventSource reconnects.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,10 @@ def _team_of(account) -> str | None:
 
 
 @bp.get("/stream")
-@bp.doc(summary="Live updates (text/event-stream) of the events the caller may see; resumes with Last-Event-ID",
-        responses={200: "text/event-stream", **error_responses("invalid_max_seconds", "invalid_after")})
+@bp.doc(
+    summary="Live updates (text/event-stream) of the events the caller may see; resumes with Last-Event-ID",
+    responses={200: "text/event-stream", **error_responses("invalid_max_seconds", "invalid_after")},
+)
 def events():
     account = access.current().account
     team, county = _team_of(account), county_of(db_session(), account)

@@ -1,4 +1,5 @@
 """Support from adjacent grids (standard 6.2.3.2): the ranked members a center may send to an event."""
+
 from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
@@ -8,8 +9,15 @@ from gisapp.api import access, db_session
 from gisapp.api.params import int_param
 from gisapp.api.schemas import error_responses
 from gisapp.domain.lifecycle import NotYourStep
+from gisapp.services.command.support import (
+    DEFAULT_LIMIT,
+    DEFAULT_MAX_AGE_S,
+    may_see_candidates,
+)
+from gisapp.services.command.support import (
+    support_candidates as rank,
+)
 from gisapp.services.events.read import get_event
-from gisapp.services.command.support import DEFAULT_LIMIT, DEFAULT_MAX_AGE_S, may_see_candidates, support_candidates as rank
 
 bp = APIBlueprint("support", __name__, url_prefix="/api/v1", tag="support")
 
@@ -18,8 +26,11 @@ MAX_LIMIT = 100
 
 
 class SupportQuery(Schema):
-    max_age_s = Integer(metadata={"description": f"oldest position accepted, seconds (default {DEFAULT_MAX_AGE_S}, "
-                                                 f"at most {MAX_AGE_LIMIT_S})"})
+    max_age_s = Integer(
+        metadata={
+            "description": f"oldest position accepted, seconds (default {DEFAULT_MAX_AGE_S}, at most {MAX_AGE_LIMIT_S})"
+        }
+    )
     limit = Integer(metadata={"description": f"how many candidates (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})"})
 
 
@@ -51,8 +62,10 @@ class SupportCandidates(Schema):
 @bp.get("/events/<int:event_id>/support-candidates")
 @bp.input(SupportQuery, location="query", validation=False)
 @bp.output(SupportCandidates)
-@bp.doc(summary="Members proposed to support an event: on duty, fresh position, adjacent grids first, nearest first",
-        responses=error_responses("not_your_step", "event_not_found", "invalid_max_age_s", "invalid_limit"))
+@bp.doc(
+    summary="Members proposed to support an event: on duty, fresh position, adjacent grids first, nearest first",
+    responses=error_responses("not_your_step", "event_not_found", "invalid_max_age_s", "invalid_limit"),
+)
 def support_candidates(event_id: int, query_data):
     max_age_s = int_param("max_age_s", DEFAULT_MAX_AGE_S, minimum=1, maximum=MAX_AGE_LIMIT_S)
     limit = int_param("limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)

@@ -1,4 +1,5 @@
 """Operations view for the system administrator (三员分立): no business data, no audit trail."""
+
 from __future__ import annotations
 
 from apiflask import APIBlueprint
@@ -12,11 +13,15 @@ bp = APIBlueprint("system", __name__, url_prefix="/api/v1/system", tag="administ
 
 
 @bp.get("/status")
-@bp.doc(summary="Schema version, database and connection-pool state, effective security settings",
-        responses=error_responses("authentication_required", "forbidden"))
+@bp.doc(
+    summary="Schema version, database and connection-pool state, effective security settings",
+    responses=error_responses("authentication_required", "forbidden"),
+)
 def status():
     cfg = settings()
     pool = current_app.extensions["gisapp.engine"].pool
-    return {**schema_and_server(db_session(), cfg.sql_dir),
-            "pool": {"size": pool.size(), "checked_out": pool.checkedout()},
-            "security": cfg.security_summary()}
+    return {
+        **schema_and_server(db_session(), cfg.sql_dir),
+        "pool": {"size": pool.size(), "checked_out": pool.checkedout()},
+        "security": cfg.security_summary(),
+    }

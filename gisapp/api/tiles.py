@@ -1,4 +1,5 @@
 """Vector tiles (Mapbox Vector Tile) of the map layers and their TileJSON, in the caller's area."""
+
 from __future__ import annotations
 
 from apiflask import APIBlueprint
@@ -20,14 +21,18 @@ def _tile_numbers(z: str, x: str, y: str) -> tuple[int, int, int]:
     try:
         return int(z), int(x), int(y)
     except ValueError:
-        raise AppError(f"tile {z}/{x}/{y}: z, x and y must be whole numbers (e.g. /tiles/grids/13/6800/3320.mvt)",
-                       code="invalid_tile") from None
+        raise AppError(
+            f"tile {z}/{x}/{y}: z, x and y must be whole numbers (e.g. /tiles/grids/13/6800/3320.mvt)",
+            code="invalid_tile",
+        ) from None
 
 
 @bp.get("/<name>/<z>/<x>/<y>.mvt")
-@bp.doc(summary="One vector tile (MVT, extent 4096) of a layer's features in the caller's area; "
-                "cached, ETag / If-None-Match",
-        responses=error_responses("invalid_tile", "unknown_layer", "tile_out_of_range"))
+@bp.doc(
+    summary="One vector tile (MVT, extent 4096) of a layer's features in the caller's area; "
+    "cached, ETag / If-None-Match",
+    responses=error_responses("invalid_tile", "unknown_layer", "tile_out_of_range"),
+)
 def tile(name: str, z: str, x: str, y: str):
     account = access.current().account
     zoom, col, row = _tile_numbers(z, x, y)
@@ -40,15 +45,16 @@ def tile(name: str, z: str, x: str, y: str):
     else:
         response = current_app.response_class(found.data, mimetype=MEDIA_TYPE)
     response.set_etag(found.etag)
-    response.headers.update({"Cache-Control": CACHE_CONTROL, "Vary": VARY,
-                             "X-Tile-Cache": found.source})
+    response.headers.update({"Cache-Control": CACHE_CONTROL, "Vary": VARY, "X-Tile-Cache": found.source})
     return response
 
 
 @bp.get("/<name>.json")
-@bp.doc(summary="The TileJSON 3.0.0 document of a layer's tiles: URL template, zooms, the caller's area, "
-                "vector layers and their fields",
-        responses=error_responses("unknown_layer"))
+@bp.doc(
+    summary="The TileJSON 3.0.0 document of a layer's tiles: URL template, zooms, the caller's area, "
+    "vector layers and their fields",
+    responses=error_responses("unknown_layer"),
+)
 def tilejson_document(name: str):
     account = access.current().account
     doc = tilejson(db_session(), name, request.host_url, account.binding, account.bound_to)

@@ -1,4 +1,5 @@
 """Accounts and integrations, for the security administrator only (三员分立), within its county."""
+
 from __future__ import annotations
 
 from apiflask import APIBlueprint
@@ -8,16 +9,34 @@ from gisapp.api import access, audit_key, db_session, require_json_body, setting
 from gisapp.api.schemas import error_responses
 from gisapp.domain.security import ADMIN_POSTS
 from gisapp.errors import Forbidden, NotFound, ValidationFailed
-from gisapp.services.access.accounts import (accounts_in_county, create_user, disable_user, reset_password, role_in_county,
-                                      serves_county)
+from gisapp.services.access.accounts import (
+    accounts_in_county,
+    create_user,
+    disable_user,
+    reset_password,
+    role_in_county,
+    serves_county,
+)
 from gisapp.services.access.integrations import create_integration, disable_integration, list_integrations
 
 bp = APIBlueprint("users", __name__, url_prefix="/api/v1", tag="administration")
 bp.before_request(require_json_body)
 
-ERRORS = error_responses("authentication_required", "forbidden", "csrf_failed", "admin_post_protected", "invalid_body",
-                         "unknown_user", "username_taken", "unknown_role", "unknown_binding", "invalid_binding",
-                         "invalid_member", "password_unchanged", "outside_jurisdiction")
+ERRORS = error_responses(
+    "authentication_required",
+    "forbidden",
+    "csrf_failed",
+    "admin_post_protected",
+    "invalid_body",
+    "unknown_user",
+    "username_taken",
+    "unknown_role",
+    "unknown_binding",
+    "invalid_binding",
+    "invalid_member",
+    "password_unchanged",
+    "outside_jurisdiction",
+)
 
 
 def _body(*fields: str) -> dict:
@@ -39,8 +58,10 @@ def _not_an_admin_post(role: str) -> None:
     are not managed over HTTP by a security administrator (who could otherwise become the auditor);
     they are managed with `gisapp users` on the server, which audits the operator."""
     if role in {str(r) for r in ADMIN_POSTS}:
-        raise Forbidden(f"accounts of the administrative posts ({role}) are managed with `gisapp users` on the "
-                        "server, not here", code="admin_post_protected")
+        raise Forbidden(
+            f"accounts of the administrative posts ({role}) are managed with `gisapp users` on the server, not here",
+            code="admin_post_protected",
+        )
 
 
 def _existing(username: str) -> None:
@@ -63,9 +84,17 @@ def create_account():
     _not_an_admin_post(body["role"])
     _in_my_county(body["bound_to"])
     session = db_session()
-    account = create_user(session, audit_key(), access.current().actor, username=body["username"], role=body["role"],
-                          bound_to=body["bound_to"], password=body["password"],
-                          display_name=str(body.get("display_name") or ""), policy=settings().password_policy)
+    account = create_user(
+        session,
+        audit_key(),
+        access.current().actor,
+        username=body["username"],
+        role=body["role"],
+        bound_to=body["bound_to"],
+        password=body["password"],
+        display_name=str(body.get("display_name") or ""),
+        policy=settings().password_policy,
+    )
     session.commit()
     return {"username": account.username, "role": str(account.role), "bound_to": account.bound_to}, 201
 
@@ -81,14 +110,14 @@ def disable_account(username: str):
 
 
 @bp.post("/users/<username>/password")
-@bp.doc(summary="Set a new password (body: password); unlocks the account, ends its tokens and sessions",
-        responses=ERRORS)
+@bp.doc(
+    summary="Set a new password (body: password); unlocks the account, ends its tokens and sessions", responses=ERRORS
+)
 def reset_account_password(username: str):
     body = _body("password")
     _existing(username)
     session = db_session()
-    reset_password(session, audit_key(), access.current().actor, username, body["password"],
-                   settings().password_policy)
+    reset_password(session, audit_key(), access.current().actor, username, body["password"], settings().password_policy)
     session.commit()
     return {"username": username, "password_reset": True}
 
@@ -100,19 +129,31 @@ def integrations_index():
 
 
 @bp.post("/integrations")
-@bp.doc(summary="Register an integration: code, name, channels; its API key is answered this once only",
-        responses=ERRORS)
+@bp.doc(
+    summary="Register an integration: code, name, channels; its API key is answered this once only", responses=ERRORS
+)
 def integration_create():
     body = request.get_json()
     if not isinstance(body, dict):
         raise ValidationFailed("send a JSON object: code, name, channels", code="invalid_body")
     session = db_session()
     integration, api_key = create_integration(
-        session, audit_key(), access.current().actor, code=body.get("code"), name=body.get("name"),
-        county_code=access.current().account.bound_to, channels=body.get("channels"))
+        session,
+        audit_key(),
+        access.current().actor,
+        code=body.get("code"),
+        name=body.get("name"),
+        county_code=access.current().account.bound_to,
+        channels=body.get("channels"),
+    )
     session.commit()
-    return {"code": integration.code, "name": integration.name, "county": integration.county_code,
-            "channels": list(integration.channels), "api_key": api_key}, 201
+    return {
+        "code": integration.code,
+        "name": integration.name,
+        "county": integration.county_code,
+        "channels": list(integration.channels),
+        "api_key": api_key,
+    }, 201
 
 
 @bp.post("/integrations/<code>/disable")

@@ -8,6 +8,7 @@ come from `rng_for(parts...)`, a generator seeded from a hash of the parts, so a
 on what it is about (an event's reference and how many steps it has had), never on the order in which
 the engine asks: the same seed gives the same county.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,8 +22,32 @@ CST = ZoneInfo("Asia/Shanghai")  # the county's clock: shifts and the daily rhyt
 UTC = timezone.utc
 
 # relative report rate per local hour (0-23): quiet at night, peaks mid-morning and mid-afternoon
-HOURLY = (0.25, 0.15, 0.1, 0.1, 0.15, 0.3, 0.6, 1.0, 1.5, 1.8, 1.8, 1.5,
-          1.1, 1.3, 1.7, 1.8, 1.6, 1.4, 1.2, 1.1, 0.9, 0.7, 0.5, 0.35)
+HOURLY = (
+    0.25,
+    0.15,
+    0.1,
+    0.1,
+    0.15,
+    0.3,
+    0.6,
+    1.0,
+    1.5,
+    1.8,
+    1.8,
+    1.5,
+    1.1,
+    1.3,
+    1.7,
+    1.8,
+    1.6,
+    1.4,
+    1.2,
+    1.1,
+    0.9,
+    0.7,
+    0.5,
+    0.35,
+)
 CHANNELS = (("patrol", 0.35), ("public", 0.2), ("hotline", 0.25), ("video", 0.1), ("referral", 0.1))
 # which kinds of work each channel mostly brings (weights over the category kinds of clause 5)
 KINDS_BY_CHANNEL = {
@@ -32,14 +57,19 @@ KINDS_BY_CHANNEL = {
     "video": {"urban": 3, "order": 3, "safety": 2, "environment": 1},
     "referral": {"livelihood": 3, "safety": 2, "urban": 1, "environment": 1, "order": 1},
 }
-CHANNEL_NAMES = {"patrol": "巡查发现", "public": "群众举报", "hotline": "12345热线", "video": "视频发现",
-                 "referral": "部门移交"}
+CHANNEL_NAMES = {
+    "patrol": "巡查发现",
+    "public": "群众举报",
+    "hotline": "12345热线",
+    "video": "视频发现",
+    "referral": "部门移交",
+}
 OUTSIDE = frozenset({"public", "hotline", "video"})  # reported by outside systems: they await acceptance
-RATED = frozenset({"public", "hotline"})             # a citizen with a tracking token, who may rate
+RATED = frozenset({"public", "hotline"})  # a citizen with a tracking token, who may rate
 RATINGS = (("satisfied", 0.7), ("basically_satisfied", 0.2), ("dissatisfied", 0.1))
 SHIFTS = ((8, 16), (16, 24), (0, 8))  # day, evening and night shifts, local hours
-WALK_MPS = 1.2                        # patrol walking speed
-M_PER_DEG = 111_320.0                 # metres per degree of latitude (local, for short walks only)
+WALK_MPS = 1.2  # patrol walking speed
+M_PER_DEG = 111_320.0  # metres per degree of latitude (local, for short walks only)
 
 
 def rng_for(*parts: object) -> random.Random:
@@ -93,23 +123,30 @@ def arrivals(seed: object, start: datetime, end: datetime, per_day: float) -> li
 class Fate:
     """What becomes of a report, decided when it arrives."""
 
-    void: bool = False           # an outside report that is not a case
-    returned: bool = False       # the first receiver says it is not theirs (回退)
+    void: bool = False  # an outside report that is not a case
+    returned: bool = False  # the first receiver says it is not theirs (回退)
     late_response: bool = False  # acknowledged or on scene after the response limit
     late_handling: bool = False  # handled after the handling limit
-    extension: bool = False      # the receiver asks for more time
-    support: bool = False        # the team asks for members of the adjacent grids
-    send_back: bool = False      # the center finds the result wanting once (返工)
-    rating: str | None = None    # the reporter's rating after closure (None: does not rate)
+    extension: bool = False  # the receiver asks for more time
+    support: bool = False  # the team asks for members of the adjacent grids
+    send_back: bool = False  # the center finds the result wanting once (返工)
+    rating: str | None = None  # the reporter's rating after closure (None: does not rate)
 
 
 def fate_of(ref: str, channel: str) -> Fate:
     """The fate of the report with this reference (which carries the seed)."""
     rng = rng_for(ref, "fate")
-    chance = (lambda p: rng.random() < p)
-    return Fate(void=channel in OUTSIDE and chance(0.06), returned=chance(0.05), late_response=chance(0.1),
-                late_handling=chance(0.08), extension=chance(0.07), support=chance(0.1), send_back=chance(0.06),
-                rating=weighted(rng, RATINGS) if channel in RATED and chance(0.7) else None)
+    chance = lambda p: rng.random() < p
+    return Fate(
+        void=channel in OUTSIDE and chance(0.06),
+        returned=chance(0.05),
+        late_response=chance(0.1),
+        late_handling=chance(0.08),
+        extension=chance(0.07),
+        support=chance(0.1),
+        send_back=chance(0.06),
+        rating=weighted(rng, RATINGS) if channel in RATED and chance(0.7) else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -117,8 +154,8 @@ class TaskView:
     """One task of an event as the engine read it."""
 
     id: int
-    kind: str                 # handle or support
-    receiver: str             # team:<code> or department:<code>
+    kind: str  # handle or support
+    receiver: str  # team:<code> or department:<code>
     status: str
     extension_pending: bool
     dispatched_at: datetime
@@ -136,9 +173,9 @@ class EventView:
     status: str
     level: int
     support_requested: int
-    last_at: datetime         # the latest step (supervision notes aside)
-    steps: int                # how many steps it has had (supervision notes aside)
-    done: frozenset[str]      # the actions it has had
+    last_at: datetime  # the latest step (supervision notes aside)
+    steps: int  # how many steps it has had (supervision notes aside)
+    done: frozenset[str]  # the actions it has had
     tasks: tuple[TaskView, ...]
     rated: bool = False
 
@@ -165,10 +202,17 @@ def _share(start: datetime, end: datetime | None, share: float, fallback: timede
     return start + ((end - start) * share if end is not None else fallback)
 
 
-CENTER_NOTES = {"accept": "受理", "void": "经核实不属于受理范围，不予立案", "dispatch": "派遣处置",
-                "escalate": "非本级事权，提级至区指挥中心", "verify": "核查属实，处置到位",
-                "send_back": "现场核查未处置到位，退回返工", "close": "已处置完毕，感谢您的反映",
-                "approve_extension": "同意延期", "refuse_extension": "不同意延期，请按时办结"}
+CENTER_NOTES = {
+    "accept": "受理",
+    "void": "经核实不属于受理范围，不予立案",
+    "dispatch": "派遣处置",
+    "escalate": "非本级事权，提级至区指挥中心",
+    "verify": "核查属实，处置到位",
+    "send_back": "现场核查未处置到位，退回返工",
+    "close": "已处置完毕，感谢您的反映",
+    "approve_extension": "同意延期",
+    "refuse_extension": "不同意延期，请按时办结",
+}
 
 
 def next_step(view: EventView, fate: Fate) -> Planned | None:
@@ -202,8 +246,7 @@ def _in_hand(view: EventView, fate: Fate, rng: random.Random) -> Planned | None:
     """The earliest of: the center's answer to an extension or a support request, each task's next step."""
     options = []
     if any(t.extension_pending for t in view.tasks):
-        options.append(_center(view, rng, "refuse_extension" if rng.random() < 0.25 else "approve_extension",
-                               10, 90))
+        options.append(_center(view, rng, "refuse_extension" if rng.random() < 0.25 else "approve_extension", 10, 90))
     if view.support_requested > 0:
         options.append(_center(view, rng, "confirm_support", 2, 10))
     for task in view.tasks:
@@ -219,13 +262,19 @@ def _task_step(view: EventView, fate: Fate, task: TaskView, rng: random.Random) 
         if own and fate.returned and "return" not in view.done:
             return _by(task, "return", task.dispatched_at + _minutes(rng, 5, 30), view, note="经核实不属于本单位职责")
         late = own and fate.late_response and task.receiver.startswith("department:")
-        at = task.respond_by + _minutes(rng, 5, 60) if late and task.respond_by else \
-            task.dispatched_at + _minutes(rng, 1, 8)
+        at = (
+            task.respond_by + _minutes(rng, 5, 60)
+            if late and task.respond_by
+            else task.dispatched_at + _minutes(rng, 1, 8)
+        )
         return _by(task, "acknowledge", at, view, note="已签收")
     if task.status == "acknowledged":
         late = own and fate.late_response and task.receiver.startswith("team:")
-        at = (task.respond_by + _minutes(rng, 5, 45) if late and task.respond_by else
-              _share(task.dispatched_at, task.respond_by, rng.uniform(0.3, 0.95), _minutes(rng, 10, 40)))
+        at = (
+            task.respond_by + _minutes(rng, 5, 45)
+            if late and task.respond_by
+            else _share(task.dispatched_at, task.respond_by, rng.uniform(0.3, 0.95), _minutes(rng, 10, 40))
+        )
         return _by(task, "arrive", at, view, note="已到达现场")
     return _on_scene(view, fate, task, rng)
 
@@ -234,16 +283,29 @@ def _on_scene(view: EventView, fate: Fate, task: TaskView, rng: random.Random) -
     if task.kind == "support":
         return _by(task, "handle", view.last_at + _minutes(rng, 20, 90), view, note="协助处置完毕")
     if fate.support and "request_support" not in view.done:
-        return Planned(view.last_at + _minutes(rng, 2, 15), task.receiver, "request_support",
-                       members=rng.choice((1, 1, 2)), note="现场人手不足，请求相邻网格支援")
+        return Planned(
+            view.last_at + _minutes(rng, 2, 15),
+            task.receiver,
+            "request_support",
+            members=rng.choice((1, 1, 2)),
+            note="现场人手不足，请求相邻网格支援",
+        )
     window = (task.handle_by - task.dispatched_at) if task.handle_by else timedelta(hours=4)
     if fate.extension and "request_extension" not in view.done and task.handle_by:
         at = view.last_at + (task.handle_by - view.last_at) * rng.uniform(0.3, 0.7)
-        return Planned(max(at, view.last_at + timedelta(minutes=5)), task.receiver, "request_extension",
-                       until=task.handle_by + window * rng.uniform(0.5, 1.0), note="需协调相关单位，申请延期")
+        return Planned(
+            max(at, view.last_at + timedelta(minutes=5)),
+            task.receiver,
+            "request_extension",
+            until=task.handle_by + window * rng.uniform(0.5, 1.0),
+            note="需协调相关单位，申请延期",
+        )
     late = fate.late_handling and "send_back" not in view.done
-    target = (task.handle_by + window * rng.uniform(0.05, 0.5) if late and task.handle_by else
-              task.dispatched_at + window * rng.uniform(0.3, 0.95))
+    target = (
+        task.handle_by + window * rng.uniform(0.05, 0.5)
+        if late and task.handle_by
+        else task.dispatched_at + window * rng.uniform(0.3, 0.95)
+    )
     return _by(task, "handle", target, view, note="已处置完毕")
 
 
@@ -253,6 +315,7 @@ def _by(task: TaskView, action: str, at: datetime, view: EventView, note: str = 
 
 
 # ------------------------------------------------------------------------------------------- duty and patrols
+
 
 def shift_of(role: str, index: int) -> int:
     """The shift a member works (SHIFTS): grid leaders by day, the others in turn by their place in the team."""
@@ -276,8 +339,9 @@ def shift_start(shift: int, at: datetime) -> datetime | None:
 
 def duty_on_shift(member: str, started: datetime, seed: object) -> str:
     """A member's status through one shift: mostly on patrol, some at the post, a few busy elsewhere."""
-    return weighted(rng_for(seed, member, started.isoformat(), "duty"),
-                    (("on_patrol", 0.6), ("on_duty", 0.3), ("busy", 0.1)))
+    return weighted(
+        rng_for(seed, member, started.isoformat(), "duty"), (("on_patrol", 0.6), ("on_duty", 0.3), ("busy", 0.1))
+    )
 
 
 def _metres(origin: tuple[float, float], point: tuple[float, float]) -> tuple[float, float]:
@@ -317,8 +381,9 @@ def patrol_route(rng: random.Random, polygon, *, wander: bool = False) -> tuple[
     return tuple(points)
 
 
-def position_on_route(route: tuple[tuple[float, float], ...], seconds: float,
-                      speed: float = WALK_MPS) -> tuple[float, float]:
+def position_on_route(
+    route: tuple[tuple[float, float], ...], seconds: float, speed: float = WALK_MPS
+) -> tuple[float, float]:
     """Where a walker is after `seconds` going round the loop at `speed` m/s from its first waypoint.
 
     >>> route = ((118.8, 32.0), (118.801, 32.0))

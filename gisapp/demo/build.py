@@ -45,6 +45,7 @@ _GRID = common.GRID_SIZE
 
 # ------------------------------------------------------------------------------------ inputs
 
+
 def _read_csv(path: pathlib.Path) -> list[dict]:
     with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
@@ -69,6 +70,7 @@ def _community_name(raw: str) -> str:
 
 
 # ------------------------------------------------------------------------------ partitioning
+
 
 def _fwd(g):
     return shapely.transform(g, lambda c: np.column_stack([c[:, 0] * _K, c[:, 1]]))
@@ -190,6 +192,7 @@ def _order_sites(C: np.ndarray, poly, k: int) -> np.ndarray:
 
 # -------------------------------------------------------------------------------- exact tiling
 
+
 def _components(members: list[int], adj: dict[int, dict[int, float]]) -> list[list[int]]:
     todo, comps = set(members), []
     while todo:
@@ -222,8 +225,7 @@ def _faces(county, grid_polys: list) -> np.ndarray:
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     faces = faces[shapely.area(faces) > 0]
     shapely.prepare(county)
-    inside = shapely.contains_xy(county, *shapely.get_coordinates(
-        shapely.point_on_surface(faces)).T)
+    inside = shapely.contains_xy(county, *shapely.get_coordinates(shapely.point_on_surface(faces)).T)
     return faces[inside]
 
 
@@ -250,8 +252,7 @@ def _face_adjacency(faces: np.ndarray) -> dict[int, dict[int, float]]:
     a_idx, b_idx = ftree.query(faces, predicate="intersects")
     keep = a_idx < b_idx
     a_idx, b_idx = a_idx[keep], b_idx[keep]
-    shared = shapely.length(shapely.intersection(shapely.boundary(faces[a_idx]),
-                                                 shapely.boundary(faces[b_idx])))
+    shared = shapely.length(shapely.intersection(shapely.boundary(faces[a_idx]), shapely.boundary(faces[b_idx])))
     adj: dict[int, dict[int, float]] = defaultdict(dict)
     for a, b, length in zip(a_idx.tolist(), b_idx.tolist(), shared.tolist()):
         if length > 0:
@@ -260,8 +261,9 @@ def _face_adjacency(faces: np.ndarray) -> dict[int, dict[int, float]]:
     return adj
 
 
-def _reattach_detached(owner: np.ndarray, adj: dict[int, dict[int, float]], area: np.ndarray,
-                       grid_parent: list[str]) -> None:
+def _reattach_detached(
+    owner: np.ndarray, adj: dict[int, dict[int, float]], area: np.ndarray, grid_parent: list[str]
+) -> None:
     """Give each detached bit of a grid to a neighbouring grid, in place, until none moves."""
     for _ in range(20):
         moved = False
@@ -284,8 +286,9 @@ def _reattach_detached(owner: np.ndarray, adj: dict[int, dict[int, float]], area
             break
 
 
-def _reattach_target(comp: list[int], g: int, owner: np.ndarray, adj: dict[int, dict[int, float]],
-                     grid_parent: list[str]) -> int | None:
+def _reattach_target(
+    comp: list[int], g: int, owner: np.ndarray, adj: dict[int, dict[int, float]], grid_parent: list[str]
+) -> int | None:
     """The grid to take the detached faces ``comp`` of grid ``g``, or None if nothing borders it.
 
     Prefers grids of the same community, then of the same township, then the longest border.
@@ -297,12 +300,19 @@ def _reattach_target(comp: list[int], g: int, owner: np.ndarray, adj: dict[int, 
                 border[int(owner[h])] += w
     if not border:
         return None
-    return max(border, key=lambda t: (
-        grid_parent[t] == grid_parent[g],
-        prefix(grid_parent[t], Level.TOWNSHIP) == prefix(grid_parent[g], Level.TOWNSHIP), border[t], -t))
+    return max(
+        border,
+        key=lambda t: (
+            grid_parent[t] == grid_parent[g],
+            prefix(grid_parent[t], Level.TOWNSHIP) == prefix(grid_parent[g], Level.TOWNSHIP),
+            border[t],
+            -t,
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------- features
+
 
 def _area_features(items: list[tuple[str, str, str | None, object]], extra=None) -> list[dict]:
     out = []
@@ -326,9 +336,12 @@ def _road_features(county) -> tuple[list[dict], list[tuple[str, object]]]:
         if line.is_empty or line.geom_type not in ("LineString", "MultiLineString"):
             continue
         line = shapely.set_precision(line, _GRID)
-        feats.append(common.feature(
-            {"code": code, "name": name, "road_class": road_class, "length_m": _length_m(line)},
-            common.line_geojson(line)))
+        feats.append(
+            common.feature(
+                {"code": code, "name": name, "road_class": road_class, "length_m": _length_m(line)},
+                common.line_geojson(line),
+            )
+        )
         lines.append((name, line))
     return feats, lines
 
@@ -337,15 +350,19 @@ def _location_features(county) -> list[dict]:
     feats = []
     for code, name, kind, risk, (x, y) in xuanwu.KEY_LOCATIONS:
         if shapely.contains_xy(county, x, y):
-            feats.append(common.feature({"code": code, "name": name, "kind": kind,
-                                         "risk_level": risk}, common.point_geojson(x, y)))
+            feats.append(
+                common.feature(
+                    {"code": code, "name": name, "kind": kind, "risk_level": risk}, common.point_geojson(x, y)
+                )
+            )
     return feats
 
 
 def _metric(line):
     """Line in local metres (equirectangular around 32.06N)."""
-    return shapely.transform(line, lambda c: np.column_stack(
-        [c[:, 0] * common.M_PER_DEG_LON_EQ * _K, c[:, 1] * common.M_PER_DEG_LAT]))
+    return shapely.transform(
+        line, lambda c: np.column_stack([c[:, 0] * common.M_PER_DEG_LON_EQ * _K, c[:, 1] * common.M_PER_DEG_LAT])
+    )
 
 
 def _unmetric(x: float, y: float) -> tuple[float, float]:
@@ -361,13 +378,13 @@ def _camera_features(county, roads: list[tuple[str, object]], seed: int) -> list
     rng = names.rng_for(seed, "cameras")
     shapely.prepare(county)
     # The three groups draw from one generator in this order; keep it, or every camera changes.
-    placed = [*_road_cameras(roads, rng), *_intersection_cameras(roads),
-              *_location_cameras(county, rng)]
+    placed = [*_road_cameras(roads, rng), *_intersection_cameras(roads), *_location_cameras(county, rng)]
     cams = _inside(county, placed)
     online = rng.random(len(cams)) < 0.95
-    feats = [common.camera_feature(COUNTY_CODE, s + 1, name, lon, lat, az, fov, rng_m,
-                                   bool(online[s]))
-             for s, (name, lon, lat, az, fov, rng_m) in enumerate(cams)]
+    feats = [
+        common.camera_feature(COUNTY_CODE, s + 1, name, lon, lat, az, fov, rng_m, bool(online[s]))
+        for s, (name, lon, lat, az, fov, rng_m) in enumerate(cams)
+    ]
     feats.sort(key=lambda f: f["properties"]["device_id"])
     return feats
 
@@ -394,8 +411,9 @@ def _road_cameras(roads: list[tuple[str, object]], rng: np.random.Generator) -> 
                 side = 1 if k % 2 == 0 else -1
                 lon, lat, az = _roadside_pose(m, d, side)
                 k += 1
-                cams.append((f"{name}{k:02d}号杆-{common.direction_name(az)}向", lon, lat, az,
-                             90 if k % 3 else 60, 150))
+                cams.append(
+                    (f"{name}{k:02d}号杆-{common.direction_name(az)}向", lon, lat, az, 90 if k % 3 else 60, 150)
+                )
                 d += 330 + float(rng.integers(0, 60))
     return cams
 
@@ -472,15 +490,16 @@ def _location_cameras(county, rng: np.random.Generator) -> list[_Camera]:
         for n in range(4):
             bearing = 45 + 90 * n + float(rng.uniform(-20, 20))
             dist = float(rng.uniform(70, 140))
-            lon, lat = common.offset(x, y, dist * math.sin(math.radians(bearing)),
-                                     dist * math.cos(math.radians(bearing)))
+            lon, lat = common.offset(
+                x, y, dist * math.sin(math.radians(bearing)), dist * math.cos(math.radians(bearing))
+            )
             az = (bearing + 180) % 360
-            cams.append((f"{name}周边{n + 1}号-{common.direction_name(az)}向", lon, lat, az,
-                         120 if n % 2 else 90, 200))
+            cams.append((f"{name}周边{n + 1}号-{common.direction_name(az)}向", lon, lat, az, 120 if n % 2 else 90, 200))
     return cams
 
 
 # -------------------------------------------------------------------------------------- build
+
 
 class _Divisions(NamedTuple):
     """Real names and parents of the county's townships and communities, keyed by code."""
@@ -506,27 +525,40 @@ def build(source_dir: pathlib.Path, out_dir: pathlib.Path, *, seed: int = 320102
 
     n = _write_areas(out_dir, div, grid_geom, grid_parent=dict(zip(grid_codes, grid_parent)))
     n.update(_write_people(out_dir, seed))
-    n.update(common.write_static(out_dir, COUNTY_CODE, xuanwu.COUNTY_NAME,
-                                 [(t, div.township_name[t]) for t in sorted(div.township_name)],
-                                 seed))
+    n.update(
+        common.write_static(
+            out_dir,
+            COUNTY_CODE,
+            xuanwu.COUNTY_NAME,
+            [(t, div.township_name[t]) for t in sorted(div.township_name)],
+            seed,
+        )
+    )
     n.update(_write_roads_and_devices(out_dir, seed))
     n["events"] = common.write_jsonl(out_dir / "events.jsonl", [])
-    common.write_manifest(out_dir, county_code=COUNTY_CODE, name=xuanwu.COUNTY_NAME,
-                          generated_by="gisapp demo build", seed=seed, counts=n,
-                          extra={"full_name": xuanwu.COUNTY_FULL_NAME})
+    common.write_manifest(
+        out_dir,
+        county_code=COUNTY_CODE,
+        name=xuanwu.COUNTY_NAME,
+        generated_by="gisapp demo build",
+        seed=seed,
+        counts=n,
+        extra={"full_name": xuanwu.COUNTY_FULL_NAME},
+    )
     return n
 
 
 def _load_divisions(source_dir: pathlib.Path) -> _Divisions:
     """The county's streets and communities from the source CSVs, checked against xuanwu.py."""
     streets = [r for r in _read_csv(source_dir / "streets.csv") if r["areaCode"] == COUNTY_CODE]
-    comm_rows = [r for r in _read_csv(source_dir / "communities.csv")
-                 if r["areaCode"] == COUNTY_CODE]
+    comm_rows = [r for r in _read_csv(source_dir / "communities.csv") if r["areaCode"] == COUNTY_CODE]
     streets.sort(key=lambda r: r["code"])
     comm_rows.sort(key=lambda r: r["code"])
-    div = _Divisions(township_name={r["code"]: r["name"] for r in streets},
-                     comm_name={r["code"]: _community_name(r["name"]) for r in comm_rows},
-                     comm_parent={r["code"]: r["streetCode"] for r in comm_rows})
+    div = _Divisions(
+        township_name={r["code"]: r["name"] for r in streets},
+        comm_name={r["code"]: _community_name(r["name"]) for r in comm_rows},
+        comm_parent={r["code"]: r["streetCode"] for r in comm_rows},
+    )
     missing = sorted(set(div.comm_name) - set(xuanwu.COMMUNITY_ANCHORS))
     if missing:
         raise ValueError(f"no hand-placed location for communities {missing}")
@@ -536,6 +568,7 @@ def _load_divisions(source_dir: pathlib.Path) -> _Divisions:
 
 
 # ------------------------------------------------------------------------ build: partitioning
+
 
 def _township_polys(county, div: _Divisions) -> dict[str, object]:
     """Townships: Voronoi cells of their community anchors and filler sites, merged per street."""
@@ -592,30 +625,47 @@ def _grid_geoms(faces: list, owner: list[int], grid_codes: list[str]) -> dict[st
 
 # ----------------------------------------------------------------------------- build: writing
 
-def _write_areas(out_dir: pathlib.Path, div: _Divisions, grid_geom: dict[str, object], *,
-                 grid_parent: dict[str, str]) -> dict[str, int]:
+
+def _write_areas(
+    out_dir: pathlib.Path, div: _Divisions, grid_geom: dict[str, object], *, grid_parent: dict[str, str]
+) -> dict[str, int]:
     """Write the four area layers, each level the union of its children; return their counts."""
-    comm_geom = {c: shapely.union_all([grid_geom[g] for g, p in grid_parent.items() if p == c],
-                                      grid_size=_GRID) for c in sorted(div.comm_name)}
-    town_geom = {t: shapely.union_all([comm_geom[c] for c in comm_geom if div.comm_parent[c] == t],
-                                      grid_size=_GRID) for t in sorted(div.township_name)}
+    comm_geom = {
+        c: shapely.union_all([grid_geom[g] for g, p in grid_parent.items() if p == c], grid_size=_GRID)
+        for c in sorted(div.comm_name)
+    }
+    town_geom = {
+        t: shapely.union_all([comm_geom[c] for c in comm_geom if div.comm_parent[c] == t], grid_size=_GRID)
+        for t in sorted(div.township_name)
+    }
     county_geom = shapely.union_all(list(town_geom.values()), grid_size=_GRID)
     grid_name = {g: f"{div.comm_name[p]}第{int(g[-3:])}网格" for g, p in grid_parent.items()}
     n: dict[str, int] = {}
-    n["county"] = common.write_geojson(out_dir / "county.geojson", _area_features(
-        [(COUNTY_CODE, xuanwu.COUNTY_NAME, None, county_geom)],
-        extra={COUNTY_CODE: {"full_name": xuanwu.COUNTY_FULL_NAME}}))
-    n["townships"] = common.write_geojson(out_dir / "townships.geojson", _area_features(
-        [(t, div.township_name[t], COUNTY_CODE, g) for t, g in town_geom.items()]))
-    n["communities"] = common.write_geojson(out_dir / "communities.geojson", _area_features(
-        [(c, div.comm_name[c], div.comm_parent[c], g) for c, g in comm_geom.items()]))
-    n["grids"] = common.write_geojson(out_dir / "grids.geojson", _area_features(
-        [(g, grid_name[g], community_code(g), geom) for g, geom in grid_geom.items()]))
+    n["county"] = common.write_geojson(
+        out_dir / "county.geojson",
+        _area_features(
+            [(COUNTY_CODE, xuanwu.COUNTY_NAME, None, county_geom)],
+            extra={COUNTY_CODE: {"full_name": xuanwu.COUNTY_FULL_NAME}},
+        ),
+    )
+    n["townships"] = common.write_geojson(
+        out_dir / "townships.geojson",
+        _area_features([(t, div.township_name[t], COUNTY_CODE, g) for t, g in town_geom.items()]),
+    )
+    n["communities"] = common.write_geojson(
+        out_dir / "communities.geojson",
+        _area_features([(c, div.comm_name[c], div.comm_parent[c], g) for c, g in comm_geom.items()]),
+    )
+    n["grids"] = common.write_geojson(
+        out_dir / "grids.geojson",
+        _area_features([(g, grid_name[g], community_code(g), geom) for g, geom in grid_geom.items()]),
+    )
     return n
 
 
 # The writers below read the geometry back exactly as written, so points that are checked to be
 # inside stay inside after the round trip.
+
 
 def _write_people(out_dir: pathlib.Path, seed: int) -> dict[str, int]:
     """Write one team per written grid and its members; return their counts."""
@@ -624,23 +674,23 @@ def _write_people(out_dir: pathlib.Path, seed: int) -> dict[str, int]:
     polys = [shape(f["geometry"]) for f in written]
     names_sorted = [f["properties"]["name"] for f in written]
     return {
-        "teams": common.write_json_list(out_dir / "teams.json",
-                                        common.teams(codes_sorted, names_sorted)),
+        "teams": common.write_json_list(out_dir / "teams.json", common.teams(codes_sorted, names_sorted)),
         "members": common.write_json_list(
-            out_dir / "members.json",
-            common.members(codes_sorted, common.polygon_sampler(polys), seed)),
+            out_dir / "members.json", common.members(codes_sorted, common.polygon_sampler(polys), seed)
+        ),
     }
 
 
 def _write_roads_and_devices(out_dir: pathlib.Path, seed: int) -> dict[str, int]:
     """Write key roads, key locations and cameras inside the written county; return counts."""
-    county_written = shape(json.loads((out_dir / "county.geojson").read_text(encoding="utf-8"))
-                           ["features"][0]["geometry"])
+    county_written = shape(
+        json.loads((out_dir / "county.geojson").read_text(encoding="utf-8"))["features"][0]["geometry"]
+    )
     road_feats, road_lines = _road_features(county_written)
     return {
         "key_roads": common.write_geojson(out_dir / "key_roads.geojson", road_feats),
-        "key_locations": common.write_geojson(out_dir / "key_locations.geojson",
-                                              _location_features(county_written)),
-        "cameras": common.write_geojson(out_dir / "cameras.geojson",
-                                        _camera_features(county_written, road_lines, seed)),
+        "key_locations": common.write_geojson(out_dir / "key_locations.geojson", _location_features(county_written)),
+        "cameras": common.write_geojson(
+            out_dir / "cameras.geojson", _camera_features(county_written, road_lines, seed)
+        ),
     }

@@ -47,8 +47,26 @@ _H = 60
 _D = 24 * 60
 CATEGORY_ROWS: tuple[tuple[str, str, str, str, str, int, int, int], ...] = (
     # 民生服务
-    ("livelihood.elderly_care", "孤寡老人帮扶", "Help for elderly living alone", "civil_affairs", "normal", 60, 2 * _D, 1),
-    ("livelihood.disabled_help", "残疾人帮扶", "Help for disabled persons", "disabled_persons", "normal", 60, 2 * _D, 1),
+    (
+        "livelihood.elderly_care",
+        "孤寡老人帮扶",
+        "Help for elderly living alone",
+        "civil_affairs",
+        "normal",
+        60,
+        2 * _D,
+        1,
+    ),
+    (
+        "livelihood.disabled_help",
+        "残疾人帮扶",
+        "Help for disabled persons",
+        "disabled_persons",
+        "normal",
+        60,
+        2 * _D,
+        1,
+    ),
     ("livelihood.social_assistance", "社会救助", "Social assistance", "civil_affairs", "normal", 120, 3 * _D, 1),
     ("livelihood.utility_outage", "停水停电停气", "Water / power / gas outage", "water", "high", 30, 8 * _H, 1),
     ("livelihood.neighbour_dispute", "邻里纠纷", "Neighbour dispute", "justice", "normal", 60, 1 * _D, 1),
@@ -59,10 +77,28 @@ CATEGORY_ROWS: tuple[tuple[str, str, str, str, str, int, int, int], ...] = (
     ("urban.illegal_construction", "违法建设", "Illegal construction", "urban_management", "normal", 60, 5 * _D, 1),
     ("urban.street_vending", "占道经营", "Street vending", "urban_management", "low", 30, 1 * _D, 1),
     ("urban.littering", "乱堆乱放", "Littering / piled rubbish", "urban_management", "low", 60, 1 * _D, 1),
-    ("urban.manhole_cover", "井盖缺失破损", "Missing or damaged manhole cover", "urban_management", "high", 15, 4 * _H, 1),
+    (
+        "urban.manhole_cover",
+        "井盖缺失破损",
+        "Missing or damaged manhole cover",
+        "urban_management",
+        "high",
+        15,
+        4 * _H,
+        1,
+    ),
     ("urban.street_light", "路灯损坏", "Broken street light", "urban_management", "normal", 60, 2 * _D, 1),
     ("urban.illegal_parking", "违章停车", "Illegal parking", "traffic_police", "normal", 30, 1 * _D, 1),
-    ("urban.illegal_advertising", "违规张贴广告", "Illegal posters / advertising", "urban_management", "low", 60, 3 * _D, 1),
+    (
+        "urban.illegal_advertising",
+        "违规张贴广告",
+        "Illegal posters / advertising",
+        "urban_management",
+        "low",
+        60,
+        3 * _D,
+        1,
+    ),
     ("urban.road_damage", "道路破损", "Damaged road surface", "transport", "normal", 60, 3 * _D, 1),
     # 公共安全
     ("safety.fire_hazard", "火灾隐患", "Fire hazard", "fire", "urgent", 10, 4 * _H, 2),
@@ -74,7 +110,16 @@ CATEGORY_ROWS: tuple[tuple[str, str, str, str, str, int, int, int], ...] = (
     ("safety.work_safety", "安全生产隐患", "Work safety hazard", "emergency", "high", 30, 1 * _D, 1),
     ("safety.campus_safety", "校园周边安全", "School surroundings safety", "education", "high", 15, 8 * _H, 1),
     # 环保巡查
-    ("environment.pollution_discharge", "偷排污染物", "Illegal pollutant discharge", "ecology", "urgent", 15, 8 * _H, 2),
+    (
+        "environment.pollution_discharge",
+        "偷排污染物",
+        "Illegal pollutant discharge",
+        "ecology",
+        "urgent",
+        15,
+        8 * _H,
+        2,
+    ),
     ("environment.waste_burning", "露天焚烧", "Open burning of waste", "urban_management", "high", 15, 4 * _H, 1),
     ("environment.noise", "噪声扰民", "Noise nuisance", "ecology", "normal", 30, 1 * _D, 1),
     ("environment.dust", "扬尘污染", "Construction dust", "housing_construction", "normal", 30, 1 * _D, 1),
@@ -93,12 +138,12 @@ CATEGORY_ROWS: tuple[tuple[str, str, str, str, str, int, int, int], ...] = (
 # matters a department or office deals with in its working hours, not emergencies. code -> (amount, unit);
 # the clock minutes above stay as the row's nominal limit (sql/018 keeps handling_minutes for every category).
 WORKING_TIME_LIMITS: dict[str, tuple[int, str]] = {
-    "livelihood.social_assistance": (3, "work_days"),   # 社会救助: an assessment by the civil-affairs office
-    "livelihood.wage_arrears": (5, "work_days"),        # 拖欠工资: labour inspection's procedure
-    "livelihood.housing_repair": (16, "work_hours"),    # 房屋漏水维修: the property office's repairers' hours
-    "livelihood.petition": (5, "work_days"),            # 来访诉求: the petition office's working days
-    "urban.illegal_construction": (5, "work_days"),     # 违法建设: a case file, not a patrol matter
-    "urban.street_light": (12, "work_hours"),           # 路灯损坏: the maintenance crew works day shifts
+    "livelihood.social_assistance": (3, "work_days"),  # 社会救助: an assessment by the civil-affairs office
+    "livelihood.wage_arrears": (5, "work_days"),  # 拖欠工资: labour inspection's procedure
+    "livelihood.housing_repair": (16, "work_hours"),  # 房屋漏水维修: the property office's repairers' hours
+    "livelihood.petition": (5, "work_days"),  # 来访诉求: the petition office's working days
+    "urban.illegal_construction": (5, "work_days"),  # 违法建设: a case file, not a patrol matter
+    "urban.street_light": (12, "work_hours"),  # 路灯损坏: the maintenance crew works day shifts
 }
 
 PRIORITIES = ("urgent", "high", "normal", "low")
@@ -133,9 +178,15 @@ def categories() -> list[dict]:
     """The categories with their limits; ``handling_unit``/``handling_amount``: minutes and null, or working time."""
     return [
         {
-            "code": code, "name": name, "name_en": name_en, "kind": code.split(".", 1)[0],
-            "department": dept, "priority": prio, "response_minutes": resp,
-            "handling_minutes": handle, "level": level,
+            "code": code,
+            "name": name,
+            "name_en": name_en,
+            "kind": code.split(".", 1)[0],
+            "department": dept,
+            "priority": prio,
+            "response_minutes": resp,
+            "handling_minutes": handle,
+            "level": level,
             "handling_unit": WORKING_TIME_LIMITS.get(code, (None, "minutes"))[1],
             "handling_amount": WORKING_TIME_LIMITS.get(code, (None, "minutes"))[0],
         }
@@ -162,14 +213,16 @@ def departments(county_name: str, seed: int) -> list[dict]:
         name = template.format(c=county_name)
         if code in ("public_security", "traffic_police") and not county_name.endswith("区"):
             name = name.replace("公安分局", "公安局")  # counties have a 公安局, districts a 分局
-        out.append({
-            "code": code,
-            "name": name,
-            "short_name": short,
-            "leader": {"name": leaders[i], "title": title, "phone": leader_phones[i]},
-            "liaison": {"name": liaisons[i], "phone": liaison_phones[i]},
-            "duty_phone": duty[i],
-        })
+        out.append(
+            {
+                "code": code,
+                "name": name,
+                "short_name": short,
+                "leader": {"name": leaders[i], "title": title, "phone": leader_phones[i]},
+                "liaison": {"name": liaisons[i], "phone": liaison_phones[i]},
+                "duty_phone": duty[i],
+            }
+        )
     return out
 
 
@@ -177,19 +230,23 @@ def centers(county_code: str, county_name: str, townships: list[tuple[str, str]]
     """One county command centre plus one sub-centre per township (``townships``: code, name)."""
     rng = names.rng_for(seed, "centers")
     phones = names.landlines(rng, len(townships) + 1)
-    out = [{
-        "code": f"{county_code}-C",
-        "name": f"{county_name}社会治理联勤指挥中心",
-        "level": "county",
-        "area_code": county_code,
-        "duty_phone": phones[0],
-    }]
+    out = [
+        {
+            "code": f"{county_code}-C",
+            "name": f"{county_name}社会治理联勤指挥中心",
+            "level": "county",
+            "area_code": county_code,
+            "duty_phone": phones[0],
+        }
+    ]
     for i, (code, name) in enumerate(townships):
-        out.append({
-            "code": f"{code}-C",
-            "name": f"{name}联勤指挥分中心",
-            "level": "township",
-            "area_code": code,
-            "duty_phone": phones[i + 1],
-        })
+        out.append(
+            {
+                "code": f"{code}-C",
+                "name": f"{name}联勤指挥分中心",
+                "level": "township",
+                "area_code": code,
+                "duty_phone": phones[i + 1],
+            }
+        )
     return out

@@ -29,6 +29,7 @@ Sampler = Callable[[np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarr
 
 # --------------------------------------------------------------------------------- formatting
 
+
 def iso(epoch_seconds: int) -> str:
     """UTC ISO 8601 timestamp with a Z suffix, to the second."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(epoch_seconds)))
@@ -46,8 +47,7 @@ def rnd(v: float) -> float:
 
 def polygon_coords(poly: shapely.Polygon) -> list:
     """GeoJSON rings (exterior first) of one polygon, rounded."""
-    return [[[rnd(x), rnd(y)] for x, y in ring.coords]
-            for ring in (poly.exterior, *poly.interiors)]
+    return [[[rnd(x), rnd(y)] for x, y in ring.coords] for ring in (poly.exterior, *poly.interiors)]
 
 
 def multipolygon_geojson(geom) -> dict:
@@ -59,9 +59,10 @@ def multipolygon_geojson(geom) -> dict:
 
 def line_geojson(geom) -> dict:
     """GeoJSON MultiLineString (always multi, like the areas, so one column type fits all)."""
-    return {"type": "MultiLineString",
-            "coordinates": [[[rnd(x), rnd(y)] for x, y in g.coords]
-                            for g in shapely.get_parts(geom)]}
+    return {
+        "type": "MultiLineString",
+        "coordinates": [[[rnd(x), rnd(y)] for x, y in g.coords] for g in shapely.get_parts(geom)],
+    }
 
 
 def point_geojson(x: float, y: float) -> dict:
@@ -75,6 +76,7 @@ def feature(properties: dict, geometry: dict) -> dict:
 
 
 # ------------------------------------------------------------------------------------ writers
+
 
 def write_text(path: pathlib.Path, text: str) -> None:
     """UTF-8 text, byte for byte (no newline translation)."""
@@ -120,8 +122,9 @@ def write_geojson(path: pathlib.Path, features: Iterable[dict]) -> int:
     return _write_array(path, features, '{"type":"FeatureCollection","features":[', "]}\n")
 
 
-def write_static(out_dir: pathlib.Path, county_code: str, county_name: str,
-                 townships: Sequence[tuple[str, str]], seed: int) -> dict[str, int]:
+def write_static(
+    out_dir: pathlib.Path, county_code: str, county_name: str, townships: Sequence[tuple[str, str]], seed: int
+) -> dict[str, int]:
     """centers.json, departments.json and categories.json."""
     centers = catalogue.centers(county_code, county_name, list(townships), seed)
     departments = catalogue.departments(county_name, seed)
@@ -129,21 +132,35 @@ def write_static(out_dir: pathlib.Path, county_code: str, county_name: str,
     write_json_list(out_dir / "centers.json", centers)
     write_json_list(out_dir / "departments.json", departments)
     write_json(out_dir / "categories.json", cats)
-    return {"centers": len(centers), "departments": len(departments),
-            "categories": len(cats["categories"])}
+    return {"centers": len(centers), "departments": len(departments), "categories": len(cats["categories"])}
 
 
-def write_manifest(out_dir: pathlib.Path, *, county_code: str, name: str, generated_by: str,
-                   seed: int, counts: dict[str, int], extra: dict | None = None) -> None:
+def write_manifest(
+    out_dir: pathlib.Path,
+    *,
+    county_code: str,
+    name: str,
+    generated_by: str,
+    seed: int,
+    counts: dict[str, int],
+    extra: dict | None = None,
+) -> None:
     """manifest.json: county, CRS, generator, seed, counts per file and any extra keys."""
-    doc = {"county_code": county_code, "name": name, "crs": "EPSG:4326",
-           "generated_by": generated_by, "seed": seed, "counts": dict(sorted(counts.items()))}
+    doc = {
+        "county_code": county_code,
+        "name": name,
+        "crs": "EPSG:4326",
+        "generated_by": generated_by,
+        "seed": seed,
+        "counts": dict(sorted(counts.items())),
+    }
     if extra:
         doc.update(extra)
     write_json(out_dir / "manifest.json", doc)
 
 
 # ---------------------------------------------------------------------------------- sampling
+
 
 def polygon_sampler(polys: Sequence) -> Sampler:
     """Points strictly inside arbitrary polygons (rejection sampling, after rounding)."""
@@ -173,8 +190,7 @@ def polygon_sampler(polys: Sequence) -> Sampler:
     return sample
 
 
-def rect_sampler(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
-                 margin: float = 0.02) -> Sampler:
+def rect_sampler(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray, margin: float = 0.02) -> Sampler:
     """Points strictly inside axis-aligned rectangles (keeping ``margin`` of the width off edges)."""
 
     def sample(idx: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -189,8 +205,7 @@ def rect_sampler(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
 
 def offset(lon: float, lat: float, east_m: float, north_m: float) -> tuple[float, float]:
     """Move a point by a few metres (local equirectangular approximation)."""
-    return (lon + east_m / (M_PER_DEG_LON_EQ * math.cos(math.radians(lat))),
-            lat + north_m / M_PER_DEG_LAT)
+    return (lon + east_m / (M_PER_DEG_LON_EQ * math.cos(math.radians(lat))), lat + north_m / M_PER_DEG_LAT)
 
 
 _DIRS = ("北", "东北", "东", "东南", "南", "西南", "西", "西北")
@@ -219,8 +234,7 @@ _STATUS_P = (0.45, 0.35, 0.1, 0.1)
 def teams(grid_codes: Sequence[str], grid_names: Sequence[str]) -> Iterator[dict]:
     """One 联勤队 per grid, led by its member 01."""
     for code, name in zip(grid_codes, grid_names):
-        yield {"code": "T" + code, "name": name + "联勤队", "grid_code": code,
-               "leader_member_code": "M" + code + "01"}
+        yield {"code": "T" + code, "name": name + "联勤队", "grid_code": code, "leader_member_code": "M" + code + "01"}
 
 
 def members(grid_codes: Sequence[str], sampler: Sampler, seed: int) -> Iterator[dict]:
@@ -258,6 +272,7 @@ def members(grid_codes: Sequence[str], sampler: Sampler, seed: int) -> Iterator[
 
 # ------------------------------------------------------------------------------------ cameras
 
+
 def camera_id(county_code: str, type_code: str, serial: int) -> str:
     """20-digit GB/T 28181 style id: centre (county + '00'), industry '00', type, net '0', serial."""
     if not 1 <= serial <= 999_999:
@@ -265,14 +280,29 @@ def camera_id(county_code: str, type_code: str, serial: int) -> str:
     return f"{county_code}00" + "00" + type_code + "0" + f"{serial:06d}"
 
 
-def camera_feature(county_code: str, serial: int, name: str, lon: float, lat: float,
-                   azimuth_deg: float, fov: int, range_m: int, online: bool) -> dict:
+def camera_feature(
+    county_code: str,
+    serial: int,
+    name: str,
+    lon: float,
+    lat: float,
+    azimuth_deg: float,
+    fov: int,
+    range_m: int,
+    online: bool,
+) -> dict:
     """A camera as a GeoJSON Point feature (dome if fov is 360)."""
     return feature(
-        {"device_id": camera_id(county_code, "131" if fov == 360 else "132", serial),
-         "name": name, "azimuth_deg": int(round(azimuth_deg)) % 360, "fov_deg": int(fov),
-         "range_m": int(range_m), "online": bool(online)},
-        point_geojson(lon, lat))
+        {
+            "device_id": camera_id(county_code, "131" if fov == 360 else "132", serial),
+            "name": name,
+            "azimuth_deg": int(round(azimuth_deg)) % 360,
+            "fov_deg": int(fov),
+            "range_m": int(range_m),
+            "online": bool(online),
+        },
+        point_geojson(lon, lat),
+    )
 
 
 # ------------------------------------------------------------------------------------- events
@@ -287,8 +317,7 @@ _DESCRIPTIONS = (
 )
 
 
-def events(n: int, grid_names: Sequence[str], sampler: Sampler, seed: int,
-           days: int = 90) -> Iterator[dict]:
+def events(n: int, grid_names: Sequence[str], sampler: Sampler, seed: int, days: int = 90) -> Iterator[dict]:
     """``n`` historical events in ``days`` days before the base time, oldest first."""
     if n <= 0:
         return

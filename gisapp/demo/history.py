@@ -21,6 +21,7 @@ categories' nominal clock limits); a rework is a count on the event, not replaye
 an earlier report of the same grid within a week of the same chunk; after a return the event keeps its first
 route (assignee columns), its new task holds the new unit; department tasks have no member.
 """
+
 from __future__ import annotations
 
 import io
@@ -47,42 +48,138 @@ NEVER = np.iinfo(np.int64).max // 2  # the time of a step that has not happened 
 CHANNEL_P = (0.4, 0.2, 0.2, 0.12, 0.08)  # patrol, public, hotline, video, referral (as the demo history)
 PRIORITY_WEIGHT = {"urgent": 1.0, "high": 2.0, "normal": 4.0, "low": 4.0}
 # events per hour of the day (local), relative
-HOUR_PROFILE = np.array([0.2, 0.15, 0.1, 0.1, 0.1, 0.2, 0.5, 1.2, 2.0, 2.4, 2.4, 2.0,
-                         1.4, 1.6, 2.2, 2.3, 2.1, 1.8, 1.4, 1.2, 1.0, 0.8, 0.5, 0.3])
+HOUR_PROFILE = np.array(
+    [
+        0.2,
+        0.15,
+        0.1,
+        0.1,
+        0.1,
+        0.2,
+        0.5,
+        1.2,
+        2.0,
+        2.4,
+        2.4,
+        2.0,
+        1.4,
+        1.6,
+        2.2,
+        2.3,
+        2.1,
+        1.8,
+        1.4,
+        1.2,
+        1.0,
+        0.8,
+        0.5,
+        0.3,
+    ]
+)
 WEEKDAY_FACTOR = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.75, 0.65])  # Monday first
-RATES = {"voided": 0.03, "returned": 0.03, "extended": 0.04, "reworked": 0.05, "stuck": 0.004,
-         "support": 0.03, "repeat": 0.03, "rated": 0.35, "foreign_patrol": 0.15}
+RATES = {
+    "voided": 0.03,
+    "returned": 0.03,
+    "extended": 0.04,
+    "reworked": 0.05,
+    "stuck": 0.004,
+    "support": 0.03,
+    "repeat": 0.03,
+    "rated": 0.35,
+    "foreign_patrol": 0.15,
+}
 DESCRIPTIONS = ("发现{cat}，请核实处置。", "群众反映附近存在{cat}问题。", "网格员巡查上报：{cat}。")
-SUBMITTERS = {"public": "integration:synth-public", "hotline": "integration:synth-hotline",
-              "video": "system:video", "referral": "system:referral"}
+SUBMITTERS = {
+    "public": "integration:synth-public",
+    "hotline": "integration:synth-hotline",
+    "video": "system:video",
+    "referral": "system:referral",
+}
 
 EVENT_COLUMNS = (
-    "id", "category_code", "description", "channel", "status", "level", "priority", "geom", "reported_crs",
-    "reported_lon", "reported_lat", "grid_code", "community_code", "township_code", "county_code", "center_code",
-    "assignee_kind", "team_code", "department_code", "respond_by", "handle_by", "created_at", "submitted_by",
-    "support_requested", "rework", "updated_at", "closed_at", "rating", "rated_at", "repeat_of", "repeat_count")
+    "id",
+    "category_code",
+    "description",
+    "channel",
+    "status",
+    "level",
+    "priority",
+    "geom",
+    "reported_crs",
+    "reported_lon",
+    "reported_lat",
+    "grid_code",
+    "community_code",
+    "township_code",
+    "county_code",
+    "center_code",
+    "assignee_kind",
+    "team_code",
+    "department_code",
+    "respond_by",
+    "handle_by",
+    "created_at",
+    "submitted_by",
+    "support_requested",
+    "rework",
+    "updated_at",
+    "closed_at",
+    "rating",
+    "rated_at",
+    "repeat_of",
+    "repeat_count",
+)
 TASK_COLUMNS = (
-    "id", "event_id", "kind", "team_code", "department_code", "member_code", "status", "extension_until",
-    "dispatched_at", "acknowledged_at", "arrived_at", "handled_at", "respond_by", "handle_by", "supervision",
-    "acknowledged_on_time", "response_work_minutes", "handled_on_time", "handling_work_minutes", "handled_by",
-    "open_due")
+    "id",
+    "event_id",
+    "kind",
+    "team_code",
+    "department_code",
+    "member_code",
+    "status",
+    "extension_until",
+    "dispatched_at",
+    "acknowledged_at",
+    "arrived_at",
+    "handled_at",
+    "respond_by",
+    "handle_by",
+    "supervision",
+    "acknowledged_on_time",
+    "response_work_minutes",
+    "handled_on_time",
+    "handling_work_minutes",
+    "handled_by",
+    "open_due",
+)
 LOG_COLUMNS = ("event_id", "at", "actor", "action", "from_status", "to_status", "task_id")
-SUPERVISION_COLUMNS = ("event_id", "task_id", "at", "state", "time_limit", "due", "center_code", "county_code",
-                       "township_code", "escalated")
+SUPERVISION_COLUMNS = (
+    "event_id",
+    "task_id",
+    "at",
+    "state",
+    "time_limit",
+    "due",
+    "center_code",
+    "county_code",
+    "township_code",
+    "escalated",
+)
 
 
 # ----------------------------------------------------------------------------- what the history sits on
+
 
 @dataclass
 class Directory:
     """The jurisdiction as arrays: grids (with points inside them), teams, members, categories, centres."""
 
-    grids: np.ndarray          # grid codes (str)
-    weight: np.ndarray         # each grid's share of the events (skewed)
-    points: np.ndarray         # (grids, POINTS_PER_GRID, 2) lon/lat inside each grid
-    team: np.ndarray           # the grid's team code, or "" when it has none
-    leader: np.ndarray         # the submitted_by of the team leader's account, or ""
-    members: list              # per grid: the member codes of its team
+    grids: np.ndarray  # grid codes (str)
+    weight: np.ndarray  # each grid's share of the events (skewed)
+    points: np.ndarray  # (grids, POINTS_PER_GRID, 2) lon/lat inside each grid
+    team: np.ndarray  # the grid's team code, or "" when it has none
+    leader: np.ndarray  # the submitted_by of the team leader's account, or ""
+    members: list  # per grid: the member codes of its team
     township_center: np.ndarray  # per grid: the township sub-centre, or ""
     county_center: str
     categories: list[dict]
@@ -95,18 +192,22 @@ def ensure_reporting_accounts(cur, county: str) -> int:
     Disabled, with a password hash that matches nothing: they exist so that patrol reports have a
     reporter whose team can be told apart (the self-handled figure), never to sign in.
     """
-    cur.execute("""
+    cur.execute(
+        """
         INSERT INTO users (username, display_name, role, grid_code, password_hash, disabled, member_code)
         SELECT 'synth.' || lower(m.code), m.name, 'grid_officer', t.grid_code, '!synthetic', true, m.code
         FROM members m JOIN teams t ON t.code = m.team_code
         WHERE m.role = 'grid_leader' AND t.grid_code LIKE %s || '%%'
-        ON CONFLICT DO NOTHING""", (county,))
+        ON CONFLICT DO NOTHING""",
+        (county,),
+    )
     return cur.rowcount
 
 
 def read_directory(cur, county: str, seed: int) -> Directory:
     """The county's grids, teams, members, centres and the catalogue, from the database."""
-    cur.execute("""
+    cur.execute(
+        """
         SELECT g.code, t.code, COALESCE('user:' || u.username, ''), COALESCE(c.code, ''),
                (SELECT array_agg(m.code ORDER BY m.code) FROM members m WHERE m.team_code = t.code),
                ST_AsBinary(ST_GeneratePoints(g.geom, %s, %s + 1))
@@ -114,7 +215,9 @@ def read_directory(cur, county: str, seed: int) -> Directory:
         LEFT JOIN members lm ON lm.team_code = t.code AND lm.role = 'grid_leader'
         LEFT JOIN users u ON u.member_code = lm.code
         LEFT JOIN command_centers c ON c.code = area_township(g.code) || '-C'
-        WHERE g.code LIKE %s || '%%' ORDER BY g.code""", (POINTS_PER_GRID, abs(seed), county))
+        WHERE g.code LIKE %s || '%%' ORDER BY g.code""",
+        (POINTS_PER_GRID, abs(seed), county),
+    )
     rows = cur.fetchall()
     if not rows:
         raise ValueError(f"no grids of county {county} in the database: load the jurisdiction first")
@@ -125,11 +228,17 @@ def read_directory(cur, county: str, seed: int) -> Directory:
     cats = catalogue.categories()
     w = np.array([PRIORITY_WEIGHT[c["priority"]] for c in cats])
     return Directory(
-        grids=np.array([r[0] for r in rows]), weight=weight / weight.sum(),
+        grids=np.array([r[0] for r in rows]),
+        weight=weight / weight.sum(),
         points=np.stack([_points(bytes(r[5])) for r in rows]),
-        team=np.array([r[1] or "" for r in rows], dtype=object), leader=np.array([r[2] for r in rows], dtype=object),
-        members=[r[4] or [] for r in rows], township_center=np.array([r[3] for r in rows], dtype=object),
-        county_center=county_center, categories=cats, category_p=w / w.sum())
+        team=np.array([r[1] or "" for r in rows], dtype=object),
+        leader=np.array([r[2] for r in rows], dtype=object),
+        members=[r[4] or [] for r in rows],
+        township_center=np.array([r[3] for r in rows], dtype=object),
+        county_center=county_center,
+        categories=cats,
+        category_p=w / w.sum(),
+    )
 
 
 def _points(wkb: bytes) -> np.ndarray:
@@ -140,6 +249,7 @@ def _points(wkb: bytes) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- days and chunks
+
 
 def day_counts(events: int, first: date, days: int, seed: int) -> np.ndarray:
     """Events per day: a weekly rhythm, a season and a slow growth, drawn multinomially."""
@@ -166,6 +276,7 @@ def chunks(counts: np.ndarray, size: int) -> list[tuple[int, int]]:
 
 # ----------------------------------------------------------------------------- writing
 
+
 @dataclass
 class Counts:
     events: int = 0
@@ -173,13 +284,22 @@ class Counts:
     log: int = 0
     supervisions: int = 0
     indexes_rebuilt: int = 0
-    copy_seconds: float = 0.0   # generating and copying the rows (the triggers on)
+    copy_seconds: float = 0.0  # generating and copying the rows (the triggers on)
     index_seconds: float = 0.0  # creating the dropped indexes again
 
 
-def write_history(conn, *, events: int, years: int = 2, seed: int = 1, until: datetime | None = None,
-                  county: str = COUNTY_CODE, chunk: int = CHUNK_EVENTS, defer_indexes_from: int = DEFER_INDEXES_FROM,
-                  progress: Callable[[int], None] = lambda n: None) -> Counts:
+def write_history(
+    conn,
+    *,
+    events: int,
+    years: int = 2,
+    seed: int = 1,
+    until: datetime | None = None,
+    county: str = COUNTY_CODE,
+    chunk: int = CHUNK_EVENTS,
+    defer_indexes_from: int = DEFER_INDEXES_FROM,
+    progress: Callable[[int], None] = lambda n: None,
+) -> Counts:
     """N events over the `years` years before `until` (default: today's midnight in the county), by COPY,
     in the connection's transaction (the caller commits). The same seed, sizes, `until` and `chunk` give
     the same rows."""
@@ -220,13 +340,16 @@ def _drop_secondary_indexes(cur) -> list[str]:
     A bulk load builds an index faster at the end than row by row (the GiST indexes of the points above all);
     primary keys, unique constraints and foreign keys stay, and so do the triggers: every row is checked.
     """
-    cur.execute("""
+    cur.execute(
+        """
         SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
         FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
         WHERE t.relname = ANY(%s) AND t.relnamespace = 'public'::regnamespace
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
           AND NOT i.indisunique
-        ORDER BY 1""", (list(HISTORY_TABLES),))
+        ORDER BY 1""",
+        (list(HISTORY_TABLES),),
+    )
     found = cur.fetchall()
     for name, _ in found:
         cur.execute(f"DROP INDEX {name}")
@@ -251,16 +374,19 @@ def _reserve_ids(cur, events: int) -> tuple[int, int]:
 
 
 def _copy_chunk(cur, batch: "Chunk", total: Counts) -> None:
-    for table, columns, text, attr in (("events", EVENT_COLUMNS, batch.events, "events"),
-                                       ("event_tasks", TASK_COLUMNS, batch.tasks, "tasks"),
-                                       ("event_log", LOG_COLUMNS, batch.log, "log"),
-                                       ("supervisions", SUPERVISION_COLUMNS, batch.supervisions, "supervisions")):
+    for table, columns, text, attr in (
+        ("events", EVENT_COLUMNS, batch.events, "events"),
+        ("event_tasks", TASK_COLUMNS, batch.tasks, "tasks"),
+        ("event_log", LOG_COLUMNS, batch.log, "log"),
+        ("supervisions", SUPERVISION_COLUMNS, batch.supervisions, "supervisions"),
+    ):
         if text:
             cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(text))
             setattr(total, attr, getattr(total, attr) + text.count("\n"))
 
 
 # ----------------------------------------------------------------------------- one chunk of days
+
 
 @dataclass
 class Chunk:
@@ -272,15 +398,22 @@ class Chunk:
     supervisions: str
 
 
-def make_chunk(rng, d: Directory, first: date, counts: np.ndarray, day0: int, until: datetime,
-               event_id: int, task_id: int) -> Chunk:
+def make_chunk(
+    rng, d: Directory, first: date, counts: np.ndarray, day0: int, until: datetime, event_id: int, task_id: int
+) -> Chunk:
     """The rows of the events reported on some consecutive days, as COPY text."""
     ev = draw_events(rng, d, first, counts, day0)
     ev["id"] = event_id + np.arange(ev["n"])
     life = draw_life(rng, d, ev, int(until.timestamp()))
     tasks = build_tasks(rng, d, ev, life, task_id)
-    return Chunk(ev["n"], tasks["n"], format_events(d, ev, life), format_tasks(tasks),
-                 format_log(ev, life, tasks), format_supervisions(d, ev, tasks))
+    return Chunk(
+        ev["n"],
+        tasks["n"],
+        format_events(d, ev, life),
+        format_tasks(tasks),
+        format_log(ev, life, tasks),
+        format_supervisions(d, ev, tasks),
+    )
 
 
 def draw_events(rng, d: Directory, first: date, counts: np.ndarray, day0: int) -> dict:
@@ -297,8 +430,16 @@ def draw_events(rng, d: Directory, first: date, counts: np.ndarray, day0: int) -
     level = np.array([c["level"] for c in d.categories])[cat]
     has_team = d.team[grid] != ""
     to_team = (level == 1) & has_team & (d.township_center[grid] != "")
-    return {"n": n, "created": created, "grid": grid, "cat": cat, "channel": channel, "point": point,
-            "level": np.where(to_team, 1, 2), "to_team": to_team}
+    return {
+        "n": n,
+        "created": created,
+        "grid": grid,
+        "cat": cat,
+        "channel": channel,
+        "point": point,
+        "level": np.where(to_team, 1, 2),
+        "to_team": to_team,
+    }
 
 
 def _lognormal(rng, median: np.ndarray, sigma: float) -> np.ndarray:
@@ -321,21 +462,53 @@ def draw_life(rng, d: Directory, ev: dict, until: int) -> dict:
     limit = start + handle
     extended_at = np.where(flags["extended"], start + handle // 2, NEVER)
     extension_until = np.where(flags["extended"], limit + handle, NEVER)
-    handled = np.maximum(arrive + MIN, start + _lognormal(rng, 0.35 * handle, 0.9)
-                         + flags["extended"] * (handle * rng.uniform(0.6, 1.4, size=n)).astype(np.int64))
+    handled = np.maximum(
+        arrive + MIN,
+        start
+        + _lognormal(rng, 0.35 * handle, 0.9)
+        + flags["extended"] * (handle * rng.uniform(0.6, 1.4, size=n)).astype(np.int64),
+    )
     handled = np.where(flags["stuck"], NEVER, handled)
     closed = np.where(handled < NEVER // 2, handled + _lognormal(rng, np.full(n, 2 * 3600), 0.8), NEVER)
     rated = np.where(flags["rated"] & (closed < NEVER // 2), closed + rng.integers(1, 48, size=n) * 3600, NEVER)
     voided = np.where(flags["voided"], created + rng.integers(5, 60, size=n) * MIN, NEVER)
-    life = {"accept": accept, "dispatch": dispatch, "returned": returned_at, "start": start, "ack": ack,
-            "arrive": arrive, "handled": handled, "closed": closed, "rated": rated, "voided": voided,
-            "respond_by": start + respond, "limit": limit, "extended": extended_at, "extension_until": extension_until,
-            "event_respond_by": created + respond, "event_handle_by": created + handle,
-            "rework": np.where(flags["reworked"], 1 + (rng.random(n) < 0.2), 0), "support": flags["support"],
-            "repeat": flags["repeat"], "foreign_patrol": flags["foreign_patrol"],
-            "rating": rng.choice(3, size=n, p=(0.75, 0.18, 0.07)), "until": until}
-    for step in ("accept", "dispatch", "returned", "start", "ack", "arrive", "handled", "closed", "rated",
-                 "voided", "extended"):
+    life = {
+        "accept": accept,
+        "dispatch": dispatch,
+        "returned": returned_at,
+        "start": start,
+        "ack": ack,
+        "arrive": arrive,
+        "handled": handled,
+        "closed": closed,
+        "rated": rated,
+        "voided": voided,
+        "respond_by": start + respond,
+        "limit": limit,
+        "extended": extended_at,
+        "extension_until": extension_until,
+        "event_respond_by": created + respond,
+        "event_handle_by": created + handle,
+        "rework": np.where(flags["reworked"], 1 + (rng.random(n) < 0.2), 0),
+        "support": flags["support"],
+        "repeat": flags["repeat"],
+        "foreign_patrol": flags["foreign_patrol"],
+        "rating": rng.choice(3, size=n, p=(0.75, 0.18, 0.07)),
+        "until": until,
+    }
+    for step in (
+        "accept",
+        "dispatch",
+        "returned",
+        "start",
+        "ack",
+        "arrive",
+        "handled",
+        "closed",
+        "rated",
+        "voided",
+        "extended",
+    ):
         life[step] = np.where(life[step] <= until, life[step], NEVER)  # after `until`: not yet
     life["rework"] = np.where(life["handled"] < NEVER, life["rework"], 0)
     return life
@@ -355,8 +528,14 @@ def _accept_lag(rng, ev: dict) -> np.ndarray:
 def status_of(life: dict) -> np.ndarray:
     """The event's status at `until`: the last step that happened."""
     status = np.full(len(life["accept"]), "reported", dtype=object)
-    for step, name in (("accept", "accepted"), ("dispatch", "dispatched"), ("ack", "acknowledged"),
-                       ("arrive", "on_scene"), ("handled", "handled"), ("closed", "closed")):
+    for step, name in (
+        ("accept", "accepted"),
+        ("dispatch", "dispatched"),
+        ("ack", "acknowledged"),
+        ("arrive", "on_scene"),
+        ("handled", "handled"),
+        ("closed", "closed"),
+    ):
         status[life[step] < NEVER] = name
     status[life["voided"] < NEVER] = "voided"
     # a returned task sends the event back to the centre until it is dispatched again
@@ -367,11 +546,27 @@ def status_of(life: dict) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- tasks
 
-def _task_block(ev_idx, kind, team, dept, member, dispatched, ack, arrive, handled, returned, respond_by, limit,
-                extension_until, until: int) -> dict:
+
+def _task_block(
+    ev_idx,
+    kind,
+    team,
+    dept,
+    member,
+    dispatched,
+    ack,
+    arrive,
+    handled,
+    returned,
+    respond_by,
+    limit,
+    extension_until,
+    until: int,
+) -> dict:
     """Task rows (arrays) of some events; the status and the judgement of each step follow from the times."""
-    kind, team, dept, member = (np.broadcast_to(np.asarray(v, dtype=object), ev_idx.shape).copy()
-                                for v in (kind, team, dept, member))
+    kind, team, dept, member = (
+        np.broadcast_to(np.asarray(v, dtype=object), ev_idx.shape).copy() for v in (kind, team, dept, member)
+    )
     due = np.where(extension_until < NEVER, extension_until, limit)
     status = np.full(len(ev_idx), "dispatched", dtype=object)
     status[ack < NEVER] = "acknowledged"
@@ -381,10 +576,25 @@ def _task_block(ev_idx, kind, team, dept, member, dispatched, ack, arrive, handl
     is_open = np.isin(status, ("dispatched", "acknowledged", "on_scene"))
     response_late = np.where(ack < NEVER, ack > respond_by, respond_by < until)
     handling_late = (kind == "handle") & np.where(handled < NEVER, handled > due, is_open & (due < until))
-    return {"event": ev_idx, "kind": kind, "team": team, "dept": dept, "member": member, "status": status,
-            "dispatched": dispatched, "ack": ack, "arrive": arrive, "handled": handled, "respond_by": respond_by,
-            "limit": limit, "extension_until": extension_until, "due": due, "open": is_open,
-            "response_late": response_late & (returned == NEVER), "handling_late": handling_late}
+    return {
+        "event": ev_idx,
+        "kind": kind,
+        "team": team,
+        "dept": dept,
+        "member": member,
+        "status": status,
+        "dispatched": dispatched,
+        "ack": ack,
+        "arrive": arrive,
+        "handled": handled,
+        "respond_by": respond_by,
+        "limit": limit,
+        "extension_until": extension_until,
+        "due": due,
+        "open": is_open,
+        "response_late": response_late & (returned == NEVER),
+        "handling_late": handling_late,
+    }
 
 
 def build_tasks(rng, d: Directory, ev: dict, life: dict, first_id: int) -> dict:
@@ -397,27 +607,56 @@ def build_tasks(rng, d: Directory, ev: dict, life: dict, first_id: int) -> dict:
     never = np.full(n, NEVER)
     blocks = []
     back = np.flatnonzero(life["returned"] < NEVER)  # dispatched, then returned to the centre
-    blocks.append(_select(_task_block(
-        np.arange(n), "handle", unit_team, unit_dept, "", life["dispatch"], never, never, never, life["returned"],
-        life["dispatch"] + (life["respond_by"] - life["start"]), life["dispatch"] + (life["limit"] - life["start"]),
-        never, 0), back))
+    blocks.append(
+        _select(
+            _task_block(
+                np.arange(n),
+                "handle",
+                unit_team,
+                unit_dept,
+                "",
+                life["dispatch"],
+                never,
+                never,
+                never,
+                life["returned"],
+                life["dispatch"] + (life["respond_by"] - life["start"]),
+                life["dispatch"] + (life["limit"] - life["start"]),
+                never,
+                0,
+            ),
+            back,
+        )
+    )
     # the main task: to the other unit after a return (team -> department, department -> team when there is one)
     again = life["returned"] < NEVER
     main_team = np.where(again, np.where(ev["to_team"], "", team), unit_team)
     main_dept = np.where(main_team == "", dept, "")
     until = int(life["until"])
     extension = np.where(life["extended"] < NEVER, life["extension_until"], NEVER)
-    main = _task_block(np.arange(n), "handle", main_team, main_dept, "", life["start"], life["ack"],
-                       np.where(main_team != "", life["arrive"], NEVER), life["handled"], never,
-                       life["respond_by"], life["limit"], extension, until)
+    main = _task_block(
+        np.arange(n),
+        "handle",
+        main_team,
+        main_dept,
+        "",
+        life["start"],
+        life["ack"],
+        np.where(main_team != "", life["arrive"], NEVER),
+        life["handled"],
+        never,
+        life["respond_by"],
+        life["limit"],
+        extension,
+        until,
+    )
     main["handled_by"] = _members(rng, d, g, main_team != "")
     started = np.flatnonzero(life["start"] < NEVER)
     blocks.append(_select(main, started))
     support = _support_tasks(rng, d, ev, life, main, until)
     blocks.append(support)
     life["support_requested"] = np.bincount(support["event"], minlength=n)
-    tasks = {k: np.concatenate([b.get(k, np.full(len(b["event"]), "", dtype=object)) for b in blocks])
-             for k in main}
+    tasks = {k: np.concatenate([b.get(k, np.full(len(b["event"]), "", dtype=object)) for b in blocks]) for k in main}
     tasks["n"] = len(tasks["event"])
     tasks["id"] = first_id + np.arange(tasks["n"])
     tasks["event_id"] = ev["id"][tasks["event"]]
@@ -453,9 +692,22 @@ def _support_tasks(rng, d: Directory, ev: dict, life: dict, main: dict, until: i
     handled = np.where(arrive < NEVER, np.maximum(arrive + MIN, life["handled"][idx]), NEVER)
     respond = life["respond_by"][idx] - life["start"][idx]
     limit = life["limit"][idx] - life["start"][idx]
-    block = _task_block(idx, "support", main["team"][idx], np.full(len(idx), "", dtype=object), member, sent, ack,
-                        arrive, _cut(handled, until), np.full(len(idx), NEVER), sent + respond, sent + limit,
-                        np.full(len(idx), NEVER), until)
+    block = _task_block(
+        idx,
+        "support",
+        main["team"][idx],
+        np.full(len(idx), "", dtype=object),
+        member,
+        sent,
+        ack,
+        arrive,
+        _cut(handled, until),
+        np.full(len(idx), NEVER),
+        sent + respond,
+        sent + limit,
+        np.full(len(idx), NEVER),
+        until,
+    )
     block["handled_by"] = np.full(len(idx), "", dtype=object)
     return block
 
@@ -465,6 +717,7 @@ def _cut(times: np.ndarray, until: int) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- COPY text
+
 
 def _text(columns: list) -> str:
     """Rows of tab-separated values from column lists of strings."""
@@ -491,12 +744,11 @@ def _bool(flags: np.ndarray, known: np.ndarray | None = None) -> np.ndarray:
 
 def _ewkb_hex(points: np.ndarray) -> list[str]:
     """Points as hex EWKB with SRID 4326 (what geometry's text input takes fastest)."""
-    raw = np.zeros(len(points), dtype=[("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"),
-                                        ("y", "<f8")])
+    raw = np.zeros(len(points), dtype=[("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")])
     raw["order"], raw["type"], raw["srid"] = 1, 0x20000001, 4326
     raw["x"], raw["y"] = points[:, 0], points[:, 1]
     hexed = raw.tobytes().hex()
-    return [hexed[i:i + 50] for i in range(0, len(hexed), 50)]
+    return [hexed[i : i + 50] for i in range(0, len(hexed), 50)]
 
 
 def _repeats(ev: dict, life: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -524,29 +776,56 @@ def format_events(d: Directory, ev: dict, life: dict) -> str:
     of, count = _repeats(ev, life)
     closed = life["closed"]
     rated = np.where(closed < NEVER, life["rated"], NEVER)
-    last = np.max(np.stack([np.where(life[k] < NEVER, life[k], 0) for k in
-                            ("accept", "dispatch", "ack", "arrive", "handled", "closed", "rated", "voided")]), axis=0)
-    return _text([
-        ev["id"].astype(str).tolist(), cat.tolist(),
-        [DESCRIPTIONS[i % 3].format(cat=names[c]) for i, c in enumerate(ev["cat"].tolist())],
-        channel.tolist(), status.tolist(), ev["level"].astype(str).tolist(),
-        np.array([c["priority"] for c in cats], dtype=object)[ev["cat"]].tolist(), _ewkb_hex(ev["point"]),
-        ["EPSG:4326"] * ev["n"], np.round(ev["point"][:, 0], 7).astype(str).tolist(),
-        np.round(ev["point"][:, 1], 7).astype(str).tolist(), code.tolist(),
-        prefixes(code.tolist(), Level.COMMUNITY), prefixes(code.tolist(), Level.TOWNSHIP),
-        prefixes(code.tolist(), Level.COUNTY),
-        np.where(ev["to_team"], d.township_center[g], d.county_center).tolist(),
-        np.where(ev["to_team"], "team", "department").tolist(),
-        _str(np.where(ev["to_team"], d.team[g], "")),
-        _str(np.where(ev["to_team"], "", np.array([c["department"] for c in cats], dtype=object)[ev["cat"]])),
-        _ts(life["event_respond_by"]).tolist(), _ts(life["event_handle_by"]).tolist(), _ts(ev["created"]).tolist(),
-        _submitters(d, ev, life).tolist(), life["support_requested"].astype(str).tolist(),
-        life["rework"].astype(str).tolist(), _ts(np.where(last > 0, last, NEVER)).tolist(), _ts(closed).tolist(),
-        _str(np.where(rated < NEVER, np.array(["satisfied", "basically_satisfied", "dissatisfied"],
-                                              dtype=object)[life["rating"]], "")),
-        _ts(rated).tolist(),
-        [NULL if i < 0 else str(v) for i, v in zip(of.tolist(), ev["id"][np.maximum(of, 0)].tolist())],
-        count.astype(str).tolist()])
+    last = np.max(
+        np.stack(
+            [
+                np.where(life[k] < NEVER, life[k], 0)
+                for k in ("accept", "dispatch", "ack", "arrive", "handled", "closed", "rated", "voided")
+            ]
+        ),
+        axis=0,
+    )
+    return _text(
+        [
+            ev["id"].astype(str).tolist(),
+            cat.tolist(),
+            [DESCRIPTIONS[i % 3].format(cat=names[c]) for i, c in enumerate(ev["cat"].tolist())],
+            channel.tolist(),
+            status.tolist(),
+            ev["level"].astype(str).tolist(),
+            np.array([c["priority"] for c in cats], dtype=object)[ev["cat"]].tolist(),
+            _ewkb_hex(ev["point"]),
+            ["EPSG:4326"] * ev["n"],
+            np.round(ev["point"][:, 0], 7).astype(str).tolist(),
+            np.round(ev["point"][:, 1], 7).astype(str).tolist(),
+            code.tolist(),
+            prefixes(code.tolist(), Level.COMMUNITY),
+            prefixes(code.tolist(), Level.TOWNSHIP),
+            prefixes(code.tolist(), Level.COUNTY),
+            np.where(ev["to_team"], d.township_center[g], d.county_center).tolist(),
+            np.where(ev["to_team"], "team", "department").tolist(),
+            _str(np.where(ev["to_team"], d.team[g], "")),
+            _str(np.where(ev["to_team"], "", np.array([c["department"] for c in cats], dtype=object)[ev["cat"]])),
+            _ts(life["event_respond_by"]).tolist(),
+            _ts(life["event_handle_by"]).tolist(),
+            _ts(ev["created"]).tolist(),
+            _submitters(d, ev, life).tolist(),
+            life["support_requested"].astype(str).tolist(),
+            life["rework"].astype(str).tolist(),
+            _ts(np.where(last > 0, last, NEVER)).tolist(),
+            _ts(closed).tolist(),
+            _str(
+                np.where(
+                    rated < NEVER,
+                    np.array(["satisfied", "basically_satisfied", "dissatisfied"], dtype=object)[life["rating"]],
+                    "",
+                )
+            ),
+            _ts(rated).tolist(),
+            [NULL if i < 0 else str(v) for i, v in zip(of.tolist(), ev["id"][np.maximum(of, 0)].tolist())],
+            count.astype(str).tolist(),
+        ]
+    )
 
 
 def _submitters(d: Directory, ev: dict, life: dict) -> np.ndarray:
@@ -562,18 +841,31 @@ def format_tasks(t: dict) -> str:
     """The tasks as COPY text (TASK_COLUMNS)."""
     acked, handled = t["ack"] < NEVER, t["handled"] < NEVER
     supervised = t["response_late"] | t["handling_late"]
-    return _text([
-        t["id"].astype(str).tolist(), t["event_id"].astype(str).tolist(), t["kind"].tolist(), _str(t["team"]),
-        _str(t["dept"]), _str(t["member"]), t["status"].tolist(), _ts(t["extension_until"]).tolist(),
-        _ts(t["dispatched"]).tolist(), _ts(t["ack"]).tolist(), _ts(t["arrive"]).tolist(), _ts(t["handled"]).tolist(),
-        _ts(t["respond_by"]).tolist(), _ts(t["limit"]).tolist(),
-        np.where(supervised, "overdue", "on_time").tolist(),
-        _bool(~t["response_late"], acked).tolist(),
-        np.where(acked, np.round((t["ack"] - t["dispatched"]) / 60, 1).astype(str), NULL).tolist(),
-        _bool(~t["handling_late"], handled & (t["kind"] == "handle")).tolist(),
-        np.where(handled, np.round((t["handled"] - t["dispatched"]) / 60, 1).astype(str), NULL).tolist(),
-        _str(np.where(handled, t["handled_by"], "")),
-        _ts(np.where(t["open"] & (t["kind"] == "handle"), t["due"], NEVER)).tolist()])
+    return _text(
+        [
+            t["id"].astype(str).tolist(),
+            t["event_id"].astype(str).tolist(),
+            t["kind"].tolist(),
+            _str(t["team"]),
+            _str(t["dept"]),
+            _str(t["member"]),
+            t["status"].tolist(),
+            _ts(t["extension_until"]).tolist(),
+            _ts(t["dispatched"]).tolist(),
+            _ts(t["ack"]).tolist(),
+            _ts(t["arrive"]).tolist(),
+            _ts(t["handled"]).tolist(),
+            _ts(t["respond_by"]).tolist(),
+            _ts(t["limit"]).tolist(),
+            np.where(supervised, "overdue", "on_time").tolist(),
+            _bool(~t["response_late"], acked).tolist(),
+            np.where(acked, np.round((t["ack"] - t["dispatched"]) / 60, 1).astype(str), NULL).tolist(),
+            _bool(~t["handling_late"], handled & (t["kind"] == "handle")).tolist(),
+            np.where(handled, np.round((t["handled"] - t["dispatched"]) / 60, 1).astype(str), NULL).tolist(),
+            _str(np.where(handled, t["handled_by"], "")),
+            _ts(np.where(t["open"] & (t["kind"] == "handle"), t["due"], NEVER)).tolist(),
+        ]
+    )
 
 
 def format_log(ev: dict, life: dict, t: dict) -> str:
@@ -583,16 +875,33 @@ def format_log(ev: dict, life: dict, t: dict) -> str:
     main = (t["kind"] == "handle") & (t["status"] != "returned")
     handled = np.flatnonzero(main & (t["handled"] < NEVER))
     extended = np.flatnonzero(main & (life["extended"][t["event"]] < NEVER))
-    rows = [(ev["id"][late], life["accept"][late], "accept", "reported", "accepted", np.full(len(late), NULL)),
-            (t["event_id"][handled], t["handled"][handled], "handle", "on_scene", "handled", t["id"][handled]),
-            (t["event_id"][extended], life["extended"][t["event"][extended]], "approve_extension", None, None,
-             t["id"][extended])]
+    rows = [
+        (ev["id"][late], life["accept"][late], "accept", "reported", "accepted", np.full(len(late), NULL)),
+        (t["event_id"][handled], t["handled"][handled], "handle", "on_scene", "handled", t["id"][handled]),
+        (
+            t["event_id"][extended],
+            life["extended"][t["event"][extended]],
+            "approve_extension",
+            None,
+            None,
+            t["id"][extended],
+        ),
+    ]
     columns = [[], [], [], [], [], [], []]
     for ids, at, action, before, after, task in rows:
         k = len(ids)
-        for col, values in zip(columns, (ids.astype(str).tolist(), _ts(at).tolist(), ["synthetic"] * k,
-                                         [action] * k, [before or NULL] * k, [after or NULL] * k,
-                                         [str(x) for x in task.tolist()])):
+        for col, values in zip(
+            columns,
+            (
+                ids.astype(str).tolist(),
+                _ts(at).tolist(),
+                ["synthetic"] * k,
+                [action] * k,
+                [before or NULL] * k,
+                [after or NULL] * k,
+                [str(x) for x in task.tolist()],
+            ),
+        ):
             col.extend(values)
     return _text(columns)
 
@@ -600,15 +909,28 @@ def format_log(ev: dict, life: dict, t: dict) -> str:
 def format_supervisions(d: Directory, ev: dict, t: dict) -> str:
     """An 'overdue' record for each limit a task missed (response, handling), at its due time."""
     columns = [[] for _ in SUPERVISION_COLUMNS]
-    for limit, late, due in (("response", t["response_late"], t["respond_by"]),
-                             ("handling", t["handling_late"], t["due"])):
+    for limit, late, due in (
+        ("response", t["response_late"], t["respond_by"]),
+        ("handling", t["handling_late"], t["due"]),
+    ):
         i = np.flatnonzero(late)
         g = ev["grid"][t["event"][i]]
         code = d.grids[g]
         center = np.where(ev["to_team"][t["event"][i]], d.township_center[g], d.county_center)
-        for col, values in zip(columns, (t["event_id"][i].astype(str).tolist(), t["id"][i].astype(str).tolist(),
-                                         _ts(due[i]).tolist(), ["overdue"] * len(i), [limit] * len(i),
-                                         _ts(due[i]).tolist(), center.tolist(), prefixes(code.tolist(), Level.COUNTY),
-                                         prefixes(code.tolist(), Level.TOWNSHIP), ["f"] * len(i))):
+        for col, values in zip(
+            columns,
+            (
+                t["event_id"][i].astype(str).tolist(),
+                t["id"][i].astype(str).tolist(),
+                _ts(due[i]).tolist(),
+                ["overdue"] * len(i),
+                [limit] * len(i),
+                _ts(due[i]).tolist(),
+                center.tolist(),
+                prefixes(code.tolist(), Level.COUNTY),
+                prefixes(code.tolist(), Level.TOWNSHIP),
+                ["f"] * len(i),
+            ),
+        ):
             col.extend(values)
     return _text(columns)

@@ -9,6 +9,7 @@ and `Simulation.tick` drives it with the real clock beside the running app (`gis
 The simulation's events carry a client_ref starting with `sim-<seed>:` and their fate follows from it,
 so a restarted simulation carries on with the open ones.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -33,18 +34,18 @@ from gisapp.errors import AppError, Conflict
 from gisapp.services.access.accounts import Account
 from gisapp.services.access.audit import Actor, record
 from gisapp.services.command.duty import report_status
+from gisapp.services.command.support import ensure_adjacency, support_candidates
 from gisapp.services.events.intake import Submitter, submit_event
 from gisapp.services.events.lifecycle import perform
 from gisapp.services.events.supervision import run_pass
-from gisapp.services.command.support import ensure_adjacency, support_candidates
 from gisapp.services.events.tracking import rate, tracking_token
 
 log = logging.getLogger("gisapp.simulate")
-POST_EVERY_S = (30, 60)        # an on-shift member posts its position this often
-SWEEP = timedelta(hours=12)    # history: a supervision pass at least this often, besides the deadlines' own
-SLOT = timedelta(hours=2)      # history: supervision passes are gathered on these boundaries
-RETRIES = 6                    # a refused step is looked at again after 30 min, 1 h, 2 h ... then left alone
-SIM_CLIENT = "simulation"      # the client address of the simulated callers in the audit trail
+POST_EVERY_S = (30, 60)  # an on-shift member posts its position this often
+SWEEP = timedelta(hours=12)  # history: a supervision pass at least this often, besides the deadlines' own
+SLOT = timedelta(hours=2)  # history: supervision passes are gathered on these boundaries
+RETRIES = 6  # a refused step is looked at again after 30 min, 1 h, 2 h ... then left alone
+SIM_CLIENT = "simulation"  # the client address of the simulated callers in the audit trail
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Grid:
     code: str
     township: str
     team: str | None
-    shape: object               # shapely (multi)polygon
+    shape: object  # shapely (multi)polygon
     neighbours: tuple[str, ...]
 
 
@@ -62,7 +63,7 @@ class Member:
     team: str
     grid: str
     role: str
-    index: int                  # its place in its team (shifts take turns by it)
+    index: int  # its place in its team (shifts take turns by it)
 
 
 @dataclass(frozen=True)
@@ -87,16 +88,25 @@ def load_world(session: Session) -> World:
     neighbours: dict[str, list[str]] = {}
     for g, n in session.execute(text("SELECT grid_code, neighbour_code FROM grid_adjacency ORDER BY 1, 2")):
         neighbours.setdefault(g, []).append(n)
-    grids = {r.code: Grid(r.code, r.township_code, r.team, wkb.loads(bytes(r.geom)), tuple(neighbours.get(r.code, ())))
-             for r in session.execute(text(
-                 "SELECT g.code, c.township_code, t.code AS team, ST_AsBinary(g.geom) AS geom FROM grids g "
-                 "JOIN communities c ON c.code = g.community_code LEFT JOIN teams t ON t.grid_code = g.code "
-                 "WHERE c.township_code LIKE :k || '%' ORDER BY g.code"), {"k": county})}
+    grids = {
+        r.code: Grid(r.code, r.township_code, r.team, wkb.loads(bytes(r.geom)), tuple(neighbours.get(r.code, ())))
+        for r in session.execute(
+            text(
+                "SELECT g.code, c.township_code, t.code AS team, ST_AsBinary(g.geom) AS geom FROM grids g "
+                "JOIN communities c ON c.code = g.community_code LEFT JOIN teams t ON t.grid_code = g.code "
+                "WHERE c.township_code LIKE :k || '%' ORDER BY g.code"
+            ),
+            {"k": county},
+        )
+    }
     team_grid = {g.team: g.code for g in grids.values() if g.team}
     rows = session.execute(text("SELECT code, team_code, role FROM members ORDER BY team_code, code")).all()
-    members = tuple(Member(r.code, r.team_code, team_grid[r.team_code], r.role, i)
-                    for _, team in itertools.groupby(rows, key=lambda r: r.team_code)
-                    for i, r in enumerate(team) if r.team_code in team_grid)
+    members = tuple(
+        Member(r.code, r.team_code, team_grid[r.team_code], r.role, i)
+        for _, team in itertools.groupby(rows, key=lambda r: r.team_code)
+        for i, r in enumerate(team)
+        if r.team_code in team_grid
+    )
     categories: dict[str, list[tuple[str, str]]] = {}
     for code, name, kind in session.execute(text("SELECT code, name, kind_code FROM categories ORDER BY code")):
         categories.setdefault(kind, []).append((code, name))
@@ -104,6 +114,7 @@ def load_world(session: Session) -> World:
 
 
 # ------------------------------------------------------------------------------------------ who acts
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -115,8 +126,11 @@ class Caller:
 def caller(role: Role, bound_to: str) -> Caller:
     """A simulated account of a role bound to an area or department (not stored: it only acts)."""
     name = f"sim-{role.value.split('_')[0]}-{bound_to}"
-    return Caller(Account(0, name, role, ROLE_BINDING[role], bound_to), Actor(name, str(role), SIM_CLIENT),
-                  event_scope(str(role), bound_to, f"user:{name}"))
+    return Caller(
+        Account(0, name, role, ROLE_BINDING[role], bound_to),
+        Actor(name, str(role), SIM_CLIENT),
+        event_scope(str(role), bound_to, f"user:{name}"),
+    )
 
 
 def receiver_caller(world: World, receiver: str) -> Caller:
@@ -157,8 +171,10 @@ FROM events e, LATERAL (SELECT max(at) AS last_at, count(*) AS steps, array_agg(
                         FROM event_log WHERE event_id = e.id AND action <> 'supervise') l
 WHERE e.id = :id
 """)
-HELD_SQL = text("SELECT member_code FROM event_tasks WHERE kind = 'support' "
-                "AND status IN ('dispatched', 'acknowledged', 'on_scene')")
+HELD_SQL = text(
+    "SELECT member_code FROM event_tasks WHERE kind = 'support' "
+    "AND status IN ('dispatched', 'acknowledged', 'on_scene')"
+)
 OPEN_SQL = text("""
 SELECT id FROM events WHERE client_ref LIKE :prefix
   AND (status NOT IN ('closed', 'voided') OR (status = 'closed' AND rating IS NULL AND closed_at > :since))
@@ -173,14 +189,27 @@ def _time(value: str | None) -> datetime | None:
 def read_view(session: Session, event_id: int) -> tuple[b.EventView, object]:
     """The event as next_step sees it (one round trip), and its row (township, for the center)."""
     row = session.execute(VIEW_SQL, {"id": event_id}).one()
-    tasks = tuple(b.TaskView(t[0], t[1], t[2], t[3], t[4], _time(t[5]), _time(t[6]), _time(t[7]))
-                  for t in row.tasks or ())
-    view = b.EventView(row.id, row.client_ref, row.channel, row.status, row.level, row.support_requested,
-                       row.last_at, row.steps, frozenset(row.done), tasks, row.rated)
+    tasks = tuple(
+        b.TaskView(t[0], t[1], t[2], t[3], t[4], _time(t[5]), _time(t[6]), _time(t[7])) for t in row.tasks or ()
+    )
+    view = b.EventView(
+        row.id,
+        row.client_ref,
+        row.channel,
+        row.status,
+        row.level,
+        row.support_requested,
+        row.last_at,
+        row.steps,
+        frozenset(row.done),
+        tasks,
+        row.rated,
+    )
     return view, row
 
 
 # ------------------------------------------------------------------------------------------ the engine
+
 
 @dataclass
 class Counts:
@@ -203,15 +232,15 @@ class Simulation:
     world: World
     seed: int = 1
     events_per_day: float = 15.0
-    history: bool = False        # True: a simulated clock, intake unaudited per event, supervision passes here
+    history: bool = False  # True: a simulated clock, intake unaudited per event, supervision passes here
     policy: Policy = field(default_factory=lambda: Policy(escalate_overdue=True))
     counts: Counts = field(default_factory=Counts)
     _queue: list = field(default_factory=list)
     _seq: itertools.count = field(default_factory=itertools.count)
-    _duty: dict = field(default_factory=dict)       # member code -> the status it last reported
-    _passes: set = field(default_factory=set)       # history: the supervision passes already queued
-    _failures: dict = field(default_factory=dict)   # event id -> failed steps in a row
-    _versions: dict = field(default_factory=dict)   # history: event id -> steps taken by the engine
+    _duty: dict = field(default_factory=dict)  # member code -> the status it last reported
+    _passes: set = field(default_factory=set)  # history: the supervision passes already queued
+    _failures: dict = field(default_factory=dict)  # event id -> failed steps in a row
+    _versions: dict = field(default_factory=dict)  # history: event id -> steps taken by the engine
     clock: datetime = datetime(2000, 1, 1, tzinfo=timezone.utc)  # the time of the item being done
     started: bool = False
 
@@ -259,15 +288,24 @@ class Simulation:
         kinds = {k: w for k, w in b.KINDS_BY_CHANNEL[channel].items() if k in self.world.categories}
         category, name = rng.choice(self.world.categories[b.weighted(rng, kinds)])
         lon, lat = b.point_inside(rng, grid.shape)
-        body = {"category": category, "channel": channel, "client_ref": ref,
-                "description": f"{b.CHANNEL_NAMES[channel]}：{grid.code[-3:]}号网格内{name}",
-                "location": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]}}
+        body = {
+            "category": category,
+            "channel": channel,
+            "client_ref": ref,
+            "description": f"{b.CHANNEL_NAMES[channel]}：{grid.code[-3:]}号网格内{name}",
+            "location": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},
+        }
         if channel in b.RATED:
             people = np.random.default_rng(rng.randrange(2**32))
             body["reporter"] = {"name": person_names(people, 1)[0], "phone": mobiles(people, 1)[0]}
         try:
-            result = submit_event(self.session, parse_event_report(body), by=submitter(self.world, channel, grid),
-                                  audit_key=None if self.history else self.key, now=at)
+            result = submit_event(
+                self.session,
+                parse_event_report(body),
+                by=submitter(self.world, channel, grid),
+                audit_key=None if self.history else self.key,
+                now=at,
+            )
         except AppError as exc:
             log.warning("simulated report refused: %s %s", exc.code, exc.message)
             self.counts.failed += 1
@@ -323,13 +361,27 @@ class Simulation:
         """Do a planned step as its proper caller; False when the service refused it."""
         try:
             if plan.who == "reporter":
-                rate(self.session, self.key, tracking_token(self.key, view.id), plan.rating,
-                     "处理及时" if plan.rating != "dissatisfied" else "问题没有解决", client_addr=SIM_CLIENT, now=at)
+                rate(
+                    self.session,
+                    self.key,
+                    tracking_token(self.key, view.id),
+                    plan.rating,
+                    "处理及时" if plan.rating != "dissatisfied" else "问题没有解决",
+                    client_addr=SIM_CLIENT,
+                    now=at,
+                )
                 return True
-            who = (center_caller(self.world, view.level, row.township_code) if plan.who == "center"
-                   else receiver_caller(self.world, plan.who))
-            step = Step(Action(plan.action), note=plan.note, until=plan.until and plan.until.isoformat(),
-                        members=self._members(view, plan, at) if plan.action == "confirm_support" else plan.members)
+            who = (
+                center_caller(self.world, view.level, row.township_code)
+                if plan.who == "center"
+                else receiver_caller(self.world, plan.who)
+            )
+            step = Step(
+                Action(plan.action),
+                note=plan.note,
+                until=plan.until and plan.until.isoformat(),
+                members=self._members(view, plan, at) if plan.action == "confirm_support" else plan.members,
+            )
             perform(self.session, self.key, who.account, who.actor, view.id, step, who.scope, now=at)
             return True
         except AppError as exc:
@@ -419,8 +471,9 @@ class Simulation:
         shift = b.shift_of(member.role, member.index)
         on = b.shift_start(shift, at) is not None
         rng = b.rng_for(self.seed, member.code, at.isoformat(), "next")
-        self.push(at + timedelta(seconds=rng.uniform(*POST_EVERY_S)) if on else b.next_shift_start(shift, at),
-                  "post", member)
+        self.push(
+            at + timedelta(seconds=rng.uniform(*POST_EVERY_S)) if on else b.next_shift_start(shift, at), "post", member
+        )
 
     # -------------------------------------------------------------------------------------- the two clocks
 
@@ -467,8 +520,16 @@ def _slot_after(moment: datetime) -> datetime:
     return epoch + slots * SLOT
 
 
-def lay_history(session: Session, key: bytes, *, start: datetime, end: datetime, seed: int = 1,
-                events_per_day: float = 15.0, progress=None) -> Counts:
+def lay_history(
+    session: Session,
+    key: bytes,
+    *,
+    start: datetime,
+    end: datetime,
+    seed: int = 1,
+    events_per_day: float = 15.0,
+    progress=None,
+) -> Counts:
     """Events from start to end made by the simulation on a simulated clock; committed day by day.
 
     progress(days_done) is called after each simulated day."""
@@ -484,8 +545,13 @@ def lay_history(session: Session, key: bytes, *, start: datetime, end: datetime,
         done += 1
         if progress:
             progress(done)
-    record(session, key, Actor("demo-history", "system", SIM_CLIENT), "demo.history",
-           details={"from": start.isoformat(), "to": end.isoformat(), "seed": seed, **sim.counts.as_dict()})
+    record(
+        session,
+        key,
+        Actor("demo-history", "system", SIM_CLIENT),
+        "demo.history",
+        details={"from": start.isoformat(), "to": end.isoformat(), "seed": seed, **sim.counts.as_dict()},
+    )
     session.commit()
     return sim.counts
 

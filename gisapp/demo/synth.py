@@ -33,8 +33,12 @@ MAX_CHILDREN = 999
 
 _GEOD = pyproj.Geod(ellps="WGS84")
 _LOCATION_KINDS = (
-    ("government", "街道办事处", 2), ("school", "中心小学", 2), ("hospital", "社区卫生服务中心", 2),
-    ("commercial", "商业中心", 3), ("transport_hub", "公交枢纽站", 3), ("scenic", "公园", 1),
+    ("government", "街道办事处", 2),
+    ("school", "中心小学", 2),
+    ("hospital", "社区卫生服务中心", 2),
+    ("commercial", "商业中心", 3),
+    ("transport_hub", "公交枢纽站", 3),
+    ("scenic", "公园", 1),
     ("residential", "新村", 1),
 )
 
@@ -99,8 +103,12 @@ class _Layout:
 
     def comm_bounds(self, c: int) -> tuple[int, int, int, int]:
         first = c * self.per_comm
-        return (int(self.gx0[first]), int(self.gy1[first] - BLOCK * DLAT),
-                int(self.gx0[first] + BLOCK * DLON), int(self.gy1[first]))
+        return (
+            int(self.gx0[first]),
+            int(self.gy1[first] - BLOCK * DLAT),
+            int(self.gx0[first] + BLOCK * DLON),
+            int(self.gy1[first]),
+        )
 
     def comm_full(self, c: int) -> bool:
         return len(self.comm_grids(c)) == self.per_comm
@@ -119,14 +127,16 @@ class _Layout:
 
 
 def _union_coords(boxes: list[tuple[int, int, int, int]]):
-    geom = shapely.union_all([shapely.box(*(_deg(v) for v in b)) for b in boxes],
-                             grid_size=common.GRID_SIZE)
+    geom = shapely.union_all([shapely.box(*(_deg(v) for v in b)) for b in boxes], grid_size=common.GRID_SIZE)
     return geom
 
 
 def _area_feature(code: str, name: str, parent: str | None, coords_or_geom) -> dict:
-    geometry = ({"type": "MultiPolygon", "coordinates": coords_or_geom}
-                if isinstance(coords_or_geom, list) else common.multipolygon_geojson(coords_or_geom))
+    geometry = (
+        {"type": "MultiPolygon", "coordinates": coords_or_geom}
+        if isinstance(coords_or_geom, list)
+        else common.multipolygon_geojson(coords_or_geom)
+    )
     return common.feature({"code": code, "name": name, "parent_code": parent}, geometry)
 
 
@@ -151,28 +161,28 @@ def synthesize(out_dir: pathlib.Path, *, grids: int, events: int = 0, seed: int 
 
     # People and static content.
     sampler = common.rect_sampler(L.gx0 / SCALE, L.gy0 / SCALE, L.gx1 / SCALE, L.gy1 / SCALE)
-    n["teams"] = common.write_json_list(out_dir / "teams.json",
-                                        common.teams(lb.grid_codes, lb.grid_names))
-    n["members"] = common.write_json_list(out_dir / "members.json",
-                                          common.members(lb.grid_codes, sampler, seed))
-    n.update(common.write_static(out_dir, COUNTY_CODE, COUNTY_NAME,
-                                 list(zip(lb.town_codes, lb.town_names)), seed))
+    n["teams"] = common.write_json_list(out_dir / "teams.json", common.teams(lb.grid_codes, lb.grid_names))
+    n["members"] = common.write_json_list(out_dir / "members.json", common.members(lb.grid_codes, sampler, seed))
+    n.update(common.write_static(out_dir, COUNTY_CODE, COUNTY_NAME, list(zip(lb.town_codes, lb.town_names)), seed))
 
     n.update(_write_roads_and_devices(out_dir, L, lb, county, seed))
-    n["events"] = common.write_jsonl(out_dir / "events.jsonl",
-                                     common.events(int(events), lb.grid_names, sampler, seed))
-    common.write_manifest(out_dir, county_code=COUNTY_CODE, name=COUNTY_NAME,
-                          generated_by="gisapp demo synth", seed=seed, counts=n,
-                          extra={"requested_grids": int(grids)})
+    n["events"] = common.write_jsonl(out_dir / "events.jsonl", common.events(int(events), lb.grid_names, sampler, seed))
+    common.write_manifest(
+        out_dir,
+        county_code=COUNTY_CODE,
+        name=COUNTY_NAME,
+        generated_by="gisapp demo synth",
+        seed=seed,
+        counts=n,
+        extra={"requested_grids": int(grids)},
+    )
     return n
 
 
 def _labels(L: _Layout, seed: int) -> _Labels:
     """Seeded place names and the lattice codes of every area."""
-    town_names = [p + "街道" for p in names.place_names(names.rng_for(seed, "township-names"),
-                                                       L.n_town)]
-    comm_names = [p + "社区" for p in names.place_names(names.rng_for(seed, "community-names"),
-                                                       L.n_comm)]
+    town_names = [p + "街道" for p in names.place_names(names.rng_for(seed, "township-names"), L.n_town)]
+    comm_names = [p + "社区" for p in names.place_names(names.rng_for(seed, "community-names"), L.n_comm)]
     comm_codes = [L.community_code(c) for c in range(L.n_comm)]
     comms, serials = L.comm.tolist(), L.serial.tolist()
     return _Labels(
@@ -187,6 +197,7 @@ def _labels(L: _Layout, seed: int) -> _Labels:
 
 # ------------------------------------------------------------------------------------- areas
 
+
 def _write_areas(out_dir: pathlib.Path, L: _Layout, lb: _Labels) -> tuple[dict[str, int], object]:
     """Write grids, communities, townships and county; return their counts and the county shape."""
     # Filled while the features are streamed out: the partial communities' shapes are reused
@@ -194,21 +205,23 @@ def _write_areas(out_dir: pathlib.Path, L: _Layout, lb: _Labels) -> tuple[dict[s
     partial_comms: dict[int, object] = {}
     town_shapes: list = []
     n = {"grids": common.write_geojson(out_dir / "grids.geojson", _grid_features(L, lb))}
-    n["communities"] = common.write_geojson(out_dir / "communities.geojson",
-                                            _community_features(L, lb, partial_comms))
-    n["townships"] = common.write_geojson(out_dir / "townships.geojson",
-                                          _township_features(L, lb, partial_comms, town_shapes))
+    n["communities"] = common.write_geojson(out_dir / "communities.geojson", _community_features(L, lb, partial_comms))
+    n["townships"] = common.write_geojson(
+        out_dir / "townships.geojson", _township_features(L, lb, partial_comms, town_shapes)
+    )
     county = shapely.union_all(town_shapes, grid_size=common.GRID_SIZE)
-    n["county"] = common.write_geojson(out_dir / "county.geojson", [
-        _area_feature(COUNTY_CODE, COUNTY_NAME, None, county)])
+    n["county"] = common.write_geojson(
+        out_dir / "county.geojson", [_area_feature(COUNTY_CODE, COUNTY_NAME, None, county)]
+    )
     return n, county
 
 
 def _grid_features(L: _Layout, lb: _Labels) -> Iterator[dict]:
     """Every grid as its lattice rectangle."""
     for i in range(L.n_grids):
-        yield _area_feature(lb.grid_codes[i], lb.grid_names[i], lb.comm_codes[L.comm[i]],
-                            _rect(L.gx0[i], L.gy0[i], L.gx1[i], L.gy1[i]))
+        yield _area_feature(
+            lb.grid_codes[i], lb.grid_names[i], lb.comm_codes[L.comm[i]], _rect(L.gx0[i], L.gy0[i], L.gx1[i], L.gy1[i])
+        )
 
 
 def _community_features(L: _Layout, lb: _Labels, partial: dict[int, object]) -> Iterator[dict]:
@@ -218,14 +231,14 @@ def _community_features(L: _Layout, lb: _Labels, partial: dict[int, object]) -> 
         if L.comm_full(c):
             geom = _rect(*L.comm_bounds(c))
         else:
-            geom = _union_coords([(int(L.gx0[i]), int(L.gy0[i]), int(L.gx1[i]), int(L.gy1[i]))
-                                  for i in L.comm_grids(c)])
+            geom = _union_coords(
+                [(int(L.gx0[i]), int(L.gy0[i]), int(L.gx1[i]), int(L.gy1[i])) for i in L.comm_grids(c)]
+            )
             partial[c] = geom
         yield _area_feature(lb.comm_codes[c], lb.comm_names[c], lb.town_codes[t], geom)
 
 
-def _township_features(L: _Layout, lb: _Labels, partial_comms: dict[int, object],
-                       town_shapes: list) -> Iterator[dict]:
+def _township_features(L: _Layout, lb: _Labels, partial_comms: dict[int, object], town_shapes: list) -> Iterator[dict]:
     """Every township; each one's shape is appended to ``town_shapes``."""
     for t in range(L.n_town):
         if L.town_full(t):
@@ -233,9 +246,10 @@ def _township_features(L: _Layout, lb: _Labels, partial_comms: dict[int, object]
             geom = _rect(*b)
             town_shapes.append(shapely.box(*(_deg(v) for v in b)))
         else:
-            parts = [partial_comms[c] if c in partial_comms
-                     else shapely.box(*(_deg(v) for v in L.comm_bounds(c)))
-                     for c in L.town_comms(t)]
+            parts = [
+                partial_comms[c] if c in partial_comms else shapely.box(*(_deg(v) for v in L.comm_bounds(c)))
+                for c in L.town_comms(t)
+            ]
             geom = shapely.union_all(parts, grid_size=common.GRID_SIZE)
             town_shapes.append(geom)
         yield _area_feature(lb.town_codes[t], lb.town_names[t], COUNTY_CODE, geom)
@@ -243,16 +257,15 @@ def _township_features(L: _Layout, lb: _Labels, partial_comms: dict[int, object]
 
 # ---------------------------------------------------------------- roads, locations, cameras
 
-def _write_roads_and_devices(out_dir: pathlib.Path, L: _Layout, lb: _Labels, county,
-                             seed: int) -> dict[str, int]:
+
+def _write_roads_and_devices(out_dir: pathlib.Path, L: _Layout, lb: _Labels, county, seed: int) -> dict[str, int]:
     """Write key roads, key locations and cameras; return their counts."""
     road_feats, _road_lines = _roads(L, county, seed)
     loc_feats, loc_points = _locations(L, lb.town_codes, lb.town_names)
     return {
         "key_roads": common.write_geojson(out_dir / "key_roads.geojson", road_feats),
         "key_locations": common.write_geojson(out_dir / "key_locations.geojson", loc_feats),
-        "cameras": common.write_geojson(out_dir / "cameras.geojson",
-                                        _cameras(L, lb.comm_names, loc_points, seed)),
+        "cameras": common.write_geojson(out_dir / "cameras.geojson", _cameras(L, lb.comm_names, loc_points, seed)),
     }
 
 
@@ -282,10 +295,17 @@ def _roads(L: _Layout, county, seed: int) -> tuple[list[dict], list]:
             continue
         i = len(feats)
         road_class = "trunk" if i % 4 == 0 else ("primary" if i % 2 == 0 else "secondary")
-        feats.append(common.feature(
-            {"code": f"R{i + 1:03d}", "name": name, "road_class": road_class,
-             "length_m": round(abs(_GEOD.geometry_length(clipped)), 1)},
-            common.line_geojson(clipped)))
+        feats.append(
+            common.feature(
+                {
+                    "code": f"R{i + 1:03d}",
+                    "name": name,
+                    "road_class": road_class,
+                    "length_m": round(abs(_GEOD.geometry_length(clipped)), 1),
+                },
+                common.line_geojson(clipped),
+            )
+        )
         lines.append(clipped)
     return feats, lines
 
@@ -303,8 +323,11 @@ def _locations(L: _Layout, town_codes: list[str], town_names: list[str]):
         kind, suffix, risk = _LOCATION_KINDS[t % len(_LOCATION_KINDS)]
         short = town_names[t].removesuffix("街道")
         name = town_names[t] + suffix if kind == "government" else short + suffix
-        feats.append(common.feature({"code": f"L{t + 1:03d}", "name": name, "kind": kind,
-                                     "risk_level": risk}, common.point_geojson(x, y)))
+        feats.append(
+            common.feature(
+                {"code": f"L{t + 1:03d}", "name": name, "kind": kind, "risk_level": risk}, common.point_geojson(x, y)
+            )
+        )
         points.append((name, x, y))
     return feats, points
 
@@ -330,17 +353,37 @@ def _cameras(L: _Layout, comm_names: list[str], loc_points, seed: int):
         dome = serial % 2 == 0
         a = 0 if dome else int(az[serial])
         label = "全景" if dome else common.direction_name(a) + "向"
-        feats.append(common.camera_feature(
-            COUNTY_CODE, serial + 1, f"{comm_names[c]}{per_comm[c]}号点位-{label}", x, y, a,
-            360 if dome else 90, 100 if dome else 150, bool(online[serial])))
+        feats.append(
+            common.camera_feature(
+                COUNTY_CODE,
+                serial + 1,
+                f"{comm_names[c]}{per_comm[c]}号点位-{label}",
+                x,
+                y,
+                a,
+                360 if dome else 90,
+                100 if dome else 150,
+                bool(online[serial]),
+            )
+        )
         serial += 1
     for name, x, y in loc_points:
         for k, (ex, ny) in enumerate(((-60.0, -40.0), (60.0, 40.0))):
             lon, lat = common.offset(x, y, ex, ny)
             a = common.azimuth(lon, lat, x, y)
-            feats.append(common.camera_feature(
-                COUNTY_CODE, serial + 1, f"{name}周边{k + 1}号-{common.direction_name(a)}向",
-                lon, lat, a, 90, 200, bool(online[serial])))
+            feats.append(
+                common.camera_feature(
+                    COUNTY_CODE,
+                    serial + 1,
+                    f"{name}周边{k + 1}号-{common.direction_name(a)}向",
+                    lon,
+                    lat,
+                    a,
+                    90,
+                    200,
+                    bool(online[serial]),
+                )
+            )
             serial += 1
     feats.sort(key=lambda f: f["properties"]["device_id"])
     return feats

@@ -2,9 +2,10 @@
 
 The dashboard shows only these buttons; the API still decides each step when it is taken.
 """
+
 from __future__ import annotations
 
-from gisapp.domain.lifecycle import Action, Args, Case, Caller, NotYourStep, TransitionNotAllowed, apply
+from gisapp.domain.lifecycle import Action, Args, Caller, Case, NotYourStep, TransitionNotAllowed, apply
 
 # stand-ins for what a step carries (receivers, members): their presence is all the rules look at
 _PROBE = Args(receivers=("probe",), support=(("probe", "probe"),), members=1)

@@ -11,6 +11,7 @@ same length just before it. It is **emerging** when the count is at least EMERGI
 least EMERGING_RATIO times that mean (or the mean is zero): a few events more than usual in a quiet
 category are noise, a jump by half in a busy one is news.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ an area are prefixes of its code. This is the one place that knows the lengths; 
 area_county(), area_township() and area_community() (sql/039), which mirror LENGTHS
 (tests/test_sql_mirrors.py checks that they agree).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -40,8 +41,9 @@ class AreaCode:
     code: str
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.code, str) and self.code.isascii() and self.code.isdigit()
-                and len(self.code) in _BY_LENGTH):
+        if not (
+            isinstance(self.code, str) and self.code.isascii() and self.code.isdigit() and len(self.code) in _BY_LENGTH
+        ):
             raise ValueError(f"an area code is 6, 9, 12 or 15 digits, not {self.code!r}")
 
     @classmethod
@@ -63,7 +65,7 @@ class AreaCode:
 
     @property
     def county(self) -> str:
-        return self.code[:LENGTHS[Level.COUNTY]]
+        return self.code[: LENGTHS[Level.COUNTY]]
 
     @property
     def township(self) -> str | None:
@@ -88,7 +90,7 @@ def prefix(code: str, level: Level) -> str:
     >>> prefix("320102002001003", Level.COMMUNITY), prefix("320102002", Level.COUNTY)
     ('320102002001', '320102')
     """
-    return code[:LENGTHS[level]]
+    return code[: LENGTHS[level]]
 
 
 def prefixes(codes: Iterable[str], level: Level) -> list[str]:

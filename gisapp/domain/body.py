@@ -6,6 +6,7 @@ marshmallow schema of the OpenAPI document from the same declaration, so the doc
 from what the parser takes. A field whose value needs more than a type, an enum and limits (a GeoJSON
 Point, a CRS name) names a `parse` function; the codes it can raise are listed in `codes`.
 """
+
 from __future__ import annotations
 
 import math
@@ -16,8 +17,14 @@ from gisapp.errors import ValidationFailed
 
 # the JSON types a declaration speaks of; "any": checked by the field's parse function alone
 JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,), "object": (dict,),
-    "array": (list,), "any": (object,)}
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "object": (dict,),
+    "array": (list,),
+    "any": (object,),
+}
 
 
 @dataclass(frozen=True)
@@ -28,19 +35,19 @@ class Field:
     type: str
     code: str
     required: bool = False
-    missing: str | None = None               # default: `code`
+    missing: str | None = None  # default: `code`
     enum: tuple[str, ...] = ()
-    min_length: int | None = None            # of a string, or of an array
+    min_length: int | None = None  # of a string, or of an array
     max_length: int | None = None
-    items: str | None = None                 # an array's item type (strings: 1..max_item_length characters)
+    items: str | None = None  # an array's item type (strings: 1..max_item_length characters)
     max_item_length: int | None = None
-    nested: Body | None = None               # an object's fields (documentation; `parse` checks them)
+    nested: Body | None = None  # an object's fields (documentation; `parse` checks them)
     parse: Callable[[object], object] | None = None  # after the type check: the typed value, or ValidationFailed
-    default: object = None                   # an absent optional field's value (parsed like a given one)
-    codes: tuple[str, ...] = ()              # the codes `parse` raises besides `code`
+    default: object = None  # an absent optional field's value (parsed like a given one)
+    codes: tuple[str, ...] = ()  # the codes `parse` raises besides `code`
     description: str = ""
-    message: str = ""                        # what a user is told about a wrong value
-    missing_message: str = ""                # ... and about a required field left out
+    message: str = ""  # what a user is told about a wrong value
+    missing_message: str = ""  # ... and about a required field left out
 
     def all_codes(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((self.code, *((self.missing,) if self.missing else ()), *self.codes)))
@@ -51,9 +58,9 @@ class Body:
     """A JSON object body: its fields in the order they are checked (the first defect is the one reported)."""
 
     fields: tuple[Field, ...]
-    invalid: str = "send a JSON object"      # the message of a body that is no object (code invalid_body)
+    invalid: str = "send a JSON object"  # the message of a body that is no object (code invalid_body)
     invalid_field: str = "body"
-    closed: bool = True                      # unknown fields are refused (unknown_field)
+    closed: bool = True  # unknown fields are refused (unknown_field)
     description: str = ""
     extra_codes: tuple[str, ...] = field(default=())  # codes of rules across fields, checked by the parser
 
@@ -84,8 +91,11 @@ def _message(f: Field) -> str:
 def _describe(f: Field) -> str:
     if f.type == "string" and f.max_length is not None:
         low = f.min_length or 0
-        return f"a string of {low} to {f.max_length} characters" if low else \
-            f"a string of at most {f.max_length} characters"
+        return (
+            f"a string of {low} to {f.max_length} characters"
+            if low
+            else f"a string of at most {f.max_length} characters"
+        )
     if f.type == "array":
         return f"a list of at most {f.max_length} non-empty texts"
     return f"a JSON {f.type}"
@@ -106,11 +116,13 @@ def _check(f: Field, value: object) -> object:
     if f.enum and value not in f.enum:
         raise bad
     if isinstance(value, (str, list)):
-        if (f.min_length is not None and len(value) < f.min_length) or \
-                (f.max_length is not None and len(value) > f.max_length):
+        if (f.min_length is not None and len(value) < f.min_length) or (
+            f.max_length is not None and len(value) > f.max_length
+        ):
             raise bad
     if f.items is not None and not all(
-            _has_type(v, f.items) and (f.max_item_length is None or 0 < len(v) <= f.max_item_length) for v in value):
+        _has_type(v, f.items) and (f.max_item_length is None or 0 < len(v) <= f.max_item_length) for v in value
+    ):
         raise bad
     return f.parse(value) if f.parse else value
 
@@ -130,8 +142,11 @@ def read(body: Body, value: object) -> dict[str, object]:
     if body.closed:
         unknown = sorted(set(value) - body.names)
         if unknown:
-            raise refuse("unknown_field", f"unknown field(s): {', '.join(unknown)}; allowed: "
-                         f"{', '.join(sorted(body.names))}", unknown[0])
+            raise refuse(
+                "unknown_field",
+                f"unknown field(s): {', '.join(unknown)}; allowed: {', '.join(sorted(body.names))}",
+                unknown[0],
+            )
     out: dict[str, object] = {}
     for f in body.fields:
         given = value.get(f.name)

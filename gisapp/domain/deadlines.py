@@ -1,4 +1,5 @@
 """Time limits of a category turned into the deadlines of one event (clause 6.2.1, 6.2.4)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,11 +9,17 @@ from datetime import datetime, timedelta
 @dataclass(frozen=True)
 class Deadlines:
     respond_by: datetime  # accept and arrive on site
-    handle_by: datetime   # finish handling
+    handle_by: datetime  # finish handling
 
 
-def deadlines_for(created_at: datetime, *, response_minutes: int, handling_minutes: int,
-                  handling: tuple[float, str] | None = None, calendar=None) -> Deadlines:
+def deadlines_for(
+    created_at: datetime,
+    *,
+    response_minutes: int,
+    handling_minutes: int,
+    handling: tuple[float, str] | None = None,
+    calendar=None,
+) -> Deadlines:
     """Deadlines counted from the moment the event was accepted (or its task dispatched).
 
     The response limit is clock minutes; the handling limit is clock minutes, or `handling` =

@@ -10,10 +10,11 @@ accepted (受理/立案) on those dates; voided reports are never in a cohort. R
 day (coarse scopes), month and year: `buckets` cuts a period into the fewest whole years, months
 and days.
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -44,19 +45,39 @@ DAILY_SCOPES = frozenset({ScopeKind.COUNTY, ScopeKind.TOWNSHIP, ScopeKind.DEPART
 
 # the measures the roll-ups keep (sql/034 eval_rollup has one column each)
 MEASURES = (
-    "reported", "accepted", "closed", "closed_on_time", "handled_once", "reworked", "extended", "rated",
-    "satisfied", "patrol", "self_handled", "repeats", "supervisions", "tasks_dispatched", "tasks_responded_on_time",
-    "tasks_returned", "handle_tasks", "handle_handled", "handle_on_time", "tasks_overdue", "response_n",
-    "response_minutes", "handling_n", "handling_minutes",
+    "reported",
+    "accepted",
+    "closed",
+    "closed_on_time",
+    "handled_once",
+    "reworked",
+    "extended",
+    "rated",
+    "satisfied",
+    "patrol",
+    "self_handled",
+    "repeats",
+    "supervisions",
+    "tasks_dispatched",
+    "tasks_responded_on_time",
+    "tasks_returned",
+    "handle_tasks",
+    "handle_handled",
+    "handle_on_time",
+    "tasks_overdue",
+    "response_n",
+    "response_minutes",
+    "handling_n",
+    "handling_minutes",
 )
 # measures that depend on the end of the period: computed from the late-closure table and the open tasks
 AS_OF_MEASURES = ("closed_by_to", "closed_on_time_by_to", "handle_due")
 
 
 class Kind(StrEnum):
-    COUNT = "count"       # a number of events or records
-    RATE = "rate"         # numerator / denominator, 0..1
-    MINUTES = "minutes"   # a mean of working minutes: total / number
+    COUNT = "count"  # a number of events or records
+    RATE = "rate"  # numerator / denominator, 0..1
+    MINUTES = "minutes"  # a mean of working minutes: total / number
 
 
 @dataclass(frozen=True)
@@ -66,54 +87,190 @@ class Kpi:
     en: str
     formula_zh: str
     formula_en: str
-    numerator: str            # a measure
-    denominator: str | None   # a measure, or None for counts
+    numerator: str  # a measure
+    denominator: str | None  # a measure, or None for counts
     kind: Kind
     higher_is_better: bool = True
 
 
 KPIS: tuple[Kpi, ...] = (
-    Kpi("reported", "上报数", "Reported", "统计期内上报的事件数（含后来作废的）",
-        "events reported in the period (including later voided)", "reported", None, Kind.COUNT),
-    Kpi("valid_report_rate", "有效上报率", "Valid report rate", "立案数 ÷ 上报数", "accepted ÷ reported",
-        "accepted", "reported", Kind.RATE),
-    Kpi("accepted", "立案数", "Accepted", "统计期内受理（立案）的事件数，不含作废",
-        "events accepted in the period (the cohort), voided excluded", "accepted", None, Kind.COUNT),
-    Kpi("timely_response_rate", "响应及时率", "Timely response rate",
-        "在响应时限内签收的任务数 ÷ 派遣任务数", "tasks acknowledged within their response limit ÷ tasks dispatched",
-        "tasks_responded_on_time", "tasks_dispatched", Kind.RATE),
-    Kpi("on_time_handling_rate", "按时处置率", "On-time handling rate",
+    Kpi(
+        "reported",
+        "上报数",
+        "Reported",
+        "统计期内上报的事件数（含后来作废的）",
+        "events reported in the period (including later voided)",
+        "reported",
+        None,
+        Kind.COUNT,
+    ),
+    Kpi(
+        "valid_report_rate",
+        "有效上报率",
+        "Valid report rate",
+        "立案数 ÷ 上报数",
+        "accepted ÷ reported",
+        "accepted",
+        "reported",
+        Kind.RATE,
+    ),
+    Kpi(
+        "accepted",
+        "立案数",
+        "Accepted",
+        "统计期内受理（立案）的事件数，不含作废",
+        "events accepted in the period (the cohort), voided excluded",
+        "accepted",
+        None,
+        Kind.COUNT,
+    ),
+    Kpi(
+        "timely_response_rate",
+        "响应及时率",
+        "Timely response rate",
+        "在响应时限内签收的任务数 ÷ 派遣任务数",
+        "tasks acknowledged within their response limit ÷ tasks dispatched",
+        "tasks_responded_on_time",
+        "tasks_dispatched",
+        Kind.RATE,
+    ),
+    Kpi(
+        "on_time_handling_rate",
+        "按时处置率",
+        "On-time handling rate",
         "在（延期后）处置时限内处置完成的处置任务数 ÷ 已处置或截至统计期末（不晚于现在）已到期的处置任务数",
         "handling tasks handled by their (extended) deadline ÷ handling tasks handled or due by min(to, now)",
-        "handle_on_time", "handle_due", Kind.RATE),
-    Kpi("closure_rate", "结案率", "Closure rate", "截至统计期末（不晚于现在）已结案的事件数 ÷ 立案数",
-        "events closed by min(to, now) ÷ accepted", "closed_by_to", "accepted", Kind.RATE),
-    Kpi("on_time_closure_rate", "按期结案率", "On-time closure rate", "处置按时且已结案的事件数 ÷ 立案数",
-        "events closed whose handling was on time ÷ accepted", "closed_on_time_by_to", "accepted", Kind.RATE),
-    Kpi("rework_rate", "返工率", "Rework rate", "至少返工一次的事件数 ÷ 至少处置过一次的事件数",
-        "events sent back at least once ÷ events handled at least once", "reworked", "handled_once", Kind.RATE,
-        higher_is_better=False),
-    Kpi("accurate_dispatch_rate", "准确派遣率", "Accurate dispatch rate", "未被回退的派遣任务数 ÷ 派遣任务数",
-        "dispatched tasks not returned ÷ dispatched tasks", "tasks_not_returned", "tasks_dispatched", Kind.RATE),
-    Kpi("extension_rate", "延期率", "Extension rate", "获批延期的事件数 ÷ 立案数",
-        "events with an approved extension ÷ accepted", "extended", "accepted", Kind.RATE, higher_is_better=False),
-    Kpi("overdue", "超期数", "Overdue", "超过时限的任务数", "tasks that became overdue", "tasks_overdue", None,
-        Kind.COUNT, higher_is_better=False),
-    Kpi("supervisions", "督办数", "Supervisions", "督办（预警、超期）记录数", "supervision records (warned, overdue)",
-        "supervisions", None, Kind.COUNT, higher_is_better=False),
-    Kpi("satisfaction_rate", "满意率", "Satisfaction rate", "（满意 + 基本满意）÷ 已评价的事件数",
-        "ratings satisfied or basically satisfied ÷ events rated", "satisfied", "rated", Kind.RATE),
-    Kpi("self_handled_rate", "自处置率", "Self-handled rate", "巡查上报并由本网格联勤队处置的事件数 ÷ 巡查上报事件数",
-        "patrol events handled by the reporting member's own team ÷ patrol events", "self_handled", "patrol",
-        Kind.RATE),
-    Kpi("mean_response_minutes", "平均响应时长", "Mean response time", "签收所用工作分钟之和 ÷ 已签收任务数",
-        "working minutes from dispatch to acknowledgement ÷ tasks acknowledged", "response_minutes", "response_n",
-        Kind.MINUTES, higher_is_better=False),
-    Kpi("mean_handling_minutes", "平均处置时长", "Mean handling time", "处置所用工作分钟之和 ÷ 已处置的处置任务数",
-        "working minutes from dispatch to handling ÷ handling tasks handled", "handling_minutes", "handling_n",
-        Kind.MINUTES, higher_is_better=False),
-    Kpi("repeat_rate", "重复投诉率", "Repeat rate", "重复投诉（重复件）数 ÷ 立案数",
-        "repeat reports ÷ accepted", "repeats", "accepted", Kind.RATE, higher_is_better=False),
+        "handle_on_time",
+        "handle_due",
+        Kind.RATE,
+    ),
+    Kpi(
+        "closure_rate",
+        "结案率",
+        "Closure rate",
+        "截至统计期末（不晚于现在）已结案的事件数 ÷ 立案数",
+        "events closed by min(to, now) ÷ accepted",
+        "closed_by_to",
+        "accepted",
+        Kind.RATE,
+    ),
+    Kpi(
+        "on_time_closure_rate",
+        "按期结案率",
+        "On-time closure rate",
+        "处置按时且已结案的事件数 ÷ 立案数",
+        "events closed whose handling was on time ÷ accepted",
+        "closed_on_time_by_to",
+        "accepted",
+        Kind.RATE,
+    ),
+    Kpi(
+        "rework_rate",
+        "返工率",
+        "Rework rate",
+        "至少返工一次的事件数 ÷ 至少处置过一次的事件数",
+        "events sent back at least once ÷ events handled at least once",
+        "reworked",
+        "handled_once",
+        Kind.RATE,
+        higher_is_better=False,
+    ),
+    Kpi(
+        "accurate_dispatch_rate",
+        "准确派遣率",
+        "Accurate dispatch rate",
+        "未被回退的派遣任务数 ÷ 派遣任务数",
+        "dispatched tasks not returned ÷ dispatched tasks",
+        "tasks_not_returned",
+        "tasks_dispatched",
+        Kind.RATE,
+    ),
+    Kpi(
+        "extension_rate",
+        "延期率",
+        "Extension rate",
+        "获批延期的事件数 ÷ 立案数",
+        "events with an approved extension ÷ accepted",
+        "extended",
+        "accepted",
+        Kind.RATE,
+        higher_is_better=False,
+    ),
+    Kpi(
+        "overdue",
+        "超期数",
+        "Overdue",
+        "超过时限的任务数",
+        "tasks that became overdue",
+        "tasks_overdue",
+        None,
+        Kind.COUNT,
+        higher_is_better=False,
+    ),
+    Kpi(
+        "supervisions",
+        "督办数",
+        "Supervisions",
+        "督办（预警、超期）记录数",
+        "supervision records (warned, overdue)",
+        "supervisions",
+        None,
+        Kind.COUNT,
+        higher_is_better=False,
+    ),
+    Kpi(
+        "satisfaction_rate",
+        "满意率",
+        "Satisfaction rate",
+        "（满意 + 基本满意）÷ 已评价的事件数",
+        "ratings satisfied or basically satisfied ÷ events rated",
+        "satisfied",
+        "rated",
+        Kind.RATE,
+    ),
+    Kpi(
+        "self_handled_rate",
+        "自处置率",
+        "Self-handled rate",
+        "巡查上报并由本网格联勤队处置的事件数 ÷ 巡查上报事件数",
+        "patrol events handled by the reporting member's own team ÷ patrol events",
+        "self_handled",
+        "patrol",
+        Kind.RATE,
+    ),
+    Kpi(
+        "mean_response_minutes",
+        "平均响应时长",
+        "Mean response time",
+        "签收所用工作分钟之和 ÷ 已签收任务数",
+        "working minutes from dispatch to acknowledgement ÷ tasks acknowledged",
+        "response_minutes",
+        "response_n",
+        Kind.MINUTES,
+        higher_is_better=False,
+    ),
+    Kpi(
+        "mean_handling_minutes",
+        "平均处置时长",
+        "Mean handling time",
+        "处置所用工作分钟之和 ÷ 已处置的处置任务数",
+        "working minutes from dispatch to handling ÷ handling tasks handled",
+        "handling_minutes",
+        "handling_n",
+        Kind.MINUTES,
+        higher_is_better=False,
+    ),
+    Kpi(
+        "repeat_rate",
+        "重复投诉率",
+        "Repeat rate",
+        "重复投诉（重复件）数 ÷ 立案数",
+        "repeat reports ÷ accepted",
+        "repeats",
+        "accepted",
+        Kind.RATE,
+        higher_is_better=False,
+    ),
 )
 KPI_BY_KEY = {k.key: k for k in KPIS}
 # measures that are a difference of two kept ones
@@ -125,7 +282,7 @@ class Period:
     """Days [start, end) in the county's time zone: the one period of the evaluation and the analysis."""
 
     start: date  # inclusive
-    end: date    # exclusive
+    end: date  # exclusive
 
     @property
     def days(self) -> int:
@@ -211,8 +368,9 @@ def parse_date(raw: object, field: str) -> date:
         raise _bad(f"invalid_{field}", f"{field}: a date such as 2026-11-01 (YYYY-MM-DD)", field) from None
 
 
-def parse_period(raw_from: object, raw_to: object, *, today: date | None = None,
-                 default_days: int | None = None) -> Period:
+def parse_period(
+    raw_from: object, raw_to: object, *, today: date | None = None, default_days: int | None = None
+) -> Period:
     """`[from, to)` from two dates YYYY-MM-DD: to after from, at most five years, within MIN_DAY..MAX_DAY. The one
     period parser of the API (evaluation, scorecards, hot spots, trends).
 
@@ -256,7 +414,7 @@ def parse_choice(raw: object, field: str, choices, default=None):
 
 @dataclass(frozen=True)
 class Bucket:
-    kind: str    # "y", "m" or "d"
+    kind: str  # "y", "m" or "d"
     start: date
 
 
@@ -357,10 +515,10 @@ class Query:
     code: str | None = None
     limit: int = 500
     offset: int = 0
-    kpi: str | None = None       # drill-down
-    part: str = "numerator"      # drill-down
-    by: str = "category"         # workload
-    bucket: str = "month"        # trend
+    kpi: str | None = None  # drill-down
+    part: str = "numerator"  # drill-down
+    by: str = "category"  # workload
+    bucket: str = "month"  # trend
 
 
 def parse_code(raw: object) -> str | None:
@@ -368,8 +526,7 @@ def parse_code(raw: object) -> str | None:
     if raw is None or raw == "":
         return None
     if not isinstance(raw, str) or len(raw) > 64 or not set(raw) <= UNIT_CODE_CHARS:
-        raise _bad("invalid_code", "code: the code of a township, community, grid, team, member or department",
-                   "code")
+        raise _bad("invalid_code", "code: the code of a township, community, grid, team, member or department", "code")
     return raw
 
 
@@ -385,8 +542,9 @@ def parse_int(raw: object, field: str, default: int, minimum: int, maximum: int)
     return min(value, maximum)
 
 
-def parse_query(args, *, allowed: frozenset[str], default_scope: ScopeKind | None = None,
-                max_limit: int = 5000) -> Query:
+def parse_query(
+    args, *, allowed: frozenset[str], default_scope: ScopeKind | None = None, max_limit: int = 5000
+) -> Query:
     """The parameters of an evaluation route: unknown ones refused (a typo is not silently ignored).
 
     >>> q = parse_query({"scope": "grid", "from": "2026-11-01", "to": "2026-12-01"},
@@ -399,23 +557,34 @@ def parse_query(args, *, allowed: frozenset[str], default_scope: ScopeKind | Non
     """
     unknown = sorted(set(args) - allowed)
     if unknown:
-        raise _bad("unknown_parameter", f"unknown parameter {unknown[0][:40]!r}; this route takes: "
-                                        f"{', '.join(sorted(allowed))}", "query")
+        raise _bad(
+            "unknown_parameter",
+            f"unknown parameter {unknown[0][:40]!r}; this route takes: {', '.join(sorted(allowed))}",
+            "query",
+        )
     get = args.get
     scope = ScopeKind(parse_choice(get("scope"), "scope", ScopeKind, default_scope))
     kpi = parse_choice(get("kpi"), "kpi", KPI_BY_KEY) if get("kpi") is not None else None
-    return Query(scope, parse_period(get("from"), get("to")), parse_code(get("code")),
-                 parse_int(get("limit"), "limit", 500 if max_limit > 100 else 100, 1, max_limit),
-                 parse_int(get("offset"), "offset", 0, 0, 10_000_000), kpi,
-                 parse_choice(get("part"), "part", PARTS, "numerator"),
-                 parse_choice(get("by"), "by", BREAKDOWNS, "category"),
-                 parse_choice(get("bucket"), "bucket", TREND_BUCKETS, "month"))
+    return Query(
+        scope,
+        parse_period(get("from"), get("to")),
+        parse_code(get("code")),
+        parse_int(get("limit"), "limit", 500 if max_limit > 100 else 100, 1, max_limit),
+        parse_int(get("offset"), "offset", 0, 0, 10_000_000),
+        kpi,
+        parse_choice(get("part"), "part", PARTS, "numerator"),
+        parse_choice(get("by"), "by", BREAKDOWNS, "category"),
+        parse_choice(get("bucket"), "bucket", TREND_BUCKETS, "month"),
+    )
 
 
 def kpi_markdown() -> str:
     """The figures as a Markdown table (docs/evaluation.md carries it; a test keeps the two equal)."""
     head = "| key | 指标 | figure | 公式 | formula | numerator | denominator |"
     rule = "|---|---|---|---|---|---|---|"
-    rows = [f"| `{k.key}` | {k.zh} | {k.en} | {k.formula_zh} | {k.formula_en} | `{k.numerator}` | "
-            f"{f'`{k.denominator}`' if k.denominator else '—'} |" for k in KPIS]
+    rows = [
+        f"| `{k.key}` | {k.zh} | {k.en} | {k.formula_zh} | {k.formula_en} | `{k.numerator}` | "
+        f"{f'`{k.denominator}`' if k.denominator else '—'} |"
+        for k in KPIS
+    ]
     return "\n".join([head, rule, *rows])

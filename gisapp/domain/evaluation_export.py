@@ -1,4 +1,5 @@
 """What an evaluation export asks for: a format, a scope (one, or every scope the caller sees) and a period."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,8 +8,14 @@ from gisapp.domain.evaluation import Period, ScopeKind, parse_choice, parse_peri
 from gisapp.errors import ValidationFailed
 
 EXPORT_FORMATS = ("xlsx", "csv")
-EXPORT_SCOPES = (ScopeKind.COUNTY, ScopeKind.TOWNSHIP, ScopeKind.COMMUNITY, ScopeKind.GRID, ScopeKind.TEAM,
-                 ScopeKind.DEPARTMENT)
+EXPORT_SCOPES = (
+    ScopeKind.COUNTY,
+    ScopeKind.TOWNSHIP,
+    ScopeKind.COMMUNITY,
+    ScopeKind.GRID,
+    ScopeKind.TEAM,
+    ScopeKind.DEPARTMENT,
+)
 EXPORT_FIELDS = frozenset({"format", "scope", "from", "to"})
 
 
@@ -28,12 +35,16 @@ def parse_export(args: dict) -> ExportQuery:
     """
     unknown = sorted(set(args) - EXPORT_FIELDS)
     if unknown:
-        raise ValidationFailed(f"unknown parameter {unknown[0][:40]!r}; this route takes: format, scope, from, to",
-                               code="unknown_parameter", field="query")
+        raise ValidationFailed(
+            f"unknown parameter {unknown[0][:40]!r}; this route takes: format, scope, from, to",
+            code="unknown_parameter",
+            field="query",
+        )
     fmt = parse_choice(args.get("format"), "format", EXPORT_FORMATS)
     raw_scope = args.get("scope")
     if raw_scope in (None, "") and fmt == "csv":
-        raise ValidationFailed(f"a CSV file holds one scope: give scope ({', '.join(EXPORT_SCOPES)})",
-                               code="missing_scope", field="scope")
+        raise ValidationFailed(
+            f"a CSV file holds one scope: give scope ({', '.join(EXPORT_SCOPES)})", code="missing_scope", field="scope"
+        )
     scope = None if raw_scope in (None, "") else ScopeKind(parse_choice(raw_scope, "scope", EXPORT_SCOPES))
     return ExportQuery(fmt, scope, parse_period(args.get("from"), args.get("to")))

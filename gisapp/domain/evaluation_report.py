@@ -4,6 +4,7 @@ A daily report covers one day; a weekly one the week (Monday to Sunday) holding 
 calendar month holding it. 环比 compares with the period just before of the same kind (the day, week or
 calendar month before). Rates change in percentage points, counts and mean times in per cent.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -44,8 +45,11 @@ def parse_report(args: dict, today: date) -> tuple[ReportKind, date]:
     """kind (daily by default) and date (today by default): 422 unknown_kind, invalid_date, unknown_parameter."""
     unknown = sorted(set(args) - REPORT_FIELDS)
     if unknown:
-        raise ValidationFailed(f"unknown parameter {unknown[0][:40]!r}; this page takes: kind, date",
-                               code="unknown_parameter", field="query")
+        raise ValidationFailed(
+            f"unknown parameter {unknown[0][:40]!r}; this page takes: kind, date",
+            code="unknown_parameter",
+            field="query",
+        )
     kind = ReportKind(parse_choice(args.get("kind"), "kind", ReportKind, ReportKind.DAILY))
     raw = args.get("date")
     day = today if raw in (None, "") else parse_date(raw, "date")

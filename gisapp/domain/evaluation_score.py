@@ -15,6 +15,7 @@ count, e.g. a satisfaction rate without ratings, neither helps nor hurts). It is
 (fractions) and rounded half up to two decimals once, at the end. A unit with no accepted event in the
 period is **not ranked**. Ranks are competition ranks ("1224") of the rounded score; ties are listed by code.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,8 +25,17 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from gisapp.domain.evaluation import (KPI_BY_KEY, KPIS, Kind, Kpi, Period, ScopeKind, parse_choice, parse_int,
-                                     parse_period)
+from gisapp.domain.evaluation import (
+    KPI_BY_KEY,
+    KPIS,
+    Kind,
+    Kpi,
+    Period,
+    ScopeKind,
+    parse_choice,
+    parse_int,
+    parse_period,
+)
 from gisapp.errors import ValidationFailed
 
 RULE = "2026-12.1"  # the rule's version, stored with each published scorecard
@@ -46,16 +56,30 @@ def scoreable(kpi: Kpi) -> bool:
 SCOREABLE: tuple[str, ...] = tuple(k.key for k in KPIS if scoreable(k))
 
 # the weights a county starts with (they add up to 100); `gisapp evaluation weights set` changes them
-DEFAULT_WEIGHTS: dict[str, Decimal] = {key: Decimal(w) for key, w in (
-    ("timely_response_rate", 15), ("on_time_handling_rate", 20), ("closure_rate", 15),
-    ("on_time_closure_rate", 10), ("satisfaction_rate", 15), ("rework_rate", 5), ("accurate_dispatch_rate", 5),
-    ("self_handled_rate", 5), ("overdue", 10), ("valid_report_rate", 0), ("extension_rate", 0),
-    ("supervisions", 0), ("repeat_rate", 0))}
+DEFAULT_WEIGHTS: dict[str, Decimal] = {
+    key: Decimal(w)
+    for key, w in (
+        ("timely_response_rate", 15),
+        ("on_time_handling_rate", 20),
+        ("closure_rate", 15),
+        ("on_time_closure_rate", 10),
+        ("satisfaction_rate", 15),
+        ("rework_rate", 5),
+        ("accurate_dispatch_rate", 5),
+        ("self_handled_rate", 5),
+        ("overdue", 10),
+        ("valid_report_rate", 0),
+        ("extension_rate", 0),
+        ("supervisions", 0),
+        ("repeat_rate", 0),
+    )
+}
 
 _WEIGHT = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,2})?")
 
 
 # --------------------------------------------------------------------------- weights, parsed at the edge
+
 
 def parse_weight(raw: object) -> Decimal:
     """A weight: a number from 0 to 100 with at most two decimals (no sign, exponent, NaN or infinity).
@@ -68,8 +92,11 @@ def parse_weight(raw: object) -> Decimal:
     """
     text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw
     if not isinstance(text, str) or not _WEIGHT.fullmatch(text) or Decimal(text) > MAX_WEIGHT:
-        raise ValidationFailed("weight: a number from 0 to 100 with at most two decimals, such as 15 or 12.5",
-                               code="invalid_weight", field="weight")
+        raise ValidationFailed(
+            "weight: a number from 0 to 100 with at most two decimals, such as 15 or 12.5",
+            code="invalid_weight",
+            field="weight",
+        )
     return Decimal(text)
 
 
@@ -78,8 +105,12 @@ def parse_kpi(raw: object) -> str:
     if not isinstance(raw, str) or raw not in KPI_BY_KEY:
         raise ValidationFailed(f"kpi must be one of: {', '.join(SCOREABLE)}", code="unknown_kpi", field="kpi")
     if raw not in SCOREABLE:
-        raise ValidationFailed(f"{raw} is not scored (volume counts and mean times carry no weight); "
-                               f"choose one of: {', '.join(SCOREABLE)}", code="kpi_not_scoreable", field="kpi")
+        raise ValidationFailed(
+            f"{raw} is not scored (volume counts and mean times carry no weight); "
+            f"choose one of: {', '.join(SCOREABLE)}",
+            code="kpi_not_scoreable",
+            field="kpi",
+        )
     return raw
 
 
@@ -95,6 +126,7 @@ def check_weights(weights: dict[str, Decimal]) -> None:
 
 
 # --------------------------------------------------------------------------- the rule
+
 
 @dataclass(frozen=True)
 class Part:
@@ -176,6 +208,7 @@ def ranks(scores: dict[str, Score]) -> list[tuple[str, int | None]]:
 
 # --------------------------------------------------------------------------- what a request asks for
 
+
 @dataclass(frozen=True)
 class Publication:
     """A request to publish the scorecard of a scope and a period (POST /api/v1/evaluation/scorecards)."""
@@ -192,34 +225,40 @@ _CLIENT_REF = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 def parse_score_scope(raw: object) -> ScopeKind:
     """township, team or department: 422 missing_scope or unknown_scope."""
     if raw is None:
-        raise ValidationFailed("scope is required: township, team or department", code="missing_scope",
-                               field="scope")
+        raise ValidationFailed("scope is required: township, team or department", code="missing_scope", field="scope")
     return ScopeKind(parse_choice(raw, "scope", SCORE_SCOPES))
 
 
 def parse_publication(body: object) -> Publication:
     """The body of a publication, checked field by field (unknown fields refused, each defect its own code)."""
     if not isinstance(body, dict):
-        raise ValidationFailed('send {"scope": "township", "from": "2026-11-01", "to": "2026-12-01"}',
-                               code="invalid_body")
+        raise ValidationFailed(
+            'send {"scope": "township", "from": "2026-11-01", "to": "2026-12-01"}', code="invalid_body"
+        )
     unknown = sorted(set(body) - PUBLICATION_FIELDS)
     if unknown:
         name = "".join(ch for ch in unknown[0][:40] if ch.isprintable())
-        raise ValidationFailed(f"unknown field {name!r}; the fields are: {', '.join(sorted(PUBLICATION_FIELDS))}",
-                               code="unknown_field", field=name)
+        raise ValidationFailed(
+            f"unknown field {name!r}; the fields are: {', '.join(sorted(PUBLICATION_FIELDS))}",
+            code="unknown_field",
+            field=name,
+        )
     client_ref = body.get("client_ref")
     if client_ref is not None and not (isinstance(client_ref, str) and _CLIENT_REF.fullmatch(client_ref)):
-        raise ValidationFailed("client_ref: 1 to 64 letters, digits, '.', '_', ':' or '-'",
-                               code="invalid_client_ref", field="client_ref")
-    return Publication(parse_score_scope(body.get("scope")), parse_period(body.get("from"), body.get("to")),
-                       client_ref)
+        raise ValidationFailed(
+            "client_ref: 1 to 64 letters, digits, '.', '_', ':' or '-'", code="invalid_client_ref", field="client_ref"
+        )
+    return Publication(parse_score_scope(body.get("scope")), parse_period(body.get("from"), body.get("to")), client_ref)
 
 
 def check_period_over(period: Period, today: date) -> None:
     """Only a period that has ended is published (its figures still move while it runs): 422 period_not_over."""
     if period.end > today:
-        raise ValidationFailed(f"the period ends on {period.end.isoformat()}: publish it from that day on",
-                               code="period_not_over", field="to")
+        raise ValidationFailed(
+            f"the period ends on {period.end.isoformat()}: publish it from that day on",
+            code="period_not_over",
+            field="to",
+        )
 
 
 @dataclass(frozen=True)
@@ -239,10 +278,17 @@ def parse_scorecard_filter(args: dict) -> ScorecardFilter:
     """scope, from and to (both or neither), limit (to 500), offset; unknown parameters refused."""
     unknown = sorted(set(args) - SCORECARD_FILTER_FIELDS)
     if unknown:
-        raise ValidationFailed(f"unknown parameter {unknown[0][:40]!r}; this route takes: "
-                               f"{', '.join(sorted(SCORECARD_FILTER_FIELDS))}", code="unknown_parameter", field="query")
+        raise ValidationFailed(
+            f"unknown parameter {unknown[0][:40]!r}; this route takes: {', '.join(sorted(SCORECARD_FILTER_FIELDS))}",
+            code="unknown_parameter",
+            field="query",
+        )
     scope = parse_score_scope(args["scope"]) if args.get("scope") not in (None, "") else None
     dated = "from" in args or "to" in args
     period = parse_period(args.get("from"), args.get("to")) if dated else None
-    return ScorecardFilter(scope, period, parse_int(args.get("limit"), "limit", 50, 1, 500),
-                           parse_int(args.get("offset"), "offset", 0, 0, 10_000_000))
+    return ScorecardFilter(
+        scope,
+        period,
+        parse_int(args.get("limit"), "limit", 50, 1, 500),
+        parse_int(args.get("offset"), "offset", 0, 0, 10_000_000),
+    )

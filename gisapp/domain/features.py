@@ -7,6 +7,7 @@ A feature comes in as GeoJSON; `clean_feature` returns its id, its properties as
 property concerned. Read-only properties (a road's length, a grid's community name, its team) sent back
 unchanged with a feature are ignored; properties the layer does not have are refused.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from gisapp.errors import ValidationFailed
 @dataclass(frozen=True)
 class CleanFeature:
     id: str
-    properties: dict                   # the writable properties but the id, as stored
+    properties: dict  # the writable properties but the id, as stored
     geometry: BaseGeometry
 
 
@@ -67,8 +68,11 @@ def clean_properties(layer_name: str, properties: dict, ident: str | None = None
     layer = _layer(layer_name)
     unknown = set(properties) - {p.name for p in layer.properties}
     if unknown:
-        raise _invalid(f"unknown properties {', '.join(sorted(unknown))}; writable: "
-                       f"{', '.join(p.name for p in layer.writable)}", "unknown_property", sorted(unknown)[0])
+        raise _invalid(
+            f"unknown properties {', '.join(sorted(unknown))}; writable: {', '.join(p.name for p in layer.writable)}",
+            "unknown_property",
+            sorted(unknown)[0],
+        )
     given = {**properties, layer.id_property: ident if ident is not None else properties.get(layer.id_property)}
     values, problems = check_properties(layer, given)
     if ident is None:  # the id is not this call's business
@@ -83,8 +87,11 @@ def check_geometry(layer_name: str, value) -> BaseGeometry:
     layer = _layer(layer_name)
     kind = value.get("type") if isinstance(value, dict) else None
     if kind not in layer.accepts:
-        raise _invalid(f"the geometry must be a {' or '.join(sorted(layer.accepts))} (GeoJSON, lon/lat)",
-                       "invalid_geometry_type", "geometry")
+        raise _invalid(
+            f"the geometry must be a {' or '.join(sorted(layer.accepts))} (GeoJSON, lon/lat)",
+            "invalid_geometry_type",
+            "geometry",
+        )
     try:
         geom = shapely.geometry.shape(value)
     except Exception:  # noqa: BLE001 - shapely raises several kinds for malformed coordinates
@@ -103,11 +110,12 @@ def feature_id(layer_name: str, feature: dict, path_id: str | None) -> str:
     layer = _layer(layer_name)
     given: list = []
     for value in (path_id, feature.get("id"), (feature.get("properties") or {}).get(layer.id_property)):
-        if value is not None and value not in given:   # a list, not a set: a value may be a (wrong) list
+        if value is not None and value not in given:  # a list, not a set: a value may be a (wrong) list
             given.append(value)
     if not given:
-        raise _invalid(f"give the feature an id (the property {layer.id_property})", "missing_property",
-                       layer.id_property)
+        raise _invalid(
+            f"give the feature an id (the property {layer.id_property})", "missing_property", layer.id_property
+        )
     if len(given) > 1:
         raise _invalid(f"the feature's id and {layer.id_property} disagree", "id_mismatch", layer.id_property)
     (ident,) = given
@@ -121,11 +129,13 @@ def feature_id(layer_name: str, feature: dict, path_id: str | None) -> str:
 def clean_feature(layer_name: str, feature, path_id: str | None = None) -> CleanFeature:
     """A GeoJSON Feature checked against its layer: id, properties as stored, geometry."""
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        raise _invalid('send one GeoJSON Feature: {"type": "Feature", "geometry": ..., "properties": {...}}',
-                       "invalid_feature")
+        raise _invalid(
+            'send one GeoJSON Feature: {"type": "Feature", "geometry": ..., "properties": {...}}', "invalid_feature"
+        )
     properties = feature.get("properties") or {}
     if not isinstance(properties, dict):
         raise _invalid("properties must be an object", "invalid_feature", "properties")
     ident = feature_id(layer_name, feature, path_id)
-    return CleanFeature(ident, clean_properties(layer_name, properties, ident),
-                        check_geometry(layer_name, feature.get("geometry")))
+    return CleanFeature(
+        ident, clean_properties(layer_name, properties, ident), check_geometry(layer_name, feature.get("geometry"))
+    )

@@ -1,6 +1,7 @@
 """The bodies of the grid-edit routes (issue 5), declared once: the parsers below read them, and the OpenAPI
 document is generated from them (api/schemas.py). The service receives typed values: grid items with
 shapely geometries, dates, booleans."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ def _items(field_name: str):
             name = item.get("name") if field_name == "creates" else None
             out.append(GridItem(code, geometry_of(item.get("geometry"), code, field_name), name))
         return tuple(out)
+
     return parse
 
 
@@ -72,54 +74,144 @@ def _effective(value: str) -> date | None:
 
 
 def _also(value: list) -> dict[str, int]:
-    if not all(isinstance(a, dict) and isinstance(a.get("version"), int) and not isinstance(a["version"], bool)
-               for a in value):
+    if not all(
+        isinstance(a, dict) and isinstance(a.get("version"), int) and not isinstance(a["version"], bool) for a in value
+    ):
         raise refuse("invalid_version", VERSION, "version")
     return {str(a.get("code")): a["version"] for a in value}
 
 
 REASON = "say why (reason): it is kept with the version"
 VERSION = "version: an integer; also: a list of {code, version}; retires: a list of codes"
-_reason_field = Field("reason", "string", "missing_reason", required=True, missing="invalid_body", parse=_reason,
-                      message=REASON, missing_message=REASON, description="why: kept with the version")
-_preview = Field("preview", "any", "invalid_body", parse=bool, default=False,
-                 description="true: check and answer the impact, change nothing")
-_effective_field = Field("effective_date", "string", "invalid_effective_date", parse=_effective,
-                         message="effective_date: YYYY-MM-DD", description="YYYY-MM-DD (default: today)")
+_reason_field = Field(
+    "reason",
+    "string",
+    "missing_reason",
+    required=True,
+    missing="invalid_body",
+    parse=_reason,
+    message=REASON,
+    missing_message=REASON,
+    description="why: kept with the version",
+)
+_preview = Field(
+    "preview",
+    "any",
+    "invalid_body",
+    parse=bool,
+    default=False,
+    description="true: check and answer the impact, change nothing",
+)
+_effective_field = Field(
+    "effective_date",
+    "string",
+    "invalid_effective_date",
+    parse=_effective,
+    message="effective_date: YYYY-MM-DD",
+    description="YYYY-MM-DD (default: today)",
+)
 
 
 def _layout_fields() -> tuple[Field, ...]:
-    items = "changes: [{code, geometry}]" , "creates: [{code, name, geometry}]"
-    return (Field("changes", "array", "invalid_body", items="object", parse=_items("changes"), default=[],
-                  codes=("malformed_geometry",), description=items[0]),
-            Field("creates", "array", "invalid_body", items="object", parse=_items("creates"), default=[],
-                  codes=("malformed_geometry",), description=items[1]),
-            Field("retires", "array", "invalid_body", parse=_retires, default=[], description="grid codes"))
+    items = "changes: [{code, geometry}]", "creates: [{code, name, geometry}]"
+    return (
+        Field(
+            "changes",
+            "array",
+            "invalid_body",
+            items="object",
+            parse=_items("changes"),
+            default=[],
+            codes=("malformed_geometry",),
+            description=items[0],
+        ),
+        Field(
+            "creates",
+            "array",
+            "invalid_body",
+            items="object",
+            parse=_items("creates"),
+            default=[],
+            codes=("malformed_geometry",),
+            description=items[1],
+        ),
+        Field("retires", "array", "invalid_body", parse=_retires, default=[], description="grid codes"),
+    )
 
 
 LAYOUT_MESSAGE = "changes, creates, retires: lists, at least one not empty"
 # PUT /communities/<code>/grids; unknown fields are let through, as they always were
-EDIT = Body((_reason_field, *_layout_fields(), _effective_field, _preview), closed=False,
-            invalid="send a JSON object with reason")
+EDIT = Body(
+    (_reason_field, *_layout_fields(), _effective_field, _preview),
+    closed=False,
+    invalid="send a JSON object with reason",
+)
 FIX = Body(_layout_fields(), closed=False, invalid="send a JSON object with changes, creates or retires")
-SPLIT = Body((_reason_field,
-              Field("line", "object", "malformed_geometry", required=True, missing="invalid_body",
-                    parse=lambda v: geometry_of(v, "the split line", "line"), description="a GeoJSON LineString"),
-              Field("new_code", "string", "bad_grid_code", description="the new grid's code (default: the next one)"),
-              Field("new_name", "string", "missing_name", description="the new grid's name"),
-              _preview), closed=False, invalid="send a JSON object with line, reason")
-MERGE = Body((_reason_field,
-              Field("with", "string", "different_communities", required=True, missing="invalid_body",
-                    message="merge a grid with another grid of the same community",
-                    description="the neighbour's code: it retires"),
-              _preview), closed=False, invalid="send a JSON object with with, reason")
-RESTORE = Body((_reason_field,
-                Field("version", "integer", "invalid_version", required=True, missing="invalid_body", message=VERSION),
-                Field("also", "array", "invalid_version", items="object", parse=_also, default=[], message=VERSION,
-                      description="other grids restored in the same edit: [{code, version}]"),
-                Field("retires", "array", "invalid_version", items="string", parse=tuple, default=[], message=VERSION,
-                      description="grid codes retired by the restore (undoing a split)"),
-                _preview), closed=False, invalid="send a JSON object with version, reason")
+SPLIT = Body(
+    (
+        _reason_field,
+        Field(
+            "line",
+            "object",
+            "malformed_geometry",
+            required=True,
+            missing="invalid_body",
+            parse=lambda v: geometry_of(v, "the split line", "line"),
+            description="a GeoJSON LineString",
+        ),
+        Field("new_code", "string", "bad_grid_code", description="the new grid's code (default: the next one)"),
+        Field("new_name", "string", "missing_name", description="the new grid's name"),
+        _preview,
+    ),
+    closed=False,
+    invalid="send a JSON object with line, reason",
+)
+MERGE = Body(
+    (
+        _reason_field,
+        Field(
+            "with",
+            "string",
+            "different_communities",
+            required=True,
+            missing="invalid_body",
+            message="merge a grid with another grid of the same community",
+            description="the neighbour's code: it retires",
+        ),
+        _preview,
+    ),
+    closed=False,
+    invalid="send a JSON object with with, reason",
+)
+RESTORE = Body(
+    (
+        _reason_field,
+        Field("version", "integer", "invalid_version", required=True, missing="invalid_body", message=VERSION),
+        Field(
+            "also",
+            "array",
+            "invalid_version",
+            items="object",
+            parse=_also,
+            default=[],
+            message=VERSION,
+            description="other grids restored in the same edit: [{code, version}]",
+        ),
+        Field(
+            "retires",
+            "array",
+            "invalid_version",
+            items="string",
+            parse=tuple,
+            default=[],
+            message=VERSION,
+            description="grid codes retired by the restore (undoing a split)",
+        ),
+        _preview,
+    ),
+    closed=False,
+    invalid="send a JSON object with version, reason",
+)
 
 
 def parse_layout_edit(body: object, declaration: Body = EDIT) -> dict:

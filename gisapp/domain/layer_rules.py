@@ -8,6 +8,7 @@ fields: azimuth_de for azimuth_deg). A GeoJSON file is JSON and taken as typed, 
 CSV are text and a Shapefile's or GeoPackage's columns loosely typed, so there numbers and booleans are parsed
 and an empty cell is no value (`loose`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -25,16 +26,21 @@ def importable() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Problem:
-    index: int | None          # the feature's position in the file (None: the layout as a whole, e.g. a gap)
-    id: str | None             # its code or device id, when it has one
-    check: str                 # stable code: missing_property, invalid_property, out_of_range, invalid_feature_id,
-                               # invalid_geometry ...
+    index: int | None  # the feature's position in the file (None: the layout as a whole, e.g. a gap)
+    id: str | None  # its code or device id, when it has one
+    check: str  # stable code: missing_property, invalid_property, out_of_range, invalid_feature_id,
+    # invalid_geometry ...
     message: str
     where: BaseGeometry | None = None
 
     def to_dict(self) -> dict:
-        return {"index": self.index, "id": self.id, "check": self.check, "message": self.message,
-                "where": shapely.geometry.mapping(self.where) if self.where is not None else None}
+        return {
+            "index": self.index,
+            "id": self.id,
+            "check": self.check,
+            "message": self.message,
+            "where": shapely.geometry.mapping(self.where) if self.where is not None else None,
+        }
 
 
 def _lookup(props: dict, name: str):
@@ -60,8 +66,9 @@ def _in_county(layer: Layer, ident: str, county: str) -> str | None:
     return None
 
 
-def _properties(layer: Layer, index: int, ident: str | None, props: dict, county: str,
-                loose: bool) -> tuple[dict, list[Problem]]:
+def _properties(
+    layer: Layer, index: int, ident: str | None, props: dict, county: str, loose: bool
+) -> tuple[dict, list[Problem]]:
     given = {p.name: _lookup(props, p.name) for p in layer.writable}
     values, found = check_properties(layer, given, loose=loose)
     problems = [Problem(index, ident, p.code, p.message) for p in found]
@@ -79,13 +86,29 @@ def _geometry(layer: Layer, index: int, ident: str | None, geom: BaseGeometry, c
         return [Problem(index, ident, wrong.code, wrong.message, wrong.where)]
     if not county_area.covers(geom):
         outside = geom.difference(county_area)
-        return [Problem(index, ident, "outside_county", "the feature lies (partly) outside the county",
-                        outside if not outside.is_empty else geom)]
+        return [
+            Problem(
+                index,
+                ident,
+                "outside_county",
+                "the feature lies (partly) outside the county",
+                outside if not outside.is_empty else geom,
+            )
+        ]
     return []
 
 
-def check_feature(layer_name: str, index: int, props: dict, geom: BaseGeometry | None, geometry_error: str | None,
-                  county: str, county_area, *, loose: bool = False) -> tuple[dict | None, list[Problem]]:
+def check_feature(
+    layer_name: str,
+    index: int,
+    props: dict,
+    geom: BaseGeometry | None,
+    geometry_error: str | None,
+    county: str,
+    county_area,
+    *,
+    loose: bool = False,
+) -> tuple[dict | None, list[Problem]]:
     """The row to write for one feature (None when it has problems) and its problems.
 
     county_area: the county's polygon, slightly grown for rounding (see county_area below). loose: the file's
@@ -95,8 +118,16 @@ def check_feature(layer_name: str, index: int, props: dict, geom: BaseGeometry |
     ident = feature_id(layer_name, props)
     values, problems = _properties(layer, index, ident, props, county, loose)
     if geom is None:
-        problems.append(Problem(index, ident, "missing_geometry" if geometry_error is None or "no geometry" in
-                                geometry_error else "malformed_geometry", geometry_error or "no geometry"))
+        problems.append(
+            Problem(
+                index,
+                ident,
+                "missing_geometry"
+                if geometry_error is None or "no geometry" in geometry_error
+                else "malformed_geometry",
+                geometry_error or "no geometry",
+            )
+        )
     else:
         problems += _geometry(layer, index, ident, geom, county_area)
         if any(p.where is None for p in problems):  # a property problem is shown where its feature is
@@ -120,8 +151,15 @@ def duplicates(layer: str, rows: list[tuple[int, dict]]) -> list[Problem]:
     for index, row in rows:
         ident = row[key]
         if ident in seen:
-            found.append(Problem(index, ident, "duplicate_id", f"{key} {ident} is also feature "
-                                                               f"{seen[ident]} of the file", row["geometry"]))
+            found.append(
+                Problem(
+                    index,
+                    ident,
+                    "duplicate_id",
+                    f"{key} {ident} is also feature {seen[ident]} of the file",
+                    row["geometry"],
+                )
+            )
         else:
             seen[ident] = index
     return found

@@ -10,6 +10,7 @@ queryables, schema, Part 4 edits), tiles, export, import and the planner's forms
 refuse the same values with the same codes. A file that is not a valid declaration fails to load, naming
 the file and the key.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,12 +29,27 @@ LAYERS_DIR = Path(__file__).resolve().parents[2] / "layers"
 TYPES = ("string", "integer", "number", "boolean", "object")
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon")
 BOUNDS = ("minimum", "maximum", "exclusive_minimum", "exclusive_maximum")
-PROPERTY_KEYS = frozenset({"type", "label", "required", "default", "values", "pattern", "max_length", "read_only",
-                           "queryable", *BOUNDS})
-LAYER_KEYS = frozenset({"name", "title", "title_en", "geometry_type", "accepts", "min_zoom", "order", "id", "editable",
-                        "source", "properties", "style"})
+PROPERTY_KEYS = frozenset(
+    {"type", "label", "required", "default", "values", "pattern", "max_length", "read_only", "queryable", *BOUNDS}
+)
+LAYER_KEYS = frozenset(
+    {
+        "name",
+        "title",
+        "title_en",
+        "geometry_type",
+        "accepts",
+        "min_zoom",
+        "order",
+        "id",
+        "editable",
+        "source",
+        "properties",
+        "style",
+    }
+)
 SOURCE_KEYS = frozenset({"file", "table", "view", "time", "version", "derived_from"})
-IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")           # a column or view name, safe to put into SQL
+IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")  # a column or view name, safe to put into SQL
 # text that PostgreSQL cannot store (NUL) or that is not Unicode text at all (a lone UTF-16 surrogate)
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 TRUE, FALSE = ("1", "true", "t", "yes", "y", "是", "在线"), ("0", "false", "f", "no", "n", "否", "离线")
@@ -54,28 +70,33 @@ class Property:
     name: str
     type: str
     label: str
-    read_only: bool = False            # computed by the view (a road's length); ignored when sent
-    required: bool = True              # writable ones only: else `default` is stored when it is absent
+    read_only: bool = False  # computed by the view (a road's length); ignored when sent
+    required: bool = True  # writable ones only: else `default` is stored when it is absent
     default: object = None
-    values: tuple[str, ...] = ()       # the allowed values of a string
+    values: tuple[str, ...] = ()  # the allowed values of a string
     minimum: float | None = None
     maximum: float | None = None
     exclusive_minimum: float | None = None
     exclusive_maximum: float | None = None
-    pattern: str | None = None         # a regular expression a string matches as a whole
+    pattern: str | None = None  # a regular expression a string matches as a whole
     max_length: int | None = None
-    queryable: bool = False            # /ogc/collections/{id}/items?name=value
+    queryable: bool = False  # /ogc/collections/{id}/items?name=value
 
     def json_schema(self) -> dict:
         """The property as JSON Schema (OGC API - Features Part 5 style)."""
         out: dict = {"title": self.label, "type": self.type}
         if self.read_only:
             out["readOnly"] = True
-        anchored = f"^(?:{self.pattern})$" if self.pattern else None   # JSON Schema patterns are not anchored
-        for key, value in (("enum", list(self.values) or None), ("pattern", anchored),
-                           ("maxLength", self.max_length), ("minimum", self.minimum), ("maximum", self.maximum),
-                           ("exclusiveMinimum", self.exclusive_minimum),
-                           ("exclusiveMaximum", self.exclusive_maximum)):
+        anchored = f"^(?:{self.pattern})$" if self.pattern else None  # JSON Schema patterns are not anchored
+        for key, value in (
+            ("enum", list(self.values) or None),
+            ("pattern", anchored),
+            ("maxLength", self.max_length),
+            ("minimum", self.minimum),
+            ("maximum", self.maximum),
+            ("exclusiveMinimum", self.exclusive_minimum),
+            ("exclusiveMaximum", self.exclusive_maximum),
+        ):
             if value is not None:
                 out[key] = value
         if self.default is not None:
@@ -102,9 +123,9 @@ class Source:
 
     view: str
     table: str | None = None
-    file: str | None = None            # the demo data, relative to layers/
-    time: str | None = None            # the view's column of a feature's last write (OGC `datetime`)
-    version: str | None = None         # the view's column of a feature's version (its ETag)
+    file: str | None = None  # the demo data, relative to layers/
+    time: str | None = None  # the view's column of a feature's last write (OGC `datetime`)
+    version: str | None = None  # the view's column of a feature's version (its ETag)
     derived_from: tuple[str, ...] = ()
 
 
@@ -112,16 +133,16 @@ class Source:
 class Layer:
     """One map layer as declared in layers/<id>.toml."""
 
-    id: str                            # the API name: the file's stem (key-roads)
-    name: str                          # the table name (key_roads)
+    id: str  # the API name: the file's stem (key-roads)
+    name: str  # the table name (key_roads)
     title: str
     title_en: str
-    geometry_type: str                 # as stored and served
-    accepts: tuple[str, ...]           # the geometry types an edit or import may send
+    geometry_type: str  # as stored and served
+    accepts: tuple[str, ...]  # the geometry types an edit or import may send
     min_zoom: int
-    order: int                         # the layers are listed (and drawn) in this order
+    order: int  # the layers are listed (and drawn) in this order
     id_property: str
-    editable: bool                     # OGC Part 4 edits and imports
+    editable: bool  # OGC Part 4 edits and imports
     source: Source
     properties: tuple[Property, ...]
     style: Mapping[str, object]
@@ -140,22 +161,45 @@ class Layer:
 
     def describe(self) -> dict:
         """The layer as the layers index shows it (title, geometry type, properties, style ...)."""
-        source = {k: v for k, v in (("file", self.source.file), ("table", self.source.table),
-                                    ("derived_from", list(self.source.derived_from) or None)) if v is not None}
-        return {"name": self.id, "title": self.title, "title_en": self.title_en, "geometry_type": self.geometry_type,
-                "min_zoom": self.min_zoom, "source": source, "id": self.id_property, "editable": self.editable,
-                "properties": {p.name: p.describe() for p in self.properties}, "style": dict(self.style)}
+        source = {
+            k: v
+            for k, v in (
+                ("file", self.source.file),
+                ("table", self.source.table),
+                ("derived_from", list(self.source.derived_from) or None),
+            )
+            if v is not None
+        }
+        return {
+            "name": self.id,
+            "title": self.title,
+            "title_en": self.title_en,
+            "geometry_type": self.geometry_type,
+            "min_zoom": self.min_zoom,
+            "source": source,
+            "id": self.id_property,
+            "editable": self.editable,
+            "properties": {p.name: p.describe() for p in self.properties},
+            "style": dict(self.style),
+        }
 
     def json_schema(self) -> dict:
         """The features' properties as one JSON Schema object: what a form or a client needs to write one."""
         required = [p.name for p in self.writable if p.required] if self.editable else []
-        return {"type": "object", "title": self.title, "x-id-property": self.id_property,
-                "x-geometry-types": list(self.accepts), "x-editable": self.editable,
-                "x-version": self.source.version is not None,
-                "properties": {p.name: p.json_schema() for p in self.properties}, "required": required}
+        return {
+            "type": "object",
+            "title": self.title,
+            "x-id-property": self.id_property,
+            "x-geometry-types": list(self.accepts),
+            "x-editable": self.editable,
+            "x-version": self.source.version is not None,
+            "properties": {p.name: p.json_schema() for p in self.properties},
+            "required": required,
+        }
 
 
 # --- loading ------------------------------------------------------------------------------------------
+
 
 def _expect(file: str, key: str, ok: bool, message: str) -> None:
     if not ok:
@@ -163,8 +207,12 @@ def _expect(file: str, key: str, ok: bool, message: str) -> None:
 
 
 def _number_or_none(file: str, key: str, value) -> float | None:
-    _expect(file, key, value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
-                                         and math.isfinite(value)), "must be a finite number")
+    _expect(
+        file,
+        key,
+        value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)),
+        "must be a finite number",
+    )
     return value
 
 
@@ -172,18 +220,30 @@ def _property(file: str, name: str, raw, editable: bool) -> Property:
     key = f"properties.{name}"
     _expect(file, key, isinstance(raw, dict), "must be a table { type = ..., label = ... }")
     unknown = set(raw) - PROPERTY_KEYS
-    _expect(file, f"{key}.{min(unknown) if unknown else ''}", not unknown,
-            f"unknown key; a property takes {', '.join(sorted(PROPERTY_KEYS))}")
+    _expect(
+        file,
+        f"{key}.{min(unknown) if unknown else ''}",
+        not unknown,
+        f"unknown key; a property takes {', '.join(sorted(PROPERTY_KEYS))}",
+    )
     _expect(file, key, IDENTIFIER.match(name) is not None, "a property name is a column name (a-z, 0-9, _)")
     kind = raw.get("type")
     _expect(file, f"{key}.type", kind in TYPES, f"must be one of {', '.join(TYPES)}")
     _expect(file, f"{key}.label", isinstance(raw.get("label"), str) and raw["label"].strip(), "must be a text")
     bounds = {b: _number_or_none(file, f"{key}.{b}", raw.get(b)) for b in BOUNDS}
-    _expect(file, key, kind in ("integer", "number") or not any(v is not None for v in bounds.values()),
-            "bounds are for numbers")
+    _expect(
+        file,
+        key,
+        kind in ("integer", "number") or not any(v is not None for v in bounds.values()),
+        "bounds are for numbers",
+    )
     values = raw.get("values", [])
-    _expect(file, f"{key}.values", isinstance(values, list) and all(isinstance(v, str) for v in values)
-            and (not values or kind == "string"), "must be a list of texts, for a string")
+    _expect(
+        file,
+        f"{key}.values",
+        isinstance(values, list) and all(isinstance(v, str) for v in values) and (not values or kind == "string"),
+        "must be a list of texts, for a string",
+    )
     pattern = raw.get("pattern")
     if pattern is not None:
         _expect(file, f"{key}.pattern", isinstance(pattern, str) and kind == "string", "must be a text, for a string")
@@ -192,15 +252,30 @@ def _property(file: str, name: str, raw, editable: bool) -> Property:
         except re.error as exc:
             raise LayerDeclarationError(file, f"{key}.pattern", f"not a regular expression: {exc}") from None
     max_length = raw.get("max_length")
-    _expect(file, f"{key}.max_length", max_length is None or (type(max_length) is int and max_length > 0
-                                                              and kind == "string"), "must be a positive integer")
+    _expect(
+        file,
+        f"{key}.max_length",
+        max_length is None or (type(max_length) is int and max_length > 0 and kind == "string"),
+        "must be a positive integer",
+    )
     for flag in ("required", "read_only", "queryable"):
         _expect(file, f"{key}.{flag}", isinstance(raw.get(flag, False), bool), "must be true or false")
     read_only = raw.get("read_only", not editable)
     required = raw.get("required", not read_only)
     _expect(file, f"{key}.default", "default" not in raw or not required, "only an optional property has one")
-    prop = Property(name, kind, raw["label"], read_only, required, raw.get("default"), tuple(values),
-                    pattern=pattern, max_length=max_length, queryable=raw.get("queryable", False), **bounds)
+    prop = Property(
+        name,
+        kind,
+        raw["label"],
+        read_only,
+        required,
+        raw.get("default"),
+        tuple(values),
+        pattern=pattern,
+        max_length=max_length,
+        queryable=raw.get("queryable", False),
+        **bounds,
+    )
     if prop.default is not None:
         problem = next(iter(check_properties_of((prop,), {name: prop.default})[1]), None)
         _expect(file, f"{key}.default", problem is None, problem.message if problem else "")
@@ -210,27 +285,49 @@ def _property(file: str, name: str, raw, editable: bool) -> Property:
 def _source(file: str, raw) -> Source:
     _expect(file, "source", isinstance(raw, dict), "must be a table")
     unknown = set(raw) - SOURCE_KEYS
-    _expect(file, f"source.{min(unknown) if unknown else ''}", not unknown,
-            f"unknown key; [source] takes {', '.join(sorted(SOURCE_KEYS))}")
+    _expect(
+        file,
+        f"source.{min(unknown) if unknown else ''}",
+        not unknown,
+        f"unknown key; [source] takes {', '.join(sorted(SOURCE_KEYS))}",
+    )
     for key in ("view", "table", "time", "version"):
         value = raw.get(key)
-        _expect(file, f"source.{key}", (value is None and key != "view") or
-                (isinstance(value, str) and IDENTIFIER.match(value) is not None), "must be a table, view or column name")
-    return Source(raw["view"], raw.get("table"), raw.get("file"), raw.get("time"), raw.get("version"),
-                  tuple(raw.get("derived_from", ())))
+        _expect(
+            file,
+            f"source.{key}",
+            (value is None and key != "view") or (isinstance(value, str) and IDENTIFIER.match(value) is not None),
+            "must be a table, view or column name",
+        )
+    return Source(
+        raw["view"],
+        raw.get("table"),
+        raw.get("file"),
+        raw.get("time"),
+        raw.get("version"),
+        tuple(raw.get("derived_from", ())),
+    )
 
 
 def parse_layer(file: str, raw: dict) -> Layer:
     """A layer from one file's TOML (file: its name, for the errors); LayerDeclarationError if it is not valid."""
     unknown = set(raw) - LAYER_KEYS
-    _expect(file, min(unknown) if unknown else "", not unknown,
-            f"unknown key; a layer takes {', '.join(sorted(LAYER_KEYS))}")
+    _expect(
+        file,
+        min(unknown) if unknown else "",
+        not unknown,
+        f"unknown key; a layer takes {', '.join(sorted(LAYER_KEYS))}",
+    )
     for key in ("name", "title", "title_en", "id"):
         _expect(file, key, isinstance(raw.get(key), str) and raw[key].strip(), "must be a text")
     _expect(file, "geometry_type", raw.get("geometry_type") in GEOMETRY_TYPES, f"one of {', '.join(GEOMETRY_TYPES)}")
     accepts = raw.get("accepts", [raw["geometry_type"]])
-    _expect(file, "accepts", isinstance(accepts, list) and accepts and set(accepts) <= set(GEOMETRY_TYPES),
-            f"a list of {', '.join(GEOMETRY_TYPES)}")
+    _expect(
+        file,
+        "accepts",
+        isinstance(accepts, list) and accepts and set(accepts) <= set(GEOMETRY_TYPES),
+        f"a list of {', '.join(GEOMETRY_TYPES)}",
+    )
     _expect(file, "min_zoom", type(raw.get("min_zoom")) is int and 0 <= raw["min_zoom"] <= 22, "an integer 0..22")
     _expect(file, "order", type(raw.get("order")) is int, "an integer: where the layer comes in the list")
     editable = raw.get("editable", False)
@@ -242,13 +339,30 @@ def parse_layer(file: str, raw: dict) -> Layer:
     id_property = raw["id"]
     _expect(file, "id", id_property in props, "must name one of the properties")
     ident = next(p for p in properties if p.name == id_property)
-    _expect(file, f"properties.{id_property}", ident.type == "string" and ident.required and not ident.read_only or
-            not editable, "an editable layer's id is a required, writable string")
+    _expect(
+        file,
+        f"properties.{id_property}",
+        ident.type == "string" and ident.required and not ident.read_only or not editable,
+        "an editable layer's id is a required, writable string",
+    )
     _expect(file, "source.table", source.table is not None or not editable, "an editable layer names its table")
     style = raw.get("style", {})
     _expect(file, "style", isinstance(style, dict), "must be a table of Leaflet path options")
-    return Layer(Path(file).stem, raw["name"], raw["title"], raw["title_en"], raw["geometry_type"], tuple(accepts),
-                 raw["min_zoom"], raw["order"], id_property, editable, source, properties, MappingProxyType(dict(style)))
+    return Layer(
+        Path(file).stem,
+        raw["name"],
+        raw["title"],
+        raw["title_en"],
+        raw["geometry_type"],
+        tuple(accepts),
+        raw["min_zoom"],
+        raw["order"],
+        id_property,
+        editable,
+        source,
+        properties,
+        MappingProxyType(dict(style)),
+    )
 
 
 def load_layers(directory: Path) -> dict[str, Layer]:
@@ -279,10 +393,11 @@ def layer(name: str) -> Layer | None:
 
 # --- one check of property values, for import and edit ---------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PropertyProblem:
     property: str
-    code: str                          # missing_property, invalid_property, out_of_range, invalid_feature_id
+    code: str  # missing_property, invalid_property, out_of_range, invalid_feature_id
     message: str
 
 
@@ -308,17 +423,29 @@ def _from_text(prop: Property, value):
             return True if lowered in TRUE else False if lowered in FALSE else value
         return value
     if prop.type == "string" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(int(value)) if isinstance(value, int) or (math.isfinite(value) and value.is_integer()) else str(value)
+        return (
+            str(int(value)) if isinstance(value, int) or (math.isfinite(value) and value.is_integer()) else str(value)
+        )
     if prop.type == "boolean" and isinstance(value, (int, float)) and value in (0, 1) and not isinstance(value, bool):
         return bool(value)
     return value
 
 
 def _bounds_text(prop: Property) -> str:
-    low = (f"≥ {prop.minimum:g}" if prop.minimum is not None else
-           f"> {prop.exclusive_minimum:g}" if prop.exclusive_minimum is not None else "")
-    high = (f"≤ {prop.maximum:g}" if prop.maximum is not None else
-            f"< {prop.exclusive_maximum:g}" if prop.exclusive_maximum is not None else "")
+    low = (
+        f"≥ {prop.minimum:g}"
+        if prop.minimum is not None
+        else f"> {prop.exclusive_minimum:g}"
+        if prop.exclusive_minimum is not None
+        else ""
+    )
+    high = (
+        f"≤ {prop.maximum:g}"
+        if prop.maximum is not None
+        else f"< {prop.exclusive_maximum:g}"
+        if prop.exclusive_maximum is not None
+        else ""
+    )
     return " and ".join(p for p in (low, high) if p)
 
 
@@ -330,11 +457,13 @@ def _number(prop: Property, value) -> int | float:
     if prop.type == "integer" and isinstance(value, float) and not value.is_integer():
         raise _Refused("invalid_property", f"{prop.name} must be a whole number")
     # compared as given: a huge integer is out of range, never converted to float first (it would overflow)
-    outside = ((prop.minimum is not None and value < prop.minimum) or
-               (prop.maximum is not None and value > prop.maximum) or
-               (prop.exclusive_minimum is not None and value <= prop.exclusive_minimum) or
-               (prop.exclusive_maximum is not None and value >= prop.exclusive_maximum))
-    if outside or abs(value) > 2 ** 53:  # beyond what a JSON number keeps exactly: no column of ours holds it
+    outside = (
+        (prop.minimum is not None and value < prop.minimum)
+        or (prop.maximum is not None and value > prop.maximum)
+        or (prop.exclusive_minimum is not None and value <= prop.exclusive_minimum)
+        or (prop.exclusive_maximum is not None and value >= prop.exclusive_maximum)
+    )
+    if outside or abs(value) > 2**53:  # beyond what a JSON number keeps exactly: no column of ours holds it
         raise _Refused("out_of_range", f"{prop.name} must be {_bounds_text(prop) or 'within ±2^53'}")
     return int(value) if prop.type == "integer" else float(value)
 
@@ -357,8 +486,10 @@ def _string(prop: Property, value, is_id: bool) -> str:
     if prop.values and value not in prop.values:
         raise _Refused("invalid_property", f"{prop.name} must be one of {', '.join(prop.values)}")
     if prop.pattern is not None and not re.fullmatch(prop.pattern, value):
-        raise _Refused("invalid_feature_id" if is_id else "invalid_property",
-                       f"{prop.name} {_shown(value)} is not well formed ({prop.pattern})")
+        raise _Refused(
+            "invalid_feature_id" if is_id else "invalid_property",
+            f"{prop.name} {_shown(value)} is not well formed ({prop.pattern})",
+        )
     return value
 
 
@@ -375,8 +506,9 @@ def check_value(prop: Property, value, *, is_id: bool = False):
     raise _Refused("invalid_property", f"{prop.name} is not writable")
 
 
-def check_properties_of(props: tuple[Property, ...], given: Mapping, *, id_property: str | None = None,
-                        loose: bool = False) -> tuple[dict, list[PropertyProblem]]:
+def check_properties_of(
+    props: tuple[Property, ...], given: Mapping, *, id_property: str | None = None, loose: bool = False
+) -> tuple[dict, list[PropertyProblem]]:
     """The values to store of these properties (defaults filled in) and what is wrong with the given ones.
 
     given: property name -> value; absent or None (JSON null, an empty cell) means not given. loose: the
@@ -413,9 +545,9 @@ def check_properties(layer_def: Layer, given: Mapping, *, loose: bool = False) -
 
 @dataclass(frozen=True)
 class GeometryProblem:
-    code: str                    # empty_geometry, invalid_geometry_type, invalid_geometry
+    code: str  # empty_geometry, invalid_geometry_type, invalid_geometry
     message: str
-    where: object = None         # shapely geometry: where the problem is (an invalidity's point), or None
+    where: object = None  # shapely geometry: where the problem is (an invalidity's point), or None
 
 
 def check_geometry_of(layer_def: Layer, geom) -> GeometryProblem | None:
@@ -430,9 +562,11 @@ def check_geometry_of(layer_def: Layer, geom) -> GeometryProblem | None:
     if geom.is_empty:
         return GeometryProblem("empty_geometry", "the geometry is empty")
     if geom.geom_type not in layer_def.accepts:
-        return GeometryProblem("invalid_geometry_type", f"a {layer_def.id} feature is a "
-                               f"{' or '.join(sorted(layer_def.accepts))}, not a {geom.geom_type}",
-                               geom.representative_point())
+        return GeometryProblem(
+            "invalid_geometry_type",
+            f"a {layer_def.id} feature is a {' or '.join(sorted(layer_def.accepts))}, not a {geom.geom_type}",
+            geom.representative_point(),
+        )
     if not geom.is_valid:
         reason = explain_validity(geom)
         match = re.search(r"\[([-0-9.e]+) ([-0-9.e]+)\]", reason)

@@ -9,6 +9,7 @@ for support. `apply` is the one place that decides: it refuses what the rules do
 (`TransitionNotAllowed`, 409) or what the caller's part does not allow (`NotYourStep`, 403)
 and otherwise returns the new case, which the service writes back with its log and audit.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -26,7 +27,7 @@ class TaskStatus(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     ON_SCENE = "on_scene"
     HANDLED = "handled"
-    RETURNED = "returned"    # 回退: the receiver says it is not theirs
+    RETURNED = "returned"  # 回退: the receiver says it is not theirs
     CANCELLED = "cancelled"  # escalated away, or the event ended
 
 
@@ -69,12 +70,12 @@ class NotYourStep(AppError):
 
 @dataclass(frozen=True)
 class Task:
-    receiver: str                 # "team:<code>" or "department:<code>"
-    kind: str = "handle"          # "handle" (the event's own work) or "support" (help from another grid)
+    receiver: str  # "team:<code>" or "department:<code>"
+    kind: str = "handle"  # "handle" (the event's own work) or "support" (help from another grid)
     status: TaskStatus = TaskStatus.DISPATCHED
     extension_pending: bool = False
-    id: int | None = None         # None until stored
-    member: str | None = None     # the member sent (members.code), for support tasks
+    id: int | None = None  # None until stored
+    member: str | None = None  # the member sent (members.code), for support tasks
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class Case:
     tasks: tuple[Task, ...] = ()
     parked_from: EventStatus | None = None
     support_requested: int = 0  # members asked for and not yet confirmed
-    rework: int = 0             # times sent back after a failed verification
+    rework: int = 0  # times sent back after a failed verification
 
 
 @dataclass(frozen=True)
@@ -104,9 +105,22 @@ class Args:
     members: int = 0
 
 
-CENTER_ACTIONS = frozenset({Action.ACCEPT, Action.VOID, Action.DISPATCH, Action.VERIFY, Action.CLOSE,
-                            Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION, Action.PARK, Action.RESTORE,
-                            Action.SEND_BACK, Action.ESCALATE, Action.CONFIRM_SUPPORT})
+CENTER_ACTIONS = frozenset(
+    {
+        Action.ACCEPT,
+        Action.VOID,
+        Action.DISPATCH,
+        Action.VERIFY,
+        Action.CLOSE,
+        Action.APPROVE_EXTENSION,
+        Action.REFUSE_EXTENSION,
+        Action.PARK,
+        Action.RESTORE,
+        Action.SEND_BACK,
+        Action.ESCALATE,
+        Action.CONFIRM_SUPPORT,
+    }
+)
 # receiver actions: the task statuses they start from, and the status they lead to (None: unchanged)
 RECEIVER_ACTIONS: dict[Action, tuple[frozenset[TaskStatus], TaskStatus | None]] = {
     Action.ACKNOWLEDGE: (frozenset({TaskStatus.DISPATCHED}), TaskStatus.ACKNOWLEDGED),
@@ -153,9 +167,11 @@ def apply(case: Case, action: Action | str, caller: Caller, args: Args = Args())
 
 def _center(case: Case, action: Action, args: Args) -> Case:
     s = case.status
-    simple = {Action.ACCEPT: (EventStatus.REPORTED, EventStatus.ACCEPTED),
-              Action.VOID: (EventStatus.REPORTED, EventStatus.VOIDED),
-              Action.VERIFY: (EventStatus.HANDLED, EventStatus.VERIFIED)}
+    simple = {
+        Action.ACCEPT: (EventStatus.REPORTED, EventStatus.ACCEPTED),
+        Action.VOID: (EventStatus.REPORTED, EventStatus.VOIDED),
+        Action.VERIFY: (EventStatus.HANDLED, EventStatus.VERIFIED),
+    }
     if action in simple:
         before, after = simple[action]
         if s != before:
@@ -181,17 +197,21 @@ def _dispatch(case: Case, args: Args) -> Case:
 def _send_back(case: Case, args: Args) -> Case:
     if case.status not in (EventStatus.HANDLED, EventStatus.VERIFIED):
         raise _refuse(Action.SEND_BACK, case, "send back a handled result")
-    tasks = tuple(replace(t, status=TaskStatus.DISPATCHED) if t.kind == "handle" and t.status == TaskStatus.HANDLED
-                  else t for t in case.tasks)
+    tasks = tuple(
+        replace(t, status=TaskStatus.DISPATCHED) if t.kind == "handle" and t.status == TaskStatus.HANDLED else t
+        for t in case.tasks
+    )
     return replace(case, status=EventStatus.DISPATCHED, tasks=tasks, rework=case.rework + 1)
 
 
 def _extension(approve: bool):
     def step(case: Case, args: Args) -> Case:
         if not any(t.extension_pending for t in case.tasks):
-            raise _refuse(Action.APPROVE_EXTENSION if approve else Action.REFUSE_EXTENSION, case,
-                          "no extension is pending")
+            raise _refuse(
+                Action.APPROVE_EXTENSION if approve else Action.REFUSE_EXTENSION, case, "no extension is pending"
+            )
         return replace(case, tasks=tuple(replace(t, extension_pending=False) for t in case.tasks))
+
     return step
 
 
@@ -210,8 +230,10 @@ def _restore(case: Case, args: Args) -> Case:
 def _escalate(case: Case, args: Args) -> Case:
     if case.level != 1 or case.status not in (EventStatus.REPORTED, EventStatus.ACCEPTED, *IN_HAND):
         raise _refuse(Action.ESCALATE, case, "escalate an open level-1 event")
-    tasks = tuple(replace(t, status=TaskStatus.CANCELLED, extension_pending=False) if t.status in ACTIVE_TASK
-                  else t for t in case.tasks)
+    tasks = tuple(
+        replace(t, status=TaskStatus.CANCELLED, extension_pending=False) if t.status in ACTIVE_TASK else t
+        for t in case.tasks
+    )
     status = EventStatus.REPORTED if case.status == EventStatus.REPORTED else EventStatus.ACCEPTED
     return replace(case, level=2, status=status, tasks=tasks, support_requested=0)
 
@@ -226,9 +248,14 @@ def _confirm_support(case: Case, args: Args) -> Case:
 
 
 _CENTER_STEPS = {
-    Action.DISPATCH: _dispatch, Action.SEND_BACK: _send_back, Action.APPROVE_EXTENSION: _extension(True),
-    Action.REFUSE_EXTENSION: _extension(False), Action.PARK: _park, Action.RESTORE: _restore,
-    Action.ESCALATE: _escalate, Action.CONFIRM_SUPPORT: _confirm_support,
+    Action.DISPATCH: _dispatch,
+    Action.SEND_BACK: _send_back,
+    Action.APPROVE_EXTENSION: _extension(True),
+    Action.REFUSE_EXTENSION: _extension(False),
+    Action.PARK: _park,
+    Action.RESTORE: _restore,
+    Action.ESCALATE: _escalate,
+    Action.CONFIRM_SUPPORT: _confirm_support,
 }
 
 
@@ -253,11 +280,12 @@ def _receiver(case: Case, action: Action, caller: Caller, args: Args) -> Case:
         return replace(case, support_requested=case.support_requested + args.members)
     else:
         task = replace(task, status=to, extension_pending=False)
-    tasks = case.tasks[:i] + (task,) + case.tasks[i + 1:]
+    tasks = case.tasks[:i] + (task,) + case.tasks[i + 1 :]
     return replace(case, tasks=tasks, status=derived_status(tasks))
 
 
 # --------------------------------------------------------------------------- the request body of an action
+
 
 @dataclass(frozen=True)
 class Step:
@@ -265,12 +293,12 @@ class Step:
 
     action: Action
     note: str = ""
-    photos: tuple[str, ...] = ()                 # references to photos kept elsewhere (file store ids, URLs)
-    position: shapely.Point | None = None        # where the actor was, WGS84
-    departments: tuple[str, ...] = ()            # dispatch at level 2: the departments (default: the category's)
-    members: int | tuple[str, ...] = 0           # request_support: how many; confirm_support: which member codes
-    until: str | None = None                     # request_extension: the new handling deadline (ISO 8601)
-    client_ref: str | None = None                # a retry with the same reference is done once
+    photos: tuple[str, ...] = ()  # references to photos kept elsewhere (file store ids, URLs)
+    position: shapely.Point | None = None  # where the actor was, WGS84
+    departments: tuple[str, ...] = ()  # dispatch at level 2: the departments (default: the category's)
+    members: int | tuple[str, ...] = 0  # request_support: how many; confirm_support: which member codes
+    until: str | None = None  # request_extension: the new handling deadline (ISO 8601)
+    client_ref: str | None = None  # a retry with the same reference is done once
 
 
 def _bad(code: str, message: str, field: str):
@@ -279,9 +307,13 @@ def _bad(code: str, message: str, field: str):
 
 def _position(value: dict) -> shapely.Point:
     coords = value.get("coordinates") if value.get("type") == "Point" else None
-    if not (isinstance(coords, list) and len(coords) == 2 and all(isinstance(c, (int, float)) and not
-                                                                  isinstance(c, bool) for c in coords)
-            and -180 <= coords[0] <= 180 and -90 <= coords[1] <= 90):
+    if not (
+        isinstance(coords, list)
+        and len(coords) == 2
+        and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coords)
+        and -180 <= coords[0] <= 180
+        and -90 <= coords[1] <= 90
+    ):
         raise _bad("invalid_position", POSITION_MESSAGE, "position")
     return shapely.Point(float(coords[0]), float(coords[1]))
 
@@ -292,8 +324,11 @@ def _members(value, action: Action) -> int | tuple[str, ...]:
             raise _bad("invalid_members", "members: how many members are needed, 1 to 50", "members")
         return value
     if action == Action.CONFIRM_SUPPORT:
-        if not (isinstance(value, list) and 0 < len(value) <= 50 and all(isinstance(v, str) and 0 < len(v) <= 500
-                                                                        for v in value)):
+        if not (
+            isinstance(value, list)
+            and 0 < len(value) <= 50
+            and all(isinstance(v, str) and 0 < len(v) <= 500 for v in value)
+        ):
             raise _bad("invalid_members", "members: the codes of the members to send", "members")
         return tuple(value)
     return 0
@@ -301,23 +336,77 @@ def _members(value, action: Action) -> int | tuple[str, ...]:
 
 POSITION_MESSAGE = 'position: {"type": "Point", "coordinates": [lon, lat]} in WGS84'
 # the body of POST /api/v1/events/<id>/actions, in the order its fields are checked
-STEP = Body((
-    Field("action", "string", "unknown_action", required=True, enum=tuple(Action), parse=Action,
-          message="action must be one of: " + ", ".join(Action), missing_message="action must be one of: "
-          + ", ".join(Action)),
-    Field("note", "string", "invalid_note", max_length=2000, default="", message="note: text of at most 2000 characters"),
-    Field("client_ref", "string", "invalid_client_ref", min_length=1, max_length=128,
-          message="client_ref: 1 to 128 characters", description="a retry with the same reference is done once"),
-    Field("until", "string", "invalid_until", description="request_extension: the new handling deadline (ISO 8601)"),
-    Field("photos", "array", "invalid_photos", max_length=10, items="string", max_item_length=500, parse=tuple,
-          description="references to photos kept elsewhere"),
-    Field("position", "object", "invalid_position", parse=_position, message=POSITION_MESSAGE,
-          description="where the actor was: a GeoJSON Point in WGS84"),
-    Field("departments", "array", "invalid_departments", max_length=20, items="string", max_item_length=500,
-          parse=tuple, description="dispatch at level 2: the departments (default: the category's)"),
-    Field("members", "any", "invalid_members",
-          description="request_support: how many members (1 to 50); confirm_support: the member codes"),
-), invalid='send a JSON object: {"action": "...", "note": "..."}', invalid_field="action", extra_codes=("missing_until",))
+STEP = Body(
+    (
+        Field(
+            "action",
+            "string",
+            "unknown_action",
+            required=True,
+            enum=tuple(Action),
+            parse=Action,
+            message="action must be one of: " + ", ".join(Action),
+            missing_message="action must be one of: " + ", ".join(Action),
+        ),
+        Field(
+            "note",
+            "string",
+            "invalid_note",
+            max_length=2000,
+            default="",
+            message="note: text of at most 2000 characters",
+        ),
+        Field(
+            "client_ref",
+            "string",
+            "invalid_client_ref",
+            min_length=1,
+            max_length=128,
+            message="client_ref: 1 to 128 characters",
+            description="a retry with the same reference is done once",
+        ),
+        Field(
+            "until", "string", "invalid_until", description="request_extension: the new handling deadline (ISO 8601)"
+        ),
+        Field(
+            "photos",
+            "array",
+            "invalid_photos",
+            max_length=10,
+            items="string",
+            max_item_length=500,
+            parse=tuple,
+            description="references to photos kept elsewhere",
+        ),
+        Field(
+            "position",
+            "object",
+            "invalid_position",
+            parse=_position,
+            message=POSITION_MESSAGE,
+            description="where the actor was: a GeoJSON Point in WGS84",
+        ),
+        Field(
+            "departments",
+            "array",
+            "invalid_departments",
+            max_length=20,
+            items="string",
+            max_item_length=500,
+            parse=tuple,
+            description="dispatch at level 2: the departments (default: the category's)",
+        ),
+        Field(
+            "members",
+            "any",
+            "invalid_members",
+            description="request_support: how many members (1 to 50); confirm_support: the member codes",
+        ),
+    ),
+    invalid='send a JSON object: {"action": "...", "note": "..."}',
+    invalid_field="action",
+    extra_codes=("missing_until",),
+)
 STEP_FIELDS = STEP.names
 
 
@@ -334,5 +423,13 @@ def parse_step(body) -> Step:
     action = got["action"]
     if action == Action.REQUEST_EXTENSION and got["until"] is None:
         raise _bad("missing_until", "request_extension needs until: the new handling deadline (ISO 8601)", "until")
-    return Step(action, got["note"], got["photos"] or (), got["position"], got["departments"] or (),
-                _members(got["members"], action), got["until"], got["client_ref"])
+    return Step(
+        action,
+        got["note"],
+        got["photos"] or (),
+        got["position"],
+        got["departments"] or (),
+        _members(got["members"], action),
+        got["until"],
+        got["client_ref"],
+    )

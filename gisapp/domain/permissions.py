@@ -5,6 +5,7 @@ caller kind not listed for a route is refused. Callers are an account's role, an
 (a system reporting on citizens' behalf, with an API key) or anonymous. docs/security.md
 prints this table; a test keeps the two equal and calls every route as every caller.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,8 +17,7 @@ INTEGRATION = "integration"
 
 CALLERS: tuple[str, ...] = (*(str(r) for r in Role), INTEGRATION, ANONYMOUS)
 
-BUSINESS = frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.GRID_OFFICER,
-                      Role.DEPARTMENT_STAFF})
+BUSINESS = frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.GRID_OFFICER, Role.DEPARTMENT_STAFF})
 ACCOUNTS = frozenset(Role)
 EVERYONE = frozenset(CALLERS)
 # who reads the map layers over OGC API - Features: those of /api/v1/layers, and integrations (their county)
@@ -42,8 +42,10 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "web.command": (COMMANDERS, "the commander dashboard (指挥调度): map, event queue, supervision, actions"),
     "web.planner": (frozenset({Role.PLANNER}), "the grid planner's editor page (网格规划)"),
     "web.officer": (frozenset({Role.GRID_OFFICER}), "the grid officer's phone page (网格员)"),
-    "web.evaluation": (ANALYSTS, "the evaluation page (考核评价): figures by scope and period, trends, map, "
-                                   "the events behind a figure"),
+    "web.evaluation": (
+        ANALYSTS,
+        "the evaluation page (考核评价): figures by scope and period, trends, map, the events behind a figure",
+    ),
     "auth.token": (EVERYONE, "exchange username and password for a bearer token"),
     "auth.password": (EVERYONE, "change one's own (possibly expired) password with the old one"),
     "auth.me": (ACCOUNTS, "who am I"),
@@ -55,35 +57,49 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "events.list_all": (BUSINESS | {INTEGRATION}, "events in the caller's area, and those it reported"),
     "events.read_event": (BUSINESS | {INTEGRATION}, "one event in the caller's area or reported by it"),
     "events.act": (BUSINESS, "a step of the event's life cycle: the center's or the receiver's, in its area"),
-    "events.supervisions": (frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER}),
-                            "the supervision records (督办) of the caller's county or township"),
+    "events.supervisions": (
+        frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER}),
+        "the supervision records (督办) of the caller's county or township",
+    ),
     "events.track": (EVERYONE, "the reporter's view of a report by its tracking token (no personal data)"),
     "events.rate_report": (EVERYONE, "the reporter's rating of a closed report, by its tracking token"),
     "stream.events": (BUSINESS, "live updates of the events in the caller's area or given to it (server-sent events)"),
     "photos.upload_photo": (BUSINESS, "attach a photo (JPEG, PNG) to an event in the caller's area (audited)"),
     "photos.photo": (BUSINESS | {INTEGRATION}, "a photo of an event the caller sees (its area's, or reported by it)"),
     "events.unmask_reporter": (BUSINESS, "the reporter's name and phone, audited, for the event's handlers"),
-    "support.support_candidates": (BUSINESS, "members proposed to support an event from the adjacent grids, "
-                                             "for the event's center and its receivers"),
+    "support.support_candidates": (
+        BUSINESS,
+        "members proposed to support an event from the adjacent grids, for the event's center and its receivers",
+    ),
     "duplicates.proposals": (BUSINESS, "open events in the caller's area near an event in place and time"),
     "duplicates.merge": (BUSINESS, "merge a duplicate report into the main event (the center of both)"),
     "duty.report": (frozenset({Role.GRID_OFFICER}), "a member reports its own duty status and position"),
-    "duty.board": (frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER}),
-                   "the duty board of the caller's county or township (7.1.1.4)"),
-    "coverage.coverage_report": (frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.PLANNER}),
-                                 "camera coverage of key roads and locations in the caller's area (7.1.3.2)"),
+    "duty.board": (
+        frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER}),
+        "the duty board of the caller's county or township (7.1.1.4)",
+    ),
+    "coverage.coverage_report": (
+        frozenset({Role.COUNTY_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.PLANNER}),
+        "camera coverage of key roads and locations in the caller's area (7.1.3.2)",
+    ),
     "grids.community_grids": (frozenset({Role.PLANNER, Role.COUNTY_COMMANDER}), "a community's grids and their ETag"),
-    "grids.edit_grids": (frozenset({Role.PLANNER}), "change, create and retire grids: checked, versioned, "
-                                                    "previewable (If-Match)"),
+    "grids.edit_grids": (
+        frozenset({Role.PLANNER}),
+        "change, create and retire grids: checked, versioned, previewable (If-Match)",
+    ),
     "grids.fix_grids": (frozenset({Role.PLANNER}), "a proposed repair of a grid edit (nothing applied)"),
     "grids.split_grid": (frozenset({Role.PLANNER}), "split a grid along a line (checked, versioned, If-Match)"),
     "grids.merge_grids": (frozenset({Role.PLANNER}), "merge two grids sharing an edge (checked, versioned, If-Match)"),
     "grids.grid_history": (frozenset({Role.PLANNER, Role.COUNTY_COMMANDER}), "every version of a grid"),
     "grids.restore_grid": (frozenset({Role.PLANNER}), "restore an earlier version of a grid, through the checks"),
-    "layers.export": (frozenset({Role.PLANNER, Role.COUNTY_COMMANDER}),
-                      "a layer as GeoJSON, GeoPackage or Shapefile in a chosen CRS (audited)"),
-    "imports.upload": (frozenset({Role.PLANNER}), "import a layer file into the planner's county: checked, all or "
-                                                   "nothing, a job to poll (audited)"),
+    "layers.export": (
+        frozenset({Role.PLANNER, Role.COUNTY_COMMANDER}),
+        "a layer as GeoJSON, GeoPackage or Shapefile in a chosen CRS (audited)",
+    ),
+    "imports.upload": (
+        frozenset({Role.PLANNER}),
+        "import a layer file into the planner's county: checked, all or nothing, a job to poll (audited)",
+    ),
     "imports.job": (frozenset({Role.PLANNER}), "an import job of the planner's county: progress, problems, result"),
     "layers.index": (BUSINESS | {Role.PLANNER}, "the map layers"),
     "layers.features": (BUSINESS | {Role.PLANNER}, "one layer's features within the caller's area"),
@@ -108,24 +124,38 @@ MATRIX: dict[str, tuple[frozenset, str]] = {
     "dashboard.today": (COMMANDERS, "today's figures (China Standard Time) of the caller's county or township"),
     "dashboard.event_actions": (COMMANDERS, "the life-cycle actions the caller may take on an event now"),
     "dashboard.search": (COMMANDERS, "find an event, a coordinate or a place of the caller's county or township"),
-    "evaluation.figures": (ANALYSTS, "figures of the caller's county or township by scope and period, with "
-                                       "numerators, denominators and comparisons (clause 8)"),
+    "evaluation.figures": (
+        ANALYSTS,
+        "figures of the caller's county or township by scope and period, with "
+        "numerators, denominators and comparisons (clause 8)",
+    ),
     "evaluation.drill": (ANALYSTS, "the events counted in one figure of one unit of the caller's area"),
     "evaluation.trend": (ANALYSTS, "one unit's figures by day or month over a period"),
     "evaluation.workload": (ANALYSTS, "events by category, kind, channel or level in the caller's area"),
-    "analysis.hotspots": (ANALYSTS, "hot and cold grids (Getis-Ord Gi*) of the caller's county or township in a "
-                                    "period (7.1.1.5)"),
-    "analysis.trends": (ANALYSTS, "each category's events in a period against the previous periods: emerging ones "
-                                  "(7.1.1.5)"),
-    "evaluation.ranking": (ANALYSTS, "the live ranking of the townships, teams or departments of the caller's area "
-                                       "with the county's current weights (8.4)"),
+    "analysis.hotspots": (
+        ANALYSTS,
+        "hot and cold grids (Getis-Ord Gi*) of the caller's county or township in a period (7.1.1.5)",
+    ),
+    "analysis.trends": (
+        ANALYSTS,
+        "each category's events in a period against the previous periods: emerging ones (7.1.1.5)",
+    ),
+    "evaluation.ranking": (
+        ANALYSTS,
+        "the live ranking of the townships, teams or departments of the caller's area "
+        "with the county's current weights (8.4)",
+    ),
     "evaluation.scorecards": (ANALYSTS, "the published scorecards of the caller's county (announced to its centers)"),
     "evaluation.scorecard": (ANALYSTS, "one published scorecard of the caller's county, with the weights used"),
-    "evaluation.publish_scorecard": (PUBLISHERS, "publish the scorecard of a scope and an ended period: final, "
-                                                 "stored with its weights (audited)"),
+    "evaluation.publish_scorecard": (
+        PUBLISHERS,
+        "publish the scorecard of a scope and an ended period: final, stored with its weights (audited)",
+    ),
     "evaluation.export": (ANALYSTS, "the figures of the caller's area as XLSX (a sheet per scope) or CSV (audited)"),
-    "web.evaluation_report": (ANALYSTS, "the printable duty report (值班日报、周报、月报) of the caller's county or "
-                                          "township"),
+    "web.evaluation_report": (
+        ANALYSTS,
+        "the printable duty report (值班日报、周报、月报) of the caller's county or township",
+    ),
     "audit.audit_records": (frozenset({Role.AUDITOR}), "read the audit trail"),
     "users.list_users": (frozenset({Role.SECURITY_ADMIN}), "list accounts"),
     "users.create_account": (frozenset({Role.SECURITY_ADMIN}), "create an account"),
@@ -184,6 +214,8 @@ def matrix_markdown() -> str:
     """The matrix as a Markdown table (docs/security.md carries it; a test keeps them equal)."""
     head = "| route | " + " | ".join(CALLERS) + " | purpose |"
     rule = "|---|" + "---|" * len(CALLERS) + "---|"
-    rows = [f"| `{endpoint}` | " + " | ".join("✓" if c in who else "" for c in CALLERS) + f" | {purpose} |"
-            for endpoint, (who, purpose) in MATRIX.items()]
+    rows = [
+        f"| `{endpoint}` | " + " | ".join("✓" if c in who else "" for c in CALLERS) + f" | {purpose} |"
+        for endpoint, (who, purpose) in MATRIX.items()
+    ]
     return "\n".join([head, rule, *rows])

@@ -3,6 +3,7 @@
 Only JPEG and PNG are kept; their pixel size is read from the header (PNG's IHDR, JPEG's SOF
 segment) without decoding the image, so no imaging library is needed.
 """
+
 from __future__ import annotations
 
 import struct
@@ -62,9 +63,9 @@ def _jpeg_size(data: bytes) -> tuple[int | None, int | None]:
             continue
         if marker in (0xD9, 0xDA):  # end of image, start of scan: no frame header before it
             return None, None
-        (length,) = struct.unpack(">H", data[at + 2:at + 4])
+        (length,) = struct.unpack(">H", data[at + 2 : at + 4])
         if marker in JPEG_SOF and at + 9 <= len(data):
-            height, width = struct.unpack(">HH", data[at + 5:at + 9])
+            height, width = struct.unpack(">HH", data[at + 5 : at + 9])
             return (width or None), (height or None)
         at += 2 + length
     return None, None

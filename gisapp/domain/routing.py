@@ -1,4 +1,5 @@
 """Who receives a new event (standard 6.2.1): level 1 as the rule, level 2 as the backstop."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,12 +17,19 @@ class Party:
 @dataclass(frozen=True)
 class Route:
     level: ResponseLevel
-    center: Party    # the center that dispatches and supervises
+    center: Party  # the center that dispatches and supervises
     assignee: Party  # who must acknowledge and handle
 
 
-def route_event(*, category_level: int, grid_team: Party | None, township_center: Party | None,
-                county_center: Party, department: Party | None, urgent: bool = False) -> Route:
+def route_event(
+    *,
+    category_level: int,
+    grid_team: Party | None,
+    township_center: Party | None,
+    county_center: Party,
+    department: Party | None,
+    urgent: bool = False,
+) -> Route:
     """Route a new event.
 
     Level-1 categories go to the grid's joint-duty team through the township sub-center.

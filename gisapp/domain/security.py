@@ -1,4 +1,5 @@
 """Roles, password policy and personal-data masking (MLPS 2.0 / 等保 2.0 level 3 requirements)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,14 +14,14 @@ from gisapp.domain.areas import LENGTHS, Level
 class Role(StrEnum):
     """Roles of the platform; each role binds the account to one kind of administrative unit."""
 
-    COUNTY_COMMANDER = "county_commander"        # 指挥长/值班长, bound to county
+    COUNTY_COMMANDER = "county_commander"  # 指挥长/值班长, bound to county
     TOWNSHIP_DISPATCHER = "township_dispatcher"  # 分中心调度员, bound to township
-    GRID_OFFICER = "grid_officer"                # 网格员/联勤队员, bound to grid
-    DEPARTMENT_STAFF = "department_staff"        # 参勤单位, bound to department
-    PLANNER = "planner"                          # 网格规划员, county
-    AUDITOR = "auditor"                          # 审计管理员, county
-    SECURITY_ADMIN = "security_admin"            # 安全管理员, county
-    SYSTEM_ADMIN = "system_admin"                # 系统管理员, county
+    GRID_OFFICER = "grid_officer"  # 网格员/联勤队员, bound to grid
+    DEPARTMENT_STAFF = "department_staff"  # 参勤单位, bound to department
+    PLANNER = "planner"  # 网格规划员, county
+    AUDITOR = "auditor"  # 审计管理员, county
+    SECURITY_ADMIN = "security_admin"  # 安全管理员, county
+    SYSTEM_ADMIN = "system_admin"  # 系统管理员, county
 
 
 class Binding(StrEnum):
@@ -58,10 +59,10 @@ ROLE_LABELS: dict[Role, str] = {
 }
 
 _CODE_LENGTHS: dict[Binding, int | None] = {
-    Binding.COUNTY: LENGTHS[Level.COUNTY],      # GB/T 2260 county code
+    Binding.COUNTY: LENGTHS[Level.COUNTY],  # GB/T 2260 county code
     Binding.TOWNSHIP: LENGTHS[Level.TOWNSHIP],  # county code + 3-digit township code
-    Binding.GRID: LENGTHS[Level.GRID],          # township code + 6-digit grid number
-    Binding.DEPARTMENT: None,                   # free-form department key
+    Binding.GRID: LENGTHS[Level.GRID],  # township code + 6-digit grid number
+    Binding.DEPARTMENT: None,  # free-form department key
 }
 
 
@@ -78,8 +79,8 @@ class PasswordPolicy:
     """Password rules; the defaults follow MLPS 2.0 level 3 practice."""
 
     min_length: int = 8
-    min_classes: int = 3          # of: lowercase, uppercase, digits, other
-    max_age_days: int = 90        # 0 or less: passwords never expire
+    min_classes: int = 3  # of: lowercase, uppercase, digits, other
+    max_age_days: int = 90  # 0 or less: passwords never expire
     forbid_username: bool = True  # the password must not contain the username (case-insensitive), nor its reverse
     forbid_common: bool = True
 

@@ -15,6 +15,7 @@ days of the county's calendar). `effective_due` is the one rule for where a limi
 A task is warned once it has used a share of a limit (counted in the limit's unit, pauses left out), overdue
 once it is past one.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ from enum import StrEnum
 from gisapp.domain.worktime import Unit, WorkCalendar
 
 Span = tuple[datetime, datetime | None]  # (from, to); to None: not ended (yet)
-CLOCK_MINUTES = WorkCalendar()           # minutes ignore holidays and working hours: any calendar counts them
+CLOCK_MINUTES = WorkCalendar()  # minutes ignore holidays and working hours: any calendar counts them
 
 
 class State(StrEnum):
@@ -39,8 +40,8 @@ RANK = {State.ON_TIME: 0, State.WARNED: 1, State.OVERDUE: 2}
 
 @dataclass(frozen=True)
 class Policy:
-    warn_share: float = 0.8          # warn when this share of a limit is used
-    escalate_overdue: bool = False   # a level-1 event whose handling is overdue goes to the county center
+    warn_share: float = 0.8  # warn when this share of a limit is used
+    escalate_overdue: bool = False  # a level-1 event whose handling is overdue goes to the county center
 
     def __post_init__(self) -> None:
         if not 0 < self.warn_share < 1:
@@ -60,7 +61,7 @@ class Clock:
     approved deadline too (the category's deadline it replaced is not kept).
     """
 
-    receiver_kind: str               # "team" (responds by arriving) or "department" (by acknowledging)
+    receiver_kind: str  # "team" (responds by arriving) or "department" (by acknowledging)
     dispatched_at: datetime
     respond_by: datetime
     handle_by: datetime
@@ -85,13 +86,13 @@ class Due:
 class Finding:
     state: State
     time_limit: str | None  # "response" or "handling": the limit that decided the state
-    due: datetime | None    # that limit as it stands, pauses included
+    due: datetime | None  # that limit as it stands, pauses included
 
 
 @dataclass(frozen=True)
 class _Limit:
     name: str
-    start: datetime            # where the share used is counted from
+    start: datetime  # where the share used is counted from
     due: datetime
     unit: Unit
     calendar: WorkCalendar
@@ -146,8 +147,10 @@ def _limits(clock: Clock, now: datetime, calendar: WorkCalendar | None) -> tuple
     base = clock.extension_approved_at or clock.dispatched_at
     response = shifted(CLOCK_MINUTES, clock.dispatched_at, clock.respond_by, Unit.MINUTES, parks)
     handling = shifted(cal, base, clock.handle_by, unit, handling_pauses)
-    return (_Limit("response", clock.dispatched_at, response, Unit.MINUTES, CLOCK_MINUTES, parks),
-            _Limit("handling", clock.dispatched_at, handling, unit, cal, handling_pauses))
+    return (
+        _Limit("response", clock.dispatched_at, response, Unit.MINUTES, CLOCK_MINUTES, parks),
+        _Limit("handling", clock.dispatched_at, handling, unit, cal, handling_pauses),
+    )
 
 
 def effective_due(clock: Clock, now: datetime, calendar: WorkCalendar | None = None) -> Due:
@@ -193,5 +196,10 @@ def assess(clock: Clock, now: datetime, policy: Policy = Policy(), calendar: Wor
 
 def escalates(finding: Finding, *, level: int, kind: str, policy: Policy) -> bool:
     """Does the policy send this event to level 2? A level-1 event's own task overdue on handling."""
-    return (policy.escalate_overdue and level == 1 and kind == "handle" and finding.state == State.OVERDUE
-            and finding.time_limit == "handling")
+    return (
+        policy.escalate_overdue
+        and level == 1
+        and kind == "handle"
+        and finding.state == State.OVERDUE
+        and finding.time_limit == "handling"
+    )

@@ -23,6 +23,7 @@ and `add` gives the deadline as it would be if the clock restarted now.
 Every instant taken must be timezone-aware (naive ones raise ValueError); every instant returned
 is in UTC. No daylight-saving time is assumed inside the working periods (China has none).
 """
+
 from __future__ import annotations
 
 import math
@@ -165,8 +166,9 @@ class WorkCalendar:
     def day_length(self) -> timedelta:
         """The working time of one working day (7.5 hours by default)."""
         today = date(2000, 1, 3)
-        return sum((datetime.combine(today, end) - datetime.combine(today, start)
-                    for start, end in self.periods), timedelta())
+        return sum(
+            (datetime.combine(today, end) - datetime.combine(today, start) for start, end in self.periods), timedelta()
+        )
 
     def covers(self, day: date) -> bool:
         """Whether the holiday data of the day's year is known (the package or the county's table)."""
@@ -215,8 +217,9 @@ class WorkCalendar:
             return timedelta(hours=amount)
         return self.day_length * amount
 
-    def add(self, start: datetime, amount: float, unit: str,
-            pauses: Iterable[Sequence[datetime]] | None = None) -> datetime:
+    def add(
+        self, start: datetime, amount: float, unit: str, pauses: Iterable[Sequence[datetime]] | None = None
+    ) -> datetime:
         """The deadline (UTC): the earliest instant by which `amount` of `unit` has run from `start`.
 
         >>> cal = WorkCalendar()
@@ -240,8 +243,9 @@ class WorkCalendar:
             left -= end - begin
         raise AssertionError("the working intervals never end")  # pragma: no cover
 
-    def elapsed(self, start: datetime, end: datetime, unit: str,
-                pauses: Iterable[Sequence[datetime]] | None = None) -> float:
+    def elapsed(
+        self, start: datetime, end: datetime, unit: str, pauses: Iterable[Sequence[datetime]] | None = None
+    ) -> float:
         """Time of `unit` counted between two instants, in that unit (0 when end is not after start).
 
         Used for the share of a limit used: ``elapsed(dispatched, now, u, pauses) / limit``.
@@ -261,6 +265,9 @@ class WorkCalendar:
                 if begin >= end:
                     break
                 total += min(stop, end) - begin
-        per = {Unit.MINUTES: timedelta(minutes=1), Unit.WORK_HOURS: timedelta(hours=1),
-               Unit.WORK_DAYS: self.day_length}[unit]
+        per = {
+            Unit.MINUTES: timedelta(minutes=1),
+            Unit.WORK_HOURS: timedelta(hours=1),
+            Unit.WORK_DAYS: self.day_length,
+        }[unit]
         return total / per

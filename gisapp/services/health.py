@@ -1,4 +1,5 @@
 """Liveness of the database and PostGIS, for GET /healthz."""
+
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -26,6 +27,11 @@ def schema_and_server(session, sql_dir) -> dict:
 
     applied = session.execute(text("SELECT version, name FROM schema_migrations ORDER BY version")).all()
     server, postgis = session.execute(text("SELECT current_setting('server_version'), postgis_lib_version()")).one()
-    return {"schema": {"applied": len(applied), "latest": applied[-1].name if applied else None,
-                       "pending": len(discover(sql_dir)) - len(applied)},
-            "database": {"server_version": server, "postgis": postgis}}
+    return {
+        "schema": {
+            "applied": len(applied),
+            "latest": applied[-1].name if applied else None,
+            "pending": len(discover(sql_dir)) - len(applied),
+        },
+        "database": {"server_version": server, "postgis": postgis},
+    }

@@ -13,6 +13,7 @@ whether they share a whole segment: Queen and Rook contiguity), from coordinates
 sorting. It has no tolerance, so a hairline gap or a vertex lying on a neighbour's edge (a
 T-junction) is no contact for it; the app's graph is the tolerant one above.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,10 +48,10 @@ def project(geoms: np.ndarray, srid: int) -> np.ndarray:
 class Adjacency:
     """Every contact once (grid < neighbour by code), with its measure and kind."""
 
-    grid: np.ndarray        # codes (object array)
+    grid: np.ndarray  # codes (object array)
     neighbour: np.ndarray
     shared_m: np.ndarray
-    edge: np.ndarray        # bool: 'edge' (True) or 'corner'
+    edge: np.ndarray  # bool: 'edge' (True) or 'corner'
     srid: int | None
     tolerance_m: float
 
@@ -72,8 +73,9 @@ class Adjacency:
         return out
 
 
-def build_adjacency(codes: Sequence[str], geoms: Iterable, *, tolerance_m: float = 1.0,
-                    srid: int | None = None) -> Adjacency:
+def build_adjacency(
+    codes: Sequence[str], geoms: Iterable, *, tolerance_m: float = 1.0, srid: int | None = None
+) -> Adjacency:
     """All contacts between the grids (WGS84 polygons), measured as sql/013 does.
 
     >>> from shapely.geometry import box
@@ -102,8 +104,9 @@ def build_adjacency(codes: Sequence[str], geoms: Iterable, *, tolerance_m: float
     return Adjacency(code_array[a], code_array[b], shared, shared > EDGE_MIN_M + 2 * tolerance_m, srid, tolerance_m)
 
 
-def _shared_lengths(metric: np.ndarray, a: np.ndarray, b: np.ndarray, tolerance_m: float, *,
-                    clip_convex: bool = True) -> np.ndarray:
+def _shared_lengths(
+    metric: np.ndarray, a: np.ndarray, b: np.ndarray, tolerance_m: float, *, clip_convex: bool = True
+) -> np.ndarray:
     """Length of grid a's boundary within grid b grown by the tolerance, for every pair (a, b).
 
     Where b's reach is convex (most grids), the boundary is clipped against it in numpy

@@ -5,12 +5,13 @@ pairs whose polygon is convex, without one GEOS overlay per pair (about 7 µs ea
 a line is clipped against the half-planes of the polygon's edges, all segments of all pairs in one
 vectorised pass. Non-convex polygons are left to GEOS by the caller (`convex_rings` says which).
 """
+
 from __future__ import annotations
 
 import numpy as np
 import shapely
 
-MAX_VERTICES = 48   # rings with more vertices go to GEOS (the padded arrays would grow for few rings)
+MAX_VERTICES = 48  # rings with more vertices go to GEOS (the padded arrays would grow for few rings)
 CHUNK_ROWS = 65_536  # segment-polygon rows per pass: bounded memory (rows x vertices x 2 floats)
 # a segment along an edge (parallel within PARALLEL rad) and this close outside it lies on it: GEOS includes the
 # boundary, and projected coordinates (millions of metres) carry about 1e-9 m of rounding
@@ -38,10 +39,10 @@ def convex_rings(polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     vertices = np.zeros((len(polygons), k, 2))
     rows = np.flatnonzero(count > 0)
     vertices[rows] = coords[(first[rows, None] + slot[rows])]
-    edge = np.diff(vertices, axis=1)                                   # padded edges have length 0
+    edge = np.diff(vertices, axis=1)  # padded edges have length 0
     real = np.maximum(count - 1, 1)[:, None]
     index = np.arange(k - 1)[None, :]
-    following = np.where(index < real, (index + 1) % real, index)     # the next edge, around the ring
+    following = np.where(index < real, (index + 1) % real, index)  # the next edge, around the ring
     after = np.take_along_axis(edge, following[..., None], axis=1)
     turn = edge[..., 0] * after[..., 1] - edge[..., 1] * after[..., 0]
     area2 = (vertices[:, :-1, 0] * vertices[:, 1:, 1] - vertices[:, 1:, 0] * vertices[:, :-1, 1]).sum(axis=1)
@@ -64,10 +65,10 @@ def segments(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _clip(p0: np.ndarray, p1: np.ndarray, vertices: np.ndarray) -> np.ndarray:
     """Length of each segment p0 -> p1 inside its convex counter-clockwise polygon (rows aligned)."""
     d = p1 - p0
-    edge = np.diff(vertices, axis=1)                       # (rows, k - 1, 2)
+    edge = np.diff(vertices, axis=1)  # (rows, k - 1, 2)
     length = np.hypot(edge[..., 0], edge[..., 1])
     unit = np.divide(edge, length[..., None], out=np.zeros_like(edge), where=length[..., None] > 0)
-    normal = np.stack([unit[..., 1], -unit[..., 0]], axis=-1)   # outward for a counter-clockwise ring
+    normal = np.stack([unit[..., 1], -unit[..., 0]], axis=-1)  # outward for a counter-clockwise ring
     offset = np.einsum("rkc,rkc->rk", normal, p0[:, None, :] - vertices[:, :-1, :])
     rate = np.einsum("rkc,rc->rk", normal, d)
     along = np.abs(rate) <= PARALLEL * np.hypot(d[:, 0], d[:, 1])[:, None]
@@ -80,8 +81,7 @@ def _clip(p0: np.ndarray, p1: np.ndarray, vertices: np.ndarray) -> np.ndarray:
     return np.where(outside, 0.0, np.maximum(inside, 0.0)) * np.hypot(d[:, 0], d[:, 1])
 
 
-def lengths_inside(lines: np.ndarray, vertices: np.ndarray, line_of: np.ndarray, polygon_of: np.ndarray
-                   ) -> np.ndarray:
+def lengths_inside(lines: np.ndarray, vertices: np.ndarray, line_of: np.ndarray, polygon_of: np.ndarray) -> np.ndarray:
     """For each pair i: the length of lines[line_of[i]] inside the convex polygon vertices[polygon_of[i]].
 
     >>> from shapely.geometry import LineString, box
@@ -98,7 +98,9 @@ def lengths_inside(lines: np.ndarray, vertices: np.ndarray, line_of: np.ndarray,
     seg = np.repeat(first[line_of] - (np.cumsum(per_pair) - per_pair), per_pair) + np.arange(len(pair))
     box_lo, box_hi = vertices.min(axis=1), vertices.max(axis=1)
     poly = polygon_of[pair]
-    near = ((np.minimum(start[seg], end[seg]) <= box_hi[poly]) & (np.maximum(start[seg], end[seg]) >= box_lo[poly])).all(axis=1)
+    near = (
+        (np.minimum(start[seg], end[seg]) <= box_hi[poly]) & (np.maximum(start[seg], end[seg]) >= box_lo[poly])
+    ).all(axis=1)
     pair, seg, poly = pair[near], seg[near], poly[near]
     total = np.zeros(len(line_of))
     for lo in range(0, len(pair), CHUNK_ROWS):

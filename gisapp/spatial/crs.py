@@ -134,7 +134,7 @@ def parse_crs(value: str | None) -> Crs:
 
 # CGCS2000 3-degree Gauss-Kruger zones 25-45 (central meridians 75°E-135°E; Jiangsu: EPSG:4538-4540 ...):
 # projected, in metres, through pyproj; the one table of them (import, export)
-GAUSS_KRUGER = range(4534, 4555)           # easting without the zone number in front
+GAUSS_KRUGER = range(4534, 4555)  # easting without the zone number in front
 GAUSS_KRUGER_PREFIXED = range(4513, 4534)  # the same zones, easting with the zone number in front
 
 
@@ -177,7 +177,7 @@ def gauss_kruger_epsg(value: object, *, prefixed: bool = True) -> str | None:
 
 
 GEOGRAPHIC = (Crs.WGS84, Crs.CGCS2000)  # degrees taken as WGS84 as they are
-OFFSETS = (Crs.GCJ02, Crs.BD09)         # the Chinese web-map offsets: no EPSG code, only ever declared
+OFFSETS = (Crs.GCJ02, Crs.BD09)  # the Chinese web-map offsets: no EPSG code, only ever declared
 
 
 def crs_name(value: object, *, prefixed: bool = True) -> str:
@@ -349,8 +349,7 @@ def wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
     return lon + dlon, lat + dlat
 
 
-def _invert(forward, target_lon: float, target_lat: float,
-            start: tuple[float, float]) -> tuple[float, float]:
+def _invert(forward, target_lon: float, target_lat: float, start: tuple[float, float]) -> tuple[float, float]:
     """Fixed-point solve forward(p) == target starting from ``start`` (p -= forward(p) - target)."""
     lon, lat = start
     for _ in range(_INVERSE_MAX_ITERATIONS):

@@ -4,6 +4,7 @@ Used where many points are placed at once without a database round trip each (im
 checks), and as an independent cross-check of the geocoding query: a point covered by several
 grids (a shared edge or vertex) goes to the lowest code, as in gisapp.services.jurisdiction.geocode.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -72,8 +73,11 @@ class GridIndex:
     def covering(self, lon: float, lat: float) -> list[str]:
         """Codes of every grid covering the point (boundary included), sorted."""
         point = shapely.Point(lon, lat)
-        return sorted(code for code, geom in (self._grid(i) for i in self._rtree.intersection((lon, lat, lon, lat)))
-                      if geom.covers(point))
+        return sorted(
+            code
+            for code, geom in (self._grid(i) for i in self._rtree.intersection((lon, lat, lon, lat)))
+            if geom.covers(point)
+        )
 
     def _grid(self, i: int) -> tuple[str, BaseGeometry]:
         code, geom = self.codes[i], self.geoms[i]

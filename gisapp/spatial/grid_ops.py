@@ -3,6 +3,7 @@ proposed fix of a broken layout. None of them writes anything: the grid editor c
 return with the same topology checks as any edit, and a fix is only ever a proposal the planner
 may take, change or leave.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,8 +12,8 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import split as split_by_line
 
-from gisapp.spatial.topology import area_m2, check_layout
 from gisapp.errors import ValidationFailed
+from gisapp.spatial.topology import area_m2, check_layout
 
 SNAP_DEG = 1e-7  # the node grid the demo tiling shares (about 1 cm): results are snapped to it
 
@@ -38,8 +39,11 @@ def split(grid: BaseGeometry, line: BaseGeometry) -> tuple[BaseGeometry, BaseGeo
         raise ValidationFailed("a grid is split by a LineString", code="invalid_split_line", field="line")
     pieces = sorted(split_by_line(grid, line).geoms, key=lambda g: -g.area)
     if len(pieces) != 2:
-        raise ValidationFailed(f"the line must cross the grid once and divide it in two parts (it gives "
-                               f"{len(pieces)})", code="invalid_split_line", field="line")
+        raise ValidationFailed(
+            f"the line must cross the grid once and divide it in two parts (it gives {len(pieces)})",
+            code="invalid_split_line",
+            field="line",
+        )
     return pieces[0], pieces[1]
 
 
@@ -57,10 +61,10 @@ def merge(keep: BaseGeometry, absorb: BaseGeometry, min_shared_m: float = 5.0) -
 
 @dataclass(frozen=True)
 class Fix:
-    check: str          # the problem it answers (invalid_geometry, outside_community, overlap, gap, sliver)
-    grid: str | None    # the grid it changes
+    check: str  # the problem it answers (invalid_geometry, outside_community, overlap, gap, sliver)
+    grid: str | None  # the grid it changes
     message: str
-    other: str | None = None      # the grid it gives the area to or keeps it for (overlap, sliver)
+    other: str | None = None  # the grid it gives the area to or keeps it for (overlap, sliver)
     area_m2: float | None = None  # the area moved
 
 
@@ -74,15 +78,22 @@ def _made_valid(grids: dict[str, BaseGeometry], fixes: list[Fix]) -> dict[str, B
     return out
 
 
-def _clipped(boundary: BaseGeometry, grids: dict[str, BaseGeometry], fixes: list[Fix],
-             tolerance_m2: float) -> dict[str, BaseGeometry]:
+def _clipped(
+    boundary: BaseGeometry, grids: dict[str, BaseGeometry], fixes: list[Fix], tolerance_m2: float
+) -> dict[str, BaseGeometry]:
     out = {}
     for code, geom in grids.items():
         outside = geom.difference(boundary)
         if area_m2(outside) > tolerance_m2:
             geom = _polygonal(geom.intersection(boundary))
-            fixes.append(Fix("outside_community", code, f"clipped to the community ({area_m2(outside):.0f} m² cut)",
-                             area_m2=area_m2(outside)))
+            fixes.append(
+                Fix(
+                    "outside_community",
+                    code,
+                    f"clipped to the community ({area_m2(outside):.0f} m² cut)",
+                    area_m2=area_m2(outside),
+                )
+            )
         out[code] = geom
     return out
 
@@ -92,12 +103,19 @@ def _overlaps_removed(grids: dict[str, BaseGeometry], fixes: list[Fix], toleranc
     out = dict(grids)
     codes = sorted(out)
     for i, low in enumerate(codes):
-        for high in codes[i + 1:]:
+        for high in codes[i + 1 :]:
             shared = out[low].intersection(out[high])
             if area_m2(shared) > tolerance_m2:
                 out[high] = _polygonal(out[high].difference(out[low]))
-                fixes.append(Fix("overlap", high, f"gives up {area_m2(shared):.0f} m² it overlapped with {low}", low,
-                                 area_m2(shared)))
+                fixes.append(
+                    Fix(
+                        "overlap",
+                        high,
+                        f"gives up {area_m2(shared):.0f} m² it overlapped with {low}",
+                        low,
+                        area_m2(shared),
+                    )
+                )
     return out
 
 
@@ -137,8 +155,14 @@ def _slivers_merged(grids: dict[str, BaseGeometry], fixes: list[Fix], min_area_m
     return out
 
 
-def propose_fix(community: str, boundary: BaseGeometry, grids: dict[str, BaseGeometry], *,
-                min_area_m2: float = 500.0, tolerance_m2: float = 1.0):
+def propose_fix(
+    community: str,
+    boundary: BaseGeometry,
+    grids: dict[str, BaseGeometry],
+    *,
+    min_area_m2: float = 500.0,
+    tolerance_m2: float = 1.0,
+):
     """A repaired layout (grids that vanish are to be retired), what each repair did, and what is left.
 
     The repairs, in order: invalid polygons made valid; parts outside the community clipped; each

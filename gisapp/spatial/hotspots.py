@@ -16,6 +16,7 @@ The method, chosen once and reported with every answer (`METHOD`):
 
 Pure: no Flask, no database; the service gives it the codes, the counts and the adjacency pairs.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -53,13 +54,15 @@ class HotSpots:
     codes: list[str]
     counts: np.ndarray
     z: np.ndarray
-    p: np.ndarray        # two-sided
+    p: np.ndarray  # two-sided
     classes: list[str]
 
     def rows(self) -> list[dict]:
         """One dict per grid: code, count, z, p, class."""
-        return [{"code": c, "count": int(n), "z": round(float(z), 4), "p": float(f"{p:.4g}"), "class": k}
-                for c, n, z, p, k in zip(self.codes, self.counts, self.z, self.p, self.classes)]
+        return [
+            {"code": c, "count": int(n), "z": round(float(z), 4), "p": float(f"{p:.4g}"), "class": k}
+            for c, n, z, p, k in zip(self.codes, self.counts, self.z, self.p, self.classes)
+        ]
 
 
 def classify(z: float, p: float) -> str:

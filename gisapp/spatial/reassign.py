@@ -13,6 +13,7 @@ that test alone, which is exactly shapely's `covers` for them; the others go thr
 Points are never turned into shapely objects. Cells and points are placed with the same monotone
 floating-point formula, so a point on a grid's edge always falls in a cell the grid is listed in.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ class _Cells:
     height: float
     nx: int
     ny: int
-    start: np.ndarray    # grids of cell c: members[start[c]:start[c + 1]]
+    start: np.ndarray  # grids of cell c: members[start[c]:start[c + 1]]
     members: np.ndarray
 
 
@@ -117,8 +118,9 @@ class PointAssigner:
             raise ValueError("grid codes must be unique")
         self.bounds = shapely.bounds(self.geoms) if len(self.geoms) else np.zeros((0, 4))
         self._box = tuple(np.ascontiguousarray(self.bounds[:, i]) for i in range(4))
-        self.exact_by_box = rectangles(self.geoms) if rectangle_shortcut and len(self.geoms) else \
-            np.zeros(len(self.geoms), dtype=bool)
+        self.exact_by_box = (
+            rectangles(self.geoms) if rectangle_shortcut and len(self.geoms) else np.zeros(len(self.geoms), dtype=bool)
+        )
         shapely.prepare(self.geoms[~self.exact_by_box])
         self._cells = _bucket(self.bounds) if len(self.geoms) else None
 

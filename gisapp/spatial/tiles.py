@@ -1,4 +1,5 @@
 """Web Mercator XYZ tile arithmetic (the tiling of ST_TileEnvelope, Leaflet and OSM)."""
+
 from __future__ import annotations
 
 import math

@@ -8,6 +8,7 @@ planner sees what to fix; nothing is repaired silently. Areas are measured in sq
 local equal-area approximation, good to a fraction of a percent at a county's size. The rule for a grid's code is
 the domain's (gisapp.domain.areas.is_grid_of); the geometry is here, beside the other geometry helpers.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,12 +26,12 @@ M_PER_DEG = 111_320.0
 
 @dataclass(frozen=True)
 class Problem:
-    code: str                  # invalid_geometry, bad_grid_code, outside_community,
-                               # overlap, gap, sliver
-    grid: str | None           # the grid concerned (None for a gap: it belongs to no grid)
+    code: str  # invalid_geometry, bad_grid_code, outside_community,
+    # overlap, gap, sliver
+    grid: str | None  # the grid concerned (None for a gap: it belongs to no grid)
     message: str
     where: BaseGeometry | None  # the offending geometry (an invalidity's point, the overlap, the gap)
-    other: str | None = None   # the second grid of an overlap
+    other: str | None = None  # the second grid of an overlap
 
 
 def area_m2(geom: BaseGeometry) -> float:
@@ -57,12 +58,21 @@ def _validity(code: str, geom: BaseGeometry) -> Problem | None:
 
 
 def _codes(community: str, grids: dict[str, BaseGeometry]) -> list[Problem]:
-    return [Problem("bad_grid_code", code, f"a grid code is the community code {community} and 3 more digits",
-                    None) for code in grids if not is_grid_of(code, community)]
+    return [
+        Problem("bad_grid_code", code, f"a grid code is the community code {community} and 3 more digits", None)
+        for code in grids
+        if not is_grid_of(code, community)
+    ]
 
 
-def check_layout(community: str, boundary: BaseGeometry, grids: dict[str, BaseGeometry], *,
-                 min_area_m2: float = 500.0, tolerance_m2: float = 1.0) -> list[Problem]:
+def check_layout(
+    community: str,
+    boundary: BaseGeometry,
+    grids: dict[str, BaseGeometry],
+    *,
+    min_area_m2: float = 500.0,
+    tolerance_m2: float = 1.0,
+) -> list[Problem]:
     """Every problem of a community's proposed grids (empty: the layout may be applied).
 
     Overlaps and gaps smaller than tolerance_m2 are rounding, not problems.
@@ -79,13 +89,13 @@ def check_layout(community: str, boundary: BaseGeometry, grids: dict[str, BaseGe
     problems += _overlaps(valid, tolerance_m2)
     gap = boundary.difference(shapely.union_all(list(valid.values()))) if valid else boundary
     if area_m2(gap) > tolerance_m2 and len(valid) == len(grids):
-        problems.append(Problem("gap", None, f"{area_m2(gap):.0f} m² of community {community} belong to no grid",
-                                gap))
+        problems.append(Problem("gap", None, f"{area_m2(gap):.0f} m² of community {community} belong to no grid", gap))
     return problems
 
 
-def _outside_and_slivers(community: str, boundary: BaseGeometry, grids: dict[str, BaseGeometry],
-                         min_area_m2: float, tolerance_m2: float) -> list[Problem]:
+def _outside_and_slivers(
+    community: str, boundary: BaseGeometry, grids: dict[str, BaseGeometry], min_area_m2: float, tolerance_m2: float
+) -> list[Problem]:
     # a grid the community covers has nothing outside it: the overlay is computed only for the others
     geoms = list(grids.values())
     if not geoms:
@@ -96,11 +106,17 @@ def _outside_and_slivers(community: str, boundary: BaseGeometry, grids: dict[str
     for (code, geom), inside in zip(grids.items(), covered):
         outside = None if inside else geom.difference(boundary)
         if outside is not None and area_m2(outside) > tolerance_m2:
-            found.append(Problem("outside_community", code, f"{area_m2(outside):.0f} m² lie outside community "
-                                                            f"{community}", outside))
+            found.append(
+                Problem(
+                    "outside_community", code, f"{area_m2(outside):.0f} m² lie outside community {community}", outside
+                )
+            )
         if area_m2(geom) < min_area_m2:
-            found.append(Problem("sliver", code, f"{area_m2(geom):.0f} m² is below the {min_area_m2:.0f} m² "
-                                                 "a grid must have", geom))
+            found.append(
+                Problem(
+                    "sliver", code, f"{area_m2(geom):.0f} m² is below the {min_area_m2:.0f} m² a grid must have", geom
+                )
+            )
     return found
 
 
@@ -124,6 +140,7 @@ def _overlaps(grids: dict[str, BaseGeometry], tolerance_m2: float) -> list[Probl
             continue
         shared = geoms[i].intersection(geoms[j])
         if area_m2(shared) > tolerance_m2:
-            found.append(Problem("overlap", codes[i], f"{area_m2(shared):.0f} m² overlap grid {codes[j]}", shared,
-                                 codes[j]))
+            found.append(
+                Problem("overlap", codes[i], f"{area_m2(shared):.0f} m² overlap grid {codes[j]}", shared, codes[j])
+            )
     return found

@@ -1,4 +1,5 @@
 """Server-rendered pages; front-end libraries come from npm and are bundled by flask-assets."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Flask, redirect, render_template, request
@@ -9,44 +10,108 @@ from gisapp.config import PROJECT_ROOT
 bp = Blueprint("web", __name__, template_folder="templates")
 
 # the dashboard's modules (static/js/dash/), each a small IIFE adding to window.GISAPP; order matters
-DASH_MODULES = ("core", "coords", "source", "basemap", "areas", "events", "members", "panel", "support", "detail",
-                "live", "legend", "search", "main")
+DASH_MODULES = (
+    "core",
+    "coords",
+    "source",
+    "basemap",
+    "areas",
+    "events",
+    "members",
+    "panel",
+    "support",
+    "detail",
+    "live",
+    "legend",
+    "search",
+    "main",
+)
 
 # the evaluation page's modules (static/js/eval/), in the same style; order matters
 EVAL_MODULES = ("format", "state", "table", "drill", "unit", "charts", "trend", "workload", "choropleth", "main")
 
 # the planner's editor (static/js/plan/) and the grid officer's page (static/js/officer/), in the same style, each
 # with its own core (its API answers every status rather than rejecting refusals); order matters
-PLAN_MODULES = ("core", "map", "session", "answers", "grids", "community", "reshape", "operations", "pending", "impact",
-                "problems", "conflict", "fix", "save", "history", "import", "main")
+PLAN_MODULES = (
+    "core",
+    "map",
+    "session",
+    "answers",
+    "grids",
+    "community",
+    "reshape",
+    "operations",
+    "pending",
+    "impact",
+    "problems",
+    "conflict",
+    "fix",
+    "save",
+    "history",
+    "import",
+    "main",
+)
 OFFICER_MODULES = ("core", "geo", "map", "state", "grids", "position", "duty", "tasks", "report", "main")
 
 BUNDLES = {
     "map_js": Bundle("leaflet/dist/leaflet.js", "js/i18n.js", "js/map.js", output="gen/map.%(version)s.js"),
     "map_css": Bundle("leaflet/dist/leaflet.css", "css/app.css", output="gen/map.%(version)s.css"),
     # the commander dashboard: Leaflet and markercluster from npm, then our small modules in load order
-    "command_js": Bundle("leaflet/dist/leaflet.js", "leaflet.markercluster/dist/leaflet.markercluster.js",
-                         "js/i18n.js", *(f"js/dash/{name}.js" for name in DASH_MODULES),
-                         output="gen/command.%(version)s.js"),
-    "command_css": Bundle("leaflet/dist/leaflet.css", "leaflet.markercluster/dist/MarkerCluster.css",
-                          "css/app.css", "css/dash.css", output="gen/command.%(version)s.css"),
+    "command_js": Bundle(
+        "leaflet/dist/leaflet.js",
+        "leaflet.markercluster/dist/leaflet.markercluster.js",
+        "js/i18n.js",
+        *(f"js/dash/{name}.js" for name in DASH_MODULES),
+        output="gen/command.%(version)s.js",
+    ),
+    "command_css": Bundle(
+        "leaflet/dist/leaflet.css",
+        "leaflet.markercluster/dist/MarkerCluster.css",
+        "css/app.css",
+        "css/dash.css",
+        output="gen/command.%(version)s.css",
+    ),
     # the evaluation page: ECharts and Leaflet from npm, the dashboard's core, datum and basemap modules, then its own
-    "evaluation_js": Bundle("leaflet/dist/leaflet.js", "echarts/dist/echarts.common.min.js", "js/i18n.js",
-                            *(f"js/dash/{name}.js" for name in ("core", "coords", "basemap")),
-                            *(f"js/eval/{name}.js" for name in EVAL_MODULES), output="gen/evaluation.%(version)s.js"),
-    "evaluation_css": Bundle("leaflet/dist/leaflet.css", "css/app.css", "css/dash.css", "css/evaluation.css",
-                             output="gen/evaluation.%(version)s.css"),
+    "evaluation_js": Bundle(
+        "leaflet/dist/leaflet.js",
+        "echarts/dist/echarts.common.min.js",
+        "js/i18n.js",
+        *(f"js/dash/{name}.js" for name in ("core", "coords", "basemap")),
+        *(f"js/eval/{name}.js" for name in EVAL_MODULES),
+        output="gen/evaluation.%(version)s.js",
+    ),
+    "evaluation_css": Bundle(
+        "leaflet/dist/leaflet.css",
+        "css/app.css",
+        "css/dash.css",
+        "css/evaluation.css",
+        output="gen/evaluation.%(version)s.css",
+    ),
     "login_js": Bundle("js/i18n.js", "js/login.js", output="gen/login.%(version)s.js"),
     "login_css": Bundle("css/app.css", output="gen/login.%(version)s.css"),
-    "planner_js": Bundle("leaflet/dist/leaflet.js", "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.js",
-                         "js/i18n.js", *(f"js/plan/{name}.js" for name in PLAN_MODULES),
-                         output="gen/planner.%(version)s.js"),
-    "planner_css": Bundle("leaflet/dist/leaflet.css", "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css",
-                          "css/app.css", "css/planner.css", output="gen/planner.%(version)s.css"),
-    "officer_js": Bundle("leaflet/dist/leaflet.js", "js/i18n.js",
-                         *(f"js/officer/{name}.js" for name in OFFICER_MODULES), output="gen/officer.%(version)s.js"),
-    "officer_css": Bundle("leaflet/dist/leaflet.css", "css/app.css", "css/officer.css",
-                          output="gen/officer.%(version)s.css"),
+    "planner_js": Bundle(
+        "leaflet/dist/leaflet.js",
+        "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.js",
+        "js/i18n.js",
+        *(f"js/plan/{name}.js" for name in PLAN_MODULES),
+        output="gen/planner.%(version)s.js",
+    ),
+    "planner_css": Bundle(
+        "leaflet/dist/leaflet.css",
+        "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css",
+        "css/app.css",
+        "css/planner.css",
+        output="gen/planner.%(version)s.css",
+    ),
+    "officer_js": Bundle(
+        "leaflet/dist/leaflet.js",
+        "js/i18n.js",
+        *(f"js/officer/{name}.js" for name in OFFICER_MODULES),
+        output="gen/officer.%(version)s.js",
+    ),
+    "officer_css": Bundle(
+        "leaflet/dist/leaflet.css", "css/app.css", "css/officer.css", output="gen/officer.%(version)s.css"
+    ),
     "report_js": Bundle("js/i18n.js", "js/report.js", output="gen/report.%(version)s.js"),
     "report_css": Bundle("css/app.css", "css/report.css", output="gen/report.%(version)s.css"),
 }
@@ -72,13 +137,17 @@ def index():
     from gisapp.domain.security import ROLE_LABELS
 
     principal = access.current()
-    return render_template("map.html", principal=principal, role_label=ROLE_LABELS[principal.account.role],
-                           csrf_token=principal.web_session.csrf_token if principal.web_session else "",
-                           sees_layers=allowed("layers.index", principal.caller),
-                           sees_command=allowed("web.command", principal.caller),
-                           sees_evaluation=allowed("web.evaluation", principal.caller),
-                           sees_planner=allowed("web.planner", principal.caller),
-                           sees_officer=allowed("web.officer", principal.caller))
+    return render_template(
+        "map.html",
+        principal=principal,
+        role_label=ROLE_LABELS[principal.account.role],
+        csrf_token=principal.web_session.csrf_token if principal.web_session else "",
+        sees_layers=allowed("layers.index", principal.caller),
+        sees_command=allowed("web.command", principal.caller),
+        sees_evaluation=allowed("web.evaluation", principal.caller),
+        sees_planner=allowed("web.planner", principal.caller),
+        sees_officer=allowed("web.officer", principal.caller),
+    )
 
 
 @bp.get("/command")
@@ -89,11 +158,14 @@ def command():
     from gisapp.domain.security import ROLE_LABELS
 
     principal = access.current()
-    return render_template("command.html", principal=principal, role_label=ROLE_LABELS[principal.account.role],
-                           csrf_token=principal.web_session.csrf_token if principal.web_session else "",
-                           sees_evaluation=allowed("web.evaluation", principal.caller),
-                           config={"role": str(principal.account.role), "area": principal.account.bound_to,
-                                   "basemap": _basemap()})
+    return render_template(
+        "command.html",
+        principal=principal,
+        role_label=ROLE_LABELS[principal.account.role],
+        csrf_token=principal.web_session.csrf_token if principal.web_session else "",
+        sees_evaluation=allowed("web.evaluation", principal.caller),
+        config={"role": str(principal.account.role), "area": principal.account.bound_to, "basemap": _basemap()},
+    )
 
 
 def _basemap() -> dict | None:
@@ -101,8 +173,16 @@ def _basemap() -> dict | None:
     from gisapp.api import settings
 
     cfg = settings()
-    return {"url": cfg.basemap_url, "crs": str(cfg.basemap_datum), "subdomains": cfg.basemap_subdomains,
-            "attribution": cfg.basemap_attribution} if cfg.basemap_url else None
+    return (
+        {
+            "url": cfg.basemap_url,
+            "crs": str(cfg.basemap_datum),
+            "subdomains": cfg.basemap_subdomains,
+            "attribution": cfg.basemap_attribution,
+        }
+        if cfg.basemap_url
+        else None
+    )
 
 
 @bp.get("/evaluation")
@@ -118,17 +198,23 @@ def evaluation():
     # the export (导出 Excel) and the printable duty reports (值班日报、周报、月报), for the roles allowed them
     export = "evaluation.export" in current_app.view_functions and allowed("evaluation.export", caller)
     report = allowed("web.evaluation_report", caller)
-    return render_template("evaluation.html", principal=principal,
-                           csrf_token=principal.web_session.csrf_token if principal.web_session else "",
-                           sees_command=allowed("web.command", caller),
-                           config={"role": str(principal.account.role), "area": principal.account.bound_to,
-                                   "basemap": _basemap(),
-                                   # what this role may read besides the figures (the auditor reads no
-                                   # map layers and no events: the page then shows neither)
-                                   "map": allowed("layers.features", caller),
-                                   "events": allowed("events.read_event", caller),
-                                   "export": "/api/v1/evaluation/export" if export else None,
-                                   "report": "/evaluation/report" if report else None})
+    return render_template(
+        "evaluation.html",
+        principal=principal,
+        csrf_token=principal.web_session.csrf_token if principal.web_session else "",
+        sees_command=allowed("web.command", caller),
+        config={
+            "role": str(principal.account.role),
+            "area": principal.account.bound_to,
+            "basemap": _basemap(),
+            # what this role may read besides the figures (the auditor reads no
+            # map layers and no events: the page then shows neither)
+            "map": allowed("layers.features", caller),
+            "events": allowed("events.read_event", caller),
+            "export": "/api/v1/evaluation/export" if export else None,
+            "report": "/evaluation/report" if report else None,
+        },
+    )
 
 
 def _role_page(template: str, **extra):
@@ -137,8 +223,13 @@ def _role_page(template: str, **extra):
     from gisapp.domain.security import ROLE_LABELS
 
     principal = access.current()
-    return render_template(template, principal=principal, role_label=ROLE_LABELS[principal.account.role],
-                           csrf_token=principal.web_session.csrf_token if principal.web_session else "", **extra)
+    return render_template(
+        template,
+        principal=principal,
+        role_label=ROLE_LABELS[principal.account.role],
+        csrf_token=principal.web_session.csrf_token if principal.web_session else "",
+        **extra,
+    )
 
 
 @bp.get("/planner")
@@ -181,9 +272,8 @@ def password():
 
 @bp.post("/logout")
 def logout():
-    from gisapp.web.login import end_login
-
     from gisapp.api.access import SESSION_COOKIE
+    from gisapp.web.login import end_login
 
     end_login()
     response = redirect("/login")

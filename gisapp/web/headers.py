@@ -1,11 +1,14 @@
 """Security headers on every response (issue 3 hardening): own origin only, no framing, no sniffing."""
+
 from __future__ import annotations
 
 from flask import Flask
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
-       "form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def register_security_headers(app: Flask, *, basemap_origin: str | None = None) -> None:

@@ -4,6 +4,7 @@ Simplified Chinese is the default; English is chosen with the language button, w
 in the `gisapp_lang` cookie (a year). Templates call t("key"); scripts read the same catalog from the
 page (a JSON block, not a script: the CSP allows no inline code). Times are shown in China Standard Time.
 """
+
 from __future__ import annotations
 
 import json
@@ -68,5 +69,9 @@ def register_i18n(app: Flask) -> None:
     def language():
         lang = current_lang()
         strings = catalog(lang)
-        return {"t": lambda key: strings.get(key, key), "lang": lang, "html_lang": HTML_LANG[lang],
-                "i18n_catalog": catalog_block(lang)}
+        return {
+            "t": lambda key: strings.get(key, key),
+            "lang": lang,
+            "html_lang": HTML_LANG[lang],
+            "i18n_catalog": catalog_block(lang),
+        }

@@ -3,6 +3,7 @@
 The session id is new at every login; the cookie is HttpOnly, SameSite=Lax, Secure over HTTPS.
 Failures answer the page again with the reason, never which of username or password was wrong.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -11,7 +12,8 @@ import secrets
 from flask import make_response, redirect, render_template, request
 
 from gisapp.api import access, audit_key, db_session, settings
-from gisapp.api.auth import failed_attempt_kept, login as check_login
+from gisapp.api.auth import failed_attempt_kept
+from gisapp.api.auth import login as check_login
 from gisapp.errors import AppError, ValidationFailed
 from gisapp.services.access.accounts import change_password
 from gisapp.services.access.audit import record
@@ -34,11 +36,16 @@ def safe_next(target: str | None) -> str:
 def _page(template: str, status: int = 200, error: str | None = None, **context):
     """A form page with a fresh CSRF token, in the form and in a Strict cookie (double submit)."""
     token = secrets.token_urlsafe(24)
-    page = render_template(template, csrf_token=token, next=safe_next(request.values.get("next")), error=error,
-                           ended=request.args.get("ended"), **context)
+    page = render_template(
+        template,
+        csrf_token=token,
+        next=safe_next(request.values.get("next")),
+        error=error,
+        ended=request.args.get("ended"),
+        **context,
+    )
     response = make_response(page, status)
-    response.set_cookie(FORM_CSRF_COOKIE, token, httponly=True, samesite="Strict", secure=request.is_secure,
-                        path="/")
+    response.set_cookie(FORM_CSRF_COOKIE, token, httponly=True, samesite="Strict", secure=request.is_secure, path="/")
     return response
 
 
@@ -66,8 +73,15 @@ def submit_login():
     cookie, _ = start_session(session, account, client_addr=request.remote_addr)
     session.commit()
     response = redirect(safe_next(request.form.get("next")))
-    response.set_cookie(access.SESSION_COOKIE, cookie, httponly=True, samesite="Lax", secure=request.is_secure,
-                        path="/", max_age=int(settings().session_absolute.total_seconds()))
+    response.set_cookie(
+        access.SESSION_COOKIE,
+        cookie,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
+        path="/",
+        max_age=int(settings().session_absolute.total_seconds()),
+    )
     response.delete_cookie(FORM_CSRF_COOKIE, path="/")
     return response
 
@@ -88,8 +102,15 @@ def submit_password():
         access.rate_limit("login", username)
         session = db_session()
         with failed_attempt_kept(session):
-            change_password(session, audit_key(), username, request.form.get("old_password", ""), new,
-                            client_addr=request.remote_addr, policy=settings().password_policy)
+            change_password(
+                session,
+                audit_key(),
+                username,
+                request.form.get("old_password", ""),
+                new,
+                client_addr=request.remote_addr,
+                policy=settings().password_policy,
+            )
         session.commit()
     except AppError as exc:
         return _page("password.html", exc.status, exc.code, username=username)
@@ -100,8 +121,10 @@ def end_login() -> None:
     """Log out: end the browser session (the CSRF token was checked by the access hook)."""
     principal = access.current()
     if principal.web_session is None:
-        raise ValidationFailed("only a browser session logs out here; a bearer token ends with "
-                               "POST /api/v1/auth/revoke", code="not_a_session")
+        raise ValidationFailed(
+            "only a browser session logs out here; a bearer token ends with POST /api/v1/auth/revoke",
+            code="not_a_session",
+        )
     session = db_session()
     end_session(session, principal.web_session.id, "logout")
     record(session, audit_key(), principal.actor, "logout", details={"via": "browser"})

@@ -1,6 +1,7 @@
 """The printable duty report (值班日报、周报、月报) of the caller's county or township: a thin page over
 gisapp.services.evaluation.report. Figures are named from the declaration of the figures (KPIS) in the page's
 language; the rest of the words come from the catalogs."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -23,16 +24,30 @@ def show_report():
     session = folded(db_session())
     found = report(session, area, kind, day)
     lang = current_lang()
-    rows = [{"key": f["kpi"].key, "name": f["kpi"].zh if lang == "zh" else f["kpi"].en,
-             "formula": f["kpi"].formula_zh if lang == "zh" else f["kpi"].formula_en,
-             "current": shown(f["kpi"], f["current"], lang), "previous": shown(f["kpi"], f["previous"], lang),
-             "change": shown_change(f["change"], lang), "better": (f["change"] or {}).get("better")}
-            for f in found["figures"]]
+    rows = [
+        {
+            "key": f["kpi"].key,
+            "name": f["kpi"].zh if lang == "zh" else f["kpi"].en,
+            "formula": f["kpi"].formula_zh if lang == "zh" else f["kpi"].formula_en,
+            "current": shown(f["kpi"], f["current"], lang),
+            "previous": shown(f["kpi"], f["previous"], lang),
+            "change": shown_change(f["change"], lang),
+            "better": (f["change"] or {}).get("better"),
+        }
+        for f in found["figures"]
+    ]
     principal = access.current()
-    return render_template("report.html", r=found, rows=rows, kinds=list(ReportKind),
-                           period=_days(found["period"]), previous=_days(found["previous"]),
-                           before=report_periods(kind, day)[1].start.isoformat(),
-                           after=found["period"].end.isoformat(), principal=principal)
+    return render_template(
+        "report.html",
+        r=found,
+        rows=rows,
+        kinds=list(ReportKind),
+        period=_days(found["period"]),
+        previous=_days(found["previous"]),
+        before=report_periods(kind, day)[1].start.isoformat(),
+        after=found["period"].end.isoformat(),
+        principal=principal,
+    )
 
 
 def _days(period: Period) -> dict:

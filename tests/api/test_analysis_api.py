@@ -1,6 +1,7 @@
 """The analysis routes over real HTTP on the demo county: a cluster of busy grids reported through the intake
 service is a hot spot for the county and for its township, who sees what, and every bad input is a 422 with a
 stable code (never a 500)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -26,13 +27,26 @@ def busy(live):
     """demo-township's grid with the most neighbours in its township, those neighbours, PER_GRID events of one
     category in each (reported mid-November through the intake service), and that category."""
     query(live, "SELECT refresh_grid_adjacency()")
-    (township,), = query(live, "SELECT township_code FROM users WHERE username = 'demo-township'")
-    (centre,), = query(live, "SELECT grid_code FROM grid_adjacency WHERE left(grid_code, 9) = %s "
-                             "AND left(neighbour_code, 9) = %s GROUP BY grid_code ORDER BY count(*) DESC, grid_code "
-                             "LIMIT 1", township, township)
-    ring = [r[0] for r in query(live, "SELECT neighbour_code FROM grid_adjacency WHERE grid_code = %s "
-                                      "AND left(neighbour_code, 9) = %s ORDER BY 1", centre, township)]
-    (category,), = query(live, "SELECT code FROM categories WHERE level = 1 ORDER BY code LIMIT 1")
+    ((township,),) = query(live, "SELECT township_code FROM users WHERE username = 'demo-township'")
+    ((centre,),) = query(
+        live,
+        "SELECT grid_code FROM grid_adjacency WHERE left(grid_code, 9) = %s "
+        "AND left(neighbour_code, 9) = %s GROUP BY grid_code ORDER BY count(*) DESC, grid_code "
+        "LIMIT 1",
+        township,
+        township,
+    )
+    ring = [
+        r[0]
+        for r in query(
+            live,
+            "SELECT neighbour_code FROM grid_adjacency WHERE grid_code = %s "
+            "AND left(neighbour_code, 9) = %s ORDER BY 1",
+            centre,
+            township,
+        )
+    ]
+    ((category,),) = query(live, "SELECT code FROM categories WHERE level = 1 ORDER BY code LIMIT 1")
     report_events(live.database_url, [centre, *ring], category)
     return {"township": township, "centre": centre, "ring": ring, "category": category}
 
@@ -42,9 +56,8 @@ def report_events(database_url: str, grids: list[str], category: str) -> None:
     engine = make_engine(database_url, pool_size=1)
     with transaction(make_session_factory(engine)) as session:
         for grid in grids:
-            (lon, lat), = session.execute(_point_sql(), {"g": grid}).all()
-            body = {"category": category, "channel": "patrol",
-                    "location": {"type": "Point", "coordinates": [lon, lat]}}
+            ((lon, lat),) = session.execute(_point_sql(), {"g": grid}).all()
+            body = {"category": category, "channel": "patrol", "location": {"type": "Point", "coordinates": [lon, lat]}}
             for _ in range(PER_GRID):
                 submit_event(session, parse_event_report(body), by=by, audit_key=None, now=REPORTED_AT)
     engine.dispose()
@@ -67,10 +80,13 @@ def test_the_county_commander_sees_the_cluster_as_a_hot_spot(live, busy):
     assert list(body) == ["period", "category", "method", "grids", "summary"]
     assert body["period"] == {"from": "2026-11-01", "to": "2026-12-01"}
     assert body["category"]["code"] == busy["category"] and body["category"]["name"]
-    assert body["method"]["statistic"] == "Getis-Ord Gi*" and body["method"]["levels"] == {"99": 0.01, "95": 0.05,
-                                                                                         "90": 0.1}
+    assert body["method"]["statistic"] == "Getis-Ord Gi*" and body["method"]["levels"] == {
+        "99": 0.01,
+        "95": 0.05,
+        "90": 0.1,
+    }
     grids = {g["code"]: g for g in body["grids"]}
-    (county_grids,), = query(live, "SELECT count(*) FROM grids")
+    ((county_grids,),) = query(live, "SELECT count(*) FROM grids")
     assert len(grids) == county_grids
     centre = grids[busy["centre"]]
     assert set(centre) == {"code", "name", "count", "z", "p", "class"}
@@ -106,9 +122,15 @@ def test_trends_show_the_busy_category_as_emerging(live, busy):
     assert body["period"] == {"from": "2026-11-01", "to": "2026-12-01"}
     assert body["previous_periods"][0] == {"from": "2026-10-02", "to": "2026-11-01"}
     first = body["items"][0]
-    assert first == {"category": busy["category"], "name": first["name"], "count": PER_GRID * (1 + len(busy["ring"])),
-                     "previous_mean": 0.0, "ratio": None, "emerging": True}
-    (categories,), = query(live, "SELECT count(*) FROM categories")
+    assert first == {
+        "category": busy["category"],
+        "name": first["name"],
+        "count": PER_GRID * (1 + len(busy["ring"])),
+        "previous_mean": 0.0,
+        "ratio": None,
+        "emerging": True,
+    }
+    ((categories,),) = query(live, "SELECT count(*) FROM categories")
     assert len(body["items"]) == categories
 
 
@@ -170,14 +192,17 @@ def test_bad_input_to_hotspots_is_a_422_with_a_stable_code(live, qs, code, field
     assert set(r.json()) == {"error"} and r.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("qs, code", [
-    ("from=2026-12-01&to=2026-11-01", "invalid_period"),
-    ("from=2019-01-01&to=2026-01-01", "period_too_long"),
-    ("to=not-a-date", "invalid_to"),
-    # trends are of every category: no category parameter
-    ("category=urban.littering", "unknown_parameter"),
-    ("to=2026-12-01&to=2026-12-02", "repeated_parameter"),
-])
+@pytest.mark.parametrize(
+    "qs, code",
+    [
+        ("from=2026-12-01&to=2026-11-01", "invalid_period"),
+        ("from=2019-01-01&to=2026-01-01", "period_too_long"),
+        ("to=not-a-date", "invalid_to"),
+        # trends are of every category: no category parameter
+        ("category=urban.littering", "unknown_parameter"),
+        ("to=2026-12-01&to=2026-12-02", "repeated_parameter"),
+    ],
+)
 def test_bad_input_to_trends_is_a_422_with_a_stable_code(live, qs, code):
     r = get(live, "demo-township", TRENDS, qs)
     assert (r.status_code, r.json()["error"]["code"]) == (422, code), r.text
@@ -187,6 +212,9 @@ def test_the_openapi_document_describes_both_routes(live):
     spec = live.client("demo-county").get(f"{live.url}/api/v1/openapi.json", timeout=30).json()
     hot = spec["paths"][HOTSPOTS]["get"]
     assert {p["name"] for p in hot["parameters"]} == {"from", "to", "category", "format"}
-    assert "422" in hot["responses"] and sorted(hot["x-callers"]) == ["auditor", "county_commander",
-                                                                       "township_dispatcher"]
+    assert "422" in hot["responses"] and sorted(hot["x-callers"]) == [
+        "auditor",
+        "county_commander",
+        "township_dispatcher",
+    ]
     assert {p["name"] for p in spec["paths"][TRENDS]["get"]["parameters"]} == {"from", "to"}

@@ -1,14 +1,18 @@
 """Duty status (7.1.1.4) over real HTTP: a member reports, the centers watch their area."""
+
 from gisapp.spatial.crs import Crs, from_wgs84
 from tests.support import query
 
 
 def grid_of_demo_officer(live):
-    (grid, member, lon, lat, township), = query(live, """
+    ((grid, member, lon, lat, township),) = query(
+        live,
+        """
         SELECT g.code, u.member_code, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom)),
                gd.township_code
         FROM users u JOIN grids g ON g.code = u.grid_code JOIN grid_directory gd ON gd.grid_code = g.code
-        WHERE u.username = 'demo-grid'""")
+        WHERE u.username = 'demo-grid'""",
+    )
     return grid, member, lon, lat, township
 
 
@@ -29,8 +33,11 @@ def test_a_member_reports_status_and_position_in_any_crs(live):
     assert abs(back[0] - lon) < 1e-6 and abs(back[1] - lat) < 1e-6
     far = report(live, duty_status="on_patrol", position={"type": "Point", "coordinates": [118.7, 32.2]})
     assert far.json()["inside_own_grid"] is False
-    audited = query(live, "SELECT details->>'to' FROM audit_log WHERE action = 'duty.status' AND target = %s "
-                          "ORDER BY id DESC LIMIT 1", f"member:{member}")
+    audited = query(
+        live,
+        "SELECT details->>'to' FROM audit_log WHERE action = 'duty.status' AND target = %s ORDER BY id DESC LIMIT 1",
+        f"member:{member}",
+    )
     assert audited == [("on_patrol",)]
 
 
@@ -38,16 +45,22 @@ def test_bad_reports_are_refused_with_their_codes(live):
     assert report(live, duty_status="asleep").json()["error"]["code"] == "invalid_duty_status"
     assert report(live, duty_status="busy", mood="fine").json()["error"]["code"] == "unknown_field"
     assert report(live, duty_status="busy", position={"type": "Point", "coordinates": [500, 1]}).status_code == 422
-    other = live.client("demo-township").post(live.url + "/api/v1/members/me/status",
-                                              json={"duty_status": "busy"}, timeout=10)
+    other = live.client("demo-township").post(
+        live.url + "/api/v1/members/me/status", json={"duty_status": "busy"}, timeout=10
+    )
     assert other.status_code == 403
 
 
 def test_the_township_board_shows_its_members_and_the_grids_nobody_covers(live):
     grid, member, lon, lat, township = grid_of_demo_officer(live)
     report(live, duty_status="on_duty", position={"type": "Point", "coordinates": [lon, lat]})
-    (empty_team, empty_grid), = query(live, "SELECT team_code, grid_code FROM grid_directory WHERE township_code = %s "
-                                            "AND grid_code <> %s ORDER BY grid_code LIMIT 1", township, grid)
+    ((empty_team, empty_grid),) = query(
+        live,
+        "SELECT team_code, grid_code FROM grid_directory WHERE township_code = %s "
+        "AND grid_code <> %s ORDER BY grid_code LIMIT 1",
+        township,
+        grid,
+    )
     query(live, "UPDATE members SET duty_status = 'off_duty' WHERE team_code = %s", empty_team)
     board = live.client("demo-township").get(live.url + "/api/v1/duty", timeout=30).json()
     assert {m["grid"]["code"][:9] for m in board["members"]} == {township}
@@ -69,12 +82,23 @@ def test_an_officer_account_without_a_member_is_told_so(live):
     grid, *_ = grid_of_demo_officer(live)
     engine = make_engine(live.database_url, pool_size=1)
     with transaction(make_session_factory(engine)) as session:
-        create_user(session, TEST_AUDIT_KEY, Actor("t"), username="no-member", role="grid_officer", bound_to=grid,
-                    password="Nomember#2026")
+        create_user(
+            session,
+            TEST_AUDIT_KEY,
+            Actor("t"),
+            username="no-member",
+            role="grid_officer",
+            bound_to=grid,
+            password="Nomember#2026",
+        )
     engine.dispose()
     token = live.token("no-member", "Nomember#2026")
     import requests
 
-    r = requests.post(live.url + "/api/v1/members/me/status", json={"duty_status": "on_duty"},
-                      headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    r = requests.post(
+        live.url + "/api/v1/members/me/status",
+        json={"duty_status": "on_duty"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "no_member"

@@ -1,4 +1,5 @@
 """Unexpected errors are logged without their message: it may quote personal data."""
+
 import logging
 
 from flask import Flask

@@ -1,5 +1,6 @@
 """The evaluation API over real HTTP on the demo county: figures by scope with comparisons, drill-down, trend,
 workload, area scoping, and hostile query strings answered 4xx with the error shape."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -15,18 +16,27 @@ FROM, TO = (TODAY - timedelta(days=3)).date().isoformat(), (TODAY + timedelta(da
 @pytest.fixture(scope="module")
 def world(live):
     """Three events reported today in demo-grid's grid by the county commander; one handled and closed."""
-    (grid, lon, lat), = query(live, "SELECT g.code, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom)) "
-                                    "FROM grids g JOIN users u ON u.grid_code = g.code WHERE u.username = 'demo-grid'")
-    (category,), = query(live, "SELECT code FROM categories WHERE level = 1 AND handling_unit = 'minutes' "
-                               "ORDER BY code LIMIT 1")
+    ((grid, lon, lat),) = query(
+        live,
+        "SELECT g.code, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom)) "
+        "FROM grids g JOIN users u ON u.grid_code = g.code WHERE u.username = 'demo-grid'",
+    )
+    ((category,),) = query(
+        live, "SELECT code FROM categories WHERE level = 1 AND handling_unit = 'minutes' ORDER BY code LIMIT 1"
+    )
     ids = []
     for _ in range(3):
         body = {"category": category, "channel": "patrol", "location": {"type": "Point", "coordinates": [lon, lat]}}
         r = live.client("demo-county").post(live.url + "/api/v1/events", json=body, timeout=30)
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
-    for who, action in (("demo-grid", "acknowledge"), ("demo-grid", "arrive"), ("demo-grid", "handle"),
-                        ("demo-township", "verify"), ("demo-township", "close")):
+    for who, action in (
+        ("demo-grid", "acknowledge"),
+        ("demo-grid", "arrive"),
+        ("demo-grid", "handle"),
+        ("demo-township", "verify"),
+        ("demo-township", "close"),
+    ):
         r = live.client(who).post(f"{live.url}/api/v1/events/{ids[0]}/actions", json={"action": action}, timeout=30)
         assert r.status_code == 200, r.text
     return {"grid": grid, "township": grid[:9], "ids": ids, "category": category}
@@ -50,12 +60,21 @@ def test_the_county_sees_each_township_with_its_figures_and_comparisons(live, wo
 
 
 def test_drill_gives_the_events_behind_a_figure(live, world):
-    r = get(live, "demo-auditor", "/drill", kpi="closure_rate", part="denominator", scope="grid", code=world["grid"],
-            **{"from": FROM, "to": TO})
+    r = get(
+        live,
+        "demo-auditor",
+        "/drill",
+        kpi="closure_rate",
+        part="denominator",
+        scope="grid",
+        code=world["grid"],
+        **{"from": FROM, "to": TO},
+    )
     assert r.status_code == 200, r.text
     assert sorted(i["id"] for i in r.json()["items"]) == sorted(world["ids"])
-    num = get(live, "demo-auditor", "/drill", kpi="closure_rate", scope="grid", code=world["grid"],
-              **{"from": FROM, "to": TO}).json()
+    num = get(
+        live, "demo-auditor", "/drill", kpi="closure_rate", scope="grid", code=world["grid"], **{"from": FROM, "to": TO}
+    ).json()
     assert [i["id"] for i in num["items"]] == [world["ids"][0]]
 
 
@@ -71,9 +90,11 @@ def test_trend_and_workload(live, world):
 def test_a_township_sees_its_own_area_only(live, world):
     own = get(live, "demo-township", "", scope="grid", **{"from": FROM, "to": TO}).json()
     assert all(row["code"].startswith("320102002") for row in own["rows"])
-    assert get(live, "demo-township", "", scope="county", **{"from": FROM, "to": TO}).json()["error"]["code"] == \
-        "scope_above_area"
-    (other,), = query(live, "SELECT code FROM grids WHERE left(code, 9) <> '320102002' LIMIT 1")
+    assert (
+        get(live, "demo-township", "", scope="county", **{"from": FROM, "to": TO}).json()["error"]["code"]
+        == "scope_above_area"
+    )
+    ((other,),) = query(live, "SELECT code FROM grids WHERE left(code, 9) <> '320102002' LIMIT 1")
     r = get(live, "demo-township", "", scope="grid", code=other, **{"from": FROM, "to": TO})
     assert r.status_code == 404 and r.json()["error"]["code"] == "unit_not_found"
 
@@ -90,13 +111,13 @@ BAD = [
     ({"from": "2026-13-01", "to": TO}, "invalid_from"),
     ({"from": TO, "to": FROM}, "invalid_period"),
     ({"from": "2019-01-01", "to": "2026-01-02"}, "period_too_long"),
-    ({"from": "2026-01-01\x00", "to": TO}, "invalid_text"),                 # a NUL byte: refused at the edge
+    ({"from": "2026-01-01\x00", "to": TO}, "invalid_text"),  # a NUL byte: refused at the edge
     ({"from": FROM, "to": TO, "code": "3201\x0002"}, "invalid_text"),
-    ({"from": FROM, "to": TO, "limit": "9" * 5000}, "invalid_limit"),      # a huge number
+    ({"from": FROM, "to": TO, "limit": "9" * 5000}, "invalid_limit"),  # a huge number
     ({"from": FROM, "to": TO, "offset": "-1"}, "invalid_offset"),
     ({"from": FROM, "to": TO, "scope": ["grid", "team"]}, "repeated_parameter"),
     ({"from": FROM, "to": TO, "colour": "red"}, "unknown_parameter"),
-    ({"from": "[[[[[[[[[[", "to": TO}, "invalid_from"),                     # deep nesting, as text
+    ({"from": "[[[[[[[[[[", "to": TO}, "invalid_from"),  # deep nesting, as text
 ]
 
 
@@ -115,14 +136,17 @@ def test_raw_bytes_in_the_query_string_get_a_4xx(live, world, raw):
     assert "error" in r.json()
 
 
-@pytest.mark.parametrize(("path", "params", "code"), [
-    ("/drill", {"kpi": "wealth", "scope": "grid", "code": "1"}, "unknown_kpi"),
-    ("/drill", {"kpi": "reported", "part": "denominator", "scope": "county", "code": "320102"}, "no_denominator"),
-    ("/drill", {"kpi": "reported", "scope": "grid"}, "missing_code"),
-    ("/drill", {"kpi": "reported", "part": "half", "scope": "grid", "code": "1"}, "unknown_part"),
-    ("/trend", {"bucket": "week"}, "unknown_bucket"),
-    ("/workload", {"by": "colour"}, "unknown_by"),
-])
+@pytest.mark.parametrize(
+    ("path", "params", "code"),
+    [
+        ("/drill", {"kpi": "wealth", "scope": "grid", "code": "1"}, "unknown_kpi"),
+        ("/drill", {"kpi": "reported", "part": "denominator", "scope": "county", "code": "320102"}, "no_denominator"),
+        ("/drill", {"kpi": "reported", "scope": "grid"}, "missing_code"),
+        ("/drill", {"kpi": "reported", "part": "half", "scope": "grid", "code": "1"}, "unknown_part"),
+        ("/trend", {"bucket": "week"}, "unknown_bucket"),
+        ("/workload", {"by": "colour"}, "unknown_by"),
+    ],
+)
 def test_each_route_names_its_own_mistakes(live, world, path, params, code):
     r = get(live, "demo-county", path, **{"from": FROM, "to": TO, **params})
     assert r.status_code == 422, r.text

@@ -1,4 +1,5 @@
 """Event intake and reading over real HTTP against the real PostGIS."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,9 @@ URL = "/api/v1/events"
 
 @pytest.fixture(scope="module")
 def cats(live):
-    rows = query(live, "SELECT code, level, response_minutes, handling_minutes, department_code "
-                       "FROM categories ORDER BY code")
+    rows = query(
+        live, "SELECT code, level, response_minutes, handling_minutes, department_code FROM categories ORDER BY code"
+    )
     level1 = next(r for r in rows if r[1] == 1)
     level2 = next(r for r in rows if r[1] == 2)
     return {"l1": level1, "l2": level2}
@@ -26,17 +28,24 @@ def cats(live):
 @pytest.fixture(scope="module")
 def inner(live):
     """A point well inside a grid, with that grid's codes and team."""
-    (row,) = query(live, """
+    (row,) = query(
+        live,
+        """
         SELECT ST_X(p), ST_Y(p), g.code, g.community_code, c.township_code, tm.code, tm.name
         FROM (SELECT code, community_code, ST_PointOnSurface(geom) AS p FROM grids
               ORDER BY code LIMIT 1 OFFSET 17) g
-        JOIN communities c ON c.code = g.community_code JOIN teams tm ON tm.grid_code = g.code""")
+        JOIN communities c ON c.code = g.community_code JOIN teams tm ON tm.grid_code = g.code""",
+    )
     return dict(zip(("lon", "lat", "grid", "community", "township", "team", "team_name"), row))
 
 
 def body(cats, inner, **extra):
-    b = {"category": cats["l1"][0], "description": "井盖缺失",
-         "location": {"type": "Point", "coordinates": [inner["lon"], inner["lat"]]}, "channel": "patrol"}
+    b = {
+        "category": cats["l1"][0],
+        "description": "井盖缺失",
+        "location": {"type": "Point", "coordinates": [inner["lon"], inner["lat"]]},
+        "channel": "patrol",
+    }
     b.update(extra)
     return b
 
@@ -69,8 +78,11 @@ def test_level_one_event_is_geocoded_and_routed_to_the_grid_team(live, cats, inn
     assert handle_by - created == timedelta(minutes=cats["l1"][3])
     log = query(live, "SELECT action, to_status, actor FROM event_log WHERE event_id = %s", ev["id"])
     assert log == [("created", "dispatched", "demo-county")]
-    audited = query(live, "SELECT actor, role, success FROM audit_log WHERE action = 'event.create' AND target = %s",
-                    f"event:{ev['id']}")
+    audited = query(
+        live,
+        "SELECT actor, role, success FROM audit_log WHERE action = 'event.create' AND target = %s",
+        f"event:{ev['id']}",
+    )
     assert audited == [("demo-county", "county_commander", True)]
     submitted = query(live, "SELECT submitted_by FROM events WHERE id = %s", ev["id"])
     assert submitted == [("user:demo-county",)]
@@ -93,18 +105,20 @@ def test_level_two_event_goes_to_county_center_and_department(live, cats, inner)
     assert ev["assigned_to"]["kind"] == "department" and ev["assigned_to"]["id"] == cats["l2"][4]
 
 
-@pytest.mark.parametrize("crs", [
-    # the national CRS: identical to WGS84 at this precision
-    Crs.CGCS2000,
-    # Amap/Tencent coordinates, offset by hundreds of metres
-    Crs.GCJ02,
-    # Baidu coordinates, offset again
-    Crs.BD09,
-])
+@pytest.mark.parametrize(
+    "crs",
+    [
+        # the national CRS: identical to WGS84 at this precision
+        Crs.CGCS2000,
+        # Amap/Tencent coordinates, offset by hundreds of metres
+        Crs.GCJ02,
+        # Baidu coordinates, offset again
+        Crs.BD09,
+    ],
+)
 def test_offset_coordinates_are_converted_back_within_a_metre(live, cats, inner, crs):
     lon, lat = from_wgs84(inner["lon"], inner["lat"], crs)
-    r = post(live, body(cats, inner, crs=str(crs),
-                        location={"type": "Point", "coordinates": [lon, lat]}))
+    r = post(live, body(cats, inner, crs=str(crs), location={"type": "Point", "coordinates": [lon, lat]}))
     assert r.status_code == 201, r.text
     ev = r.json()
     stored = ev["location"]["coordinates"]
@@ -155,23 +169,30 @@ def test_racing_retries_create_exactly_one_event(live, cats, inner):
     assert codes == [200] * 7 + [201]
     assert len({r.json()["id"] for r in responses}) == 1
     assert query(live, "SELECT count(*) FROM events WHERE client_ref = 'race-1'")[0][0] == 1
-    assert query(live, "SELECT count(*) FROM event_log l JOIN events e ON e.id = l.event_id "
-                       "WHERE e.client_ref = 'race-1'")[0][0] == 1
+    assert (
+        query(
+            live, "SELECT count(*) FROM event_log l JOIN events e ON e.id = l.event_id WHERE e.client_ref = 'race-1'"
+        )[0][0]
+        == 1
+    )
 
 
 def raw(live, data, content_type="application/json"):
     return live.client().post(live.url + URL, data=data, headers={"Content-Type": content_type}, timeout=10)
 
 
-@pytest.mark.parametrize("data, content_type, status, code", [
-    # not JSON at all
-    (b"{category: 1", "application/json", 400, "malformed_json"),
-    # JSON sent as a form
-    (b'{"category": "x"}', "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
-    (b'{"category": "x"}', "text/plain", 415, "unsupported_media_type"),
-    # over the 64 KiB limit
-    (b'{"description": "' + b"x" * 70_000 + b'"}', "application/json", 413, "payload_too_large"),
-])
+@pytest.mark.parametrize(
+    "data, content_type, status, code",
+    [
+        # not JSON at all
+        (b"{category: 1", "application/json", 400, "malformed_json"),
+        # JSON sent as a form
+        (b'{"category": "x"}', "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+        (b'{"category": "x"}', "text/plain", 415, "unsupported_media_type"),
+        # over the 64 KiB limit
+        (b'{"description": "' + b"x" * 70_000 + b'"}', "application/json", 413, "payload_too_large"),
+    ],
+)
 def test_transport_errors(live, data, content_type, status, code):
     before = count_events(live)
     r = raw(live, data, content_type)
@@ -180,21 +201,24 @@ def test_transport_errors(live, data, content_type, status, code):
     assert count_events(live) == before
 
 
-@pytest.mark.parametrize("change, code", [
-    ({"category": "no.such_category"}, "unknown_category"),
-    ({"category": None}, "missing_category"),
-    ({"location": None}, "missing_location"),
-    ({"location": {"type": "Point", "coordinates": "118.8,32.05"}}, "invalid_coordinates"),
-    ({"location": {"type": "Point", "coordinates": ["a", "b"]}}, "invalid_coordinates"),
-    ({"location": {"lon": 118.8, "lat": 32.05}}, "malformed_location"),
-    ({"location": {"type": "Point", "coordinates": [118.8, 95]}}, "coordinates_out_of_range"),
-    ({"crs": "EPSG:3857"}, "unknown_crs"),
-    ({"channel": "fax"}, "unknown_channel"),
-    # Beijing's Tiananmen is far outside 玄武区
-    ({"location": {"type": "Point", "coordinates": [116.3974, 39.9087]}}, "outside_jurisdiction"),
-    # 秦淮区 next door: a real neighbour, still outside
-    ({"location": {"type": "Point", "coordinates": [118.7946, 32.0208]}}, "outside_jurisdiction"),
-])
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        ({"category": "no.such_category"}, "unknown_category"),
+        ({"category": None}, "missing_category"),
+        ({"location": None}, "missing_location"),
+        ({"location": {"type": "Point", "coordinates": "118.8,32.05"}}, "invalid_coordinates"),
+        ({"location": {"type": "Point", "coordinates": ["a", "b"]}}, "invalid_coordinates"),
+        ({"location": {"lon": 118.8, "lat": 32.05}}, "malformed_location"),
+        ({"location": {"type": "Point", "coordinates": [118.8, 95]}}, "coordinates_out_of_range"),
+        ({"crs": "EPSG:3857"}, "unknown_crs"),
+        ({"channel": "fax"}, "unknown_channel"),
+        # Beijing's Tiananmen is far outside 玄武区
+        ({"location": {"type": "Point", "coordinates": [116.3974, 39.9087]}}, "outside_jurisdiction"),
+        # 秦淮区 next door: a real neighbour, still outside
+        ({"location": {"type": "Point", "coordinates": [118.7946, 32.0208]}}, "outside_jurisdiction"),
+    ],
+)
 def test_invalid_reports_answer_422_with_their_code_and_store_nothing(live, cats, inner, change, code):
     payload = body(cats, inner, client_ref=f"bad-{code}")
     payload.update(change)
@@ -251,16 +275,19 @@ def test_limit_is_clamped_to_the_maximum(live):
     assert nxt is None or "limit=500" in nxt
 
 
-@pytest.mark.parametrize("params, code", [
-    ({"limit": "ten"}, "invalid_limit"),
-    ({"limit": 0}, "invalid_limit"),
-    ({"offset": -1}, "invalid_offset"),
-    ({"bbox": "1,2,3"}, "invalid_bbox"),
-    # min greater than max
-    ({"bbox": "119,32,118,33"}, "invalid_bbox"),
-    ({"since": "yesterday"}, "invalid_time"),
-    ({"status": "lost"}, "unknown_status"),
-])
+@pytest.mark.parametrize(
+    "params, code",
+    [
+        ({"limit": "ten"}, "invalid_limit"),
+        ({"limit": 0}, "invalid_limit"),
+        ({"offset": -1}, "invalid_offset"),
+        ({"bbox": "1,2,3"}, "invalid_bbox"),
+        # min greater than max
+        ({"bbox": "119,32,118,33"}, "invalid_bbox"),
+        ({"since": "yesterday"}, "invalid_time"),
+        ({"status": "lost"}, "unknown_status"),
+    ],
+)
 def test_bad_list_filters_are_422(live, params, code):
     r = live.client().get(f"{live.url}{URL}", params=params, timeout=10)
     assert r.status_code == 422 and r.json()["error"]["code"] == code

@@ -1,25 +1,37 @@
 """Feedback and closure (clause 6.3) over real HTTP: tracking token, public view, rating, review, repeats."""
+
 import pytest
 import requests
 
 from tests.support import query
 
-CLOSE_STEPS = (("demo-grid", "acknowledge"), ("demo-grid", "arrive"), ("demo-grid", "handle"),
-               ("demo-township", "verify"))
+CLOSE_STEPS = (
+    ("demo-grid", "acknowledge"),
+    ("demo-grid", "arrive"),
+    ("demo-grid", "handle"),
+    ("demo-township", "verify"),
+)
 
 
 @pytest.fixture(scope="module")
 def place(live):
-    (grid, lon, lat), = query(live, """
+    ((grid, lon, lat),) = query(
+        live,
+        """
         SELECT g.code, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom))
-        FROM users u JOIN grids g ON g.code = u.grid_code WHERE u.username = 'demo-grid'""")
+        FROM users u JOIN grids g ON g.code = u.grid_code WHERE u.username = 'demo-grid'""",
+    )
     cats = [c for (c,) in query(live, "SELECT code FROM categories WHERE level = 1 ORDER BY code LIMIT 2")]
     return {"point": [lon, lat], "cats": cats}
 
 
 def report(live, place, *, category=None, point=None, reporter=None):
-    body = {"category": category or place["cats"][0], "channel": "patrol", "description": "占道经营",
-            "location": {"type": "Point", "coordinates": point or place["point"]}}
+    body = {
+        "category": category or place["cats"][0],
+        "channel": "patrol",
+        "description": "占道经营",
+        "location": {"type": "Point", "coordinates": point or place["point"]},
+    }
     if reporter:
         body["reporter"] = reporter
     r = live.client("demo-county").post(live.url + "/api/v1/events", json=body, timeout=30)
@@ -31,8 +43,9 @@ def close(live, event_id, reply="已清理占道摊点，感谢您的反映。")
     for who, action in CLOSE_STEPS:
         r = live.client(who).post(f"{live.url}/api/v1/events/{event_id}/actions", json={"action": action}, timeout=30)
         assert r.status_code == 200, r.text
-    r = live.client("demo-township").post(f"{live.url}/api/v1/events/{event_id}/actions",
-                                          json={"action": "close", "note": reply}, timeout=30)
+    r = live.client("demo-township").post(
+        f"{live.url}/api/v1/events/{event_id}/actions", json={"action": "close", "note": reply}, timeout=30
+    )
     assert r.status_code == 200, r.text
 
 
@@ -41,8 +54,9 @@ def track(live, token, **kw):
 
 
 def rate(live, token, rating, comment=None):
-    return requests.post(f"{live.url}/api/v1/track/{token}/rating", json={"rating": rating, "comment": comment},
-                         timeout=10)
+    return requests.post(
+        f"{live.url}/api/v1/track/{token}/rating", json={"rating": rating, "comment": comment}, timeout=10
+    )
 
 
 def test_the_reporter_follows_the_report_anonymously_without_personal_data(live, place):
@@ -55,8 +69,10 @@ def test_the_reporter_follows_the_report_anonymously_without_personal_data(live,
     assert [m["step"] for m in body["milestones"]] == ["created"] and body["can_rate"] is False
     assert "13700001111" not in view.text and "赵六" not in view.text
     forged = f"{event['id'] + 1}.{token.split('.')[1]}"
-    assert track(live, forged).status_code == 404 and track(live, "nonsense").json()["error"]["code"] == \
-        "unknown_tracking_token"
+    assert (
+        track(live, forged).status_code == 404
+        and track(live, "nonsense").json()["error"]["code"] == "unknown_tracking_token"
+    )
     assert rate(live, token, "satisfied").json()["error"]["code"] == "not_closed"
 
 
@@ -79,19 +95,20 @@ def test_a_dissatisfied_rating_opens_a_review(live, place):
     detail = live.client("demo-township").get(f"{live.url}/api/v1/events/{event['id']}", timeout=10).json()
     assert detail["rating"] == "dissatisfied" and detail["review_open"] is True
     assert detail["timeline"][-1]["action"] == "review_opened" and detail["timeline"][-1]["actor"] == "reporter"
-    assert query(live, "SELECT count(*) FROM audit_log WHERE action = 'event.rate' AND target = %s",
-                 f"event:{event['id']}") == [(1,)]
+    assert query(
+        live, "SELECT count(*) FROM audit_log WHERE action = 'event.rate' AND target = %s", f"event:{event['id']}"
+    ) == [(1,)]
 
 
 def test_a_new_report_near_a_recently_closed_one_is_a_repeat(live, place):
     first = report(live, place)
     close(live, first["id"])
     lon, lat = place["point"]
-    again = report(live, place, point=[lon + 0.0003, lat])          # about 30 m away
+    again = report(live, place, point=[lon + 0.0003, lat])  # about 30 m away
     assert again["repeat_of"] == first["id"]
     detail = live.client("demo-county").get(f"{live.url}/api/v1/events/{first['id']}", timeout=10).json()
     assert detail["repeat_count"] == 1
     other_kind = report(live, place, category=place["cats"][1], point=[lon + 0.0003, lat])
     assert other_kind["repeat_of"] is None
-    far = report(live, place, point=[lon + 0.003, lat])               # about 300 m away
+    far = report(live, place, point=[lon + 0.003, lat])  # about 300 m away
     assert far["repeat_of"] is None

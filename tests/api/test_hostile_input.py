@@ -2,6 +2,7 @@
 permission matrix allows, sent what the database cannot hold or the service cannot mean (NUL bytes, lone
 surrogates, integers beyond 64 bits, NaN and the infinities, deep nesting, values of the wrong JSON type,
 bodies that are not objects). The answer is never a 5xx, and a 4xx carries the error shape."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,9 @@ import re
 import uuid
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from gisapp import create_app
 from gisapp.api.edge import MAX_DEPTH
@@ -18,49 +21,172 @@ from gisapp.config import Settings
 from gisapp.db import make_engine, make_session_factory, transaction
 from gisapp.domain.permissions import ANONYMOUS, CALLERS, INTEGRATION, allowed
 from gisapp.services.access.accounts import create_user
-from tests.api.test_permission_matrix import (FIXTURE, NO_RATE_LIMITS, PARAM, SKIPPED_METHODS, THROWAWAY_PASSWORD,
-                                              demo_usernames, event_body, fresh_token, new_integration, request_body,
-                                              sample_place)
+from tests.api.test_permission_matrix import (
+    FIXTURE,
+    NO_RATE_LIMITS,
+    PARAM,
+    SKIPPED_METHODS,
+    THROWAWAY_PASSWORD,
+    demo_usernames,
+    event_body,
+    fresh_token,
+    new_integration,
+    request_body,
+    sample_place,
+)
 from tests.support import TEST_AUDIT_KEY
 
 NUL, SURROGATE = "a\u0000b", "\ud800"
 # the field names bodies of the app read: a hostile value goes into each, beside a valid body where there is one
-FIELDS = sorted({
-    "action", "also", "bound_to", "category", "changes", "channel", "channels", "client_ref", "code", "comment",
-    "coordinates", "crs", "departments", "description", "details", "display_name", "duty_status", "effective_date",
-    "error", "field", "from", "geometry", "id", "into", "kpi", "level2_reason", "line", "location", "members",
-    "name", "new_code", "new_name", "new_password", "note", "old_password", "password", "period", "photos",
-    "position", "preview", "priority", "properties", "rating", "reason", "reporter", "retires", "role", "scope",
-    "to", "type", "until", "username", "version", "weights", "with",
-})
+FIELDS = sorted(
+    {
+        "action",
+        "also",
+        "bound_to",
+        "category",
+        "changes",
+        "channel",
+        "channels",
+        "client_ref",
+        "code",
+        "comment",
+        "coordinates",
+        "crs",
+        "departments",
+        "description",
+        "details",
+        "display_name",
+        "duty_status",
+        "effective_date",
+        "error",
+        "field",
+        "from",
+        "geometry",
+        "id",
+        "into",
+        "kpi",
+        "level2_reason",
+        "line",
+        "location",
+        "members",
+        "name",
+        "new_code",
+        "new_name",
+        "new_password",
+        "note",
+        "old_password",
+        "password",
+        "period",
+        "photos",
+        "position",
+        "preview",
+        "priority",
+        "properties",
+        "rating",
+        "reason",
+        "reporter",
+        "retires",
+        "role",
+        "scope",
+        "to",
+        "type",
+        "until",
+        "username",
+        "version",
+        "weights",
+        "with",
+    }
+)
 # each value is here because some parser or column once took it badly
 BODY_VALUES = [  # into each field; surrogates and numbers beyond int8 are refused whatever the field (RAW_BODIES)
-    NUL,            # psycopg2 refuses a str with NUL: ValueError, 500
-    2 ** 31,        # beyond int4 (members, versions, ids)
-    [1],            # the right field, the wrong JSON type (unhashable: `x in set(...)` raised TypeError)
+    NUL,  # psycopg2 refuses a str with NUL: ValueError, 500
+    2**31,  # beyond int4 (members, versions, ids)
+    [1],  # the right field, the wrong JSON type (unhashable: `x in set(...)` raised TypeError)
     {"a": 1},
-    True,           # a bool is an int to Python
+    True,  # a bool is an int to Python
     1.5,
 ]
 RAW_BODIES = [  # not objects, not JSON numbers, not storable
-    "[]", '"text"', "1", "null", "true", "NaN", '{"a": NaN}', '{"a": Infinity}', '{"a": -Infinity}', '{"a": 1e999}',
-    '{"a": "\\u0000"}', '{"a": "\\ud800"}', '{"\\u0000": 1}', '{"\\udfff": 1}', '{"a": 123456789012345678901234}',
-    "[" * 5000 + "]" * 5000, '{"a":' * (MAX_DEPTH + 2) + "1" + "}" * (MAX_DEPTH + 2),
+    "[]",
+    '"text"',
+    "1",
+    "null",
+    "true",
+    "NaN",
+    '{"a": NaN}',
+    '{"a": Infinity}',
+    '{"a": -Infinity}',
+    '{"a": 1e999}',
+    '{"a": "\\u0000"}',
+    '{"a": "\\ud800"}',
+    '{"\\u0000": 1}',
+    '{"\\udfff": 1}',
+    '{"a": 123456789012345678901234}',
+    "[" * 5000 + "]" * 5000,
+    '{"a":' * (MAX_DEPTH + 2) + "1" + "}" * (MAX_DEPTH + 2),
 ]
-QUERY_NAMES = sorted({
-    "action", "actor", "after", "bbox", "category", "changed", "code", "crs", "datetime", "ended", "f", "format",
-    "grid", "kpi", "lat", "limit", "lon", "max_age_s", "max_seconds", "minutes", "next", "offset", "period", "q",
-    "radius_m", "scope", "since", "stale_after_s", "state", "status", "township", "until", "username",
-})
+QUERY_NAMES = sorted(
+    {
+        "action",
+        "actor",
+        "after",
+        "bbox",
+        "category",
+        "changed",
+        "code",
+        "crs",
+        "datetime",
+        "ended",
+        "f",
+        "format",
+        "grid",
+        "kpi",
+        "lat",
+        "limit",
+        "lon",
+        "max_age_s",
+        "max_seconds",
+        "minutes",
+        "next",
+        "offset",
+        "period",
+        "q",
+        "radius_m",
+        "scope",
+        "since",
+        "stale_after_s",
+        "state",
+        "status",
+        "township",
+        "until",
+        "username",
+    }
+)
 QUERY_VALUES = ["a%00b", "99999999999999999999", "-9223372036854775809", "NaN"]
-PATH_VALUES = ["%00", "a%00b", "%ED%A0%80", "99999999999999999999", "9223372036854775808", "2147483648", "-1",
-               "NaN", "x" * 3000]
-HEADERS = [{"Authorization": "Bearer a\x00b"}, {"X-API-Key": "k\x00"}, {"Authorization": "ApiKey \x00"},
-           {"Cookie": "gisapp_session=a\x00b"}, {"X-CSRF-Token": "\x00"}, {"If-Match": '"\x00"'}]
+PATH_VALUES = [
+    "%00",
+    "a%00b",
+    "%ED%A0%80",
+    "99999999999999999999",
+    "9223372036854775808",
+    "2147483648",
+    "-1",
+    "NaN",
+    "x" * 3000,
+]
+HEADERS = [
+    {"Authorization": "Bearer a\x00b"},
+    {"X-API-Key": "k\x00"},
+    {"Authorization": "ApiKey \x00"},
+    {"Cookie": "gisapp_session=a\x00b"},
+    {"X-CSRF-Token": "\x00"},
+    {"If-Match": '"\x00"'},
+]
 SKIPPED_ENDPOINTS = {"stream.events"}  # a live stream: its parameters are in test_stream_api.py
 
 
 # --- the app and its callers -----------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def app(clone_db):
@@ -80,8 +206,15 @@ def world(app) -> dict:
     api_key = new_integration(factory, f"hi-{suffix}", ["public", "hotline"])
     new_integration(factory, f"hi-throwaway-{suffix}", ["public"])
     with transaction(factory) as session:
-        create_user(session, TEST_AUDIT_KEY, FIXTURE, username=f"hi-throwaway-{suffix}", role="planner",
-                    bound_to="320102", password=THROWAWAY_PASSWORD)
+        create_user(
+            session,
+            TEST_AUDIT_KEY,
+            FIXTURE,
+            username=f"hi-throwaway-{suffix}",
+            role="planner",
+            bound_to="320102",
+            password=THROWAWAY_PASSWORD,
+        )
     users = demo_usernames(factory)
     place = sample_place(factory)
     headers = {caller: {"Authorization": f"Bearer {fresh_token(factory, users[caller])}"} for caller in users}
@@ -89,16 +222,35 @@ def world(app) -> dict:
     created = app.test_client().post("/api/v1/events", json=event_body(place), headers=headers["county_commander"])
     assert created.status_code == 201, created.text
     engine.dispose()
-    return {"headers": headers, "place": place, "path_values": {
-        "event_id": str(created.json["id"]), "name": "grids", "filename": "css/app.css", "feature_id": "000000000000000",
-        "username": f"hi-throwaway-{suffix}", "code": f"hi-throwaway-{suffix}", "token": created.json["tracking_token"],
-        "job_id": "1", "photo_id": "1", "scorecard_id": "1", "z": "0", "x": "0", "y": "0"}}
+    return {
+        "headers": headers,
+        "place": place,
+        "path_values": {
+            "event_id": str(created.json["id"]),
+            "name": "grids",
+            "filename": "css/app.css",
+            "feature_id": "000000000000000",
+            "username": f"hi-throwaway-{suffix}",
+            "code": f"hi-throwaway-{suffix}",
+            "token": created.json["tracking_token"],
+            "job_id": "1",
+            "photo_id": "1",
+            "scorecard_id": "1",
+            "z": "0",
+            "x": "0",
+            "y": "0",
+        },
+    }
 
 
 def routes(app) -> list[tuple[str, str, str]]:
     """(endpoint, method, rule) of every route but a live stream."""
-    return sorted((rule.endpoint, method, rule.rule) for rule in app.url_map.iter_rules()
-                  for method in rule.methods - SKIPPED_METHODS if rule.endpoint not in SKIPPED_ENDPOINTS)
+    return sorted(
+        (rule.endpoint, method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - SKIPPED_METHODS
+        if rule.endpoint not in SKIPPED_ENDPOINTS
+    )
 
 
 def callers(endpoint: str, world: dict) -> list[tuple[str, dict]]:
@@ -117,6 +269,7 @@ def fill(rule: str, world: dict, **override) -> str:
 
 # --- what a good answer is -------------------------------------------------------------------------------------
 
+
 def defect(r) -> str | None:
     """Why the answer is not acceptable to hostile input, or None."""
     if r.status_code >= 500:
@@ -124,8 +277,11 @@ def defect(r) -> str | None:
     if r.status_code < 400:
         return None
     if r.mimetype == "text/html":
-        return None if re.search(r"<code>[a-z_0-9]+</code>", r.get_data(as_text=True)) or \
-            "<form" in r.get_data(as_text=True) else "a 4xx page without its code"
+        return (
+            None
+            if re.search(r"<code>[a-z_0-9]+</code>", r.get_data(as_text=True)) or "<form" in r.get_data(as_text=True)
+            else "a 4xx page without its code"
+        )
     body = r.get_json(silent=True)
     err = body.get("error") if isinstance(body, dict) else None
     if not (isinstance(err, dict) and isinstance(err.get("code"), str) and isinstance(err.get("message"), str)):
@@ -147,6 +303,7 @@ def collect(found: list, label: str, r) -> None:
 
 
 # --- the tests -------------------------------------------------------------------------------------------------
+
 
 def test_hostile_path_parameters_never_answer_5xx(app, world):
     client, found = app.test_client(), []
@@ -181,8 +338,14 @@ def test_hostile_json_bodies_never_answer_5xx(app, world):
         path = fill(rule, world)
         for caller, headers in callers(endpoint, world):
             for raw in RAW_BODIES:
-                r = send(client, method, path, headers, data=raw.encode("utf-8", "surrogatepass"),
-                         content_type="application/json")
+                r = send(
+                    client,
+                    method,
+                    path,
+                    headers,
+                    data=raw.encode("utf-8", "surrogatepass"),
+                    content_type="application/json",
+                )
                 collect(found, f"{caller} {method} {path} {raw[:40]}", r)
             if caller == ANONYMOUS:
                 continue
@@ -216,16 +379,30 @@ def test_hostile_login_form_is_refused_with_4xx(app, path, field):
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2 ** 70), max_value=2 ** 70) | st.floats(allow_nan=False)
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
     | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), inner,
-                                                                 max_size=4),
-    max_leaves=12)
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
 
 
 # the routes that parse the richest bodies by hand: any JSON value at all into any of their fields
-@pytest.mark.parametrize("endpoint", ["events.create_event", "events.act", "grids.edit_grids", "duplicates.merge",
-                                      "duty.report", "users.create_account"])
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "events.create_event",
+        "events.act",
+        "grids.edit_grids",
+        "duplicates.merge",
+        "duty.report",
+        "users.create_account",
+    ],
+)
 def test_any_json_into_a_hand_parsed_body_never_answers_5xx(app, world, endpoint):
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     path = fill(rule.rule, world, code="320102001001")

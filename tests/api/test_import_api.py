@@ -1,4 +1,5 @@
 """Layer import over real HTTP: upload (multipart), the job polled to its end, retries, limits and roles."""
+
 from __future__ import annotations
 
 import json
@@ -13,13 +14,14 @@ from tests.support import distance_m, query
 
 
 def spot(live) -> tuple[float, float]:
-    (lon, lat), = query(live, "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM counties) x")
+    ((lon, lat),) = query(live, "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM counties) x")
     return round(lon, 6), round(lat, 6)
 
 
 def upload(live, layer: str, name: str, data: bytes, who: str = "demo-planner", **fields):
-    return live.client(who).post(f"{live.url}/api/v1/layers/{layer}/import", files={"file": (name, data)},
-                                 data=fields, timeout=60)
+    return live.client(who).post(
+        f"{live.url}/api/v1/layers/{layer}/import", files={"file": (name, data)}, data=fields, timeout=60
+    )
 
 
 def finished(live, location: str, who: str = "demo-planner") -> list[dict]:
@@ -46,14 +48,15 @@ def test_an_upload_is_a_job_polled_to_done_and_a_retry_gets_the_same_job(live):
     assert job["status"] == "done" and job["stage"] == "finished", job
     assert job["processed"] == job["total"] == 40 and job["result"]["inserted"] == 40
     assert all(s["status"] in ("running", "done") for s in states)
-    stored, = query(live, "SELECT ST_X(geom), ST_Y(geom) FROM cameras WHERE device_id = '32010200001310900100'")
+    (stored,) = query(live, "SELECT ST_X(geom), ST_Y(geom) FROM cameras WHERE device_id = '32010200001310900100'")
     assert distance_m(stored, (lon, lat)) < 1
     again = upload(live, "cameras", "renamed.geojson", data)
     assert again.status_code == 200 and again.json()["id"] == job["id"] and again.headers["Location"] == location
-    (count,), = query(live, "SELECT count(*) FROM cameras WHERE device_id LIKE '32010200001310900%%'")
+    ((count,),) = query(live, "SELECT count(*) FROM cameras WHERE device_id LIKE '32010200001310900%%'")
     assert count == 40
-    (audits,), = query(live, "SELECT count(*) FROM audit_log WHERE action = 'layer.import' "
-                             "AND details->>'sha256' = %s", job["sha256"])
+    ((audits,),) = query(
+        live, "SELECT count(*) FROM audit_log WHERE action = 'layer.import' AND details->>'sha256' = %s", job["sha256"]
+    )
     assert audits == 1
 
 
@@ -65,7 +68,7 @@ def test_a_file_with_one_bad_feature_fails_with_every_problem_and_imports_nothin
     job = finished(live, r.headers["Location"])[-1]
     assert job["status"] == "failed" and job["problem_count"] == 2 and job["result"] is None
     assert {(p["index"], p["check"]) for p in job["problems"]} == {(1, "out_of_range"), (2, "outside_county")}
-    (count,), = query(live, "SELECT count(*) FROM cameras WHERE device_id LIKE '3201020000131090020%%'")
+    ((count,),) = query(live, "SELECT count(*) FROM cameras WHERE device_id LIKE '3201020000131090020%%'")
     assert count == 0
     # a failed import is not a done one: the corrected file goes through, the same bad file is checked again
     again = upload(live, "cameras", "bad.geojson", data)
@@ -86,16 +89,26 @@ def test_a_geopackage_in_a_gauss_kruger_zone_lands_on_its_point(live, tmp_path):
     data = gpkg(tmp_path, [camera(350, *projected((lon, lat), 4549))], "EPSG:4549")
     job = finished(live, upload(live, "cameras", "gk.gpkg", data).headers["Location"])[-1]
     assert job["status"] == "done" and job["result"]["crs"] == "EPSG:4549", job
-    stored, = query(live, "SELECT ST_X(geom), ST_Y(geom) FROM cameras WHERE device_id = '32010200001310900350'")
+    (stored,) = query(live, "SELECT ST_X(geom), ST_Y(geom) FROM cameras WHERE device_id = '32010200001310900350'")
     assert distance_m(stored, (lon, lat)) < 1
 
 
 def test_dry_run_reports_without_writing(live):
     lon, lat = spot(live)
-    rows = [{"device_id": "32010200001310900400", "name": "试", "x": lon, "y": lat, "azimuth_deg": 1, "fov_deg": 2,
-             "range_m": 3}]
-    job = finished(live, upload(live, "cameras", "c.csv", csv_bytes(rows), crs="WGS84",
-                                dry_run="true").headers["Location"])[-1]
+    rows = [
+        {
+            "device_id": "32010200001310900400",
+            "name": "试",
+            "x": lon,
+            "y": lat,
+            "azimuth_deg": 1,
+            "fov_deg": 2,
+            "range_m": 3,
+        }
+    ]
+    job = finished(
+        live, upload(live, "cameras", "c.csv", csv_bytes(rows), crs="WGS84", dry_run="true").headers["Location"]
+    )[-1]
     assert job["status"] == "done" and job["dry_run"] and job["result"]["dry_run"] is True
     assert query(live, "SELECT count(*) FROM cameras WHERE device_id = '32010200001310900400'") == [(0,)]
 
@@ -121,15 +134,19 @@ def test_bad_uploads_get_stable_codes(live):
 def test_only_planners_import(live, who, status):
     r = upload(live, "cameras", "cams.geojson", geojson([]), who=who)
     assert (r.status_code, r.json()["error"]["code"]) == (status, "forbidden")
-    anonymous = requests.post(f"{live.url}/api/v1/layers/cameras/import", files={"file": ("a.geojson", b"{}")},
-                              timeout=30)
+    anonymous = requests.post(
+        f"{live.url}/api/v1/layers/cameras/import", files={"file": ("a.geojson", b"{}")}, timeout=30
+    )
     assert anonymous.status_code == 401
 
 
 def test_a_county_runs_at_most_three_imports_at_once(live):
-    query(live, "INSERT INTO import_jobs (layer, county_code, file_name, file_hash, author) "
-                "SELECT 'cameras', '320102', 'held.geojson', repeat(to_hex(n), 64 / length(to_hex(n))), 'x' "
-                "FROM generate_series(1, 3) n")
+    query(
+        live,
+        "INSERT INTO import_jobs (layer, county_code, file_name, file_hash, author) "
+        "SELECT 'cameras', '320102', 'held.geojson', repeat(to_hex(n), 64 / length(to_hex(n))), 'x' "
+        "FROM generate_series(1, 3) n",
+    )
     try:
         r = upload(live, "cameras", "one-more.geojson", geojson([]))
         assert (r.status_code, r.json()["error"]["code"]) == (409, "import_busy")
@@ -140,8 +157,11 @@ def test_a_county_runs_at_most_three_imports_at_once(live):
 def test_another_countys_job_does_not_exist_for_the_caller(live):
     job = finished(live, upload(live, "cameras", "x.geojson", b"[]").headers["Location"])[-1]
     assert job["status"] == "failed"
-    query(live, "INSERT INTO counties (code, name, geom) SELECT '320104', '秦淮区', "
-                "ST_Multi(ST_Translate(geom, 1, 0)) FROM counties WHERE code = '320102'")
+    query(
+        live,
+        "INSERT INTO counties (code, name, geom) SELECT '320104', '秦淮区', "
+        "ST_Multi(ST_Translate(geom, 1, 0)) FROM counties WHERE code = '320102'",
+    )
     query(live, "UPDATE import_jobs SET county_code = '320104' WHERE id = %s", job["id"])
     r = live.client("demo-planner").get(f"{live.url}/api/v1/imports/{job['id']}", timeout=30)
     assert (r.status_code, r.json()["error"]["code"]) == (404, "unknown_import")
@@ -177,8 +197,10 @@ def test_an_upload_above_the_json_limit_is_accepted(live):
 def test_a_chunked_upload_over_the_limit_is_413_too(small_limit):
     """Without Content-Length the limit holds while the body is read."""
     boundary = "gisappboundary"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.geojson\"\r\n"
-            "Content-Type: application/geo+json\r\n\r\n").encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.geojson"\r\n'
+        "Content-Type: application/geo+json\r\n\r\n"
+    ).encode()
 
     def body():
         yield head
@@ -186,22 +208,42 @@ def test_a_chunked_upload_over_the_limit_is_413_too(small_limit):
             yield b" " * 1000
         yield f"\r\n--{boundary}--\r\n".encode()
 
-    r = small_limit.client("demo-planner").post(f"{small_limit.url}/api/v1/layers/cameras/import", data=body(),
-                                                headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
-                                                timeout=30)
+    r = small_limit.client("demo-planner").post(
+        f"{small_limit.url}/api/v1/layers/cameras/import",
+        data=body(),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        timeout=30,
+    )
     assert (r.status_code, r.json()["error"]["code"]) == (413, "payload_too_large")
     assert "2000 bytes" in r.json()["error"]["message"]
 
 
 def test_a_grid_layout_with_an_overlap_fails_with_the_overlap_and_changes_no_grid(live):
-    community, = query(live, "SELECT community_code FROM grids GROUP BY community_code HAVING count(*) >= 2 "
-                             "ORDER BY community_code LIMIT 1")[0]
-    rows = query(live, "SELECT code, name, ST_AsGeoJSON(geom), (SELECT layout_version FROM communities "
-                       "WHERE code = %s) FROM grids WHERE community_code = %s ORDER BY code", community, community)
-    grown, = query(live, "SELECT ST_AsGeoJSON(ST_Intersection(ST_Buffer(g.geom, 0.0005), c.geom)) FROM grids g "
-                         "JOIN communities c ON c.code = g.community_code WHERE g.code = %s", rows[0][0])[0]
-    features = [{"type": "Feature", "properties": {"code": code, "name": name},
-                 "geometry": json.loads(grown if i == 0 else geom)} for i, (code, name, geom, _) in enumerate(rows)]
+    (community,) = query(
+        live,
+        "SELECT community_code FROM grids GROUP BY community_code HAVING count(*) >= 2 ORDER BY community_code LIMIT 1",
+    )[0]
+    rows = query(
+        live,
+        "SELECT code, name, ST_AsGeoJSON(geom), (SELECT layout_version FROM communities "
+        "WHERE code = %s) FROM grids WHERE community_code = %s ORDER BY code",
+        community,
+        community,
+    )
+    (grown,) = query(
+        live,
+        "SELECT ST_AsGeoJSON(ST_Intersection(ST_Buffer(g.geom, 0.0005), c.geom)) FROM grids g "
+        "JOIN communities c ON c.code = g.community_code WHERE g.code = %s",
+        rows[0][0],
+    )[0]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"code": code, "name": name},
+            "geometry": json.loads(grown if i == 0 else geom),
+        }
+        for i, (code, name, geom, _) in enumerate(rows)
+    ]
     r = upload(live, "grids", "grids.geojson", geojson(features))
     job = finished(live, r.headers["Location"])[-1]
     assert job["status"] == "failed", job

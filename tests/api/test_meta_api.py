@@ -1,4 +1,5 @@
 """Health, catalogue, locate, layers and the OpenAPI document over real HTTP."""
+
 import pytest
 import requests
 
@@ -46,8 +47,10 @@ def test_categories_cover_the_five_kinds_of_work(live):
 def grid_point(live):
     conn = live.db()
     with conn.cursor() as cur:
-        cur.execute("SELECT ST_X(p), ST_Y(p), code FROM (SELECT code, ST_PointOnSurface(geom) p "
-                    "FROM grids ORDER BY code LIMIT 1 OFFSET 100) g")
+        cur.execute(
+            "SELECT ST_X(p), ST_Y(p), code FROM (SELECT code, ST_PointOnSurface(geom) p "
+            "FROM grids ORDER BY code LIMIT 1 OFFSET 100) g"
+        )
         row = cur.fetchone()
     conn.close()
     return row
@@ -66,13 +69,16 @@ def test_locate_tells_where_a_point_is(live, grid_point, crs):
     assert body["team"]["code"] == "T" + grid_point[2]
 
 
-@pytest.mark.parametrize("params, status, code", [
-    ({"lon": 116.3974, "lat": 39.9087}, 404, "outside_jurisdiction"),
-    ({"lon": 118.8}, 422, "missing_coordinates"),
-    ({"lon": "east", "lat": 32}, 422, "invalid_coordinates"),
-    ({"lon": 200, "lat": 32}, 422, "coordinates_out_of_range"),
-    ({"lon": 118.8, "lat": 32.05, "crs": "EPSG:900913"}, 422, "unknown_crs"),
-])
+@pytest.mark.parametrize(
+    "params, status, code",
+    [
+        ({"lon": 116.3974, "lat": 39.9087}, 404, "outside_jurisdiction"),
+        ({"lon": 118.8}, 422, "missing_coordinates"),
+        ({"lon": "east", "lat": 32}, 422, "invalid_coordinates"),
+        ({"lon": 200, "lat": 32}, 422, "coordinates_out_of_range"),
+        ({"lon": 118.8, "lat": 32.05, "crs": "EPSG:900913"}, 422, "unknown_crs"),
+    ],
+)
 def test_locate_errors(live, params, status, code):
     r = get(live, "/api/v1/locate", **params)
     assert r.status_code == status and r.json()["error"]["code"] == code
@@ -81,7 +87,14 @@ def test_locate_errors(live, params, status, code):
 def test_layers_are_geojson_with_their_properties(live):
     index = get(live, "/api/v1/layers").json()["items"]
     assert [layer["name"] for layer in index] == [
-        "townships", "communities", "grids", "key-roads", "key-locations", "coverage-gaps", "cameras"]
+        "townships",
+        "communities",
+        "grids",
+        "key-roads",
+        "key-locations",
+        "coverage-gaps",
+        "cameras",
+    ]
     counts = {}
     for layer in index:
         # every layer carries its declared title and style from layers/<name>.toml
@@ -125,8 +138,14 @@ def test_openapi_document_describes_the_api(live):
     spec = get(live, "/api/v1/openapi.json").json()
     assert spec["openapi"].startswith("3.")
     paths = spec["paths"]
-    for path in ("/api/v1/events", "/api/v1/events/{event_id}", "/api/v1/locate", "/api/v1/categories",
-                 "/api/v1/layers/{name}", "/healthz"):
+    for path in (
+        "/api/v1/events",
+        "/api/v1/events/{event_id}",
+        "/api/v1/locate",
+        "/api/v1/categories",
+        "/api/v1/layers/{name}",
+        "/healthz",
+    ):
         assert path in paths, path
     post = paths["/api/v1/events"]["post"]
     assert {"200", "201", "400", "409", "413", "415", "422"} <= set(post["responses"])

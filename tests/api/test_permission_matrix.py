@@ -4,6 +4,7 @@ Deny by default (gisapp/domain/permissions.py): a route missing from MATRIX is r
 a caller kind not listed for a route gets the matrix refusal (401 / login redirect / 403), and a
 caller that is listed is never refused by the matrix, whatever the view then answers (< 500).
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,7 @@ from gisapp.services.access.integrations import create_integration
 from tests.conftest import start_server
 from tests.support import TEST_AUDIT_KEY
 
-NO_RATE_LIMITS = {"login_rate_client": 0, "login_rate_account": 0, "intake_rate_client": 0,
-                  "intake_rate_principal": 0}
+NO_RATE_LIMITS = {"login_rate_client": 0, "login_rate_account": 0, "intake_rate_client": 0, "intake_rate_principal": 0}
 FIXTURE = Actor("permission-matrix-test", "security_admin", None)
 THROWAWAY_PASSWORD = "Meiyuan#2026"
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
@@ -34,11 +34,13 @@ PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 # --- credentials and data, made directly in the database (no HTTP login, no rate limits) ---------
 
+
 def fresh_token(factory, username: str) -> str:
     """A new bearer token of an account, issued in the database."""
     with transaction(factory) as session:
-        row = session.execute(text(f"SELECT {account_columns('u')} FROM users u WHERE u.username = :u"),
-                              {"u": username}).one()
+        row = session.execute(
+            text(f"SELECT {account_columns('u')} FROM users u WHERE u.username = :u"), {"u": username}
+        ).one()
         token, _ = issue_token(session, account_from_row(row))
     return token
 
@@ -46,8 +48,9 @@ def fresh_token(factory, username: str) -> str:
 def demo_usernames(factory) -> dict[str, str]:
     """role -> the demo account holding it."""
     with transaction(factory) as session:
-        rows = session.execute(text("SELECT role, min(username) FROM users WHERE username LIKE 'demo-%' "
-                                    "GROUP BY role")).all()
+        rows = session.execute(
+            text("SELECT role, min(username) FROM users WHERE username LIKE 'demo-%' GROUP BY role")
+        ).all()
     found = dict(rows)
     assert set(found) >= {str(r) for r in Role}, found
     return found
@@ -56,8 +59,15 @@ def demo_usernames(factory) -> dict[str, str]:
 def new_integration(factory, code: str, channels: list[str]) -> str:
     """Register an integration of the demo county; its API key."""
     with transaction(factory) as session:
-        _, api_key = create_integration(session, TEST_AUDIT_KEY, FIXTURE, code=code, name=f"测试接入 {code}",
-                                        county_code="320102", channels=channels)
+        _, api_key = create_integration(
+            session,
+            TEST_AUDIT_KEY,
+            FIXTURE,
+            code=code,
+            name=f"测试接入 {code}",
+            county_code="320102",
+            channels=channels,
+        )
     return api_key
 
 
@@ -67,21 +77,30 @@ def sample_place(factory) -> dict:
     The demo has no level-2 category of demo-dept's department, so demo-dept does not see it (404): fine,
     a 404 from the view is not a matrix refusal."""
     with transaction(factory) as session:
-        lon, lat = session.execute(text(
-            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(g.geom) AS p FROM grids g "
-            "JOIN users u ON u.grid_code = g.code WHERE u.username = 'demo-grid') x")).one()
-        category = session.execute(text("SELECT code FROM categories WHERE level = 1 ORDER BY code LIMIT 1")
-                                   ).scalar_one()
+        lon, lat = session.execute(
+            text(
+                "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(g.geom) AS p FROM grids g "
+                "JOIN users u ON u.grid_code = g.code WHERE u.username = 'demo-grid') x"
+            )
+        ).one()
+        category = session.execute(
+            text("SELECT code FROM categories WHERE level = 1 ORDER BY code LIMIT 1")
+        ).scalar_one()
     return {"lon": lon, "lat": lat, "category": category}
 
 
 def event_body(place: dict) -> dict:
-    return {"category": place["category"], "description": "权限矩阵测试",
-            "location": {"type": "Point", "coordinates": [place["lon"], place["lat"]]}, "channel": "hotline",
-            "reporter": {"name": "王五", "phone": "13900001111"}}
+    return {
+        "category": place["category"],
+        "description": "权限矩阵测试",
+        "location": {"type": "Point", "coordinates": [place["lon"], place["lat"]]},
+        "channel": "hotline",
+        "reporter": {"name": "王五", "phone": "13900001111"},
+    }
 
 
 # --- the server of this module, and what the calls need -------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def server(clone_db):
@@ -108,18 +127,43 @@ def prepared(server, factory) -> dict:
     new_integration(factory, throwaway_code, ["public"])
     throwaway_user = f"pm-throwaway-{suffix}"
     with transaction(factory) as session:
-        create_user(session, TEST_AUDIT_KEY, FIXTURE, username=throwaway_user, role="planner",
-                    bound_to="320102", password=THROWAWAY_PASSWORD)
+        create_user(
+            session,
+            TEST_AUDIT_KEY,
+            FIXTURE,
+            username=throwaway_user,
+            role="planner",
+            bound_to="320102",
+            password=THROWAWAY_PASSWORD,
+        )
     place = sample_place(factory)
-    r = requests.post(server.url + "/api/v1/events", json=event_body(place), timeout=30,
-                      headers={"Authorization": f"Bearer {fresh_token(factory, 'demo-county')}"})
+    r = requests.post(
+        server.url + "/api/v1/events",
+        json=event_body(place),
+        timeout=30,
+        headers={"Authorization": f"Bearer {fresh_token(factory, 'demo-county')}"},
+    )
     assert r.status_code == 201, r.text
-    return {"api_key": api_key, "usernames": demo_usernames(factory), "place": place,
-            "path_values": {"event_id": str(r.json()["id"]), "name": "grids", "filename": "css/app.css",
-                            "feature_id": "000000000000000",
-                            "username": throwaway_user, "code": throwaway_code,
-                            "token": r.json()["tracking_token"], "job_id": "1", "photo_id": "1", "scorecard_id": "1",
-                            "z": "0", "x": "0", "y": "0"}}  # the one tile of zoom 0
+    return {
+        "api_key": api_key,
+        "usernames": demo_usernames(factory),
+        "place": place,
+        "path_values": {
+            "event_id": str(r.json()["id"]),
+            "name": "grids",
+            "filename": "css/app.css",
+            "feature_id": "000000000000000",
+            "username": throwaway_user,
+            "code": throwaway_code,
+            "token": r.json()["tracking_token"],
+            "job_id": "1",
+            "photo_id": "1",
+            "scorecard_id": "1",
+            "z": "0",
+            "x": "0",
+            "y": "0",
+        },
+    }  # the one tile of zoom 0
 
 
 QUERY = {"stream.events": "?max_seconds=1"}  # a live stream ends after a second instead of five minutes
@@ -140,8 +184,12 @@ def request_body(endpoint: str, place: dict) -> dict:
     return {
         "events.create_event": event_body(place),
         "auth.token": {"username": "demo-planner", "password": DEMO_PASSWORD},
-        "users.create_account": {"username": f"pm-new-{unique}", "role": "planner", "bound_to": "320102",
-                                 "password": "Chunfeng#2027"},
+        "users.create_account": {
+            "username": f"pm-new-{unique}",
+            "role": "planner",
+            "bound_to": "320102",
+            "password": "Chunfeng#2027",
+        },
         "users.reset_account_password": {"password": "Qiuyue#2028x"},
         "users.integration_create": {"code": f"pm-new-{unique}", "name": "矩阵测试", "channels": ["public"]},
     }.get(endpoint, {})
@@ -157,6 +205,7 @@ def credentials(caller: str, prepared: dict, factory) -> dict:
 
 
 # --- what a matrix refusal looks like ---------------------------------------------------------------
+
 
 def error_code(r: requests.Response) -> str | None:
     """The stable error code of a JSON error, or of the HTML error page browsers get."""
@@ -193,10 +242,13 @@ def expected_refusal(endpoint: str, caller: str) -> str:
 
 # --- the tests ----------------------------------------------------------------------------------------
 
+
 def test_every_route_of_the_app_is_in_the_matrix(server, prepared):
     served = {endpoint for endpoint, _, _ in routes(server.app, prepared["path_values"])}
-    assert served == set(MATRIX), (f"served but not in MATRIX: {sorted(served - set(MATRIX))}; "
-                                   f"in MATRIX but not served: {sorted(set(MATRIX) - served)}")
+    assert served == set(MATRIX), (
+        f"served but not in MATRIX: {sorted(served - set(MATRIX))}; "
+        f"in MATRIX but not served: {sorted(set(MATRIX) - served)}"
+    )
 
 
 @pytest.mark.parametrize("caller", CALLERS)
@@ -205,9 +257,15 @@ def test_every_route_answers_every_caller_as_the_matrix_says(server, factory, pr
     query = {"meta.locate_point": {"lon": place["lon"], "lat": place["lat"]}}
     mismatches = []
     for endpoint, method, path in routes(server.app, prepared["path_values"]):
-        r = requests.request(method, server.url + path, headers=credentials(caller, prepared, factory),
-                             params=query.get(endpoint), json=request_body(endpoint, place) if method == "POST"
-                             else None, allow_redirects=False, timeout=30)
+        r = requests.request(
+            method,
+            server.url + path,
+            headers=credentials(caller, prepared, factory),
+            params=query.get(endpoint),
+            json=request_body(endpoint, place) if method == "POST" else None,
+            allow_redirects=False,
+            timeout=30,
+        )
         refusal = matrix_refusal(r)
         if allowed(endpoint, caller):
             wrong = refusal is not None or r.status_code >= 500
@@ -217,22 +275,26 @@ def test_every_route_answers_every_caller_as_the_matrix_says(server, factory, pr
             want = f"refused: {expected_refusal(endpoint, caller)}"
         if wrong:
             snippet = r.text[:160].replace("\n", " ")
-            mismatches.append(f"{caller:20} {method:5} {path:45} [{endpoint}] -> {r.status_code} "
-                              f"{r.headers.get('Location', '')} {snippet!r}; expected {want}")
+            mismatches.append(
+                f"{caller:20} {method:5} {path:45} [{endpoint}] -> {r.status_code} "
+                f"{r.headers.get('Location', '')} {snippet!r}; expected {want}"
+            )
     assert not mismatches, f"{len(mismatches)} answers disagree with the matrix:\n" + "\n".join(mismatches)
 
 
 def test_a_route_missing_from_the_matrix_is_refused_to_everyone(clone_db):
-    srv, httpd = start_server(clone_db(), prepare=lambda app: app.add_url_rule("/api/v1/unlisted", "unlisted",
-                                                                                 lambda: "secret"))
+    srv, httpd = start_server(
+        clone_db(), prepare=lambda app: app.add_url_rule("/api/v1/unlisted", "unlisted", lambda: "secret")
+    )
     engine = make_engine(srv.database_url, pool_size=1)
     try:
         factory = make_session_factory(engine)
         url = srv.url + "/api/v1/unlisted"
         users = demo_usernames(factory)
         for role in Role:
-            r = requests.get(url, headers={"Authorization": f"Bearer {fresh_token(factory, users[str(role)])}"},
-                             timeout=10)
+            r = requests.get(
+                url, headers={"Authorization": f"Bearer {fresh_token(factory, users[str(role)])}"}, timeout=10
+            )
             assert (r.status_code, error_code(r)) == (403, "forbidden"), (role, r.text)
             assert "secret" not in r.text
         api_key = new_integration(factory, "pm-unlisted", ["public"])
@@ -251,8 +313,11 @@ def audit_denials(server, target: str) -> list[tuple]:
     conn = server.db()
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT actor, role, success, details->>'reason' FROM audit_log "
-                        "WHERE action = 'permission.denied' AND target = %s ORDER BY id", (target,))
+            cur.execute(
+                "SELECT actor, role, success, details->>'reason' FROM audit_log "
+                "WHERE action = 'permission.denied' AND target = %s ORDER BY id",
+                (target,),
+            )
             return cur.fetchall()
     finally:
         conn.close()
@@ -265,8 +330,7 @@ def test_a_forbidden_call_is_audited_with_caller_role_and_target(server, factory
     token = fresh_token(factory, prepared["usernames"]["planner"])
     r = requests.get(server.url + path, headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert (r.status_code, error_code(r)) == (403, "forbidden")
-    assert audit_denials(server, f"GET {path}") == [(prepared["usernames"]["planner"], "planner", False,
-                                                     "forbidden")]
+    assert audit_denials(server, f"GET {path}") == [(prepared["usernames"]["planner"], "planner", False, "forbidden")]
 
 
 def test_the_security_docs_carry_the_matrix_verbatim():

@@ -1,4 +1,5 @@
 """Photos of events over real HTTP: upload (multipart or raw), read back, retries, limits, scoping, audit."""
+
 import dataclasses
 import hashlib
 
@@ -17,9 +18,11 @@ def _place(live) -> dict:
     """A point in demo-grid's grid, a category, another township and another grid of the county."""
     conn = live.db()
     with conn.cursor() as cur:
-        cur.execute("SELECT ST_X(p), ST_Y(p), g.code, c.township_code FROM (SELECT g.code, g.community_code, "
-                    "ST_PointOnSurface(g.geom) p FROM grids g JOIN users u ON u.grid_code = g.code "
-                    "WHERE u.username = 'demo-grid') g JOIN communities c ON c.code = g.community_code")
+        cur.execute(
+            "SELECT ST_X(p), ST_Y(p), g.code, c.township_code FROM (SELECT g.code, g.community_code, "
+            "ST_PointOnSurface(g.geom) p FROM grids g JOIN users u ON u.grid_code = g.code "
+            "WHERE u.username = 'demo-grid') g JOIN communities c ON c.code = g.community_code"
+        )
         lon, lat, grid, township = cur.fetchone()
         cur.execute("SELECT code FROM categories WHERE level = 1 ORDER BY code LIMIT 1")
         (category,) = cur.fetchone()
@@ -28,8 +31,7 @@ def _place(live) -> dict:
         cur.execute("SELECT code FROM grids WHERE code <> %s ORDER BY code LIMIT 1", (grid,))
         (other_grid,) = cur.fetchone()
     conn.close()
-    return {"lon": lon, "lat": lat, "category": category, "other_township": other_township,
-            "other_grid": other_grid}
+    return {"lon": lon, "lat": lat, "category": category, "other_township": other_township, "other_grid": other_grid}
 
 
 @pytest.fixture(scope="module")
@@ -38,34 +40,51 @@ def place(live):
     engine = make_engine(live.database_url, pool_size=1)
     with transaction(make_session_factory(engine)) as session:
         admin = Actor("fixture", "security_admin", None)
-        for username, role, bound in (("ph-other-township", "township_dispatcher", found["other_township"]),
-                                      ("ph-other-grid", "grid_officer", found["other_grid"])):
-            create_user(session, live.app.config["AUDIT_KEY"], admin, username=username, role=role,
-                        bound_to=bound, password=PASSWORD)
+        for username, role, bound in (
+            ("ph-other-township", "township_dispatcher", found["other_township"]),
+            ("ph-other-grid", "grid_officer", found["other_grid"]),
+        ):
+            create_user(
+                session,
+                live.app.config["AUDIT_KEY"],
+                admin,
+                username=username,
+                role=role,
+                bound_to=bound,
+                password=PASSWORD,
+            )
     engine.dispose()
     return found
 
 
 def new_event(live, place) -> int:
-    r = live.client("demo-grid").post(live.url + "/api/v1/events", json={
-        "category": place["category"], "description": "照片测试",
-        "location": {"type": "Point", "coordinates": [place["lon"], place["lat"]]}, "channel": "patrol"},
-        timeout=30)
+    r = live.client("demo-grid").post(
+        live.url + "/api/v1/events",
+        json={
+            "category": place["category"],
+            "description": "照片测试",
+            "location": {"type": "Point", "coordinates": [place["lon"], place["lat"]]},
+            "channel": "patrol",
+        },
+        timeout=30,
+    )
     assert r.status_code in (200, 201), r.text
     return r.json()["id"]
 
 
 def bearer(live, username):
-    token = requests.post(live.url + "/api/v1/auth/token", json={"username": username, "password": PASSWORD},
-                          timeout=30).json()["token"]
+    token = requests.post(
+        live.url + "/api/v1/auth/token", json={"username": username, "password": PASSWORD}, timeout=30
+    ).json()["token"]
     return {"Authorization": f"Bearer {token}"}
 
 
 def upload(http, live, event_id, data, *, raw_type=None, **kwargs):
     url = f"{live.url}/api/v1/events/{event_id}/photos"
     if raw_type:
-        return http.post(url, data=data, headers={"Content-Type": raw_type, **kwargs.pop("headers", {})},
-                         timeout=30, **kwargs)
+        return http.post(
+            url, data=data, headers={"Content-Type": raw_type, **kwargs.pop("headers", {})}, timeout=30, **kwargs
+        )
     return http.post(url, files={"file": ("photo.bin", data, "application/octet-stream")}, timeout=30, **kwargs)
 
 
@@ -91,15 +110,19 @@ def test_upload_reads_back_byte_equal_and_is_listed_and_audited(live, place):
     assert back.headers["Content-Type"] == "image/png"
     assert back.headers["ETag"] == f'"{photo["sha256"]}"' and back.headers["X-Content-Type-Options"] == "nosniff"
     assert back.headers["Cache-Control"].startswith("private")
-    again = live.client("demo-township").get(live.url + photo["url"], headers={"If-None-Match": back.headers["ETag"]},
-                                             timeout=30)
+    again = live.client("demo-township").get(
+        live.url + photo["url"], headers={"If-None-Match": back.headers["ETag"]}, timeout=30
+    )
     assert again.status_code == 304 and again.content == b""
     detail = live.client("demo-county").get(f"{live.url}/api/v1/events/{event_id}", timeout=30).json()
     assert [(p["id"], p["url"]) for p in detail["photos"]] == [(photo["id"], photo["url"])]
     conn = live.db()
     with conn.cursor() as cur:
-        cur.execute("SELECT actor, details->>'photo_id', details->>'sha256' FROM audit_log "
-                    "WHERE action = 'event.photo' AND target = %s", (f"event:{event_id}",))
+        cur.execute(
+            "SELECT actor, details->>'photo_id', details->>'sha256' FROM audit_log "
+            "WHERE action = 'event.photo' AND target = %s",
+            (f"event:{event_id}",),
+        )
         assert cur.fetchall() == [("demo-grid", str(photo["id"]), photo["sha256"])]
     conn.close()
 
@@ -116,18 +139,22 @@ def test_a_raw_jpeg_body_is_accepted_and_a_retry_is_the_same_photo(live, place):
     with conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM event_photos WHERE event_id = %s", (event_id,))
         assert cur.fetchone()[0] == 1
-        cur.execute("SELECT count(*) FROM audit_log WHERE action = 'event.photo' AND target = %s",
-                    (f"event:{event_id}",))
+        cur.execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'event.photo' AND target = %s", (f"event:{event_id}",)
+        )
         assert cur.fetchone()[0] == 1
     conn.close()
     back = live.client("demo-grid").get(live.url + first.json()["url"], timeout=30)
     assert back.content == data and back.headers["Content-Type"] == "image/jpeg"
 
 
-@pytest.mark.parametrize("data, raw_type", [
-    (b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", None),                  # another image format
-    (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/png"),     # declared PNG, is not one
-])
+@pytest.mark.parametrize(
+    "data, raw_type",
+    [
+        (b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", None),  # another image format
+        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/png"),  # declared PNG, is not one
+    ],
+)
 def test_a_file_that_is_not_jpeg_or_png_is_415(live, place, data, raw_type):
     event_id = new_event(live, place)
     r = upload(live.client("demo-grid"), live, event_id, data, raw_type=raw_type)
@@ -135,8 +162,7 @@ def test_a_file_that_is_not_jpeg_or_png_is_415(live, place, data, raw_type):
 
 
 def test_a_json_body_is_415_not_malformed_json(live, place):
-    r = live.client("demo-grid").post(f"{live.url}/api/v1/events/{new_event(live, place)}/photos", json={},
-                                      timeout=30)
+    r = live.client("demo-grid").post(f"{live.url}/api/v1/events/{new_event(live, place)}/photos", json={}, timeout=30)
     assert r.status_code == 415 and r.json()["error"]["code"] == "unsupported_photo"
 
 
@@ -144,8 +170,7 @@ def test_a_photo_over_the_limit_is_413_and_nothing_is_kept(live, place, settings
     event_id = new_event(live, place)
     settings_of(max_photo_bytes=200)
     for raw_type in (None, "image/png"):
-        r = upload(live.client("demo-grid"), live, event_id, tiny_png(60, 60, shade=7) + bytes(300),
-                   raw_type=raw_type)
+        r = upload(live.client("demo-grid"), live, event_id, tiny_png(60, 60, shade=7) + bytes(300), raw_type=raw_type)
         assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
     conn = live.db()
     with conn.cursor() as cur:

@@ -1,4 +1,5 @@
 """A change of the effective security policy is audited: once per change, not once per start."""
+
 from tests.conftest import start_server
 
 

@@ -1,4 +1,5 @@
 """Login attempts and event intake are limited per client address and per account, over real HTTP."""
+
 import pytest
 import requests
 from sqlalchemy import text
@@ -10,9 +11,14 @@ from tests.conftest import start_server
 
 @pytest.fixture(scope="module")
 def strict(clone_db):
-    srv, server = start_server(clone_db(), login_rate_client=6, login_rate_account=3, intake_rate_client=100,
-                               intake_rate_principal=2,
-                               rate_window_seconds=3600)  # an hour: no window turns over mid-test
+    srv, server = start_server(
+        clone_db(),
+        login_rate_client=6,
+        login_rate_account=3,
+        intake_rate_client=100,
+        intake_rate_principal=2,
+        rate_window_seconds=3600,
+    )  # an hour: no window turns over mid-test
     yield srv
     server.shutdown()
     server.server_close()  # the listening socket too: an unclosed one is a ResourceWarning, an error here
@@ -20,8 +26,7 @@ def strict(clone_db):
 
 
 def token(srv, username, password="Gisapp#Demo2026"):
-    return requests.post(srv.url + "/api/v1/auth/token", json={"username": username, "password": password},
-                         timeout=30)
+    return requests.post(srv.url + "/api/v1/auth/token", json={"username": username, "password": password}, timeout=30)
 
 
 def test_login_attempts_per_account_then_per_client(strict):
@@ -47,12 +52,13 @@ def test_intake_per_account(strict):
     # a token made in the database: the login limit of this module is kept for the test above
     engine = make_engine(strict.database_url, pool_size=1)
     with transaction(make_session_factory(engine)) as session:
-        row = session.execute(text(f"SELECT {account_columns('u')} FROM users u "
-                                   "WHERE username = 'demo-county'")).one()
+        row = session.execute(text(f"SELECT {account_columns('u')} FROM users u WHERE username = 'demo-county'")).one()
         value, _ = issue_token(session, account_from_row(row))
     engine.dispose()
     headers = {"Authorization": f"Bearer {value}"}
     body = {"category": category, "location": {"type": "Point", "coordinates": [lon, lat]}, "channel": "patrol"}
-    codes = [requests.post(strict.url + "/api/v1/events", json=body, headers=headers, timeout=10).status_code
-             for _ in range(3)]
+    codes = [
+        requests.post(strict.url + "/api/v1/events", json=body, headers=headers, timeout=10).status_code
+        for _ in range(3)
+    ]
     assert codes == [201, 201, 429]

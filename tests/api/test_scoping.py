@@ -6,6 +6,7 @@ accounts and integrations, and events in chosen grids: the demo grid officer's o
 grid touching it, a grid of the same township that does not touch it, and a grid of another
 township. Out of scope, an event answers 404 event_not_found, exactly like one that does not exist.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -26,40 +27,64 @@ REPORTER = {"name": "王小明", "phone": "13911112222"}
 
 
 def point_of(live, grid):
-    (row,) = query(live, "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids "
-                         "WHERE code = %s) s", grid)
+    (row,) = query(
+        live, "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids WHERE code = %s) s", grid
+    )
     return list(row)
 
 
 def bound_to(live, username):
-    (row,) = query(live, "SELECT COALESCE(county_code, township_code, grid_code, department_code) "
-                         "FROM users WHERE username = %s", username)
+    (row,) = query(
+        live,
+        "SELECT COALESCE(county_code, township_code, grid_code, department_code) FROM users WHERE username = %s",
+        username,
+    )
     return row[0]
 
 
 def places(live):
     """The demo accounts' areas and the grids the events go into."""
     township, grid = bound_to(live, "demo-township"), bound_to(live, "demo-grid")
-    in_township = ("SELECT g.code FROM grids g JOIN communities c ON c.code = g.community_code "
-                   "WHERE c.township_code = %s AND g.code <> %s AND {} ORDER BY g.code LIMIT 1")
+    in_township = (
+        "SELECT g.code FROM grids g JOIN communities c ON c.code = g.community_code "
+        "WHERE c.township_code = %s AND g.code <> %s AND {} ORDER BY g.code LIMIT 1"
+    )
     touching = "ST_Touches(g.geom, (SELECT geom FROM grids WHERE code = %s))"
     apart = "NOT ST_Intersects(g.geom, (SELECT geom FROM grids WHERE code = %s))"
     ((neighbour,),) = query(live, in_township.format(touching), township, grid, grid)
     ((far,),) = query(live, in_township.format(apart), township, grid, grid)
     ((other_township,),) = query(live, "SELECT code FROM townships WHERE code <> %s ORDER BY code LIMIT 1", township)
-    ((other_grid,),) = query(live, "SELECT min(g.code) FROM grids g JOIN communities c ON c.code = g.community_code "
-                                   "WHERE c.township_code = %s", other_township)
-    return {"township": township, "grid": grid, "neighbour": neighbour, "far": far,
-            "other_township": other_township, "other_grid": other_grid, "department": bound_to(live, "demo-dept")}
+    ((other_grid,),) = query(
+        live,
+        "SELECT min(g.code) FROM grids g JOIN communities c ON c.code = g.community_code WHERE c.township_code = %s",
+        other_township,
+    )
+    return {
+        "township": township,
+        "grid": grid,
+        "neighbour": neighbour,
+        "far": far,
+        "other_township": other_township,
+        "other_grid": other_grid,
+        "department": bound_to(live, "demo-dept"),
+    }
 
 
 def add_second_county_and_category(live):
-    query(live, "INSERT INTO counties (code, name, geom) VALUES "
-                  "(%s, '秦淮区（测试）', ST_Multi(ST_MakeEnvelope(100.0, 20.0, 100.01, 20.01, 4326)))", OTHER_COUNTY)
-    query(live, "INSERT INTO categories (code, name, name_en, kind_code, department_code, priority, "
-                  "response_minutes, handling_minutes, level) VALUES "
-                  "(%s, '测试二级城管事件', 'scoping test level-2 event', 'urban', 'urban_management', "
-                  "'high', 30, 240, 2)", URBAN_L2)
+    query(
+        live,
+        "INSERT INTO counties (code, name, geom) VALUES "
+        "(%s, '秦淮区（测试）', ST_Multi(ST_MakeEnvelope(100.0, 20.0, 100.01, 20.01, 4326)))",
+        OTHER_COUNTY,
+    )
+    query(
+        live,
+        "INSERT INTO categories (code, name, name_en, kind_code, department_code, priority, "
+        "response_minutes, handling_minutes, level) VALUES "
+        "(%s, '测试二级城管事件', 'scoping test level-2 event', 'urban', 'urban_management', "
+        "'high', 30, 240, 2)",
+        URBAN_L2,
+    )
 
 
 def add_accounts_and_integrations(live, where):
@@ -69,25 +94,50 @@ def add_accounts_and_integrations(live, where):
     try:
         with transaction(make_session_factory(engine)) as session:
             admin = Actor("fixture", "security_admin", None)
-            for username, role, bound in (("u-other-township", "township_dispatcher", where["other_township"]),
-                                          ("u-qh-commander", "county_commander", OTHER_COUNTY),
-                                          ("u-qh-spare", "county_commander", OTHER_COUNTY),
-                                          ("u-qh-security", "security_admin", OTHER_COUNTY),
-                                          ("u-dept-spare", "department_staff", where["department"])):
-                create_user(session, live.app.config["AUDIT_KEY"], admin, username=username, role=role,
-                            bound_to=bound, password=PASSWORD)
-            for code, county in (("app-one", "320102"), ("app-two", "320102"), ("app-spare", "320102"),
-                                 ("app-qh", OTHER_COUNTY)):
-                _, keys[code] = create_integration(session, live.app.config["AUDIT_KEY"], admin, code=code,
-                                                   name=f"测试接入 {code}", county_code=county, channels=["public"])
+            for username, role, bound in (
+                ("u-other-township", "township_dispatcher", where["other_township"]),
+                ("u-qh-commander", "county_commander", OTHER_COUNTY),
+                ("u-qh-spare", "county_commander", OTHER_COUNTY),
+                ("u-qh-security", "security_admin", OTHER_COUNTY),
+                ("u-dept-spare", "department_staff", where["department"]),
+            ):
+                create_user(
+                    session,
+                    live.app.config["AUDIT_KEY"],
+                    admin,
+                    username=username,
+                    role=role,
+                    bound_to=bound,
+                    password=PASSWORD,
+                )
+            for code, county in (
+                ("app-one", "320102"),
+                ("app-two", "320102"),
+                ("app-spare", "320102"),
+                ("app-qh", OTHER_COUNTY),
+            ):
+                _, keys[code] = create_integration(
+                    session,
+                    live.app.config["AUDIT_KEY"],
+                    admin,
+                    code=code,
+                    name=f"测试接入 {code}",
+                    county_code=county,
+                    channels=["public"],
+                )
     finally:
         engine.dispose()
     return keys
 
 
 def report(live, grid, category, http=None, **extra):
-    payload = {"category": category, "description": "作用域测试",
-               "location": {"type": "Point", "coordinates": point_of(live, grid)}, "channel": "patrol", **extra}
+    payload = {
+        "category": category,
+        "description": "作用域测试",
+        "location": {"type": "Point", "coordinates": point_of(live, grid)},
+        "channel": "patrol",
+        **extra,
+    }
     return (http or live.client()).post(live.url + EVENTS, json=payload, timeout=30)
 
 
@@ -96,14 +146,21 @@ def world(live):
     where = places(live)
     add_second_county_and_category(live)
     keys = add_accounts_and_integrations(live, where)
-    ((level1,),) = query(live, "SELECT min(code) FROM categories WHERE level = 1 AND department_code = %s",
-                         where["department"])
-    ((l2_other,),) = query(live, "SELECT min(code) FROM categories WHERE level = 2 AND department_code <> %s",
-                           where["department"])
+    ((level1,),) = query(
+        live, "SELECT min(code) FROM categories WHERE level = 1 AND department_code = %s", where["department"]
+    )
+    ((l2_other,),) = query(
+        live, "SELECT min(code) FROM categories WHERE level = 2 AND department_code <> %s", where["department"]
+    )
     events = {}
-    for name, grid, category in (("grid", where["grid"], level1), ("neighbour", where["neighbour"], level1),
-                                 ("far", where["far"], level1), ("other", where["other_grid"], level1),
-                                 ("l2_mine", where["grid"], URBAN_L2), ("l2_other", where["grid"], l2_other)):
+    for name, grid, category in (
+        ("grid", where["grid"], level1),
+        ("neighbour", where["neighbour"], level1),
+        ("far", where["far"], level1),
+        ("other", where["other_grid"], level1),
+        ("l2_mine", where["grid"], URBAN_L2),
+        ("l2_other", where["grid"], l2_other),
+    ):
         r = report(live, grid, category, reporter=REPORTER)
         assert r.status_code == 201, r.text
         events[name] = r.json()
@@ -151,8 +208,7 @@ def listed(live, http, **params):
 
 
 def scoped_ids(live, column, value, username):
-    rows = query(live, f"SELECT id FROM events WHERE {column} = %s OR submitted_by = %s",
-                 value, f"user:{username}")
+    rows = query(live, f"SELECT id FROM events WHERE {column} = %s OR submitted_by = %s", value, f"user:{username}")
     return {r[0] for r in rows}
 
 
@@ -189,8 +245,11 @@ def test_township_dispatcher_map_shows_its_township_only(live, world):
     http = live.client("demo-township")
     grids = layer(live, http, "grids")
     assert grids and {f["properties"]["township_code"] for f in grids} == {world["township"]}
-    ((expected,),) = query(live, "SELECT count(*) FROM grids g JOIN communities c ON c.code = g.community_code "
-                                 "WHERE c.township_code = %s", world["township"])
+    ((expected,),) = query(
+        live,
+        "SELECT count(*) FROM grids g JOIN communities c ON c.code = g.community_code WHERE c.township_code = %s",
+        world["township"],
+    )
     assert len(grids) == expected
     communities = layer(live, http, "communities")
     assert communities and {f["properties"]["township_code"] for f in communities} == {world["township"]}
@@ -222,9 +281,16 @@ def test_grid_officer_reads_its_grids_events_only(live, world):
 def test_grid_officer_map_is_its_grid_and_the_grids_touching_it(live, world):
     features = layer(live, live.client("demo-grid"), "grids")
     codes = sorted(f["properties"]["code"] for f in features)
-    expected = [r[0] for r in query(live, "SELECT n.code FROM grids o JOIN grids n "
-                                          "ON n.code = o.code OR ST_Touches(n.geom, o.geom) "
-                                          "WHERE o.code = %s ORDER BY n.code", world["grid"])]
+    expected = [
+        r[0]
+        for r in query(
+            live,
+            "SELECT n.code FROM grids o JOIN grids n "
+            "ON n.code = o.code OR ST_Touches(n.geom, o.geom) "
+            "WHERE o.code = %s ORDER BY n.code",
+            world["grid"],
+        )
+    ]
     assert codes == expected
     assert world["grid"] in codes and world["neighbour"] in codes and world["far"] not in codes
 
@@ -244,8 +310,9 @@ def test_grid_officer_reads_what_it_reported_elsewhere_in_the_county(live, world
     mine = r.json()
     assert mine["grid"]["code"] == world["other_grid"]
     seen = read(live, http, mine).json()
-    assert {k: seen[k] for k in mine if k != "tracking_token"} == {k: v for k, v in mine.items()
-                                                                  if k != "tracking_token"}
+    assert {k: seen[k] for k in mine if k != "tracking_token"} == {
+        k: v for k, v in mine.items() if k != "tracking_token"
+    }
     ids, _ = listed(live, http)
     assert mine["id"] in ids
     # reporting it does not make the officer its handler: no unmasking outside its grid
@@ -343,16 +410,19 @@ def test_integration_may_not_read_the_map(live, world, path):
 # --------------------------------------------------------------------------- unmasking
 
 
-@pytest.mark.parametrize("username, event, status", [
-    ("demo-township", "grid", 200),
-    ("u-other-township", "grid", 404),
-    ("u-other-township", "other", 200),
-    ("demo-grid", "grid", 200),
-    ("demo-grid", "neighbour", 404),
-    ("demo-dept", "l2_mine", 200),
-    ("demo-dept", "l2_other", 404),
-    ("u-qh-commander", "grid", 404),
-])
+@pytest.mark.parametrize(
+    "username, event, status",
+    [
+        ("demo-township", "grid", 200),
+        ("u-other-township", "grid", 404),
+        ("u-other-township", "other", 200),
+        ("demo-grid", "grid", 200),
+        ("demo-grid", "neighbour", 404),
+        ("demo-dept", "l2_mine", 200),
+        ("demo-dept", "l2_other", 404),
+        ("u-qh-commander", "grid", 404),
+    ],
+)
 def test_unmasking_follows_the_area_scope(live, world, username, event, status):
     http = account(live, username) if username.startswith("u-") else live.client(username)
     r = http.get(f"{live.url}{EVENTS}/{world['events'][event]['id']}/reporter", timeout=10)
@@ -367,8 +437,11 @@ def test_unmasking_follows_the_area_scope(live, world, username, event, status):
 
 
 def new_account(live, username, role, bound):
-    return live.client("demo-security").post(live.url + "/api/v1/users", json={
-        "username": username, "role": role, "bound_to": bound, "password": PASSWORD}, timeout=30)
+    return live.client("demo-security").post(
+        live.url + "/api/v1/users",
+        json={"username": username, "role": role, "bound_to": bound, "password": PASSWORD},
+        timeout=30,
+    )
 
 
 def test_security_admin_creates_accounts_in_its_county(live, world):

@@ -1,6 +1,7 @@
 """Scorecards, exports and the duty report over real HTTP on the demo county: a live ranking, a publication that
 stays as published while the weights (set through the CLI) and the events change, XLSX and CSV read back, audit
 records, the report page in both languages, and hostile input answered 4xx with a stable code."""
+
 from __future__ import annotations
 
 import csv
@@ -60,8 +61,13 @@ def test_the_live_ranking_scores_each_township(live, past):
     top = body["rows"][0]
     assert (top["code"], top["rank"], body["units"], body["ranked"]) == (past["township"], 1, 8, 1)
     assert top["accepted"] == 5 and 0 < top["score"] < 100
-    assert top["parts"]["closure_rate"] == {"value": 0.4, "numerator": 2, "denominator": 5, "weight": 15.0,
-                                            "subscore": 40.0}
+    assert top["parts"]["closure_rate"] == {
+        "value": 0.4,
+        "numerator": 2,
+        "denominator": 5,
+        "weight": 15.0,
+        "subscore": 40.0,
+    }
     own = get(live, "demo-township", "/ranking", scope="team", **DAY).json()
     assert own["units"] >= 1 and all(row["code"].startswith("T320102002") for row in own["rows"])
 
@@ -111,9 +117,14 @@ def test_the_township_dispatcher_does_not_publish_and_an_unknown_scorecard_is_40
 def test_the_cli_refuses_bad_weights_by_code(live, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", live.database_url)
     before = query(live, "SELECT (SELECT count(*) FROM eval_weights), (SELECT count(*) FROM audit_log)")
-    for kpi, weight, code in (("closure_rate", "-5", "invalid_weight"), ("closure_rate", "NaN", "invalid_weight"),
-                              ("closure_rate", "1e9", "invalid_weight"), ("wealth", "5", "unknown_kpi"),
-                              ("reported", "5", "kpi_not_scoreable"), ("closure_rate", "5\x00", "invalid_weight")):
+    for kpi, weight, code in (
+        ("closure_rate", "-5", "invalid_weight"),
+        ("closure_rate", "NaN", "invalid_weight"),
+        ("closure_rate", "1e9", "invalid_weight"),
+        ("wealth", "5", "unknown_kpi"),
+        ("reported", "5", "kpi_not_scoreable"),
+        ("closure_rate", "5\x00", "invalid_weight"),
+    ):
         refused = CliRunner().invoke(main, ["evaluation", "weights", "set", "--kpi", kpi, "--weight", weight])
         assert refused.exit_code != 0 and code in refused.output, (kpi, weight, refused.output)
     assert query(live, "SELECT (SELECT count(*) FROM eval_weights), (SELECT count(*) FROM audit_log)") == before
@@ -121,9 +132,10 @@ def test_the_cli_refuses_bad_weights_by_code(live, monkeypatch):
 
 # ----------------------------------------------------------------------------- exports
 
+
 def filename_of(response) -> str:
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("attachment; filename=\"evaluation_")
+    assert disposition.startswith('attachment; filename="evaluation_')
     return unquote(disposition.split("filename*=UTF-8''")[1])
 
 
@@ -155,7 +167,10 @@ def test_the_workbook_has_a_sheet_per_scope_frozen_headers_and_the_formulas(live
     values, kpis = dict(zip(header, row)), figures_of(live, "township", past["township"])
     assert values["排名"] == 1 and values["得分"] == ranked_score(live, past["township"])
     assert (values["立案数"], values["结案率（分子）"], values["结案率（分母）"]) == (
-        kpis["accepted"]["value"], kpis["closure_rate"]["numerator"], kpis["closure_rate"]["denominator"])
+        kpis["accepted"]["value"],
+        kpis["closure_rate"]["numerator"],
+        kpis["closure_rate"]["denominator"],
+    )
     assert values["结案率"] == pytest.approx(kpis["closure_rate"]["value"]) and townships.max_row == 9
     assert len([r for r in book["区县"].iter_rows(min_row=2)]) == 1
     notes = {r[0]: r for r in book["指标说明"].iter_rows(min_row=2, values_only=True) if r and r[0]}
@@ -163,8 +178,12 @@ def test_the_workbook_has_a_sheet_per_scope_frozen_headers_and_the_formulas(live
         assert notes[kpi.key][1:5] == (kpi.zh, kpi.en, kpi.formula_zh, kpi.formula_en)
     named = next(c for c in book["联勤队"]["B"] if c.value == "=1+2")
     assert named.data_type == "s"  # text, not a formula
-    assert audited(live, "evaluation.export")[-1] == {"scope": "all", **DAY, "format": "xlsx",
-                                                      "rows": sum(s.max_row - 1 for s in book.worksheets[:-1])}
+    assert audited(live, "evaluation.export")[-1] == {
+        "scope": "all",
+        **DAY,
+        "format": "xlsx",
+        "rows": sum(s.max_row - 1 for s in book.worksheets[:-1]),
+    }
 
 
 def test_a_township_workbook_has_no_county_sheet(live, past):
@@ -179,12 +198,19 @@ def test_the_csv_of_one_scope_reads_back_in_excel_encoding(live, past):
     assert r.content.startswith(b"\xef\xbb\xbf") and r.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert filename_of(r) == "考核指标_网格_20261102-20261102.csv"
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
-    (grids,), = query(live, "SELECT count(*) FROM grids")
+    ((grids,),) = query(live, "SELECT count(*) FROM grids")
     assert len(rows) == grids and "得分" not in rows[0]
     mine, kpis = next(row for row in rows if row["代码"] == past["grid"]), figures_of(live, "grid", past["grid"])
     assert (mine["立案数"], mine["上报数"], mine["结案率"], mine["满意率（分子）"], mine["满意率（分母）"]) == tuple(
-        str(v) for v in (kpis["accepted"]["value"], kpis["reported"]["value"], kpis["closure_rate"]["value"],
-                         kpis["satisfaction_rate"]["numerator"], kpis["satisfaction_rate"]["denominator"]))
+        str(v)
+        for v in (
+            kpis["accepted"]["value"],
+            kpis["reported"]["value"],
+            kpis["closure_rate"]["value"],
+            kpis["satisfaction_rate"]["numerator"],
+            kpis["satisfaction_rate"]["denominator"],
+        )
+    )
     assert float(mine["结案率"]) == pytest.approx(kpis["closure_rate"]["value"]) and mine["平均响应时长"] != ""
     assert audited(live, "evaluation.export")[-1]["format"] == "csv"
     team_csv = get(live, "demo-county", "/export", format="csv", scope="team", **DAY).content.decode("utf-8-sig")
@@ -192,6 +218,7 @@ def test_the_csv_of_one_scope_reads_back_in_excel_encoding(live, past):
 
 
 # ----------------------------------------------------------------------------- the duty report page
+
 
 def page(live, who: str, lang: str | None = None, **params):
     cookies = {"gisapp_lang": lang} if lang else None
@@ -226,14 +253,14 @@ def test_the_report_refuses_a_bad_kind_and_other_roles(live, past):
 
 # each case: a hostile or mistaken query string, and the stable code it must get (never a 500)
 BAD_QUERIES = [
-    ("/ranking", {"scope": "grid", **DAY}, "unknown_scope"),            # grids are not ranked
+    ("/ranking", {"scope": "grid", **DAY}, "unknown_scope"),  # grids are not ranked
     ("/ranking", {"scope": "township", "from": "2026-11-03", "to": "2026-11-02"}, "invalid_period"),
     ("/ranking", {"scope": "township", "from": "2019-01-01", "to": "2026-01-02"}, "period_too_long"),
     ("/ranking", {"scope": "township", "from": "2026-11-02\x00", "to": "2026-11-03"}, "invalid_text"),
     ("/ranking", {"scope": "township", "weight": "5", **DAY}, "unknown_parameter"),
     ("/export", {"format": "pdf", **DAY}, "unknown_format"),
     ("/export", {"format": "csv", **DAY}, "missing_scope"),
-    ("/export", {"format": "csv", "scope": "member", **DAY}, "unknown_scope"),   # members are not exported
+    ("/export", {"format": "csv", "scope": "member", **DAY}, "unknown_scope"),  # members are not exported
     ("/export", {"format": "xlsx"}, "missing_period"),
     ("/export", {"format": ["xlsx", "csv"], **DAY}, "repeated_parameter"),
     ("/scorecards", {"scope": "planet"}, "unknown_scope"),
@@ -252,14 +279,17 @@ def test_hostile_query_strings_get_a_stable_code(live, past, path, params, code)
 # each case: a hostile publication body, and its status and stable code
 BAD_BODIES = [
     ({"scope": "township", "from": "2026-11-02"}, 422, "missing_period"),
-    ({"scope": 7, **DAY}, 422, "unknown_scope"),                          # a wrong JSON type
+    ({"scope": 7, **DAY}, 422, "unknown_scope"),  # a wrong JSON type
     ({"scope": {"$ne": 1}, **DAY}, 422, "unknown_scope"),
     ({"scope": "township", "from": ["2026-11-02"], "to": "2026-11-03"}, 422, "invalid_from"),
-    ({"scope": "township\x00", **DAY}, 422, "invalid_text"),             # a NUL byte: refused at the edge
+    ({"scope": "township\x00", **DAY}, 422, "invalid_text"),  # a NUL byte: refused at the edge
     ({"scope": "township", **DAY, "weights": {"closure_rate": 100}}, 422, "unknown_field"),  # no weights from outside
     ({"scope": "township", "from": "2026-11-03", "to": "2026-11-02"}, 422, "invalid_period"),
-    ({"scope": "department", "from": "2026-11-01", "to": (date.today() + timedelta(days=2)).isoformat()}, 422,
-     "period_not_over"),
+    (
+        {"scope": "department", "from": "2026-11-01", "to": (date.today() + timedelta(days=2)).isoformat()},
+        422,
+        "period_not_over",
+    ),
     ([["township"]], 422, "invalid_body"),
 ]
 
@@ -273,23 +303,37 @@ def test_hostile_bodies_get_a_stable_code_and_write_nothing(live, past, body, st
 
 
 # raw bodies: deep nesting, invalid JSON, a NUL escape, the wrong media type
-@pytest.mark.parametrize(("raw", "content_type", "status", "code"), [
-    ("[" * 100_000 + "]" * 100_000, "application/json", 413, "payload_too_large"),
-    ("[" * 30_000 + "]" * 30_000, "application/json", 400, "json_too_deep"),
-    ('{"scope": "township", "from": "2026-11-02", "to": ', "application/json", 400, "malformed_json"),
-    ('{"scope": "town\\u0000ship", "from": "2026-11-02", "to": "2026-11-03"}', "application/json", 422,
-     "invalid_text"),
-    ("scope=township", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
-])
+@pytest.mark.parametrize(
+    ("raw", "content_type", "status", "code"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "application/json", 413, "payload_too_large"),
+        ("[" * 30_000 + "]" * 30_000, "application/json", 400, "json_too_deep"),
+        ('{"scope": "township", "from": "2026-11-02", "to": ', "application/json", 400, "malformed_json"),
+        (
+            '{"scope": "town\\u0000ship", "from": "2026-11-02", "to": "2026-11-03"}',
+            "application/json",
+            422,
+            "invalid_text",
+        ),
+        ("scope=township", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+    ],
+)
 def test_raw_bodies_get_a_4xx(live, past, raw, content_type, status, code):
-    r = live.client("demo-county").post(live.url + "/api/v1/evaluation/scorecards", data=raw.encode(),
-                                        headers={"Content-Type": content_type}, timeout=60)
+    r = live.client("demo-county").post(
+        live.url + "/api/v1/evaluation/scorecards",
+        data=raw.encode(),
+        headers={"Content-Type": content_type},
+        timeout=60,
+    )
     assert (r.status_code, r.json()["error"]["code"]) == (status, code), r.text[:200]
 
 
 def test_no_body_at_all_is_an_invalid_body(live, past):
-    r = requests.post(live.url + "/api/v1/evaluation/scorecards", timeout=60,
-                      headers={"Authorization": live.client("demo-county").headers["Authorization"]})
+    r = requests.post(
+        live.url + "/api/v1/evaluation/scorecards",
+        timeout=60,
+        headers={"Authorization": live.client("demo-county").headers["Authorization"]},
+    )
     assert (r.status_code, r.json()["error"]["code"]) == (422, "invalid_body")
     assert json.loads(r.text)["error"]["message"]
 

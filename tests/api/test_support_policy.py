@@ -1,4 +1,5 @@
 """With the automatic-support policy on, a team's request is dispatched at once to the best candidates."""
+
 import pytest
 
 from tests.api.test_support_api import act, on_duty, report, world  # noqa: F401 (world is a fixture)

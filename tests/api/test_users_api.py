@@ -1,4 +1,5 @@
 """The security administrator's account and integration API, and the system administrator's status call."""
+
 import requests
 
 NEW_PASSWORD = "Wuxiang#2026a"
@@ -6,17 +7,25 @@ NEW_PASSWORD = "Wuxiang#2026a"
 
 def test_accounts_are_created_listed_and_disabled(live):
     admin = live.client("demo-security")
-    made = admin.post(live.url + "/api/v1/users", json={
-        "username": "officer-9", "role": "grid_officer", "bound_to": live.client("demo-grid").get(
-            live.url + "/api/v1/auth/me", timeout=10).json()["area"]["code"],
-        "password": NEW_PASSWORD, "display_name": "九号网格员"}, timeout=30)
+    made = admin.post(
+        live.url + "/api/v1/users",
+        json={
+            "username": "officer-9",
+            "role": "grid_officer",
+            "bound_to": live.client("demo-grid").get(live.url + "/api/v1/auth/me", timeout=10).json()["area"]["code"],
+            "password": NEW_PASSWORD,
+            "display_name": "九号网格员",
+        },
+        timeout=30,
+    )
     assert made.status_code == 201, made.text
     listed = admin.get(live.url + "/api/v1/users", timeout=10).json()["items"]
     entry = next(u for u in listed if u["username"] == "officer-9")
     assert entry["role"] == "grid_officer" and entry["disabled"] is False
     assert all("password_hash" not in u for u in listed)
-    token = requests.post(live.url + "/api/v1/auth/token", json={"username": "officer-9", "password": NEW_PASSWORD},
-                          timeout=30).json()["token"]
+    token = requests.post(
+        live.url + "/api/v1/auth/token", json={"username": "officer-9", "password": NEW_PASSWORD}, timeout=30
+    ).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
     assert requests.get(live.url + "/api/v1/auth/me", headers=auth, timeout=10).status_code == 200
     assert admin.post(live.url + "/api/v1/users/officer-9/disable", timeout=10).status_code == 200
@@ -25,11 +34,17 @@ def test_accounts_are_created_listed_and_disabled(live):
 
 def test_policy_and_binding_errors_are_named(live):
     admin = live.client("demo-security")
-    weak = admin.post(live.url + "/api/v1/users", json={"username": "weak-1", "role": "planner", "bound_to": "320102",
-                                                        "password": "password"}, timeout=10)
+    weak = admin.post(
+        live.url + "/api/v1/users",
+        json={"username": "weak-1", "role": "planner", "bound_to": "320102", "password": "password"},
+        timeout=10,
+    )
     assert weak.status_code == 422 and weak.json()["error"]["code"].startswith("password_")
-    role = admin.post(live.url + "/api/v1/users", json={"username": "role-1", "role": "king", "bound_to": "320102",
-                                                        "password": NEW_PASSWORD}, timeout=10)
+    role = admin.post(
+        live.url + "/api/v1/users",
+        json={"username": "role-1", "role": "king", "bound_to": "320102", "password": NEW_PASSWORD},
+        timeout=10,
+    )
     assert role.status_code == 422 and role.json()["error"]["code"] == "unknown_role"
     missing = admin.post(live.url + "/api/v1/users", json={"username": "x"}, timeout=10)
     assert missing.status_code == 422 and missing.json()["error"]["code"] == "invalid_body"
@@ -39,26 +54,37 @@ def test_policy_and_binding_errors_are_named(live):
 
 def test_a_reset_unlocks_a_locked_account(live):
     admin = live.client("demo-security")
-    assert admin.post(live.url + "/api/v1/users", json={"username": "locked-1", "role": "planner",
-                                                        "bound_to": "320102", "password": NEW_PASSWORD},
-                      timeout=30).status_code == 201
+    assert (
+        admin.post(
+            live.url + "/api/v1/users",
+            json={"username": "locked-1", "role": "planner", "bound_to": "320102", "password": NEW_PASSWORD},
+            timeout=30,
+        ).status_code
+        == 201
+    )
     for _ in range(5):
-        requests.post(live.url + "/api/v1/auth/token", json={"username": "locked-1", "password": "Bad#Guess99"},
-                      timeout=30)
-    locked = requests.post(live.url + "/api/v1/auth/token", json={"username": "locked-1", "password": NEW_PASSWORD},
-                           timeout=30)
+        requests.post(
+            live.url + "/api/v1/auth/token", json={"username": "locked-1", "password": "Bad#Guess99"}, timeout=30
+        )
+    locked = requests.post(
+        live.url + "/api/v1/auth/token", json={"username": "locked-1", "password": NEW_PASSWORD}, timeout=30
+    )
     assert locked.status_code == 401 and locked.json()["error"]["code"] == "account_locked"
     reset = admin.post(live.url + "/api/v1/users/locked-1/password", json={"password": "Fresh#Start2026"}, timeout=30)
     assert reset.status_code == 200
-    again = requests.post(live.url + "/api/v1/auth/token", json={"username": "locked-1", "password": "Fresh#Start2026"},
-                          timeout=30)
+    again = requests.post(
+        live.url + "/api/v1/auth/token", json={"username": "locked-1", "password": "Fresh#Start2026"}, timeout=30
+    )
     assert again.status_code == 201
 
 
 def test_integrations_get_a_key_once_and_can_be_disabled(live):
     admin = live.client("demo-security")
-    made = admin.post(live.url + "/api/v1/integrations", json={"code": "hotline-12345", "name": "12345 热线",
-                                                              "channels": ["hotline"]}, timeout=10)
+    made = admin.post(
+        live.url + "/api/v1/integrations",
+        json={"code": "hotline-12345", "name": "12345 热线", "channels": ["hotline"]},
+        timeout=10,
+    )
     assert made.status_code == 201, made.text
     key = made.json()["api_key"]
     assert key.startswith("gak_") and made.json()["county"] == "320102"
@@ -91,7 +117,10 @@ def test_the_administrative_posts_are_not_managed_over_http(live):
         for path, body in (("password", {"password": "Takeover#2026"}), ("disable", None)):
             r = admin.post(f"{live.url}/api/v1/users/{username}/{path}", json=body, timeout=30)
             assert r.status_code == 403 and r.json()["error"]["code"] == "admin_post_protected", (username, path)
-    made = admin.post(live.url + "/api/v1/users", json={"username": "second-auditor", "role": "auditor",
-                                                        "bound_to": "320102", "password": NEW_PASSWORD}, timeout=30)
+    made = admin.post(
+        live.url + "/api/v1/users",
+        json={"username": "second-auditor", "role": "auditor", "bound_to": "320102", "password": NEW_PASSWORD},
+        timeout=30,
+    )
     assert made.status_code == 403 and made.json()["error"]["code"] == "admin_post_protected"
     assert live.client("demo-auditor").get(live.url + "/api/v1/audit", timeout=10).status_code == 200

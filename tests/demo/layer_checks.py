@@ -13,8 +13,8 @@ plus counts of invalid geometries, children whose parent is missing and childles
 from __future__ import annotations
 
 import json
-import re
 import pathlib
+import re
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -53,8 +53,9 @@ def _pair_report(parents: tuple[list[dict], np.ndarray], children: tuple[list[di
     a, b = tree.query(cgeoms, predicate="intersects")
     keep = a < b
     a, b = a[keep], b[keep]
-    same = np.array([cprops[i]["parent_code"] == cprops[j]["parent_code"]
-                     for i, j in zip(a.tolist(), b.tolist())], dtype=bool)
+    same = np.array(
+        [cprops[i]["parent_code"] == cprops[j]["parent_code"] for i, j in zip(a.tolist(), b.tolist())], dtype=bool
+    )
     if len(a):
         a, b = a[same], b[same]
     overlap = shapely.area(shapely.intersection(cgeoms[a], cgeoms[b])) if len(a) else np.zeros(0)
@@ -131,11 +132,19 @@ def record_problems(out_dir: pathlib.Path, *, max_problems: int = 50) -> list[st
     roads, locations, cams = _check_roads_and_devices(out_dir, county, ccode, bad)
     events = _check_events(out_dir, grid_geoms, {c["code"] for c in cats["categories"]}, bad)
     actual = {
-        "county": 1, "townships": len(codes["townships"]), "communities": len(codes["communities"]),
-        "grids": len(codes["grids"]), "teams": len(teams), "members": len(members),
-        "centers": len(centers), "departments": len(departments),
-        "categories": len(cats["categories"]), "key_roads": len(roads),
-        "key_locations": len(locations), "cameras": len(cams), "events": len(events),
+        "county": 1,
+        "townships": len(codes["townships"]),
+        "communities": len(codes["communities"]),
+        "grids": len(codes["grids"]),
+        "teams": len(teams),
+        "members": len(members),
+        "centers": len(centers),
+        "departments": len(departments),
+        "categories": len(cats["categories"]),
+        "key_roads": len(roads),
+        "key_locations": len(locations),
+        "cameras": len(cams),
+        "events": len(events),
     }
     _check_manifest(_read_json(out_dir / "manifest.json"), actual, ccode, bad)
     return problems
@@ -145,8 +154,7 @@ def record_problems(out_dir: pathlib.Path, *, max_problems: int = 50) -> list[st
 _CODE_WIDTHS = {"townships": 9, "communities": 12, "grids": 15}
 
 
-def _check_area_codes(layers: dict[str, tuple[list[dict], np.ndarray]],
-                      bad: Report) -> dict[str, list[str]]:
+def _check_area_codes(layers: dict[str, tuple[list[dict], np.ndarray]], bad: Report) -> dict[str, list[str]]:
     """Check the codes, parents and names of the four area levels; return the codes per level."""
     (cprops,) = layers["county"][0]
     ccode = cprops["code"]
@@ -171,8 +179,9 @@ def _check_area_codes(layers: dict[str, tuple[list[dict], np.ndarray]],
     return codes
 
 
-def _check_people(out_dir: pathlib.Path, grid_codes: list[str], grid_geom: dict[str, object],
-                  bad: Report) -> tuple[list[dict], list[dict]]:
+def _check_people(
+    out_dir: pathlib.Path, grid_codes: list[str], grid_geom: dict[str, object], bad: Report
+) -> tuple[list[dict], list[dict]]:
     """Check teams.json and members.json; return both."""
     teams = _read_json(out_dir / "teams.json")
     members = _read_json(out_dir / "members.json")
@@ -222,8 +231,9 @@ def _check_member(m: dict, team_codes: set[str], grid_geom: dict[str, object], b
         bad(f"member {m['code']}: bad position_at")
 
 
-def _check_static(out_dir: pathlib.Path, ccode: str, township_codes: list[str],
-                  bad: Report) -> tuple[dict, list[dict], list[dict]]:
+def _check_static(
+    out_dir: pathlib.Path, ccode: str, township_codes: list[str], bad: Report
+) -> tuple[dict, list[dict], list[dict]]:
     """Check categories, departments and centres; return them."""
     cats = _read_json(out_dir / "categories.json")
     departments = _read_json(out_dir / "departments.json")
@@ -242,8 +252,13 @@ def _check_departments(departments: list[dict], bad: Report) -> set[str]:
     if len(dept_codes) != len(departments):
         bad("departments: duplicate codes")
     for d in departments:
-        if not (_LANDLINE.match(d["duty_phone"]) and _MOBILE.match(d["leader"]["phone"])
-                and _MOBILE.match(d["liaison"]["phone"]) and d["leader"]["name"] and d["name"]):
+        if not (
+            _LANDLINE.match(d["duty_phone"])
+            and _MOBILE.match(d["leader"]["phone"])
+            and _MOBILE.match(d["liaison"]["phone"])
+            and d["leader"]["name"]
+            and d["name"]
+        ):
             bad(f"department {d['code']}: incomplete")
     return dept_codes
 
@@ -266,13 +281,17 @@ def _check_categories(cats: dict, dept_codes: set[str], bad: Report) -> None:
         if not 0 < c["response_minutes"] < c["handling_minutes"]:
             bad(f"category {c['code']}: bad time limits")
         unit, amount = c.get("handling_unit", "minutes"), c.get("handling_amount")
-        if unit not in ("minutes", "work_hours", "work_days") or (unit == "minutes") != (amount is None) or (
-                amount is not None and not amount > 0):
+        if (
+            unit not in ("minutes", "work_hours", "work_days")
+            or (unit == "minutes") != (amount is None)
+            or (amount is not None and not amount > 0)
+        ):
             bad(f"category {c['code']}: bad handling unit {unit} / amount {amount}")
 
 
-def _check_roads_and_devices(out_dir: pathlib.Path, county, ccode: str,
-                             bad: Report) -> tuple[list[dict], list[dict], list[dict]]:
+def _check_roads_and_devices(
+    out_dir: pathlib.Path, county, ccode: str, bad: Report
+) -> tuple[list[dict], list[dict], list[dict]]:
     """Roads, key locations and cameras lie in the county; return the three feature lists."""
     roads = read_features(out_dir / "key_roads.geojson")
     locations = read_features(out_dir / "key_locations.geojson")
@@ -283,7 +302,10 @@ def _check_roads_and_devices(out_dir: pathlib.Path, county, ccode: str,
                 bad(f"{name}: {f['properties']['code']} outside the county")
     for f in roads:
         if not f["properties"]["length_m"] > 0 or f["properties"]["road_class"] not in (
-                "trunk", "primary", "secondary"):
+            "trunk",
+            "primary",
+            "secondary",
+        ):
             bad(f"road {f['properties']['code']}: bad length/class")
     cams = read_features(out_dir / "cameras.geojson")
     _check_cameras(cams, county, ccode, bad)
@@ -302,13 +324,17 @@ def _check_cameras(cams: list[dict], county, ccode: str, bad: Report) -> None:
             bad(f"camera {p['device_id']}: bad id")
         if not shapely.contains_xy(county, x, y):
             bad(f"camera {p['device_id']}: outside the county")
-        if not (0 <= p["azimuth_deg"] <= 359 and p["fov_deg"] in (60, 90, 120, 360)
-                and 50 <= p["range_m"] <= 200 and isinstance(p["online"], bool) and p["name"]):
+        if not (
+            0 <= p["azimuth_deg"] <= 359
+            and p["fov_deg"] in (60, 90, 120, 360)
+            and 50 <= p["range_m"] <= 200
+            and isinstance(p["online"], bool)
+            and p["name"]
+        ):
             bad(f"camera {p['device_id']}: bad properties")
 
 
-def _check_events(out_dir: pathlib.Path, grid_geoms: np.ndarray, cat_codes: set[str],
-                  bad: Report) -> list[dict]:
+def _check_events(out_dir: pathlib.Path, grid_geoms: np.ndarray, cat_codes: set[str], bad: Report) -> list[dict]:
     """Events strictly inside a grid, with unique refs and valid fields; return them."""
     events = _read_jsonl(out_dir / "events.jsonl")
     if events:
@@ -323,9 +349,13 @@ def _check_events(out_dir: pathlib.Path, grid_geoms: np.ndarray, cat_codes: set[
     if len(set(refs)) != len(refs):
         bad("events: duplicate client_ref")
     for e in events:
-        if (e["category"] not in cat_codes or e["channel"] not in catalogue.CHANNELS
-                or e["status"] not in ("closed", "dispatched") or not _ISO.match(e["created_at"])
-                or not e["description"]):
+        if (
+            e["category"] not in cat_codes
+            or e["channel"] not in catalogue.CHANNELS
+            or e["status"] not in ("closed", "dispatched")
+            or not _ISO.match(e["created_at"])
+            or not e["description"]
+        ):
             bad(f"event {e['client_ref']}: bad fields")
     return events
 

@@ -10,8 +10,8 @@ import shapely
 from shapely.geometry import shape
 
 from gisapp.demo import catalogue
-from tests.demo import layer_checks as verify
 from gisapp.demo.build import build
+from tests.demo import layer_checks as verify
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEMO = ROOT / "layers" / "demo"
@@ -48,8 +48,7 @@ def test_no_overlap_between_any_two_grids():
     tree = shapely.STRtree(geoms)
     a, b = tree.query(geoms, predicate="intersects")
     keep = a < b
-    areas = shapely.area(shapely.intersection(
-        [geoms[i] for i in a[keep]], [geoms[j] for j in b[keep]]))
+    areas = shapely.area(shapely.intersection([geoms[i] for i in a[keep]], [geoms[j] for j in b[keep]]))
     assert areas.max() <= TOL_AREA
 
 
@@ -65,8 +64,12 @@ def test_counts(report):
 
 def test_real_codes_and_names():
     (county,) = _features("county")
-    assert county["properties"] == {"code": "320102", "name": "玄武区", "parent_code": None,
-                                    "full_name": "江苏省南京市玄武区"}
+    assert county["properties"] == {
+        "code": "320102",
+        "name": "玄武区",
+        "parent_code": None,
+        "full_name": "江苏省南京市玄武区",
+    }
     streets = {r["code"]: r["name"] for r in _csv("streets.csv")}
     towns = {f["properties"]["code"]: f["properties"] for f in _features("townships")}
     assert {c: p["name"] for c, p in towns.items()} == streets
@@ -124,8 +127,7 @@ def test_people_and_devices():
     assert any(f["properties"]["fov_deg"] == 360 for f in cams)
     assert all(f["properties"]["device_id"].startswith("32010200") for f in cams)
     roads = _features("key_roads")
-    assert 10 <= len(roads) <= 15 and {"中山东路", "北京东路", "龙蟠路"} <= {
-        f["properties"]["name"] for f in roads}
+    assert 10 <= len(roads) <= 15 and {"中山东路", "北京东路", "龙蟠路"} <= {f["properties"]["name"] for f in roads}
     locs = _features("key_locations")
     assert 10 <= len(locs) <= 20 and "南京站" in {f["properties"]["name"] for f in locs}
     assert (DEMO / "events.jsonl").read_bytes() == b""
@@ -134,8 +136,12 @@ def test_people_and_devices():
 def test_catalogue():
     cats = json.loads((DEMO / "categories.json").read_text(encoding="utf-8"))
     assert [(k["code"], k["name"]) for k in cats["kinds"]] == [
-        ("livelihood", "民生服务"), ("urban", "城市管理"), ("safety", "公共安全"),
-        ("environment", "环保巡查"), ("order", "社会治安")]
+        ("livelihood", "民生服务"),
+        ("urban", "城市管理"),
+        ("safety", "公共安全"),
+        ("environment", "环保巡查"),
+        ("order", "社会治安"),
+    ]
     for kind in cats["kinds"]:
         assert 5 <= sum(c["kind"] == kind["code"] for c in cats["categories"]) <= 8
     level2 = {c["code"] for c in cats["categories"] if c["level"] == 2}

@@ -4,6 +4,7 @@ The evaluation benchmark (bench/evaluation_bench.py) runs on this generator at p
 at 2,000 events, and the roll-ups' figures are checked against the benchmark's anchor (the plain GROUP BY
 of bench/evaluation_naive.py) for a few scopes and periods.
 """
+
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -61,11 +62,21 @@ def test_the_history_writes_every_event_over_two_years_with_its_tasks(session):
     first, last = session.execute(text("SELECT min(created_at), max(created_at) FROM events")).one()
     assert first >= UNTIL - timedelta(days=731) and last < UNTIL
     # every event that went past acceptance has a task; voided ones none
-    assert count(session, "SELECT count(*) FROM events e WHERE status IN ('dispatched', 'acknowledged', "
-                          "'on_scene', 'handled', 'closed') AND NOT EXISTS "
-                          "(SELECT 1 FROM event_tasks t WHERE t.event_id = e.id)") == 0
-    assert count(session, "SELECT count(*) FROM event_tasks t JOIN events e ON e.id = t.event_id "
-                          "WHERE e.status = 'voided'") == 0
+    assert (
+        count(
+            session,
+            "SELECT count(*) FROM events e WHERE status IN ('dispatched', 'acknowledged', "
+            "'on_scene', 'handled', 'closed') AND NOT EXISTS "
+            "(SELECT 1 FROM event_tasks t WHERE t.event_id = e.id)",
+        )
+        == 0
+    )
+    assert (
+        count(
+            session, "SELECT count(*) FROM event_tasks t JOIN events e ON e.id = t.event_id WHERE e.status = 'voided'"
+        )
+        == 0
+    )
 
 
 def test_the_history_has_the_shape_of_real_work(session):
@@ -76,21 +87,33 @@ def test_the_history_has_the_shape_of_real_work(session):
     assert count(session, "SELECT count(DISTINCT level) FROM events") == 2
     for flag in ("rework > 0", "rating IS NOT NULL", "repeat_of IS NOT NULL"):
         assert count(session, f"SELECT count(*) FROM events WHERE {flag}") > 0, flag
-    for flag in ("status = 'returned'", "kind = 'support'", "handled_on_time = false", "extension_until IS NOT NULL",
-                 "handled_by IS NOT NULL"):
+    for flag in (
+        "status = 'returned'",
+        "kind = 'support'",
+        "handled_on_time = false",
+        "extension_until IS NOT NULL",
+        "handled_by IS NOT NULL",
+    ):
         assert count(session, f"SELECT count(*) FROM event_tasks WHERE {flag}") > 0, flag
     assert count(session, "SELECT count(*) FROM supervisions") > 0
     # busy grids: the busiest grid has several times the events of the median one
-    busiest, median = session.execute(text(
-        "SELECT max(n), percentile_cont(0.5) WITHIN GROUP (ORDER BY n) FROM "
-        "(SELECT count(*) AS n FROM events GROUP BY grid_code) x")).one()
+    busiest, median = session.execute(
+        text(
+            "SELECT max(n), percentile_cont(0.5) WITHIN GROUP (ORDER BY n) FROM "
+            "(SELECT count(*) AS n FROM events GROUP BY grid_code) x"
+        )
+    ).one()
     assert busiest > 3 * median
 
 
 def test_the_same_seed_gives_the_same_history(engine, tmp_path):
     with Session(engine) as s:
-        digest = s.execute(text("SELECT md5(string_agg(concat_ws(',', id, grid_code, category_code, status, "
-                                "created_at, closed_at), ';' ORDER BY id)) FROM events")).scalar_one()
+        digest = s.execute(
+            text(
+                "SELECT md5(string_agg(concat_ws(',', id, grid_code, category_code, status, "
+                "created_at, closed_at), ';' ORDER BY id)) FROM events"
+            )
+        ).scalar_one()
     assert digest == _digest_of_a_second_load(tmp_path)
 
 
@@ -112,8 +135,12 @@ def _digest_of_a_second_load(tmp_path) -> str:
             finally:
                 raw.close()
             with Session(eng) as s:
-                return s.execute(text("SELECT md5(string_agg(concat_ws(',', id, grid_code, category_code, status, "
-                                      "created_at, closed_at), ';' ORDER BY id)) FROM events")).scalar_one()
+                return s.execute(
+                    text(
+                        "SELECT md5(string_agg(concat_ws(',', id, grid_code, category_code, status, "
+                        "created_at, closed_at), ';' ORDER BY id)) FROM events"
+                    )
+                ).scalar_one()
         finally:
             eng.dispose()
 
@@ -142,12 +169,29 @@ def test_rebuilt_rollups_give_what_the_plain_group_by_gives(session, scope):
 
 def _busiest_units(session, scope: ScopeKind) -> list[str]:
     """A few units of the scope that held events, and one that held none."""
-    column = {ScopeKind.COUNTY: "county_code", ScopeKind.TOWNSHIP: "township_code",
-              ScopeKind.COMMUNITY: "community_code", ScopeKind.GRID: "grid_code", ScopeKind.TEAM: "unit_code",
-              ScopeKind.DEPARTMENT: "unit_code", ScopeKind.MEMBER: "member_code"}[scope]
-    table = "eval_event_facts" if scope in (ScopeKind.COUNTY, ScopeKind.TOWNSHIP, ScopeKind.COMMUNITY,
-                                            ScopeKind.GRID) else "eval_task_facts"
+    column = {
+        ScopeKind.COUNTY: "county_code",
+        ScopeKind.TOWNSHIP: "township_code",
+        ScopeKind.COMMUNITY: "community_code",
+        ScopeKind.GRID: "grid_code",
+        ScopeKind.TEAM: "unit_code",
+        ScopeKind.DEPARTMENT: "unit_code",
+        ScopeKind.MEMBER: "member_code",
+    }[scope]
+    table = (
+        "eval_event_facts"
+        if scope in (ScopeKind.COUNTY, ScopeKind.TOWNSHIP, ScopeKind.COMMUNITY, ScopeKind.GRID)
+        else "eval_task_facts"
+    )
     kind = {ScopeKind.TEAM: "unit_kind = 'team'", ScopeKind.DEPARTMENT: "unit_kind = 'department'"}.get(scope, "true")
-    codes = session.execute(text(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL AND {kind} "
-                                 f"GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 4")).scalars().all()
+    codes = (
+        session.execute(
+            text(
+                f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL AND {kind} "
+                f"GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 4"
+            )
+        )
+        .scalars()
+        .all()
+    )
     return list(codes) + ["no-such-unit"]

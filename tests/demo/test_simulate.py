@@ -1,6 +1,7 @@
 """The demo county's simulation: the pure behaviour (rhythm, fates, next steps, shifts, patrols) without a
 database, then the engine against a real PostGIS: a short history made through the services on a simulated
 clock, the same seed giving the same county, and one live tick making support candidates appear."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -20,6 +21,7 @@ GRID = shapely.Polygon([(118.80, 32.05), (118.805, 32.05), (118.805, 32.054), (1
 
 
 # ------------------------------------------------------------------------------------------------ pure
+
 
 def test_the_examples_in_the_docstrings_hold():
     import doctest
@@ -41,35 +43,58 @@ def test_a_fate_follows_from_the_reference_alone():
     assert 0.02 < sum(f.void for f in fates) / 2000 < 0.1
     assert {f.rating for f in fates} == {None, "satisfied", "basically_satisfied", "dissatisfied"}
     # staff reports are never voided and their reporters do not rate (no tracking token handed out)
-    assert not any(b.fate_of(f"sim-1:{i}", "patrol").void or b.fate_of(f"sim-1:{i}", "patrol").rating
-                   for i in range(500))
+    assert not any(
+        b.fate_of(f"sim-1:{i}", "patrol").void or b.fate_of(f"sim-1:{i}", "patrol").rating for i in range(500)
+    )
 
 
 def _view(status: str, tasks=(), done=(), **kw) -> b.EventView:
-    return b.EventView(1, "sim-1:x", kw.pop("channel", "public"), status, kw.pop("level", 1), kw.pop("support", 0),
-                       END, len(done) + 1, frozenset(done), tuple(tasks), kw.pop("rated", False))
+    return b.EventView(
+        1,
+        "sim-1:x",
+        kw.pop("channel", "public"),
+        status,
+        kw.pop("level", 1),
+        kw.pop("support", 0),
+        END,
+        len(done) + 1,
+        frozenset(done),
+        tuple(tasks),
+        kw.pop("rated", False),
+    )
 
 
 def _task(status: str, receiver: str = "team:T1", **kw) -> b.TaskView:
-    return b.TaskView(1, kw.get("kind", "handle"), receiver, status, kw.get("pending", False),
-                      END - timedelta(minutes=10), END + timedelta(minutes=20), END + timedelta(hours=8))
+    return b.TaskView(
+        1,
+        kw.get("kind", "handle"),
+        receiver,
+        status,
+        kw.get("pending", False),
+        END - timedelta(minutes=10),
+        END + timedelta(minutes=20),
+        END + timedelta(hours=8),
+    )
 
 
 # each case: the step a plain fate leads to from that state, and who takes it
-@pytest.mark.parametrize("view, action, who", [
-    (_view("reported"), "accept", "center"),
-    (_view("accepted"), "dispatch", "center"),
-    # a level-1 event its team returned goes to the county center
-    (_view("accepted", done={"return"}), "escalate", "center"),
-    (_view("dispatched", [_task("dispatched")]), "acknowledge", "team:T1"),
-    (_view("acknowledged", [_task("acknowledged")]), "arrive", "team:T1"),
-    (_view("on_scene", [_task("on_scene")]), "handle", "team:T1"),
-    (_view("handled", [_task("handled")]), "verify", "center"),
-    (_view("verified"), "close", "center"),
-    # a pending extension waits for the center's answer, whatever else is open
-    (_view("on_scene", [_task("on_scene", pending=True)]), "approve_extension", "center"),
-    (_view("on_scene", [_task("on_scene")], support=2), "confirm_support", "center"),
-])
+@pytest.mark.parametrize(
+    "view, action, who",
+    [
+        (_view("reported"), "accept", "center"),
+        (_view("accepted"), "dispatch", "center"),
+        # a level-1 event its team returned goes to the county center
+        (_view("accepted", done={"return"}), "escalate", "center"),
+        (_view("dispatched", [_task("dispatched")]), "acknowledge", "team:T1"),
+        (_view("acknowledged", [_task("acknowledged")]), "arrive", "team:T1"),
+        (_view("on_scene", [_task("on_scene")]), "handle", "team:T1"),
+        (_view("handled", [_task("handled")]), "verify", "center"),
+        (_view("verified"), "close", "center"),
+        # a pending extension waits for the center's answer, whatever else is open
+        (_view("on_scene", [_task("on_scene", pending=True)]), "approve_extension", "center"),
+        (_view("on_scene", [_task("on_scene")], support=2), "confirm_support", "center"),
+    ],
+)
 def test_the_next_step_of_a_plain_fate(view, action, who):
     plan = b.next_step(view, b.Fate())
     assert (plan.action if plan.action != "refuse_extension" else "approve_extension", plan.who) == (action, who)
@@ -107,20 +132,32 @@ def test_a_patrol_stays_in_its_grid_unless_it_wanders():
 
 # ------------------------------------------------------------------------------------------------ with PostGIS
 
+
 def _history(url: str, days: int = 3, per_day: float = 30) -> dict:
     """Lay a short history on a fresh clone; what it made, keyed by the events' client_ref."""
     engine = make_engine(url, pool_size=1)
     with make_session_factory(engine)() as session:
-        counts = lay_history(session, TEST_AUDIT_KEY, start=END - timedelta(days=days), end=END, seed=5,
-                             events_per_day=per_day)
-        log = session.execute(text(
-            "SELECT e.client_ref, l.action, l.at, l.actor, l.to_status "
-            "FROM event_log l JOIN events e ON e.id = l.event_id ORDER BY e.client_ref, l.at, l.id")).all()
-        events = session.execute(text("SELECT client_ref, channel, category_code, grid_code, status, rating, level "
-                                      "FROM events ORDER BY client_ref")).all()
-        supervisions = session.execute(text(
-            "SELECT e.client_ref, s.at, s.state, s.time_limit FROM supervisions s JOIN events e ON e.id = s.event_id "
-            "ORDER BY 1, 2, 3")).all()
+        counts = lay_history(
+            session, TEST_AUDIT_KEY, start=END - timedelta(days=days), end=END, seed=5, events_per_day=per_day
+        )
+        log = session.execute(
+            text(
+                "SELECT e.client_ref, l.action, l.at, l.actor, l.to_status "
+                "FROM event_log l JOIN events e ON e.id = l.event_id ORDER BY e.client_ref, l.at, l.id"
+            )
+        ).all()
+        events = session.execute(
+            text(
+                "SELECT client_ref, channel, category_code, grid_code, status, rating, level "
+                "FROM events ORDER BY client_ref"
+            )
+        ).all()
+        supervisions = session.execute(
+            text(
+                "SELECT e.client_ref, s.at, s.state, s.time_limit FROM supervisions s JOIN events e ON e.id = s.event_id "
+                "ORDER BY 1, 2, 3"
+            )
+        ).all()
     engine.dispose()
     return {"counts": counts, "log": log, "events": events, "supervisions": supervisions}
 
@@ -155,23 +192,34 @@ def test_the_same_seed_makes_the_same_history(two_histories):
 
 def test_one_tick_posts_fresh_positions_and_support_finds_members_of_adjacent_grids(session):
     from gisapp.domain.intake import parse_event_report
-    from gisapp.services.events.intake import Submitter, submit_event
     from gisapp.services.access.audit import Actor
     from gisapp.services.command.support import support_candidates
+    from gisapp.services.events.intake import Submitter, submit_event
 
     now = datetime.now(UTC)
     sim = start_simulation(session, TEST_AUDIT_KEY, seed=3, events_per_day=1)
     sim.tick(now)
-    fresh = session.execute(text("SELECT count(*) FROM members WHERE duty_status <> 'off_duty' "
-                                 "AND position_at >= :t"), {"t": now}).scalar_one()
+    fresh = session.execute(
+        text("SELECT count(*) FROM members WHERE duty_status <> 'off_duty' AND position_at >= :t"), {"t": now}
+    ).scalar_one()
     assert fresh > 300  # a third of the county's 2,059 members is on any shift
-    grid, lon, lat = session.execute(text(
-        "SELECT code, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM grids "
-        "WHERE code IN (SELECT grid_code FROM teams) ORDER BY code LIMIT 1 OFFSET 100")).one()
-    report = parse_event_report({"category": "urban.littering", "channel": "patrol", "description": "乱堆乱放",
-                                 "location": {"type": "Point", "coordinates": [lon, lat]}})
-    event = submit_event(session, report, by=Submitter("user:t", Actor("t", "county_commander")), audit_key=None,
-                         now=now).event
+    grid, lon, lat = session.execute(
+        text(
+            "SELECT code, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM grids "
+            "WHERE code IN (SELECT grid_code FROM teams) ORDER BY code LIMIT 1 OFFSET 100"
+        )
+    ).one()
+    report = parse_event_report(
+        {
+            "category": "urban.littering",
+            "channel": "patrol",
+            "description": "乱堆乱放",
+            "location": {"type": "Point", "coordinates": [lon, lat]},
+        }
+    )
+    event = submit_event(
+        session, report, by=Submitter("user:t", Actor("t", "county_commander")), audit_key=None, now=now
+    ).event
     found = support_candidates(session, event["id"], now=now)
     assert found and {c["ring"] for c in found} <= {1, 2} and found[0]["ring"] == 1
     assert all(c["position_age_s"] < 60 for c in found)

@@ -8,8 +8,8 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from tests.demo import layer_checks as verify
 from gisapp.demo.synth import synthesize
+from tests.demo import layer_checks as verify
 
 TOL_AREA = 1e-14
 

@@ -1,14 +1,25 @@
 """The figures' declaration, periods and buckets, and the query string parser (pure, no database)."""
+
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gisapp.config import PROJECT_ROOT
-from gisapp.domain.evaluation import (KPIS, MAX_PERIOD_DAYS, Period, ScopeKind, bucket_end, buckets, figure,
-                                      kpi_markdown, parse_query)
+from gisapp.domain.evaluation import (
+    KPIS,
+    MAX_PERIOD_DAYS,
+    Period,
+    ScopeKind,
+    bucket_end,
+    buckets,
+    figure,
+    kpi_markdown,
+    parse_query,
+)
 from gisapp.errors import ValidationFailed
 
 ALL = frozenset({"scope", "from", "to", "code", "limit", "offset", "kpi", "part", "by", "bucket"})
@@ -61,24 +72,27 @@ def test_previous_and_year_before_periods():
     assert period.year_before() == Period(date(2023, 2, 28), date(2023, 3, 2))
 
 
-@pytest.mark.parametrize(("args", "code"), [
-    # the scope must be one of the seven
-    ({"scope": "planet", "from": "2026-01-01", "to": "2026-02-01"}, "unknown_scope"),
-    # a period needs both ends, in order, at most five years
-    ({"from": "2026-01-01"}, "missing_period"),
-    ({"from": "2026-02-01", "to": "2026-01-01"}, "invalid_period"),
-    ({"from": "2020-01-01", "to": "2026-01-01"}, "period_too_long"),
-    # dates are YYYY-MM-DD, nothing else
-    ({"from": "2026-1-1", "to": "2026-02-01"}, "invalid_from"),
-    ({"from": "2026-01-01", "to": "２０２６-02-01"}, "invalid_to"),
-    # codes are plain ASCII, no NUL
-    ({"from": "2026-01-01", "to": "2026-02-01", "code": "32\x00"}, "invalid_code"),
-    # numbers: digits only, clamped, never negative
-    ({"from": "2026-01-01", "to": "2026-02-01", "limit": "１０"}, "invalid_limit"),
-    ({"from": "2026-01-01", "to": "2026-02-01", "offset": "1e3"}, "invalid_offset"),
-    ({"from": "2026-01-01", "to": "2026-02-01", "kpi": "wealth"}, "unknown_kpi"),
-    ({"from": "2026-01-01", "to": "2026-02-01", "nope": "1"}, "unknown_parameter"),
-])
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        # the scope must be one of the seven
+        ({"scope": "planet", "from": "2026-01-01", "to": "2026-02-01"}, "unknown_scope"),
+        # a period needs both ends, in order, at most five years
+        ({"from": "2026-01-01"}, "missing_period"),
+        ({"from": "2026-02-01", "to": "2026-01-01"}, "invalid_period"),
+        ({"from": "2020-01-01", "to": "2026-01-01"}, "period_too_long"),
+        # dates are YYYY-MM-DD, nothing else
+        ({"from": "2026-1-1", "to": "2026-02-01"}, "invalid_from"),
+        ({"from": "2026-01-01", "to": "２０２６-02-01"}, "invalid_to"),
+        # codes are plain ASCII, no NUL
+        ({"from": "2026-01-01", "to": "2026-02-01", "code": "32\x00"}, "invalid_code"),
+        # numbers: digits only, clamped, never negative
+        ({"from": "2026-01-01", "to": "2026-02-01", "limit": "１０"}, "invalid_limit"),
+        ({"from": "2026-01-01", "to": "2026-02-01", "offset": "1e3"}, "invalid_offset"),
+        ({"from": "2026-01-01", "to": "2026-02-01", "kpi": "wealth"}, "unknown_kpi"),
+        ({"from": "2026-01-01", "to": "2026-02-01", "nope": "1"}, "unknown_parameter"),
+    ],
+)
 def test_bad_query_strings_get_stable_codes(args, code):
     with pytest.raises(ValidationFailed) as caught:
         parse_query(args, allowed=ALL, default_scope=ScopeKind.GRID)
@@ -87,7 +101,7 @@ def test_bad_query_strings_get_stable_codes(args, code):
 
 def test_five_years_is_the_longest_period():
     assert MAX_PERIOD_DAYS >= 5 * 365
-    q = parse_query({"from": "2021-01-01", "to": "2026-01-01", "limit": "999999999"}, allowed=ALL,
-                    default_scope=ScopeKind.GRID)
+    q = parse_query(
+        {"from": "2021-01-01", "to": "2026-01-01", "limit": "999999999"}, allowed=ALL, default_scope=ScopeKind.GRID
+    )
     assert q.limit == 5000
-

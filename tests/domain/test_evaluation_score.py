@@ -1,18 +1,31 @@
 """The scoring rule (clause 8.4), pure: known answers, then hypothesis against a from-scratch computation in
 decimal arithmetic, the weights (money-like: exact to the cent) and the ranks."""
+
 from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gisapp.domain.evaluation import KPI_BY_KEY, KPIS, MEASURES, Kind, Period, ScopeKind, figures
 from gisapp.domain.evaluation_report import ReportKind, change, parse_report, report_periods
-from gisapp.domain.evaluation_score import (DEFAULT_WEIGHTS, SCOREABLE, Score, check_period_over, check_weights,
-                                            effective_weights, parse_kpi, parse_publication, parse_scorecard_filter,
-                                            parse_weight, ranks, score)
+from gisapp.domain.evaluation_score import (
+    DEFAULT_WEIGHTS,
+    SCOREABLE,
+    Score,
+    check_period_over,
+    check_weights,
+    effective_weights,
+    parse_kpi,
+    parse_publication,
+    parse_scorecard_filter,
+    parse_weight,
+    ranks,
+    score,
+)
 from gisapp.errors import ValidationFailed
 
 NO_WEIGHTS = dict.fromkeys(SCOREABLE, Decimal(0))
@@ -20,13 +33,15 @@ NO_WEIGHTS = dict.fromkeys(SCOREABLE, Decimal(0))
 
 def unit(**measures) -> dict:
     """A unit's figures from its measures, through the one declaration of the figures."""
-    return figures({**dict.fromkeys(MEASURES, 0), "closed_by_to": 0, "closed_on_time_by_to": 0, "handle_due": 0,
-                    **measures})
+    return figures(
+        {**dict.fromkeys(MEASURES, 0), "closed_by_to": 0, "closed_on_time_by_to": 0, "handle_due": 0, **measures}
+    )
 
 
 def test_the_scored_figures_are_the_rates_and_the_counts_better_lower():
-    assert set(SCOREABLE) == {k.key for k in KPIS if k.kind is Kind.RATE or
-                              (k.kind is Kind.COUNT and not k.higher_is_better)}
+    assert set(SCOREABLE) == {
+        k.key for k in KPIS if k.kind is Kind.RATE or (k.kind is Kind.COUNT and not k.higher_is_better)
+    }
     assert {"reported", "accepted", "mean_response_minutes", "mean_handling_minutes"}.isdisjoint(SCOREABLE)
     assert set(DEFAULT_WEIGHTS) == set(SCOREABLE) and sum(DEFAULT_WEIGHTS.values()) == 100
 
@@ -69,6 +84,7 @@ def test_rounding_is_half_up_on_the_exact_value():
 
 
 # --------------------------------------------------------------------------- hypothesis: from scratch in decimals
+
 
 def from_scratch(figs: dict, weights: dict[str, Decimal]) -> Decimal | None:
     """The rule written again, in 50-digit decimals, straight from docs/evaluation.md."""
@@ -129,6 +145,7 @@ def test_scaling_every_weight_leaves_the_score_unchanged(figs, weights, factor):
 
 # --------------------------------------------------------------------------- weights: exact to the cent
 
+
 @given(CENTS)
 def test_every_weight_of_cents_from_0_to_100_reads_back_exactly(weight):
     assert parse_weight(str(weight)) == weight
@@ -136,16 +153,33 @@ def test_every_weight_of_cents_from_0_to_100_reads_back_exactly(weight):
 
 
 # each case a weight that must be refused: why it is there
-@pytest.mark.parametrize("raw", [
-    "-1",            # negative
-    "NaN", "nan", "Infinity", "inf",  # not a number
-    "100.01", "1000", "1e3", "9" * 400,  # over 100, an exponent, huge
-    "12.345",        # more than two decimals
-    "１０",           # full-width digits
-    "12\x00",        # a NUL byte
-    "", " 12", "12 ", "+12", "0x10",
-    12.5, None, True, [], {"w": 1},  # wrong JSON types
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "-1",  # negative
+        "NaN",
+        "nan",
+        "Infinity",
+        "inf",  # not a number
+        "100.01",
+        "1000",
+        "1e3",
+        "9" * 400,  # over 100, an exponent, huge
+        "12.345",  # more than two decimals
+        "１０",  # full-width digits
+        "12\x00",  # a NUL byte
+        "",
+        " 12",
+        "12 ",
+        "+12",
+        "0x10",
+        12.5,
+        None,
+        True,
+        [],
+        {"w": 1},  # wrong JSON types
+    ],
+)
 def test_bad_weights_are_refused_with_a_stable_code(raw):
     with pytest.raises(ValidationFailed) as refused:
         parse_weight(raw)
@@ -180,8 +214,14 @@ def test_a_county_keeps_at_least_one_weight():
 
 # --------------------------------------------------------------------------- ranks
 
-@given(st.dictionaries(st.text("abcdef", min_size=1, max_size=3),
-                       st.one_of(st.none(), st.integers(0, 40).map(lambda v: Decimal(v).scaleb(-1))), max_size=12))
+
+@given(
+    st.dictionaries(
+        st.text("abcdef", min_size=1, max_size=3),
+        st.one_of(st.none(), st.integers(0, 40).map(lambda v: Decimal(v).scaleb(-1))),
+        max_size=12,
+    )
+)
 def test_ranks_are_competition_ranks_of_the_score(values):
     scores = {code: Score(v, 1, ()) for code, v in values.items()}
     ranked = ranks(scores)
@@ -192,28 +232,34 @@ def test_ranks_are_competition_ranks_of_the_score(values):
         else:
             assert rank == 1 + sum(1 for v in values.values() if v is not None and v > values[code])
     seen = [r for _, r in ranked if r is not None]
-    assert seen == sorted(seen) and [r for _, r in ranked][len(seen):] == [None] * (len(ranked) - len(seen))
+    assert seen == sorted(seen) and [r for _, r in ranked][len(seen) :] == [None] * (len(ranked) - len(seen))
 
 
 # --------------------------------------------------------------------------- what requests ask for
 
+
 # each case: a publication body that is wrong, and its stable code
-@pytest.mark.parametrize(("body", "code"), [
-    ([], "invalid_body"),
-    ("township", "invalid_body"),
-    ({"scope": "township", "from": "2026-11-01", "to": "2026-12-01", "colour": 1}, "unknown_field"),
-    ({"from": "2026-11-01", "to": "2026-12-01"}, "missing_scope"),
-    ({"scope": "planet", "from": "2026-11-01", "to": "2026-12-01"}, "unknown_scope"),
-    ({"scope": "member", "from": "2026-11-01", "to": "2026-12-01"}, "unknown_scope"),  # members are not ranked
-    ({"scope": ["township"], "from": "2026-11-01", "to": "2026-12-01"}, "unknown_scope"),  # a wrong JSON type
-    ({"scope": "township", "from": 20261101, "to": "2026-12-01"}, "invalid_from"),
-    ({"scope": "township", "from": "2026-11-01\x00", "to": "2026-12-01"}, "invalid_from"),  # a NUL byte
-    ({"scope": "township", "from": "2026-12-01", "to": "2026-11-01"}, "invalid_period"),
-    ({"scope": "township", "from": "2020-01-01", "to": "2026-01-01"}, "period_too_long"),
-    ({"scope": "township", "from": "2026-11-01", "to": "2026-12-01", "client_ref": "a b"}, "invalid_client_ref"),
-    ({"scope": "township", "from": "2026-11-01", "to": "2026-12-01", "client_ref": {"x": [[[]]]}},
-     "invalid_client_ref"),
-])
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ([], "invalid_body"),
+        ("township", "invalid_body"),
+        ({"scope": "township", "from": "2026-11-01", "to": "2026-12-01", "colour": 1}, "unknown_field"),
+        ({"from": "2026-11-01", "to": "2026-12-01"}, "missing_scope"),
+        ({"scope": "planet", "from": "2026-11-01", "to": "2026-12-01"}, "unknown_scope"),
+        ({"scope": "member", "from": "2026-11-01", "to": "2026-12-01"}, "unknown_scope"),  # members are not ranked
+        ({"scope": ["township"], "from": "2026-11-01", "to": "2026-12-01"}, "unknown_scope"),  # a wrong JSON type
+        ({"scope": "township", "from": 20261101, "to": "2026-12-01"}, "invalid_from"),
+        ({"scope": "township", "from": "2026-11-01\x00", "to": "2026-12-01"}, "invalid_from"),  # a NUL byte
+        ({"scope": "township", "from": "2026-12-01", "to": "2026-11-01"}, "invalid_period"),
+        ({"scope": "township", "from": "2020-01-01", "to": "2026-01-01"}, "period_too_long"),
+        ({"scope": "township", "from": "2026-11-01", "to": "2026-12-01", "client_ref": "a b"}, "invalid_client_ref"),
+        (
+            {"scope": "township", "from": "2026-11-01", "to": "2026-12-01", "client_ref": {"x": [[[]]]}},
+            "invalid_client_ref",
+        ),
+    ],
+)
 def test_a_wrong_publication_gets_its_code(body, code):
     with pytest.raises(ValidationFailed) as refused:
         parse_publication(body)
@@ -239,23 +285,29 @@ def test_the_list_filter_takes_a_scope_and_a_period_or_neither():
 
 # --------------------------------------------------------------------------- reports
 
+
 def test_report_periods_and_their_comparison():
     day = date(2026, 1, 1)  # a Thursday
     assert report_periods(ReportKind.DAILY, day) == (Period(day, date(2026, 1, 2)), Period(date(2025, 12, 31), day))
     assert report_periods(ReportKind.WEEKLY, day)[0] == Period(date(2025, 12, 29), date(2026, 1, 5))
-    assert report_periods(ReportKind.MONTHLY, day) == (Period(day, date(2026, 2, 1)),
-                                                        Period(date(2025, 12, 1), day))
-    assert change(KPI_BY_KEY["rework_rate"], {"value": 0.1}, {"value": 0.2}) == {"value": -10.0, "unit": "pp",
-                                                                                  "better": True}
+    assert report_periods(ReportKind.MONTHLY, day) == (Period(day, date(2026, 2, 1)), Period(date(2025, 12, 1), day))
+    assert change(KPI_BY_KEY["rework_rate"], {"value": 0.1}, {"value": 0.2}) == {
+        "value": -10.0,
+        "unit": "pp",
+        "better": True,
+    }
     assert change(KPI_BY_KEY["accepted"], {"value": 3}, {"value": 0}) is None
 
 
-@pytest.mark.parametrize(("args", "code"), [
-    ({"kind": "yearly"}, "unknown_kind"),
-    ({"date": "2026-02-30"}, "invalid_date"),
-    ({"date": "1999-12-31"}, "invalid_date"),
-    ({"date": "2026-01-01", "x": "1"}, "unknown_parameter"),
-])
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        ({"kind": "yearly"}, "unknown_kind"),
+        ({"date": "2026-02-30"}, "invalid_date"),
+        ({"date": "1999-12-31"}, "invalid_date"),
+        ({"date": "2026-01-01", "x": "1"}, "unknown_parameter"),
+    ],
+)
 def test_a_wrong_report_request_gets_its_code(args, code):
     with pytest.raises(ValidationFailed) as refused:
         parse_report(args, date(2026, 12, 6))

@@ -1,10 +1,23 @@
 """The event life cycle as a pure state machine: every path of the standard's flowchart, and properties."""
+
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gisapp.domain.events import EventStatus as S
-from gisapp.domain.lifecycle import (Action, Args, Caller, Case, NotYourStep, Task,
-                                     TaskStatus as T, TransitionNotAllowed, apply)
+from gisapp.domain.lifecycle import (
+    Action,
+    Args,
+    Caller,
+    Case,
+    NotYourStep,
+    Task,
+    TransitionNotAllowed,
+    apply,
+)
+from gisapp.domain.lifecycle import (
+    TaskStatus as T,
+)
 
 CENTER = Caller(is_center=True)
 TEAM = Caller(receivers=frozenset({"team:T1"}))
@@ -116,8 +129,15 @@ def test_a_receiver_acts_only_on_its_own_task():
 
 ACTIONS = st.sampled_from(list(Action))
 CALLERS = st.sampled_from([CENTER, TEAM, URBAN, HELPER])
-ARGS = st.sampled_from([Args(), Args(receivers=("team:T1",)), Args(receivers=("department:urban", "team:T1")),
-                        Args(members=1), Args(support=(("team:T2", "M5"),))])
+ARGS = st.sampled_from(
+    [
+        Args(),
+        Args(receivers=("team:T1",)),
+        Args(receivers=("department:urban", "team:T1")),
+        Args(members=1),
+        Args(support=(("team:T2", "M5"),)),
+    ]
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -138,7 +158,8 @@ def test_no_sequence_of_actions_reaches_an_invalid_state(steps, level):
         if before.status in (S.CLOSED, S.VOIDED):
             raise AssertionError("an ended event changed")
         if case.status == S.CLOSED:
-            assert before.status == S.VERIFIED and not any(t.status in (T.DISPATCHED, T.ACKNOWLEDGED, T.ON_SCENE)
-                                                           for t in case.tasks)
+            assert before.status == S.VERIFIED and not any(
+                t.status in (T.DISPATCHED, T.ACKNOWLEDGED, T.ON_SCENE) for t in case.tasks
+            )
         if case.status in (S.DISPATCHED, S.ACKNOWLEDGED, S.ON_SCENE, S.HANDLED):
             assert any(t.kind == "handle" and t.status not in (T.RETURNED, T.CANCELLED) for t in case.tasks)

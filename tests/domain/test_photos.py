@@ -1,4 +1,5 @@
 """What a photo is, from its bytes: JPEG and PNG with their size, anything else refused."""
+
 from gisapp.domain.photos import PhotoKind, sniff_photo
 from tests.photo_bytes import tiny_jpeg, tiny_png
 

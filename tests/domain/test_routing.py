@@ -1,4 +1,5 @@
 """Routing and deadlines: level 1 as the rule, level 2 as the backstop (pure)."""
+
 from datetime import datetime, timezone
 
 import pytest
@@ -22,12 +23,15 @@ def test_level_two_goes_to_the_county_center_and_the_department():
     assert (int(r.level), r.center, r.assignee) == (2, COUNTY, DEPT)
 
 
-@pytest.mark.parametrize("team, sub", [
-    # a grid without a team cannot take level 1
-    (None, SUB),
-    # a township without a sub-center cannot dispatch level 1
-    (TEAM, None),
-])
+@pytest.mark.parametrize(
+    "team, sub",
+    [
+        # a grid without a team cannot take level 1
+        (None, SUB),
+        # a township without a sub-center cannot dispatch level 1
+        (TEAM, None),
+    ],
+)
 def test_level_one_without_team_or_sub_center_falls_back_to_county(team, sub):
     r = route_event(category_level=1, grid_team=team, township_center=sub, county_center=COUNTY, department=DEPT)
     assert (int(r.level), r.center, r.assignee) == (2, COUNTY, DEPT)

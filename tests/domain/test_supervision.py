@@ -1,12 +1,14 @@
 """Supervision of time limits on a frozen clock: on time, warned, overdue; pauses push the limits back, in the
 limit's unit; an approved extension is the approved time, a refused one changes nothing."""
+
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from gisapp.domain.supervision import Clock, Finding, Policy, State, assess, effective_due, escalates
 from gisapp.domain.worktime import WorkCalendar
@@ -19,11 +21,14 @@ def team_task(**kw):
     return Clock("team", T0, T0 + H, T0 + 10 * H, **kw)
 
 
-@pytest.mark.parametrize("now, state, limit", [
-    (T0 + 0.5 * H, State.ON_TIME, None),
-    (T0 + 0.8 * H, State.WARNED, "response"),     # 80 % of the response limit used, not on scene
-    (T0 + 1.5 * H, State.OVERDUE, "response"),
-])
+@pytest.mark.parametrize(
+    "now, state, limit",
+    [
+        (T0 + 0.5 * H, State.ON_TIME, None),
+        (T0 + 0.8 * H, State.WARNED, "response"),  # 80 % of the response limit used, not on scene
+        (T0 + 1.5 * H, State.OVERDUE, "response"),
+    ],
+)
 def test_a_team_not_on_scene_is_warned_then_overdue(now, state, limit):
     finding = assess(team_task(), now)
     assert (finding.state, finding.time_limit) == (state, limit)
@@ -43,7 +48,7 @@ def test_a_department_responds_by_acknowledging():
 
 def test_pauses_push_both_limits_back():
     parked = team_task(arrived_at=T0 + 0.5 * H, pauses=((T0 + 2 * H, T0 + 5 * H),))
-    assert assess(parked, T0 + 9 * H).state == State.ON_TIME           # 6 h of the 10 h used: 3 h were paused
+    assert assess(parked, T0 + 9 * H).state == State.ON_TIME  # 6 h of the 10 h used: 3 h were paused
     assert assess(parked, T0 + 11 * H).state == State.WARNED
     assert assess(parked, T0 + 13 * H + timedelta(seconds=1)) == Finding(State.OVERDUE, "handling", T0 + 13 * H)
     pending = team_task(arrived_at=T0 + 0.5 * H, extension_waits=((T0 + 2 * H, None),))  # undecided
@@ -70,24 +75,38 @@ def test_only_an_overdue_level_one_handling_escalates_and_only_by_policy():
 
 SH = ZoneInfo("Asia/Shanghai")
 UTC = timezone.utc
-CALENDAR = WorkCalendar(holidays={d for d in chinese_calendar.holidays if d.year in (2026, 2027)},
-                        workdays={d for d in chinese_calendar.workdays if d.year in (2026, 2027)},
-                        known_years={2026, 2027})
+CALENDAR = WorkCalendar(
+    holidays={d for d in chinese_calendar.holidays if d.year in (2026, 2027)},
+    workdays={d for d in chinese_calendar.workdays if d.year in (2026, 2027)},
+    known_years={2026, 2027},
+)
 MINUTE = timedelta(minutes=1)
 UNITS = ("minutes", "work_hours", "work_days")
 # an amount of each unit: up to a week of clock minutes, five working days of hours, ten working days
-AMOUNTS = {"minutes": st.integers(1, 7 * 24 * 60).map(float), "work_hours": st.floats(0.25, 37.5),
-           "work_days": st.floats(0.1, 10)}
-instants = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 1),
-                        timezones=st.just(UTC)).map(lambda t: t.replace(second=0, microsecond=0))
+AMOUNTS = {
+    "minutes": st.integers(1, 7 * 24 * 60).map(float),
+    "work_hours": st.floats(0.25, 37.5),
+    "work_days": st.floats(0.1, 10),
+}
+instants = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 1), timezones=st.just(UTC)).map(
+    lambda t: t.replace(second=0, microsecond=0)
+)
 offsets = st.integers(-3 * 24 * 60, 20 * 24 * 60).map(lambda m: m * MINUTE)  # from dispatch, in minutes
 lengths = st.integers(1, 6 * 24 * 60).map(lambda m: m * MINUTE)
 
 
 def working_task(dispatched, amount, unit, **kw) -> Clock:
     """A team on scene at once, its handling limit `amount` of `unit` from dispatch (as dispatch stores it)."""
-    return Clock("team", dispatched, dispatched + 30 * MINUTE, CALENDAR.add(dispatched, amount, unit),
-                 acknowledged_at=dispatched, arrived_at=dispatched, handling_unit=unit, **kw)
+    return Clock(
+        "team",
+        dispatched,
+        dispatched + 30 * MINUTE,
+        CALENDAR.add(dispatched, amount, unit),
+        acknowledged_at=dispatched,
+        arrived_at=dispatched,
+        handling_unit=unit,
+        **kw,
+    )
 
 
 @st.composite
@@ -119,8 +138,9 @@ def test_a_park_moves_the_handling_deadline_by_its_time_in_the_limits_unit(case)
 
 # The warning share of every unit is counted in that unit with the park left out.
 @settings(max_examples=100, deadline=None)
-@given(case=st.sampled_from(UNITS).flatmap(lambda u: st.tuples(st.just(u), parked_tasks(u))),
-       share=st.floats(0.05, 0.95))
+@given(
+    case=st.sampled_from(UNITS).flatmap(lambda u: st.tuples(st.just(u), parked_tasks(u))), share=st.floats(0.05, 0.95)
+)
 def test_the_share_used_is_counted_in_the_limits_unit(case, share):
     unit, (clock, amount, now) = case
     assume(clock.pauses[0][1] is not None)  # the park is over: the clock runs
@@ -135,29 +155,51 @@ def test_the_share_used_is_counted_in_the_limits_unit(case, share):
 # For every unit: an approved extension's deadline is the approved time, whatever the request waited and
 # whatever was parked before the approval; a park after the approval moves it by that park's time.
 @settings(max_examples=150, deadline=None)
-@given(unit=st.sampled_from(UNITS), dispatched=instants, amount=st.floats(0.5, 5), asked=offsets, waited=lengths,
-       later=lengths, extra=lengths, park=lengths)
+@given(
+    unit=st.sampled_from(UNITS),
+    dispatched=instants,
+    amount=st.floats(0.5, 5),
+    asked=offsets,
+    waited=lengths,
+    later=lengths,
+    extra=lengths,
+    park=lengths,
+)
 def test_an_approved_extension_is_the_approved_time(unit, dispatched, amount, asked, waited, later, extra, park):
     base = working_task(dispatched, amount, unit)
     requested = dispatched + abs(asked)
     approved = requested + waited
     until = max(base.handle_by, requested) + later  # validated: after the deadline as it stood
-    clock = Clock("team", dispatched, base.respond_by, until, dispatched, dispatched,
-                  pauses=((dispatched, dispatched + park),), handling_unit=unit, extension_approved_at=approved,
-                  extension_waits=((requested, approved),))
+    clock = Clock(
+        "team",
+        dispatched,
+        base.respond_by,
+        until,
+        dispatched,
+        dispatched,
+        pauses=((dispatched, dispatched + park),),
+        handling_unit=unit,
+        extension_approved_at=approved,
+        extension_waits=((requested, approved),),
+    )
     assume(dispatched + park <= approved)
     assert effective_due(clock, approved + extra, CALENDAR).handling == until
     parked_after = replace(clock, pauses=((approved, approved + park),))
     moved = effective_due(parked_after, approved + park + extra, CALENDAR).handling
     assert moved >= until
     assert CALENDAR.elapsed(approved, moved, unit, parked_after.pauses) == pytest.approx(
-        CALENDAR.elapsed(approved, until, unit), abs=1e-6)
+        CALENDAR.elapsed(approved, until, unit), abs=1e-6
+    )
 
 
 # For every unit: a refused request (or one that lapsed as the task moved on) changes nothing once decided.
 @settings(max_examples=150, deadline=None)
-@given(case=st.sampled_from(UNITS).flatmap(lambda u: st.tuples(st.just(u), parked_tasks(u))),
-       asked=offsets, waited=lengths, after=st.integers(0, 10 * 24 * 60).map(lambda m: m * MINUTE))
+@given(
+    case=st.sampled_from(UNITS).flatmap(lambda u: st.tuples(st.just(u), parked_tasks(u))),
+    asked=offsets,
+    waited=lengths,
+    after=st.integers(0, 10 * 24 * 60).map(lambda m: m * MINUTE),
+)
 def test_a_refused_extension_changes_nothing(case, asked, waited, after):
     unit, (clock, amount, now) = case
     requested = clock.dispatched_at + abs(asked)
@@ -170,8 +212,7 @@ def test_a_refused_extension_changes_nothing(case, asked, waited, after):
 
 # While a request waits, the handling judgment is frozen: no warning, no overdue the decision could take back.
 @settings(max_examples=100, deadline=None)
-@given(unit=st.sampled_from(UNITS), dispatched=instants, amount=st.floats(0.5, 5), asked=offsets,
-       waited=lengths)
+@given(unit=st.sampled_from(UNITS), dispatched=instants, amount=st.floats(0.5, 5), asked=offsets, waited=lengths)
 def test_a_pending_extension_freezes_the_handling_state(unit, dispatched, amount, asked, waited):
     requested = dispatched + abs(asked)
     clock = working_task(dispatched, amount, unit, extension_waits=((requested, None),))
@@ -185,10 +226,11 @@ def test_a_day_long_wait_for_an_approved_extension_is_not_added_to_it():
     """The reported case: extension asked at 2 h for the 40th hour, approved a day later; six hours past the
     approved time the task is overdue (it was only "warned" when the wait was added on top)."""
     until, approved = T0 + 40 * H, T0 + 26 * H
-    clock = team_task(arrived_at=T0 + 0.5 * H, extension_waits=((T0 + 2 * H, approved),),
-                      extension_approved_at=approved)
+    clock = team_task(
+        arrived_at=T0 + 0.5 * H, extension_waits=((T0 + 2 * H, approved),), extension_approved_at=approved
+    )
     clock = replace(clock, handle_by=until)
-    assert assess(clock, T0 + 20 * H).state == State.ON_TIME      # pending: frozen
+    assert assess(clock, T0 + 20 * H).state == State.ON_TIME  # pending: frozen
     assert assess(clock, T0 + 39 * H).state == State.WARNED
     assert assess(clock, until + 6 * H) == Finding(State.OVERDUE, "handling", until)
 
@@ -209,8 +251,7 @@ def test_four_working_hours_from_friday_afternoon_parked_over_the_weekend_are_du
     used; the weekend is no working time, so the remaining three run from Monday 08:30: due 11:30 (the
     wall-clock count put it on Thursday)."""
     friday = datetime(2026, 3, 6, 15, 0, tzinfo=SH)
-    clock = working_task(friday, 4, "work_hours",
-                         pauses=((friday + H, datetime(2026, 3, 9, 8, 0, tzinfo=SH)),))
+    clock = working_task(friday, 4, "work_hours", pauses=((friday + H, datetime(2026, 3, 9, 8, 0, tzinfo=SH)),))
     assert clock.handle_by.astimezone(SH) == datetime(2026, 3, 9, 10, 0, tzinfo=SH)  # unparked: Monday 10:00
     monday = datetime(2026, 3, 9, 9, 0, tzinfo=SH)
     assert effective_due(clock, monday, CALENDAR).handling.astimezone(SH) == datetime(2026, 3, 9, 11, 30, tzinfo=SH)

@@ -1,10 +1,12 @@
 """The working-time calendar: units, holidays and adjusted working days, pauses (pure, no database)."""
+
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gisapp.domain.worktime import WorkCalendar, normalise_pauses
 
@@ -24,9 +26,11 @@ def shown(moment):
 
 def package_calendar(year=2026):
     """A calendar from the chinese-calendar package's data for one year, as the service builds it."""
-    return WorkCalendar(holidays={d for d in chinese_calendar.holidays if d.year == year},
-                        workdays={d for d in chinese_calendar.workdays if d.year == year},
-                        known_years={year})
+    return WorkCalendar(
+        holidays={d for d in chinese_calendar.holidays if d.year == year},
+        workdays={d for d in chinese_calendar.workdays if d.year == year},
+        known_years={year},
+    )
 
 
 def days_of(year):
@@ -42,6 +46,7 @@ HANDMADE = WorkCalendar(holidays={date(2026, 3, 11)}, workdays={date(2026, 3, 14
 
 
 # --- which days are worked -------------------------------------------------------------------------
+
 
 def test_every_day_of_2026_agrees_with_the_package():
     cal = package_calendar(2026)
@@ -88,26 +93,30 @@ def test_a_day_both_holiday_and_working_day_is_refused():
 
 # --- work_hours --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("start, hours, due", [
-    # inside the morning, no boundary crossed
-    (local(2026, 3, 9, 9, 0), 2, "2026-03-09 11:00"),
-    # across the lunch break: 11:00-12:00 then 13:30-14:30
-    (local(2026, 3, 9, 11, 0), 2, "2026-03-09 14:30"),
-    # started in the lunch break: the clock starts at 13:30
-    (local(2026, 3, 9, 12, 40), 1, "2026-03-09 14:30"),
-    # overnight: 17:00-17:30 then next morning from 08:30
-    (local(2026, 3, 9, 17, 0), 1, "2026-03-10 09:00"),
-    # started in the evening: nothing counts until the next opening
-    (local(2026, 3, 9, 21, 0), 1, "2026-03-10 09:30"),
-    # across a weekend: Friday 16:00-17:30 then Monday
-    (local(2026, 3, 6, 16, 0), 3, "2026-03-09 10:00"),
-    # started on a Sunday
-    (local(2026, 3, 8, 10, 0), 1, "2026-03-09 09:30"),
-    # ending exactly at a close gives the close, not the next opening
-    (local(2026, 3, 9, 16, 30), 1, "2026-03-09 17:30"),
-    # a fraction of an hour
-    (local(2026, 3, 9, 8, 30), 0.25, "2026-03-09 08:45"),
-])
+
+@pytest.mark.parametrize(
+    "start, hours, due",
+    [
+        # inside the morning, no boundary crossed
+        (local(2026, 3, 9, 9, 0), 2, "2026-03-09 11:00"),
+        # across the lunch break: 11:00-12:00 then 13:30-14:30
+        (local(2026, 3, 9, 11, 0), 2, "2026-03-09 14:30"),
+        # started in the lunch break: the clock starts at 13:30
+        (local(2026, 3, 9, 12, 40), 1, "2026-03-09 14:30"),
+        # overnight: 17:00-17:30 then next morning from 08:30
+        (local(2026, 3, 9, 17, 0), 1, "2026-03-10 09:00"),
+        # started in the evening: nothing counts until the next opening
+        (local(2026, 3, 9, 21, 0), 1, "2026-03-10 09:30"),
+        # across a weekend: Friday 16:00-17:30 then Monday
+        (local(2026, 3, 6, 16, 0), 3, "2026-03-09 10:00"),
+        # started on a Sunday
+        (local(2026, 3, 8, 10, 0), 1, "2026-03-09 09:30"),
+        # ending exactly at a close gives the close, not the next opening
+        (local(2026, 3, 9, 16, 30), 1, "2026-03-09 17:30"),
+        # a fraction of an hour
+        (local(2026, 3, 9, 8, 30), 0.25, "2026-03-09 08:45"),
+    ],
+)
 def test_work_hours_on_a_plain_calendar(start, hours, due):
     assert shown(PLAIN.add(start, hours, "work_hours")) == due
 
@@ -130,14 +139,17 @@ def test_other_working_hours_and_zone():
     assert due.astimezone(ZoneInfo("Asia/Urumqi")).strftime("%d %H:%M") == "10 10:00"
 
 
-@pytest.mark.parametrize("periods", [
-    # overnight period
-    [("22:00", "06:00")],
-    # overlapping periods
-    [("08:00", "12:00"), ("11:00", "14:00")],
-    # no period at all
-    [],
-])
+@pytest.mark.parametrize(
+    "periods",
+    [
+        # overnight period
+        [("22:00", "06:00")],
+        # overlapping periods
+        [("08:00", "12:00"), ("11:00", "14:00")],
+        # no period at all
+        [],
+    ],
+)
 def test_bad_working_periods_are_refused(periods):
     with pytest.raises(ValueError):
         WorkCalendar(periods=periods)
@@ -145,23 +157,27 @@ def test_bad_working_periods_are_refused(periods):
 
 # --- work_days ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("start, days, due", [
-    # inside working hours: the same local time N working days later
-    (local(2026, 3, 9, 10, 0), 1, "2026-03-10 10:00"),
-    (local(2026, 3, 9, 15, 0), 3, "2026-03-12 15:00"),
-    # over a weekend
-    (local(2026, 3, 13, 10, 0), 1, "2026-03-16 10:00"),
-    # after closing: the end of the next working day
-    (local(2026, 3, 9, 19, 0), 1, "2026-03-10 17:30"),
-    # before opening on a working day: that day counts, ending at its close
-    (local(2026, 3, 9, 7, 0), 1, "2026-03-09 17:30"),
-    # on a Saturday: the end of Monday
-    (local(2026, 3, 14, 10, 0), 1, "2026-03-16 17:30"),
-    # in the lunch break: counted from 13:30, ending at 12:00 (the same working time)
-    (local(2026, 3, 9, 12, 30), 1, "2026-03-10 12:00"),
-    # half a working day (3.75 h): the morning's 3.5 h and a quarter of an hour after lunch
-    (local(2026, 3, 9, 8, 30), 0.5, "2026-03-09 13:45"),
-])
+
+@pytest.mark.parametrize(
+    "start, days, due",
+    [
+        # inside working hours: the same local time N working days later
+        (local(2026, 3, 9, 10, 0), 1, "2026-03-10 10:00"),
+        (local(2026, 3, 9, 15, 0), 3, "2026-03-12 15:00"),
+        # over a weekend
+        (local(2026, 3, 13, 10, 0), 1, "2026-03-16 10:00"),
+        # after closing: the end of the next working day
+        (local(2026, 3, 9, 19, 0), 1, "2026-03-10 17:30"),
+        # before opening on a working day: that day counts, ending at its close
+        (local(2026, 3, 9, 7, 0), 1, "2026-03-09 17:30"),
+        # on a Saturday: the end of Monday
+        (local(2026, 3, 14, 10, 0), 1, "2026-03-16 17:30"),
+        # in the lunch break: counted from 13:30, ending at 12:00 (the same working time)
+        (local(2026, 3, 9, 12, 30), 1, "2026-03-10 12:00"),
+        # half a working day (3.75 h): the morning's 3.5 h and a quarter of an hour after lunch
+        (local(2026, 3, 9, 8, 30), 0.5, "2026-03-09 13:45"),
+    ],
+)
 def test_work_days_on_a_plain_calendar(start, days, due):
     assert shown(PLAIN.add(start, days, "work_days")) == due
 
@@ -173,24 +189,29 @@ def test_work_days_skip_a_holiday_and_count_an_adjusted_saturday():
 
 # --- minutes -----------------------------------------------------------------------------------------
 
+
 def test_minutes_are_wall_clock_at_night_and_on_holidays():
     assert shown(HANDMADE.add(local(2026, 3, 10, 23, 50), 30, "minutes")) == "2026-03-11 00:20"
 
 
 # --- elapsed -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("start, end, unit, amount", [
-    # a whole working week
-    (local(2026, 3, 9), local(2026, 3, 16), "work_days", 5.0),
-    # the holiday is not counted, the worked Saturday is
-    (local(2026, 3, 9), local(2026, 3, 15), "work_hours", 5 * 7.5),
-    # a night only
-    (local(2026, 3, 9, 18, 0), local(2026, 3, 10, 8, 0), "work_hours", 0.0),
-    # wall clock
-    (local(2026, 3, 9, 18, 0), local(2026, 3, 10, 8, 0), "minutes", 14 * 60.0),
-    # an end before the start counts nothing
-    (local(2026, 3, 10), local(2026, 3, 9), "work_hours", 0.0),
-])
+
+@pytest.mark.parametrize(
+    "start, end, unit, amount",
+    [
+        # a whole working week
+        (local(2026, 3, 9), local(2026, 3, 16), "work_days", 5.0),
+        # the holiday is not counted, the worked Saturday is
+        (local(2026, 3, 9), local(2026, 3, 15), "work_hours", 5 * 7.5),
+        # a night only
+        (local(2026, 3, 9, 18, 0), local(2026, 3, 10, 8, 0), "work_hours", 0.0),
+        # wall clock
+        (local(2026, 3, 9, 18, 0), local(2026, 3, 10, 8, 0), "minutes", 14 * 60.0),
+        # an end before the start counts nothing
+        (local(2026, 3, 10), local(2026, 3, 9), "work_hours", 0.0),
+    ],
+)
 def test_elapsed(start, end, unit, amount):
     assert HANDMADE.elapsed(start, end, unit) == amount
 
@@ -202,6 +223,7 @@ def test_share_of_a_limit_used():
 
 
 # --- pauses ------------------------------------------------------------------------------------------
+
 
 def test_a_pause_during_working_hours_moves_the_deadline_by_its_working_time():
     start = local(2026, 3, 9, 9, 0)
@@ -220,8 +242,10 @@ def test_a_pause_outside_working_hours_changes_nothing_for_work_hours_but_does_f
 
 def test_a_case_parked_over_days_and_a_pause_started_before_the_clock():
     start = local(2026, 3, 9, 10, 0)
-    pauses = [(local(2026, 3, 9, 9, 0), local(2026, 3, 9, 11, 0)),     # before the start: 1 h of it counts
-              (local(2026, 3, 10, 8, 0), local(2026, 3, 12, 8, 0))]    # parked Tuesday and Wednesday
+    pauses = [
+        (local(2026, 3, 9, 9, 0), local(2026, 3, 9, 11, 0)),  # before the start: 1 h of it counts
+        (local(2026, 3, 10, 8, 0), local(2026, 3, 12, 8, 0)),
+    ]  # parked Tuesday and Wednesday
     assert shown(PLAIN.add(start, 1, "work_days", pauses=pauses)) == "2026-03-12 11:00"
     assert PLAIN.elapsed(start, local(2026, 3, 12, 11, 0), "work_days", pauses=pauses) == 1.0
 
@@ -229,8 +253,9 @@ def test_a_case_parked_over_days_and_a_pause_started_before_the_clock():
 def test_overlapping_pauses_count_once():
     a, b, c = local(2026, 3, 9, 9, 0), local(2026, 3, 9, 10, 0), local(2026, 3, 9, 11, 0)
     assert normalise_pauses([(a, c), (b, c), (a, b)]) == ((a.astimezone(UTC), c.astimezone(UTC)),)
-    assert PLAIN.elapsed(local(2026, 3, 9, 8, 30), local(2026, 3, 9, 12, 0), "work_hours",
-                         pauses=[(a, c), (b, c)]) == 1.5
+    assert (
+        PLAIN.elapsed(local(2026, 3, 9, 8, 30), local(2026, 3, 9, 12, 0), "work_hours", pauses=[(a, c), (b, c)]) == 1.5
+    )
 
 
 def test_a_pause_ending_before_it_starts_is_refused():
@@ -240,24 +265,28 @@ def test_a_pause_ending_before_it_starts_is_refused():
 
 # --- refused input -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("call", [
-    # naive start
-    lambda: PLAIN.add(datetime(2026, 3, 9, 9, 0), 1, "work_hours"),
-    # naive end
-    lambda: PLAIN.elapsed(local(2026, 3, 9), datetime(2026, 3, 10), "minutes"),
-    # naive pause bound
-    lambda: PLAIN.add(local(2026, 3, 9), 1, "minutes", pauses=[(datetime(2026, 3, 9), local(2026, 3, 10))]),
-    # a date is not an instant
-    lambda: PLAIN.add(date(2026, 3, 9), 1, "work_hours"),
-    # unknown unit
-    lambda: PLAIN.add(local(2026, 3, 9), 1, "fortnights"),
-    # negative amount
-    lambda: PLAIN.add(local(2026, 3, 9), -1, "work_hours"),
-    # not a finite number
-    lambda: PLAIN.add(local(2026, 3, 9), float("inf"), "work_hours"),
-    # a weekend of seven days would never end
-    lambda: WorkCalendar(weekend=set(range(7))),
-])
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        # naive start
+        lambda: PLAIN.add(datetime(2026, 3, 9, 9, 0), 1, "work_hours"),
+        # naive end
+        lambda: PLAIN.elapsed(local(2026, 3, 9), datetime(2026, 3, 10), "minutes"),
+        # naive pause bound
+        lambda: PLAIN.add(local(2026, 3, 9), 1, "minutes", pauses=[(datetime(2026, 3, 9), local(2026, 3, 10))]),
+        # a date is not an instant
+        lambda: PLAIN.add(date(2026, 3, 9), 1, "work_hours"),
+        # unknown unit
+        lambda: PLAIN.add(local(2026, 3, 9), 1, "fortnights"),
+        # negative amount
+        lambda: PLAIN.add(local(2026, 3, 9), -1, "work_hours"),
+        # not a finite number
+        lambda: PLAIN.add(local(2026, 3, 9), float("inf"), "work_hours"),
+        # a weekend of seven days would never end
+        lambda: WorkCalendar(weekend=set(range(7))),
+    ],
+)
 def test_refused_input_raises_value_error(call):
     with pytest.raises(ValueError):
         call()
@@ -265,8 +294,7 @@ def test_refused_input_raises_value_error(call):
 
 # --- properties --------------------------------------------------------------------------------------
 
-instants = st.datetimes(min_value=datetime(2025, 12, 1), max_value=datetime(2026, 12, 31),
-                        timezones=st.just(SH))
+instants = st.datetimes(min_value=datetime(2025, 12, 1), max_value=datetime(2026, 12, 31), timezones=st.just(SH))
 calendars = st.sampled_from([PLAIN, HANDMADE, package_calendar(2026)])
 
 
@@ -279,9 +307,13 @@ def test_elapsed_undoes_add_in_work_hours(cal, start, minutes):
 
 
 @settings(max_examples=100, deadline=None)
-@given(cal=calendars, start=instants, minutes=st.integers(1, 60 * 100),
-       pause_at=st.timedeltas(timedelta(0), timedelta(days=10)),
-       pause_for=st.timedeltas(timedelta(0), timedelta(days=5)))
+@given(
+    cal=calendars,
+    start=instants,
+    minutes=st.integers(1, 60 * 100),
+    pause_at=st.timedeltas(timedelta(0), timedelta(days=10)),
+    pause_for=st.timedeltas(timedelta(0), timedelta(days=5)),
+)
 def test_elapsed_undoes_add_with_a_pause(cal, start, minutes, pause_at, pause_for):
     pauses = [(start + pause_at, start + pause_at + pause_for)]
     due = cal.add(start, minutes / 60, "work_hours", pauses=pauses)

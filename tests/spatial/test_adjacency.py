@@ -1,4 +1,5 @@
 """The in-process adjacency graph: hand-made contacts, and the same graph as the PostGIS builder (sql/013)."""
+
 import geopandas as gpd
 import pyproj
 import pytest
@@ -9,8 +10,8 @@ from sqlalchemy import text
 from gisapp.demo.synth import synthesize
 from gisapp.spatial.adjacency import build_adjacency, contiguity
 
-D = 0.003             # about 280 m of longitude, 330 m of latitude at 32N
-M = 1 / 94_500        # about one metre of longitude at 32N, in degrees
+D = 0.003  # about 280 m of longitude, 330 m of latitude at 32N
+M = 1 / 94_500  # about one metre of longitude at 32N, in degrees
 X0, Y0 = 119.0, 32.0
 
 
@@ -21,9 +22,16 @@ def cell(i, j, di=0.0):
 
 def test_shared_edge_and_corner_only_contacts():
     g = build_adjacency(["00", "01", "11", "20"], [cell(0, 0), cell(0, 1), cell(1, 1), cell(2, 0)])
-    assert g.contacts() == {("00", "01"): "edge", ("01", "00"): "edge", ("01", "11"): "edge",
-                            ("11", "01"): "edge", ("00", "11"): "corner", ("11", "00"): "corner",
-                            ("11", "20"): "corner", ("20", "11"): "corner"}
+    assert g.contacts() == {
+        ("00", "01"): "edge",
+        ("01", "00"): "edge",
+        ("01", "11"): "edge",
+        ("11", "01"): "edge",
+        ("00", "11"): "corner",
+        ("11", "00"): "corner",
+        ("11", "20"): "corner",
+        ("20", "11"): "corner",
+    }
     # an edge's shared length: the edge plus about one tolerance at each end (sql/013)
     shared = dict(zip(zip(g.grid, g.neighbour), g.shared_m))
     edge_m = pyproj.Geod(ellps="GRS80").line_length([X0, X0 + D], [Y0 + D, Y0 + D])
@@ -89,20 +97,27 @@ def test_same_graph_as_postgis_on_the_demo_county(session, tolerance_m):
 
 def test_same_neighbours_as_libpysal_queen_on_a_synthetic_layer(tmp_path):
     import libpysal  # the dev extra has it: make test installs it
+
     synthesize(tmp_path, grids=1500, seed=2)
     frame = gpd.read_file(tmp_path / "grids.geojson", engine="pyogrio")
-    queen = libpysal.weights.Queen.from_dataframe(frame, ids=frame["code"].tolist(), use_index=False,
-                                                  silence_warnings=True)
+    queen = libpysal.weights.Queen.from_dataframe(
+        frame, ids=frame["code"].tolist(), use_index=False, silence_warnings=True
+    )
     expected = {k: set(v) for k, v in queen.neighbors.items() if v}
     assert build_adjacency(frame["code"], frame.geometry).neighbours() == expected
 
 
 # --- contiguity: the exact topological graph (Queen / Rook) --------------------------------------------
 
+
 def test_contiguity_shared_edge_corner_and_nothing_else():
     c = contiguity(["00", "01", "11", "20"], [cell(0, 0), cell(0, 1), cell(1, 1), cell(2, 0)])
     assert list(zip(c.grid, c.neighbour, c.edge.tolist())) == [
-        ("00", "01", True), ("00", "11", False), ("01", "11", True), ("11", "20", False)]
+        ("00", "01", True),
+        ("00", "11", False),
+        ("01", "11", True),
+        ("11", "20", False),
+    ]
 
 
 def test_contiguity_has_no_tolerance():
@@ -149,6 +164,7 @@ def test_contiguity_is_within_the_postgis_graph_of_the_demo_county(session):
 
 def test_contiguity_equals_libpysal_queen_and_rook(tmp_path):
     import libpysal  # the dev extra has it: make test installs it
+
     from gisapp.config import PROJECT_ROOT
 
     synthesize(tmp_path, grids=1500, seed=2)

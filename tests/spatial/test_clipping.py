@@ -1,4 +1,5 @@
 """Lengths of lines inside convex polygons (numpy clipping) against GEOS, degenerate cases included."""
+
 import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiLineString, Polygon, box
@@ -19,12 +20,15 @@ def ours(lines, polygons, line_of, polygon_of):
 def test_random_segments_through_random_convex_polygons():
     rng = np.random.default_rng(8)
     # convex hulls of random points (counter-clockwise or not), buffers of rectangles, far from the origin
-    polygons = [shapely.convex_hull(shapely.multipoints(rng.normal(0, 50, (12, 2)) + [5e5, 3.5e6]))
-                for _ in range(40)]
-    polygons += [shapely.buffer(box(5e5, 3.5e6, 5e5 + 300, 3.5e6 + 280), 1.0, quad_segs=2),
-                 shapely.reverse(box(5e5 - 60, 3.5e6 - 60, 5e5 + 60, 3.5e6 + 60))]
-    lines = [MultiLineString([rng.normal(0, 80, (3, 2)) + [5e5, 3.5e6], rng.normal(0, 80, (2, 2)) + [5e5, 3.5e6]])
-             for _ in range(60)]
+    polygons = [shapely.convex_hull(shapely.multipoints(rng.normal(0, 50, (12, 2)) + [5e5, 3.5e6])) for _ in range(40)]
+    polygons += [
+        shapely.buffer(box(5e5, 3.5e6, 5e5 + 300, 3.5e6 + 280), 1.0, quad_segs=2),
+        shapely.reverse(box(5e5 - 60, 3.5e6 - 60, 5e5 + 60, 3.5e6 + 60)),
+    ]
+    lines = [
+        MultiLineString([rng.normal(0, 80, (3, 2)) + [5e5, 3.5e6], rng.normal(0, 80, (2, 2)) + [5e5, 3.5e6]])
+        for _ in range(60)
+    ]
     line_of, polygon_of = rng.integers(0, 60, 3000), rng.integers(0, len(polygons), 3000)
     expected = geos(lines, polygons, line_of, polygon_of)
     assert (expected > 0).sum() > 1000
@@ -33,10 +37,12 @@ def test_random_segments_through_random_convex_polygons():
 
 def test_lines_along_the_boundary_count_inside():
     square = box(0, 0, 10, 10)
-    lines = [LineString([(0, 2), (0, 8)]),            # along an edge
-             LineString([(-5, 10), (15, 10)]),        # along the top edge and beyond it
-             LineString([(10, 10), (12, 12)]),        # touches a corner only
-             LineString([(10.0000001, 0), (10.0000001, 10)])]  # parallel, just outside
+    lines = [
+        LineString([(0, 2), (0, 8)]),  # along an edge
+        LineString([(-5, 10), (15, 10)]),  # along the top edge and beyond it
+        LineString([(10, 10), (12, 12)]),  # touches a corner only
+        LineString([(10.0000001, 0), (10.0000001, 10)]),
+    ]  # parallel, just outside
     got = ours(lines, [square], [0, 1, 2, 3], [0, 0, 0, 0])
     assert np.allclose(got, [6, 10, 0, 0], atol=1e-9)
 

@@ -466,15 +466,18 @@ def test_every_public_function_has_a_one_line_docstring_summary():
 
 
 # one table of Gauss-Kruger zones serves the import (both eastings) and the export (without the zone prefix)
-@pytest.mark.parametrize(("value", "prefixed", "expected"), [
-    ("EPSG:4549", True, "EPSG:4549"),      # CM 120°E, the zone of the demo county
-    ("epsg:4528", True, "EPSG:4528"),      # zone 40 with its number in front: import only
-    ("EPSG:4528", False, None),
-    ("EPSG:4555", True, None),             # just past the last zone
-    ("EPSG:4326", True, None),             # geographic: parse_crs's business
-    ("EPSG:４５４９", True, None),          # full-width digits are not a code
-    ("EPSG:" + "9" * 5000, True, None),    # a huge number is not read at all
-])
+@pytest.mark.parametrize(
+    ("value", "prefixed", "expected"),
+    [
+        ("EPSG:4549", True, "EPSG:4549"),  # CM 120°E, the zone of the demo county
+        ("epsg:4528", True, "EPSG:4528"),  # zone 40 with its number in front: import only
+        ("EPSG:4528", False, None),
+        ("EPSG:4555", True, None),  # just past the last zone
+        ("EPSG:4326", True, None),  # geographic: parse_crs's business
+        ("EPSG:４５４９", True, None),  # full-width digits are not a code
+        ("EPSG:" + "9" * 5000, True, None),  # a huge number is not read at all
+    ],
+)
 def test_gauss_kruger_zones_are_named_in_one_place(value, prefixed, expected):
     from gisapp.spatial.crs import gauss_kruger_epsg
 

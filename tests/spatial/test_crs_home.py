@@ -1,5 +1,6 @@
 """gisapp/spatial/crs.py is the one home of CRS names and conversions: no other module of the app or the benchmarks
 parses a CRS name, maps EPSG codes, keeps a table of Gauss-Kruger zones or builds a pyproj transformation."""
+
 import re
 
 import pytest
@@ -9,8 +10,10 @@ from gisapp.config import PROJECT_ROOT
 HOME = PROJECT_ROOT / "gisapp" / "spatial" / "crs.py"
 FORBIDDEN = {
     # pyproj's CRS and Transformer (pyproj.Geod, geodesic distances, is not a CRS and stays where it is used)
-    "pyproj CRS or Transformer": re.compile(r"\bTransformer\b|\bpyproj\.CRS\b|from pyproj import .*\bCRS\b|"
-                                            r"\bCRS\.from_|\bCRSError\b"),
+    "pyproj CRS or Transformer": re.compile(
+        r"\bTransformer\b|\bpyproj\.CRS\b|from pyproj import .*\bCRS\b|"
+        r"\bCRS\.from_|\bCRSError\b"
+    ),
     "a geopandas reprojection": re.compile(r"\.to_crs\(|\.to_epsg\("),
     "a spelling of a CRS normalised by hand": re.compile(r"[\"'](EPSG4326|EPSG4490|GCJ02|BD09|BD09LL|CGCS2000)[\"']"),
     "Gauss-Kruger zone arithmetic": re.compile(r"\b45(13|34)\s*\+|range\(\s*45\d\d"),
@@ -28,9 +31,12 @@ def sources():
 @pytest.mark.parametrize("kind", sorted(FORBIDDEN))
 def test_crs_parsing_lives_only_in_spatial_crs(kind):
     pattern = FORBIDDEN[kind]
-    found = [f"{path.relative_to(PROJECT_ROOT)}:{n}: {line.strip()}"
-             for path in sources() for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-             if pattern.search(line)]
+    found = [
+        f"{path.relative_to(PROJECT_ROOT)}:{n}: {line.strip()}"
+        for path in sources()
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
     assert not found, f"{kind} outside gisapp/spatial/crs.py:\n" + "\n".join(found)
 
 

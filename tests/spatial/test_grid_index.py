@@ -1,4 +1,5 @@
 """The in-memory grid index agrees with PostGIS, shared edges included."""
+
 import random
 
 from sqlalchemy import text
@@ -16,8 +17,9 @@ def test_index_reads_every_demo_grid():
 
 def test_index_and_postgis_place_random_points_alike(session):
     idx = GridIndex.read(GRIDS)
-    minx, miny, maxx, maxy = session.execute(text(
-        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e FROM counties) x")).one()
+    minx, miny, maxx, maxy = session.execute(
+        text("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e FROM counties) x")
+    ).one()
     rng = random.Random(320102)
     inside = 0
     for _ in range(300):
@@ -33,11 +35,13 @@ def test_index_and_postgis_place_random_points_alike(session):
 def test_index_and_postgis_agree_on_shared_vertices(session):
     idx = GridIndex.read(GRIDS)
     # vertices of one grid that other grids share: covered by two or more grids
-    rows = session.execute(text("""
+    rows = session.execute(
+        text("""
         SELECT DISTINCT ST_X(d.geom) AS lon, ST_Y(d.geom) AS lat
         FROM (SELECT (ST_DumpPoints(geom)).geom FROM grids WHERE code IN
               (SELECT code FROM grids ORDER BY code LIMIT 5)) d
-        LIMIT 80""")).all()
+        LIMIT 80""")
+    ).all()
     shared = 0
     for lon, lat in rows:
         if len(idx.covering(lon, lat)) >= 2:
@@ -79,8 +83,11 @@ def test_updates_give_the_same_answers_as_a_fresh_index():
     fresh = GridIndex(shapes.items())
     minx, miny, maxx, maxy = shapely.total_bounds(np.array(list(shapes.values())))
     rng = np.random.default_rng(4)
-    edited = [shapes[first].representative_point(), shapes[second].representative_point(),
-              frame.geometry[frame["code"] == third].iloc[0].representative_point()]
+    edited = [
+        shapes[first].representative_point(),
+        shapes[second].representative_point(),
+        frame.geometry[frame["code"] == third].iloc[0].representative_point(),
+    ]
     points = [(p.x, p.y) for p in edited] + list(zip(rng.uniform(minx, maxx, 500), rng.uniform(miny, maxy, 500)))
     for lon, lat in points:
         assert idx.covering(lon, lat) == fresh.covering(lon, lat)

@@ -1,4 +1,5 @@
 """Gi* hot spots on a hand-made 9 x 9 lattice whose contacts come from the app's own adjacency builder."""
+
 import math
 
 import numpy as np
@@ -20,15 +21,19 @@ def code(i: int, j: int) -> str:
 @pytest.fixture(scope="module")
 def lattice():
     """The codes and the adjacency pairs (edge or corner, as sql/013 builds them) of a 9 x 9 lattice."""
-    cells = {code(i, j): box(X0 + i * D, Y0 + j * D, X0 + (i + 1) * D, Y0 + (j + 1) * D)
-             for i in range(SIDE) for j in range(SIDE)}
+    cells = {
+        code(i, j): box(X0 + i * D, Y0 + j * D, X0 + (i + 1) * D, Y0 + (j + 1) * D)
+        for i in range(SIDE)
+        for j in range(SIDE)
+    }
     codes = sorted(cells)
     graph = build_adjacency(codes, [cells[c] for c in codes])
     return codes, list(zip(graph.grid.tolist(), graph.neighbour.tolist()))
 
 
-def counts_with_cluster(codes, hot=((1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (2, 3), (3, 2), (3, 3)),
-                        level=12, background=1):
+def counts_with_cluster(
+    codes, hot=((1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (2, 3), (3, 2), (3, 3)), level=12, background=1
+):
     """A 3 x 3 block of busy grids in the south-west (columns and rows 1-3), one event elsewhere."""
     busy = {code(i, j) for i, j in hot}
     return [level if c in busy else background for c in codes]
@@ -59,8 +64,8 @@ def test_the_z_score_is_getis_and_ords_gi_star_with_binary_weights(lattice):
     y = np.array(counts_with_cluster(codes), dtype=float)
     n, i = len(y), codes.index(code(2, 2))
     w = contiguity_matrix(codes, pairs).toarray()[i]
-    mean, s = y.mean(), math.sqrt((y ** 2).mean() - y.mean() ** 2)
-    expected = (w @ y - mean * w.sum()) / (s * math.sqrt((n * (w ** 2).sum() - w.sum() ** 2) / (n - 1)))
+    mean, s = y.mean(), math.sqrt((y**2).mean() - y.mean() ** 2)
+    expected = (w @ y - mean * w.sum()) / (s * math.sqrt((n * (w**2).sum() - w.sum() ** 2) / (n - 1)))
     result = getis_ord_star(codes, y, pairs)
     assert result.z[i] == pytest.approx(expected, rel=1e-9)
     assert result.p[i] == pytest.approx(2 * (1 - 0.5 * (1 + math.erf(expected / math.sqrt(2)))), rel=1e-6)
@@ -107,16 +112,19 @@ def test_one_count_per_code_is_required():
         getis_ord_star(["a", "b"], [1], [])
 
 
-@pytest.mark.parametrize("z, p, expected", [
-    (2.6, 0.0093, "hot_99"),
-    # exactly at the threshold: not below it, so the next level
-    (2.5758, 0.01, "hot_95"),
-    (-1.97, 0.0488, "cold_95"),
-    (-1.7, 0.0891, "cold_90"),
-    # just above 10 %: not significant
-    (1.64, 0.101, "not_significant"),
-    # an infinite z (a grid neighbouring all others) is not taken as a finding
-    (float("inf"), 0.0, "not_significant"),
-])
+@pytest.mark.parametrize(
+    "z, p, expected",
+    [
+        (2.6, 0.0093, "hot_99"),
+        # exactly at the threshold: not below it, so the next level
+        (2.5758, 0.01, "hot_95"),
+        (-1.97, 0.0488, "cold_95"),
+        (-1.7, 0.0891, "cold_90"),
+        # just above 10 %: not significant
+        (1.64, 0.101, "not_significant"),
+        # an infinite z (a grid neighbouring all others) is not taken as a finding
+        (float("inf"), 0.0, "not_significant"),
+    ],
+)
 def test_classes_follow_the_two_sided_p_value_and_the_sign(z, p, expected):
     assert classify(z, p) == expected

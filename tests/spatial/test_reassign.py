@@ -1,4 +1,5 @@
 """Bulk point-to-grid assignment: the shared-edge rule on hand-made cases, and equality with geopandas."""
+
 import json
 
 import geopandas as gpd
@@ -7,7 +8,8 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from bench.layers_bench import sjoin_assign as bench_sjoin, sjoin_frame
+from bench.layers_bench import sjoin_assign as bench_sjoin
+from bench.layers_bench import sjoin_frame
 from gisapp.config import PROJECT_ROOT
 from gisapp.demo.synth import synthesize
 from gisapp.spatial.grid_index import GridIndex

@@ -1,4 +1,5 @@
 """A real headless Chromium (Debian's chromium + chromium-driver) driven by Selenium, and form logins."""
+
 from __future__ import annotations
 
 import re
@@ -26,9 +27,18 @@ def chromium(profile: Path):
     options.binary_location = CHROMIUM
     # the console (errors) and the network events (every request's host) are read back by the tests
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1280,900"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,900",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)
@@ -68,8 +78,11 @@ def foreign_requests(driver, base: str) -> list[str]:
     from urllib.parse import urlsplit
 
     app = urlsplit(base).netloc
-    return [u for u in requested_urls(driver)
-            if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc != app]
+    return [
+        u
+        for u in requested_urls(driver)
+        if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc != app
+    ]
 
 
 def wait_for(driver, condition, timeout: float = 60):
@@ -89,9 +102,16 @@ def login_in_browser(driver, base: str, username: str, password: str = DEMO_PASS
     driver.find_element(By.ID, "submit").click()
     # landed: the login page is gone, or it answered with an error (a readyState check alone can still see the
     # login page before it leaves)
-    wait_for(driver, lambda d: d.execute_script("return document.readyState") == "complete" and (
-        "/login" not in d.current_url
-        or d.execute_script("var e = document.getElementById('error'); return !!(e && e.dataset.code)")))
+    wait_for(
+        driver,
+        lambda d: (
+            d.execute_script("return document.readyState") == "complete"
+            and (
+                "/login" not in d.current_url
+                or d.execute_script("var e = document.getElementById('error'); return !!(e && e.dataset.code)")
+            )
+        ),
+    )
 
 
 def form_login(base: str, username: str, password: str = DEMO_PASSWORD) -> tuple[requests.Session, requests.Response]:
@@ -99,8 +119,12 @@ def form_login(base: str, username: str, password: str = DEMO_PASSWORD) -> tuple
     http = requests.Session()
     page = http.get(base + "/login", timeout=10)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    r = http.post(base + "/login", data={"username": username, "password": password, "csrf_token": token,
-                                         "next": "/"}, allow_redirects=False, timeout=30)
+    r = http.post(
+        base + "/login",
+        data={"username": username, "password": password, "csrf_token": token, "next": "/"},
+        allow_redirects=False,
+        timeout=30,
+    )
     return http, r
 
 

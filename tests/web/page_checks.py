@@ -1,5 +1,6 @@
 """What a browser test of a view checks besides its own steps: no console errors, no request to another host,
 a phone-sized screen, an emulated position, and the screenshots the README shows (docs/screenshots/)."""
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,8 @@ class PageWatch:
         def provoked(entry: dict) -> bool:
             return entry.get("source") == "network" and any(
                 f"{self.base}{path} " in entry["message"] and f"status of {status} " in entry["message"]
-                for path, status in expected)
+                for path, status in expected
+            )
 
         return [e for e in self.console if e["level"] == "SEVERE" and not provoked(e)]
 
@@ -49,21 +51,24 @@ class PageWatch:
         """Requests to any host other than the app's (local schemes such as data: aside)."""
         self.drain()
         app = urlsplit(self.base).netloc
-        return [url for url in self.requests
-                if urlsplit(url).scheme not in LOCAL_SCHEMES and urlsplit(url).netloc != app]
+        return [
+            url for url in self.requests if urlsplit(url).scheme not in LOCAL_SCHEMES and urlsplit(url).netloc != app
+        ]
 
 
 def phone(driver, width: int = 375, height: int = 812) -> None:
     """A phone-sized screen (an iPhone X's CSS pixels), touch-sized, at twice the pixel density."""
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True}
+    )
 
 
 def place_browser_at(driver, base: str, lon: float, lat: float, accuracy: float = 8) -> None:
     """Grant the app geolocation and make the browser report this WGS84 position."""
     driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": base, "permissions": ["geolocation"]})
-    driver.execute_cdp_cmd("Emulation.setGeolocationOverride",
-                           {"latitude": lat, "longitude": lon, "accuracy": accuracy})
+    driver.execute_cdp_cmd(
+        "Emulation.setGeolocationOverride", {"latitude": lat, "longitude": lon, "accuracy": accuracy}
+    )
 
 
 def page_state(driver, check=lambda s: True, timeout: float = 60) -> dict:

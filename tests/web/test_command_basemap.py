@@ -1,5 +1,6 @@
 """A configured basemap: tiles from the configured host only (allowed by the CSP), and on a GCJ-02 basemap the
 overlays are shifted by the GCJ-02 offset so that they line up with it; without a basemap no tile is asked for."""
+
 import struct
 import threading
 import zlib
@@ -14,11 +15,17 @@ from tests.web.browser import browser, console_errors, login_in_browser, request
 
 def png_tile() -> bytes:
     """A plain 256 x 256 grey PNG."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
     rows = b"".join(b"\x00" + b"\xd0" * 256 for _ in range(256))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 256, 256, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 256, 256, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -88,10 +95,16 @@ def test_without_a_basemap_the_map_is_plain_and_overlays_are_wgs84(live, browser
 
 
 # Tianditu's subdomains t0..t7 become one CSP wildcard; an in-house server keeps its port
-@pytest.mark.parametrize("url, origin", [
-    ("http://t{s}.tianditu.gov.cn/vec_w/wmts?TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=k", "http://*.tianditu.gov.cn"),
-    ("http://10.1.2.3:8080/tiles/{z}/{x}/{y}.png", "http://10.1.2.3:8080"),
-])
+@pytest.mark.parametrize(
+    "url, origin",
+    [
+        (
+            "http://t{s}.tianditu.gov.cn/vec_w/wmts?TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=k",
+            "http://*.tianditu.gov.cn",
+        ),
+        ("http://10.1.2.3:8080/tiles/{z}/{x}/{y}.png", "http://10.1.2.3:8080"),
+    ],
+)
 def test_the_csp_origin_is_derived_from_the_basemap_url(url, origin):
     from gisapp.config import Settings
 

@@ -2,6 +2,7 @@
 accepts and dispatches an event, confirms some of the proposed support members on the map, and sees a new event
 arrive live; a township dispatcher sees its township only. No console error, no request to another host; each
 view leaves a screenshot in docs/screenshots/."""
+
 import json
 
 import pytest
@@ -20,35 +21,67 @@ def world(live):
     """demo-grid's grid, a point in it, a level-1 category, an integration key, two members on duty in adjacent
     grids near the point (the support candidates), every other member off duty."""
     query(live, "SELECT refresh_grid_adjacency()")
-    (grid, lon, lat, township), = query(live, """
+    ((grid, lon, lat, township),) = query(
+        live,
+        """
         SELECT g.code, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom)), c.township_code
         FROM users u JOIN grids g ON g.code = u.grid_code JOIN communities c ON c.code = g.community_code
-        WHERE u.username = 'demo-grid'""")
-    (category,), = query(live, "SELECT code FROM categories WHERE level = 1 ORDER BY code LIMIT 1")
-    ring1 = [r[0] for r in query(live, "SELECT neighbour_code FROM grid_adjacency WHERE grid_code = %s "
-                                       "ORDER BY neighbour_code LIMIT 3", grid)]
+        WHERE u.username = 'demo-grid'""",
+    )
+    ((category,),) = query(live, "SELECT code FROM categories WHERE level = 1 ORDER BY code LIMIT 1")
+    ring1 = [
+        r[0]
+        for r in query(
+            live, "SELECT neighbour_code FROM grid_adjacency WHERE grid_code = %s ORDER BY neighbour_code LIMIT 3", grid
+        )
+    ]
     query(live, "UPDATE members SET duty_status = 'off_duty'")
     helpers = []
     for i, neighbour in enumerate(ring1):
-        (code,), = query(live, "SELECT code FROM members WHERE team_code = 'T' || %s ORDER BY code LIMIT 1", neighbour)
-        query(live, "UPDATE members SET duty_status = 'on_duty', position = ST_SetSRID(ST_MakePoint(%s, %s), 4326), "
-                    "position_at = now() WHERE code = %s", lon + 0.0008 * (i + 1), lat + 0.0004, code)
+        ((code,),) = query(
+            live, "SELECT code FROM members WHERE team_code = 'T' || %s ORDER BY code LIMIT 1", neighbour
+        )
+        query(
+            live,
+            "UPDATE members SET duty_status = 'on_duty', position = ST_SetSRID(ST_MakePoint(%s, %s), 4326), "
+            "position_at = now() WHERE code = %s",
+            lon + 0.0008 * (i + 1),
+            lat + 0.0004,
+            code,
+        )
         helpers.append(code)
     from gisapp.db import make_engine, make_session_factory, transaction
     from gisapp.services.access.audit import Actor
 
     engine = make_engine(live.database_url, pool_size=1)
     with transaction(make_session_factory(engine)) as session:
-        _, key = create_integration(session, TEST_AUDIT_KEY, Actor("t"), code="dash-web", name="市民APP",
-                                    county_code="320102", channels=["public"])
+        _, key = create_integration(
+            session,
+            TEST_AUDIT_KEY,
+            Actor("t"),
+            code="dash-web",
+            name="市民APP",
+            county_code="320102",
+            channels=["public"],
+        )
     engine.dispose()
-    return {"grid": grid, "point": [lon, lat], "township": township, "category": category, "key": key,
-            "helpers": helpers}
+    return {
+        "grid": grid,
+        "point": [lon, lat],
+        "township": township,
+        "category": category,
+        "key": key,
+        "helpers": helpers,
+    }
 
 
 def report(live, world, *, public: bool) -> int:
-    body = {"category": world["category"], "channel": "public" if public else "patrol", "description": "井盖缺失",
-            "location": {"type": "Point", "coordinates": world["point"]}}
+    body = {
+        "category": world["category"],
+        "channel": "public" if public else "patrol",
+        "description": "井盖缺失",
+        "location": {"type": "Point", "coordinates": world["point"]},
+    }
     if public:
         r = requests.post(live.url + "/api/v1/events", json=body, headers={"X-API-Key": world["key"]}, timeout=30)
     else:
@@ -58,8 +91,9 @@ def report(live, world, *, public: bool) -> int:
 
 
 def api_act(live, who, event_id, action, **body):
-    r = live.client(who).post(f"{live.url}/api/v1/events/{event_id}/actions", json={"action": action, **body},
-                              timeout=30)
+    r = live.client(who).post(
+        f"{live.url}/api/v1/events/{event_id}/actions", json={"action": action, **body}, timeout=30
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -141,14 +175,23 @@ def test_commander_sees_the_layers_dispatches_with_support_and_sees_a_live_event
     assert int(browser.execute_script("return document.body.dataset.live")) > before
     assert str(fresh) in browser.execute_script("return Object.keys(GISAPP.eventMarkers)")  # on the map too
     # a member's position report moves it on the map, through the stream too
-    r = live.client("demo-grid").post(live.url + "/api/v1/members/me/status", timeout=30, json={
-        "duty_status": "on_patrol", "position": {"type": "Point", "coordinates": [lon + 0.0002, lat - 0.0002]}})
+    r = live.client("demo-grid").post(
+        live.url + "/api/v1/members/me/status",
+        timeout=30,
+        json={"duty_status": "on_patrol", "position": {"type": "Point", "coordinates": [lon + 0.0002, lat - 0.0002]}},
+    )
     assert r.status_code == 200, r.text
     member = r.json()["member"]["code"]
-    wait_for(browser, lambda d: d.execute_script(
-        "const m = GISAPP.members.byCode[arguments[0]]; return m && m.duty_status", member) == "on_patrol")
-    assert browser.execute_script("return GISAPP.members.byCode[arguments[0]].position.coordinates",
-                                  member) == pytest.approx([lon + 0.0002, lat - 0.0002])
+    wait_for(
+        browser,
+        lambda d: (
+            d.execute_script("const m = GISAPP.members.byCode[arguments[0]]; return m && m.duty_status", member)
+            == "on_patrol"
+        ),
+    )
+    assert browser.execute_script(
+        "return GISAPP.members.byCode[arguments[0]].position.coordinates", member
+    ) == pytest.approx([lon + 0.0002, lat - 0.0002])
     browser.save_screenshot(str(SHOTS / "command-county.png"))
     assert_clean(browser, live.url)
 
@@ -161,7 +204,8 @@ def test_dispatcher_sees_its_township_only(live, world, browser):
     assert drawn(browser)["townships"] == 1
     wait_for(browser, lambda d: d.find_elements("css selector", ".queue-item"))
     townships = browser.execute_script(
-        "return Array.from(document.querySelectorAll('.queue-item')).map(n => n.dataset.event)")
+        "return Array.from(document.querySelectorAll('.queue-item')).map(n => n.dataset.event)"
+    )
     seen = {query(live, "SELECT township_code FROM events WHERE id = %s", int(i))[0][0] for i in townships}
     assert seen == {world["township"]}
     browser.save_screenshot(str(SHOTS / "command-township.png"))
@@ -214,8 +258,10 @@ def test_phone_view(live, world, browser):
     open_dashboard(browser, live, "demo-township")
     wait_for(browser, lambda d: "townships" in drawn(d))
     # stacked: the panel under the map, the legend folded
-    map_box, side_box = (browser.execute_script(f"return document.getElementById('{i}').getBoundingClientRect()")
-                         for i in ("map", "side"))
+    map_box, side_box = (
+        browser.execute_script(f"return document.getElementById('{i}').getBoundingClientRect()")
+        for i in ("map", "side")
+    )
     assert side_box["top"] >= map_box["bottom"] - 1 and side_box["width"] >= 0.9 * map_box["width"]
     assert not browser.find_element("id", "legend-list").is_displayed()
     browser.save_screenshot(str(SHOTS / "command-phone.png"))

@@ -1,4 +1,5 @@
 """Hardening: security headers on every response; production refuses a default secret."""
+
 import pytest
 import requests
 
@@ -18,5 +19,6 @@ def test_every_response_carries_the_security_headers(live, path):
 @pytest.mark.parametrize("secret", ["", "short"])
 def test_production_mode_refuses_a_default_secret(secret):
     with pytest.raises(RuntimeError, match="GISAPP_SECRET_KEY"):
-        create_app(Settings(database_url="postgresql+psycopg2://x:y@127.0.0.1:9/none", production=True,
-                            secret_key=secret))
+        create_app(
+            Settings(database_url="postgresql+psycopg2://x:y@127.0.0.1:9/none", production=True, secret_key=secret)
+        )

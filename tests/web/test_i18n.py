@@ -1,5 +1,6 @@
 """Both languages are complete: the same keys in zh and en, none empty, and every key the templates and the
 dashboard's scripts use (literal or built from the domain's states, actions, roles and layers) is there."""
+
 import re
 
 import pytest
@@ -15,8 +16,11 @@ from gisapp.spatial.hotspots import HOT_CLASSES
 from gisapp.web.i18n import LANGUAGES, catalog, cst
 
 TEMPLATES = PROJECT_ROOT / "gisapp" / "web" / "templates"
-SCRIPTS = [*(PROJECT_ROOT / "static" / "js" / "dash").glob("*.js"), *(PROJECT_ROOT / "static" / "js" / "eval").glob("*.js"),
-           PROJECT_ROOT / "static" / "js" / "map.js"]
+SCRIPTS = [
+    *(PROJECT_ROOT / "static" / "js" / "dash").glob("*.js"),
+    *(PROJECT_ROOT / "static" / "js" / "eval").glob("*.js"),
+    PROJECT_ROOT / "static" / "js" / "map.js",
+]
 
 
 def used_keys() -> set[str]:
@@ -38,24 +42,38 @@ def used_keys() -> set[str]:
 
 def built_keys() -> set[str]:
     """Keys the scripts build from a value: "status." + e.status and the like."""
-    return ({f"status.{s}" for s in EventStatus} | {f"action.{a}" for a in Action} | {f"role.{r}" for r in Role}
-            | {f"task.status.{s}" for s in TaskStatus} | {f"priority.{p}" for p in Priority}
-            | {f"channel.{c}" for c in Channel} | {f"duty.{d}" for d in DUTY} | {f"layer.{n}" for n in layer_names()}
-            | {f"figure.{f}" for f in ("reported", "closed", "open", "warned", "overdue", "level2", "on_duty")}
-            | {f"supervision.{s}" for s in ("on_time", "warned", "overdue")} | {"level.1", "level.2"}
-            | {f"limit.{x}" for x in ("response", "handling")} | {f"task.{k}" for k in ("handle", "support")}
-            | {f"search.kind.{k}" for k in ("event", "point", "township", "community", "grid", "key-location",
-                                            "key-road")}
-            | evaluation_keys() | {f"report.kind.{k}" for k in ReportKind} | {f"report.class.{c}" for c in HOT_CLASSES})
+    return (
+        {f"status.{s}" for s in EventStatus}
+        | {f"action.{a}" for a in Action}
+        | {f"role.{r}" for r in Role}
+        | {f"task.status.{s}" for s in TaskStatus}
+        | {f"priority.{p}" for p in Priority}
+        | {f"channel.{c}" for c in Channel}
+        | {f"duty.{d}" for d in DUTY}
+        | {f"layer.{n}" for n in layer_names()}
+        | {f"figure.{f}" for f in ("reported", "closed", "open", "warned", "overdue", "level2", "on_duty")}
+        | {f"supervision.{s}" for s in ("on_time", "warned", "overdue")}
+        | {"level.1", "level.2"}
+        | {f"limit.{x}" for x in ("response", "handling")}
+        | {f"task.{k}" for k in ("handle", "support")}
+        | {f"search.kind.{k}" for k in ("event", "point", "township", "community", "grid", "key-location", "key-road")}
+        | evaluation_keys()
+        | {f"report.kind.{k}" for k in ReportKind}
+        | {f"report.class.{c}" for c in HOT_CLASSES}
+    )
 
 
 def evaluation_keys() -> set[str]:
     """The evaluation page's keys built from the domain's scopes and breakdowns, the presets and the comparisons."""
     from gisapp.domain.evaluation import BREAKDOWNS, PARTS, ScopeKind
 
-    return ({f"eval.scope.{s}" for s in ScopeKind} | {f"eval.by.{b}" for b in BREAKDOWNS}
-            | {f"eval.drill.{p}" for p in PARTS} | {"eval.cmp.previous", "eval.cmp.year_before"}
-            | {f"eval.preset.{p}" for p in ("this_month", "last_month", "this_year", "last_year", "custom")})
+    return (
+        {f"eval.scope.{s}" for s in ScopeKind}
+        | {f"eval.by.{b}" for b in BREAKDOWNS}
+        | {f"eval.drill.{p}" for p in PARTS}
+        | {"eval.cmp.previous", "eval.cmp.year_before"}
+        | {f"eval.preset.{p}" for p in ("this_month", "last_month", "this_year", "last_year", "custom")}
+    )
 
 
 def test_both_languages_have_the_same_keys_and_no_empty_string():

@@ -1,4 +1,5 @@
 """The overview map in a real headless Chromium against the live app, after a real form login."""
+
 import json
 import re
 
@@ -35,9 +36,11 @@ def test_commander_sees_the_whole_county_drawn(live, browser):
 def test_grid_officer_sees_its_grid_and_the_grids_around_it(live, browser):
     conn = live.db()
     with conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM grids n JOIN grids o ON ST_Relate(n.geom, "
-                    "(SELECT ST_Union(x.geom) FROM grids x WHERE ST_Intersects(x.geom, o.geom)), 'T********') "
-                    "JOIN users u ON u.grid_code = o.code WHERE u.username = 'demo-grid'")
+        cur.execute(
+            "SELECT count(*) FROM grids n JOIN grids o ON ST_Relate(n.geom, "
+            "(SELECT ST_Union(x.geom) FROM grids x WHERE ST_Intersects(x.geom, o.geom)), 'T********') "
+            "JOIN users u ON u.grid_code = o.code WHERE u.username = 'demo-grid'"
+        )
         (expected,) = cur.fetchone()
     conn.close()
     login_in_browser(browser, live.url, "demo-grid")

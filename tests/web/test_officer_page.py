@@ -2,6 +2,7 @@
 grid and its neighbours, be inside it at an emulated position (and how far from its edge), report my duty
 status, report an event by tapping the map (with a photo), acknowledge the task it gives my team. No console errors, no
 request to another host; screenshots for the README."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,8 +12,13 @@ from zoneinfo import ZoneInfo
 from tests.photo_bytes import tiny_png
 from tests.support import query
 from tests.web.browser import login_in_browser, wait_for
-from tests.web.page_checks import (PageWatch, page_state, phone,  # noqa: F401
-                                   place_browser_at, screenshot, watched_browser)
+from tests.web.page_checks import (
+    PageWatch,
+    page_state,
+    phone,  # noqa: F401
+    place_browser_at,
+    screenshot,
+)
 
 MY_GRID = """SELECT g.code, ST_X(p), ST_Y(p), ST_Distance(p::geography, ST_Boundary(g.geom)::geography),
                     ST_X(c), ST_Y(c)
@@ -38,8 +44,11 @@ def officer_page(driver, live, lon: float, lat: float) -> PageWatch:
 def tap(driver, lon: float, lat: float) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
 
-    x, y = driver.execute_script("var p = window.gisappOfficer.map.latLngToContainerPoint([arguments[1], "
-                                 "arguments[0]]); return [p.x, p.y];", lon, lat)
+    x, y = driver.execute_script(
+        "var p = window.gisappOfficer.map.latLngToContainerPoint([arguments[1], arguments[0]]); return [p.x, p.y];",
+        lon,
+        lat,
+    )
     area = driver.find_element("id", "map")
     rect = area.rect
     offset = (x - rect["width"] / 2, y - rect["height"] / 2)
@@ -52,7 +61,7 @@ def cst_clock(iso: str) -> str:
 
 def test_officer_sees_its_grid_reports_by_tapping_and_acknowledges_the_task(live, watched_browser, tmp_path):
     driver = watched_browser
-    (grid, lon, lat, edge_m, tap_lon, tap_lat), = query(live, MY_GRID)
+    ((grid, lon, lat, edge_m, tap_lon, tap_lat),) = query(live, MY_GRID)
     watch = officer_page(driver, live, lon, lat)
     state = page_state(driver, lambda s: s["outcome"] == "ready" and s["where"] is not None)
     served = live.client("demo-grid").get(f"{live.url}/api/v1/layers/grids", timeout=10).json()["features"]
@@ -64,10 +73,13 @@ def test_officer_sees_its_grid_reports_by_tapping_and_acknowledges_the_task(live
     driver.find_element("css selector", '[data-status="on_patrol"]').click()
     assert page_state(driver, lambda s: s["outcome"] == "duty")["duty"] == "on_patrol"
     assert "在本网格内" in driver.find_element("id", "duty-state").text
-    assert query(live, "SELECT m.duty_status, m.position IS NOT NULL FROM members m JOIN users u "
-                       "ON u.member_code = m.code WHERE u.username = 'demo-grid'") == [("on_patrol", True)]
+    assert query(
+        live,
+        "SELECT m.duty_status, m.position IS NOT NULL FROM members m JOIN users u "
+        "ON u.member_code = m.code WHERE u.username = 'demo-grid'",
+    ) == [("on_patrol", True)]
 
-    (category,), = query(live, "SELECT code FROM categories WHERE level = 1 ORDER BY code LIMIT 1")
+    ((category,),) = query(live, "SELECT code FROM categories WHERE level = 1 ORDER BY code LIMIT 1")
     driver.find_element("id", "report").click()
     tap(driver, tap_lon, tap_lat)
     page_state(driver, lambda s: s["outcome"] == "picked")
@@ -84,9 +96,11 @@ def test_officer_sees_its_grid_reports_by_tapping_and_acknowledges_the_task(live
     outcome = page_state(driver, lambda s: s["outcome"].startswith("reported:"))["outcome"]
     event = int(outcome.split(":")[1])
     assert query(live, "SELECT grid_code, channel, description FROM events WHERE id = %s", event) == [
-        (grid, "patrol", "人行道井盖缺失，已设置临时警示")]
-    assert query(live, "SELECT media_type, sha256, width, height, uploaded_by FROM event_photos WHERE event_id = %s",
-                 event) == [("image/png", hashlib.sha256(photo.read_bytes()).hexdigest(), 6, 4, "demo-grid")]
+        (grid, "patrol", "人行道井盖缺失，已设置临时警示")
+    ]
+    assert query(
+        live, "SELECT media_type, sha256, width, height, uploaded_by FROM event_photos WHERE event_id = %s", event
+    ) == [("image/png", hashlib.sha256(photo.read_bytes()).hexdigest(), 6, 4, "demo-grid")]
     assert "照片已上传" in driver.find_element("id", "message").text
 
     card = f'#tasks li[data-event="{event}"]'
@@ -96,11 +110,12 @@ def test_officer_sees_its_grid_reports_by_tapping_and_acknowledges_the_task(live
     driver.find_element("css selector", card + ' button[data-action="acknowledge"]').click()
     page_state(driver, lambda s: s["outcome"] == "acted:acknowledge")
     wait_for(driver, lambda d: d.find_elements("css selector", card + ' button[data-action="arrive"]'))
-    assert query(live, "SELECT status FROM event_tasks WHERE event_id = %s AND kind = 'handle'",
-                 event) == [("acknowledged",)]
+    assert query(live, "SELECT status FROM event_tasks WHERE event_id = %s AND kind = 'handle'", event) == [
+        ("acknowledged",)
+    ]
     screenshot(driver, "officer-tasks")
 
-    (out_lon, out_lat), = query(live, NEIGHBOUR, grid)   # walking into a neighbouring grid
+    ((out_lon, out_lat),) = query(live, NEIGHBOUR, grid)  # walking into a neighbouring grid
     place_browser_at(driver, live.url, out_lon, out_lat)
     assert page_state(driver, lambda s: s["where"]["inside"] is False)["where"]["distance_m"] > 0
     assert watch.errors() == [] and watch.foreign_requests() == []
@@ -108,7 +123,7 @@ def test_officer_sees_its_grid_reports_by_tapping_and_acknowledges_the_task(live
 
 def test_officer_page_in_english_(live, watched_browser):
     driver = watched_browser
-    (_, lon, lat, _, _, _), = query(live, MY_GRID)
+    ((_, lon, lat, _, _, _),) = query(live, MY_GRID)
     officer_page(driver, live, lon, lat)
     page_state(driver, lambda s: s["outcome"] == "ready")
     # both catalogs hold every key of the page: tests/web/test_i18n.py
@@ -120,27 +135,33 @@ def test_officer_page_in_english_(live, watched_browser):
 
 def test_the_pages_inside_and_distance_helper_on_edge_cases(live, watched_browser):
     driver = watched_browser
-    (_, lon, lat, _, _, _), = query(live, MY_GRID)
+    ((_, lon, lat, _, _, _),) = query(live, MY_GRID)
     officer_page(driver, live, lon, lat)
     page_state(driver, lambda s: s["outcome"] == "ready")
-    square = {"type": "Polygon", "coordinates": [[[118.80, 32.00], [118.82, 32.00], [118.82, 32.02],
-                                                  [118.80, 32.02], [118.80, 32.00]],
-                                                 [[118.805, 32.005], [118.815, 32.005], [118.815, 32.015],
-                                                  [118.805, 32.015], [118.805, 32.005]]]}
-    multi = {"type": "MultiPolygon", "coordinates": [square["coordinates"],
-                                                     [[[118.90, 32.00], [118.91, 32.00], [118.91, 32.01],
-                                                       [118.90, 32.00]]]]}
+    square = {
+        "type": "Polygon",
+        "coordinates": [
+            [[118.80, 32.00], [118.82, 32.00], [118.82, 32.02], [118.80, 32.02], [118.80, 32.00]],
+            [[118.805, 32.005], [118.815, 32.005], [118.815, 32.015], [118.805, 32.015], [118.805, 32.005]],
+        ],
+    }
+    multi = {
+        "type": "MultiPolygon",
+        "coordinates": [square["coordinates"], [[[118.90, 32.00], [118.91, 32.00], [118.91, 32.01], [118.90, 32.00]]]],
+    }
+
     def where(geometry, x, y):
-        return driver.execute_script("return window.gisappGeo.where(arguments[0], arguments[1], arguments[2]);",
-                                     geometry, x, y)
+        return driver.execute_script(
+            "return window.gisappGeo.where(arguments[0], arguments[1], arguments[2]);", geometry, x, y
+        )
 
     # in the ring, not in the hole: 0.0025 degrees of longitude from both the outer edge and the hole's
     east_m = 111195 * 0.84805  # a degree of longitude at 32.01° N
     ring = where(square, 118.8025, 32.01)
     assert ring["inside"] is True and abs(ring["distance_m"] - 0.0025 * east_m) < 2
-    assert where(square, 118.81, 32.01)["inside"] is False       # in the hole
-    on_edge = where(square, 118.80, 32.01)                         # exactly on the outer edge counts as inside
+    assert where(square, 118.81, 32.01)["inside"] is False  # in the hole
+    on_edge = where(square, 118.80, 32.01)  # exactly on the outer edge counts as inside
     assert on_edge["inside"] is True and on_edge["distance_m"] < 0.01
-    assert where(multi, 118.908, 32.002)["inside"] is True         # the second polygon of a multipolygon
-    outside = where(square, 118.83, 32.01)                          # 0.01 degrees of longitude east
+    assert where(multi, 118.908, 32.002)["inside"] is True  # the second polygon of a multipolygon
+    outside = where(square, 118.83, 32.01)  # 0.01 degrees of longitude east
     assert outside["inside"] is False and abs(outside["distance_m"] - 0.01 * east_m) < 5

@@ -2,6 +2,7 @@
 move a shared boundary by dragging a junction vertex (the neighbours follow), check and save it; provoke a
 topology failure (drawn on the map) and a version conflict (another edit over HTTP in between: the planner's
 edit is kept and re-applied). No console errors, no request to another host; screenshots for the README."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,12 @@ from shapely.geometry import mapping, shape
 
 from tests.support import query
 from tests.web.browser import login_in_browser, wait_for
-from tests.web.page_checks import (PageWatch, page_state, phone, screenshot,  # noqa: F401
-                                   watched_browser)
+from tests.web.page_checks import (
+    PageWatch,
+    page_state,
+    phone,
+    screenshot,  # noqa: F401
+    )
 
 COMMUNITY_SQL = "SELECT u.grid_code FROM users u WHERE u.username = 'demo-grid'"
 
@@ -52,13 +57,24 @@ def junction(live, driver, community: str, by: tuple[int, int]) -> tuple[str, fl
             sharing = sorted(c for c, f in grids.items() if (lon, lat) in vertices(f["geometry"]))
             if len(sharing) < 3 or boundary.boundary.distance(shapely.Point(lon, lat)) < 2e-4:
                 continue
-            new = tuple(driver.execute_script(
-                "var m = window.gisappPlanner.map, p = m.latLngToContainerPoint([arguments[1], arguments[0]]);"
-                "var q = m.containerPointToLatLng([p.x + arguments[2], p.y + arguments[3]]); return [q.lng, q.lat];",
-                lon, lat, *by))
-            proposed = {c: shape({"type": f["geometry"]["type"],
-                                  "coordinates": shifted(f["geometry"]["coordinates"], (lon, lat), new)})
-                        for c, f in grids.items()}
+            new = tuple(
+                driver.execute_script(
+                    "var m = window.gisappPlanner.map, p = m.latLngToContainerPoint([arguments[1], arguments[0]]);"
+                    "var q = m.containerPointToLatLng([p.x + arguments[2], p.y + arguments[3]]); return [q.lng, q.lat];",
+                    lon,
+                    lat,
+                    *by,
+                )
+            )
+            proposed = {
+                c: shape(
+                    {
+                        "type": f["geometry"]["type"],
+                        "coordinates": shifted(f["geometry"]["coordinates"], (lon, lat), new),
+                    }
+                )
+                for c, f in grids.items()
+            }
             if not check_layout(community, boundary, proposed):
                 return code, lon, lat, [c for c in sharing if c != code]
     raise AssertionError(f"no inner junction vertex of community {community} can move by {by} px")
@@ -66,8 +82,11 @@ def junction(live, driver, community: str, by: tuple[int, int]) -> tuple[str, fl
 
 def map_offset(driver, lon: float, lat: float) -> tuple[float, float]:
     """Where a point is on the map element, as an offset from the element's centre (Selenium's origin)."""
-    x, y = driver.execute_script("var p = window.gisappPlanner.map.latLngToContainerPoint([arguments[1], "
-                                 "arguments[0]]); return [p.x, p.y];", lon, lat)
+    x, y = driver.execute_script(
+        "var p = window.gisappPlanner.map.latLngToContainerPoint([arguments[1], arguments[0]]); return [p.x, p.y];",
+        lon,
+        lat,
+    )
     rect = driver.find_element("id", "map").rect
     return x - rect["width"] / 2, y - rect["height"] / 2
 
@@ -114,8 +133,9 @@ def click(driver, element_id: str, outcome: str) -> dict:
 
 
 def geometry_in_page(driver, code: str) -> dict:
-    return driver.execute_script("return window.gisappPlanner.state.layers[arguments[0]].toGeoJSON(false)"
-                                 ".geometry;", code)
+    return driver.execute_script(
+        "return window.gisappPlanner.state.layers[arguments[0]].toGeoJSON(false).geometry;", code
+    )
 
 
 def test_planner_moves_a_shared_boundary_checks_and_saves_it(live, watched_browser):
@@ -127,7 +147,7 @@ def test_planner_moves_a_shared_boundary_checks_and_saves_it(live, watched_brows
     code, lon, lat, neighbours = start_editing(driver, live, community, (24, 14))
     drag_vertex(driver, lon, lat, (24, 14))
     state = page_state(driver, lambda s: len(s["edited"]) >= 3)
-    assert state["edited"] == sorted([code, *neighbours])          # the shared boundary moved in every grid
+    assert state["edited"] == sorted([code, *neighbours])  # the shared boundary moved in every grid
     assert click(driver, "check", "valid")["problems"] == 0
     assert "影响预览" in driver.find_element("id", "result").text
     screenshot(driver, "planner-edit")
@@ -154,7 +174,7 @@ def test_a_broken_edit_is_drawn_and_a_version_conflict_keeps_the_edit(live, watc
     listed = driver.find_element("css selector", "#result .problems").text
     assert "重叠" in listed
     drawn = driver.execute_script("return document.querySelectorAll('path[stroke=\"#d32f2f\"]').length")
-    assert drawn >= 1                                                # the overlap is drawn in red
+    assert drawn >= 1  # the overlap is drawn in red
     screenshot(driver, "planner-validation")
     # the proposed repair: drawn, listed, adopted, and then the check passes
     click(driver, "fix", "proposal")
@@ -170,14 +190,16 @@ def test_a_broken_edit_is_drawn_and_a_version_conflict_keeps_the_edit(live, watc
     mine = {c: geometry_in_page(driver, c) for c in edited}
     other = next(c for c in sorted(layout(live, community)[0]) if c not in edited)
     grids, etag = layout(live, community)
-    r = live.client("demo-planner").put(f"{live.url}/api/v1/communities/{community}/grids", timeout=30,
-                                        headers={"If-Match": etag},
-                                        json={"changes": [{"code": other, "geometry": grids[other]["geometry"]}],
-                                              "reason": "另一位规划员同时修改"})
+    r = live.client("demo-planner").put(
+        f"{live.url}/api/v1/communities/{community}/grids",
+        timeout=30,
+        headers={"If-Match": etag},
+        json={"changes": [{"code": other, "geometry": grids[other]["geometry"]}], "reason": "另一位规划员同时修改"},
+    )
     assert r.status_code == 200, r.text
     driver.find_element("id", "reason").send_keys("调整网格边界（冲突后重新应用）")
     state = click(driver, "save", "stale_version")
-    assert state["edited"] == edited and state["current"] == 1       # kept, with the current layout beside it
+    assert state["edited"] == edited and state["current"] == 1  # kept, with the current layout beside it
     assert {c: geometry_in_page(driver, c) for c in edited} == mine
     screenshot(driver, "planner-conflict")
     assert click(driver, "reapply", "reapplied")["etag"] == r.headers["ETag"]
@@ -190,8 +212,12 @@ def test_a_broken_edit_is_drawn_and_a_version_conflict_keeps_the_edit(live, watc
 def assert_stored(live, geometries: dict) -> None:
     """The grids in the database are the shapes the page had."""
     for code, geometry in geometries.items():
-        (same,) = query(live, "SELECT ST_Equals(geom, ST_Multi(ST_GeomFromGeoJSON(%s))) FROM grids WHERE code = %s",
-                        json.dumps(mapping(shape(geometry))), code)
+        (same,) = query(
+            live,
+            "SELECT ST_Equals(geom, ST_Multi(ST_GeomFromGeoJSON(%s))) FROM grids WHERE code = %s",
+            json.dumps(mapping(shape(geometry))),
+            code,
+        )
         assert same == (True,), code
 
 
@@ -219,8 +245,13 @@ def layout_file(path, grids: dict, grow: str | None = None, into: str | None = N
         geometry = shape(f["geometry"])
         if code == grow:
             geometry = geometry.union(shape(grids[into]["geometry"]).buffer(-0.0003))
-        features.append({"type": "Feature", "geometry": mapping(geometry),
-                         "properties": {"code": code, "name": f["properties"]["name"]}})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": mapping(geometry),
+                "properties": {"code": code, "name": f["properties"]["name"]},
+            }
+        )
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), "utf-8")
     return str(path)
 
@@ -228,7 +259,7 @@ def layout_file(path, grids: dict, grow: str | None = None, into: str | None = N
 def test_planner_imports_a_layout_file_checked_first_and_its_problems_drawn(live, watched_browser, tmp_path):
     driver = watched_browser
     # a community no other test here edits (their full-precision shapes would read back rounded and "updated")
-    (community,), = query(live, "SELECT code FROM communities ORDER BY code OFFSET 10 LIMIT 1")
+    ((community,),) = query(live, "SELECT code FROM communities ORDER BY code OFFSET 10 LIMIT 1")
     watch = PageWatch(driver, live.url)
     login_in_browser(driver, live.url, "demo-planner", path=f"/planner?community={community}")
     page_state(driver, lambda s: s["outcome"] == "loaded")
@@ -251,7 +282,7 @@ def test_planner_splits_merges_back_and_restores_from_the_history(live, watched_
     from selenium.webdriver.support.ui import Select
 
     driver = watched_browser
-    (community,), = query(live, "SELECT code FROM communities ORDER BY code OFFSET 5 LIMIT 1")
+    ((community,),) = query(live, "SELECT code FROM communities ORDER BY code OFFSET 5 LIMIT 1")
     watch = PageWatch(driver, live.url)
     login_in_browser(driver, live.url, "demo-planner", path=f"/planner?community={community}")
     page_state(driver, lambda s: s["outcome"] == "loaded")
@@ -260,11 +291,12 @@ def test_planner_splits_merges_back_and_restores_from_the_history(live, watched_
     click_grid(driver, live, community, code)
     minx, miny, maxx, maxy = shape(grids[code]["geometry"]).bounds
     middle = (miny + maxy) / 2
-    driver.find_element("id", "split").click()       # a line across the grid, from outside to outside
+    driver.find_element("id", "split").click()  # a line across the grid, from outside to outside
     area = driver.find_element("id", "map")
     ActionChains(driver).move_to_element_with_offset(area, *map_offset(driver, minx - 0.0003, middle)).click().perform()
-    ActionChains(driver).move_to_element_with_offset(area, *map_offset(driver, maxx + 0.0003, middle)).double_click(
-        ).perform()
+    ActionChains(driver).move_to_element_with_offset(
+        area, *map_offset(driver, maxx + 0.0003, middle)
+    ).double_click().perform()
     assert page_state(driver, lambda s: s["op"] == "split")
     click(driver, "check", "valid")
     driver.find_element("id", "reason").send_keys("按道路拆分网格")
@@ -284,12 +316,16 @@ def test_planner_splits_merges_back_and_restores_from_the_history(live, watched_
     versions = driver.find_elements("css selector", "#history-list li")
     assert [v.get_attribute("data-version") for v in versions] == ["3", "2", "1"]
     assert "合并回原网格" in versions[0].text and "北京时间" in versions[0].text
-    versions[-1].find_element("xpath", ".//button[last()]").click()        # restore version 1
+    versions[-1].find_element("xpath", ".//button[last()]").click()  # restore version 1
     assert page_state(driver, lambda s: s["op"] == "restore")
     driver.find_element("id", "reason").send_keys("恢复初始版本")
     click(driver, "save", "saved")
-    (same,) = query(live, "SELECT ST_Equals(g.geom, v.geom) FROM grids g JOIN grid_versions v ON v.grid_code = g.code "
-                          "AND v.version = 1 WHERE g.code = %s", code)
+    (same,) = query(
+        live,
+        "SELECT ST_Equals(g.geom, v.geom) FROM grids g JOIN grid_versions v ON v.grid_code = g.code "
+        "AND v.version = 1 WHERE g.code = %s",
+        code,
+    )
     assert same == (True,)
     assert watch.errors() == [] and watch.foreign_requests() == []
 

@@ -1,5 +1,6 @@
 """The other views in Chromium with the same checks as the dashboard: the login page and the overview map for a
 grid officer and a department's staff: drawn, no console error, no request to another host, a screenshot each."""
+
 import json
 
 import pytest
@@ -18,8 +19,10 @@ def test_the_login_page_is_clean(live, browser):
 
 
 # the overview is every account's map, with a link to the caller's own view only (none for department staff)
-@pytest.mark.parametrize("username, shot, link", [("demo-grid", "overview-grid-officer.png", "to-officer"),
-                                                  ("demo-dept", "overview-department.png", None)])
+@pytest.mark.parametrize(
+    "username, shot, link",
+    [("demo-grid", "overview-grid-officer.png", "to-officer"), ("demo-dept", "overview-department.png", None)],
+)
 def test_the_overview_map_is_drawn_and_clean(live, browser, username, shot, link):
     login_in_browser(browser, live.url, username)
     drawn = json.loads(wait_for(browser, lambda d: d.execute_script("return document.body.dataset.drawn")))

@@ -5,6 +5,7 @@ refuses with 429 when any bucket is over its limit for the current window. The c
 before the request does its work, on the request's own connection: a refused or failed request
 still counts, and no second connection is taken.
 """
+
 from __future__ import annotations
 
 import random
@@ -53,5 +54,6 @@ def hit(session: Session, limits: list[Limit], *, now: datetime | None = None, w
     over = [lim for lim in active if counts[lim.bucket] > lim.hits]
     if over:
         retry = max(1, int(start + window - ts + 0.999))
-        raise RateLimited(f"too many requests ({over[0].hits} per {window} s); try again in {retry} s",
-                          retry_after=retry)
+        raise RateLimited(
+            f"too many requests ({over[0].hits} per {window} s); try again in {retry} s", retry_after=retry
+        )

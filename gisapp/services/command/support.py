@@ -8,6 +8,7 @@ held by an open support task (of this event or any other: a member already sent 
 whatever their status says). One SQL query finds them with their straight-line distance; the
 order is decided by `rank_candidates`, the one place where road travel time can come in later.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,8 +22,8 @@ from sqlalchemy.orm import Session
 from gisapp.db import Prepared
 from gisapp.errors import NotFound
 from gisapp.services.access.accounts import Account
-from gisapp.services.jurisdiction.adjacency import refresh_adjacency
 from gisapp.services.events.lifecycle import caller_for
+from gisapp.services.jurisdiction.adjacency import refresh_adjacency
 
 DEFAULT_MAX_AGE_S = 900
 DEFAULT_LIMIT = 20
@@ -79,15 +80,24 @@ class Candidate:
     duty_status: str
     grid_code: str
     grid_name: str
-    ring: int             # 1: a grid in contact with the event's grid; 2: in contact with ring 1
-    distance_m: float     # straight line (great circle) from the member's last position to the event
-    position_age_s: int   # how old that position is
+    ring: int  # 1: a grid in contact with the event's grid; 2: in contact with ring 1
+    distance_m: float  # straight line (great circle) from the member's last position to the event
+    position_age_s: int  # how old that position is
 
     def to_dict(self) -> dict:
-        return {"member": {"code": self.member_code, "name": self.name, "role": self.role,
-                           "team_code": self.team_code, "duty_status": self.duty_status},
-                "grid": {"code": self.grid_code, "name": self.grid_name},
-                "ring": self.ring, "distance_m": round(self.distance_m, 1), "position_age_s": self.position_age_s}
+        return {
+            "member": {
+                "code": self.member_code,
+                "name": self.name,
+                "role": self.role,
+                "team_code": self.team_code,
+                "duty_status": self.duty_status,
+            },
+            "grid": {"code": self.grid_code, "name": self.grid_name},
+            "ring": self.ring,
+            "distance_m": round(self.distance_m, 1),
+            "position_age_s": self.position_age_s,
+        }
 
 
 def rank_candidates(candidates: Iterable[Candidate]) -> list[Candidate]:
@@ -121,8 +131,14 @@ def ensure_adjacency(session: Session) -> bool:
     return True
 
 
-def support_candidates(session: Session, event_id: int, *, max_age_s: int = DEFAULT_MAX_AGE_S,
-                       limit: int = DEFAULT_LIMIT, now: datetime | None = None) -> list[dict]:
+def support_candidates(
+    session: Session,
+    event_id: int,
+    *,
+    max_age_s: int = DEFAULT_MAX_AGE_S,
+    limit: int = DEFAULT_LIMIT,
+    now: datetime | None = None,
+) -> list[dict]:
     """The members to propose for support at an event, best first (NotFound if there is no such event).
 
     The adjacency graph is refreshed first when grids changed (see ensure_adjacency); the query says so
@@ -135,21 +151,40 @@ def support_candidates(session: Session, event_id: int, *, max_age_s: int = DEFA
         rows = CANDIDATES.fetch_all(session, params)
     if not rows[0].event_found:
         raise NotFound(f"event {event_id} does not exist", code="event_not_found")
-    found = [Candidate(r.code, r.name, r.role, r.team_code, r.duty_status, r.grid_code, r.grid_name, r.ring,
-                       r.distance_m, r.position_age_s) for r in rows if r.code is not None]
+    found = [
+        Candidate(
+            r.code,
+            r.name,
+            r.role,
+            r.team_code,
+            r.duty_status,
+            r.grid_code,
+            r.grid_name,
+            r.ring,
+            r.distance_m,
+            r.position_age_s,
+        )
+        for r in rows
+        if r.code is not None
+    ]
     return [c.to_dict() for c in rank_candidates(found)[:limit]]
 
 
 def may_see_candidates(session: Session, account: Account, event: dict) -> bool:
     """Whether the account asks or decides about support at this event: its center (as the life cycle
     defines it) or the receiver of one of its open handling tasks (the grid's team, a department)."""
-    ref = SimpleNamespace(county_code=event["county"]["code"], township_code=event["township"]["code"],
-                          level=event["level"])
+    ref = SimpleNamespace(
+        county_code=event["county"]["code"], township_code=event["township"]["code"], level=event["level"]
+    )
     caller = caller_for(session, account, ref)
     if caller.is_center:
         return True
-    receivers = session.execute(text(
-        "SELECT CASE WHEN team_code IS NOT NULL THEN 'team:' || team_code ELSE 'department:' || department_code END "
-        "FROM event_tasks WHERE event_id = :id AND kind = 'handle' "
-        "AND status IN ('dispatched', 'acknowledged', 'on_scene')"), {"id": event["id"]}).scalars()
+    receivers = session.execute(
+        text(
+            "SELECT CASE WHEN team_code IS NOT NULL THEN 'team:' || team_code ELSE 'department:' || department_code END "
+            "FROM event_tasks WHERE event_id = :id AND kind = 'handle' "
+            "AND status IN ('dispatched', 'acknowledged', 'on_scene')"
+        ),
+        {"id": event["id"]},
+    ).scalars()
     return not caller.receivers.isdisjoint(receivers)

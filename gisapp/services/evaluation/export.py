@@ -5,6 +5,7 @@ rate or a mean time three (value, numerator, denominator). The workbook has one 
 sees, headers frozen, and a sheet 指标说明 with every figure's names and formula, the weights and the period.
 The township, team and department sheets carry the live score and rank (docs/evaluation.md).
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,8 +28,14 @@ from gisapp.services.access.audit import Actor, record
 from gisapp.services.evaluation.figures import TZ, Area, as_of
 from gisapp.services.evaluation.scorecards import all_figures, current_weights, scored
 
-SHEET_NAMES = {ScopeKind.COUNTY: "区县", ScopeKind.TOWNSHIP: "镇街", ScopeKind.COMMUNITY: "社区",
-               ScopeKind.GRID: "网格", ScopeKind.TEAM: "联勤队", ScopeKind.DEPARTMENT: "部门"}
+SHEET_NAMES = {
+    ScopeKind.COUNTY: "区县",
+    ScopeKind.TOWNSHIP: "镇街",
+    ScopeKind.COMMUNITY: "社区",
+    ScopeKind.GRID: "网格",
+    ScopeKind.TEAM: "联勤队",
+    ScopeKind.DEPARTMENT: "部门",
+}
 NOTES_SHEET = "指标说明"
 KIND_NAMES = {Kind.COUNT: "计数", Kind.RATE: "比率", Kind.MINUTES: "平均工作分钟"}
 FORMATS = {Kind.RATE: "0.00%", Kind.MINUTES: "0.0", Kind.COUNT: "0"}
@@ -39,8 +46,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 @dataclass(frozen=True)
 class Column:
     title: str
-    kpi: str | None      # None: code, name, score or rank
-    part: str            # "value", "numerator", "denominator", or the unit's field
+    kpi: str | None  # None: code, name, score or rank
+    part: str  # "value", "numerator", "denominator", or the unit's field
     number_format: str | None = None
 
 
@@ -52,8 +59,10 @@ def columns(with_score: bool) -> list[Column]:
     for kpi in KPIS:
         out.append(Column(kpi.zh, kpi.key, "value", FORMATS[kpi.kind]))
         if kpi.denominator is not None:
-            out += [Column(f"{kpi.zh}（分子）", kpi.key, "numerator"),
-                    Column(f"{kpi.zh}（分母）", kpi.key, "denominator")]
+            out += [
+                Column(f"{kpi.zh}（分子）", kpi.key, "numerator"),
+                Column(f"{kpi.zh}（分母）", kpi.key, "denominator"),
+            ]
     return out
 
 
@@ -64,16 +73,26 @@ class Table:
     rows: list[list]
 
 
-def scope_table(session: Session, area: Area, scope: ScopeKind, period: Period, weights: dict[str, Decimal],
-                now: datetime) -> Table:
+def scope_table(
+    session: Session, area: Area, scope: ScopeKind, period: Period, weights: dict[str, Decimal], now: datetime
+) -> Table:
     """Every unit of a scope in the area with its figures (and score and rank where units are ranked)."""
     units, _ = all_figures(session, area, scope, period, now)
     with_score = scope in SCORE_SCOPES
     cols = columns(with_score)
     if with_score:
-        entries = [({"code": code, "name": name, "rank": rank,
-                     "score": None if result.value is None else float(result.value)}, figures)
-                   for rank, code, name, figures, result in scored(units, weights)]
+        entries = [
+            (
+                {
+                    "code": code,
+                    "name": name,
+                    "rank": rank,
+                    "score": None if result.value is None else float(result.value),
+                },
+                figures,
+            )
+            for rank, code, name, figures, result in scored(units, weights)
+        ]
     else:
         entries = [({"code": code, "name": name}, figures) for code, name, figures in units]
     rows = [[unit[c.part] if c.kpi is None else figures[c.kpi][c.part] for c in cols] for unit, figures in entries]
@@ -114,12 +133,30 @@ def to_xlsx(tables: list[Table], period: Period, weights: dict[str, Decimal], as
 
 def _notes(period: Period, weights: dict[str, Decimal], as_of: str) -> tuple[list, list]:
     header = ["指标", "中文名称", "Name", "公式", "Formula", "类型", "越高越好", "权重"]
-    rows = [[k.key, k.zh, k.en, k.formula_zh, k.formula_en, KIND_NAMES[k.kind], "是" if k.higher_is_better else "否",
-             float(weights[k.key]) if k.key in SCOREABLE else None] for k in KPIS]
+    rows = [
+        [
+            k.key,
+            k.zh,
+            k.en,
+            k.formula_zh,
+            k.formula_en,
+            KIND_NAMES[k.kind],
+            "是" if k.higher_is_better else "否",
+            float(weights[k.key]) if k.key in SCOREABLE else None,
+        ]
+        for k in KPIS
+    ]
     last = period.end - timedelta(days=1)
-    rows += [[], ["统计期", f"{period.start.isoformat()} 至 {last.isoformat()}"], ["截至", as_of],
-             ["得分规则", "见 docs/evaluation.md：比率得分 = 值×100（越低越好则 (1−值)×100）；超期数、督办数按每百件立案折算，"
-                        "得分 = max(0, 100 − 每百件数)；总分 = Σ 权重×得分 ÷ Σ 权重；无立案的单位不排名"]]
+    rows += [
+        [],
+        ["统计期", f"{period.start.isoformat()} 至 {last.isoformat()}"],
+        ["截至", as_of],
+        [
+            "得分规则",
+            "见 docs/evaluation.md：比率得分 = 值×100（越低越好则 (1−值)×100）；超期数、督办数按每百件立案折算，"
+            "得分 = max(0, 100 − 每百件数)；总分 = Σ 权重×得分 ÷ Σ 权重；无立案的单位不排名",
+        ],
+    ]
     return header, rows
 
 
@@ -142,8 +179,10 @@ def filename(scope: ScopeKind | None, period: Period, extension: str) -> tuple[s
     """(an ASCII fallback, the Chinese name) of an export file: its scope and its first and last day."""
     last = period.end - timedelta(days=1)
     days = f"{period.start:%Y%m%d}-{last:%Y%m%d}"
-    return (f"evaluation_{scope or 'all'}_{days}.{extension}",
-            f"考核指标_{SHEET_NAMES[scope] if scope else '全部'}_{days}.{extension}")
+    return (
+        f"evaluation_{scope or 'all'}_{days}.{extension}",
+        f"考核指标_{SHEET_NAMES[scope] if scope else '全部'}_{days}.{extension}",
+    )
 
 
 def content_disposition(ascii_name: str, name: str) -> str:
@@ -161,8 +200,16 @@ class ExportFile:
     content_disposition: str
 
 
-def export(session: Session, key: bytes, actor: Actor, area: Area, fmt: str, scope: ScopeKind | None,
-           period: Period, now: datetime | None = None) -> ExportFile:
+def export(
+    session: Session,
+    key: bytes,
+    actor: Actor,
+    area: Area,
+    fmt: str,
+    scope: ScopeKind | None,
+    period: Period,
+    now: datetime | None = None,
+) -> ExportFile:
     """The figures of the caller's area as a workbook (every scope it sees, or one) or as CSV (one scope); audited
     as evaluation.export with the scope, the period and the format."""
     now = now or datetime.now(timezone.utc)
@@ -171,7 +218,18 @@ def export(session: Session, key: bytes, actor: Actor, area: Area, fmt: str, sco
     tables = [scope_table(session, area, s, period, weights, now) for s in scopes]
     cut = as_of(period, now).astimezone(TZ).strftime("%Y-%m-%d %H:%M")
     data = to_xlsx(tables, period, weights, cut) if fmt == "xlsx" else to_csv(tables[0])
-    record(session, key, actor, "evaluation.export", target=f"evaluation/{scope or 'all'}",
-           details={"scope": str(scope) if scope else "all", "from": period.start.isoformat(),
-                    "to": period.end.isoformat(), "format": fmt, "rows": sum(len(t.rows) for t in tables)})
+    record(
+        session,
+        key,
+        actor,
+        "evaluation.export",
+        target=f"evaluation/{scope or 'all'}",
+        details={
+            "scope": str(scope) if scope else "all",
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+            "format": fmt,
+            "rows": sum(len(t.rows) for t in tables),
+        },
+    )
     return ExportFile(data, MEDIA[fmt], content_disposition(*filename(scope, period, fmt)))

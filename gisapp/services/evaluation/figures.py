@@ -6,6 +6,7 @@ the end of the period ("closed by min(to, now)", "due by min(to, now)") is added
 table and the unhandled tasks; stretches of a period that no bucket of a fine scope covers are read
 from the facts. Every figure can be traced to the events behind it (`drill`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,8 +15,8 @@ from datetime import date, datetime, timezone
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gisapp.domain.evaluation import COUNTY_TZ, DAILY_SCOPES, KPI_BY_KEY, MEASURES, Period, ScopeKind, buckets, figures
 from gisapp.domain.areas import AreaCode, Level
+from gisapp.domain.evaluation import COUNTY_TZ, DAILY_SCOPES, KPI_BY_KEY, MEASURES, Period, ScopeKind, buckets, figures
 from gisapp.domain.security import Binding
 from gisapp.errors import Forbidden, NotFound, ValidationFailed
 from gisapp.services.access.accounts import Account
@@ -78,7 +79,7 @@ DIRECTORY = {
     ScopeKind.GRID: "SELECT code, name FROM grids WHERE code LIKE :prefix || '%'",
     ScopeKind.TEAM: "SELECT t.code, t.name FROM teams t WHERE t.grid_code LIKE :prefix || '%'",
     ScopeKind.MEMBER: "SELECT m.code, m.name FROM members m JOIN teams t ON t.code = m.team_code "
-                      "WHERE t.grid_code LIKE :prefix || '%'",
+    "WHERE t.grid_code LIKE :prefix || '%'",
     ScopeKind.DEPARTMENT: "SELECT code, name FROM departments WHERE county_code = area_county(:prefix)",
 }
 
@@ -86,13 +87,15 @@ DIRECTORY = {
 def units(session: Session, area: Area, scope: ScopeKind, code: str | None, limit: int, offset: int):
     """The scope's units in the area, by code (one page), and how many there are; 404 for a code outside."""
     if scope == ScopeKind.COUNTY and not area.is_county:
-        raise ValidationFailed("a township sees its own township: choose scope township or below",
-                               code="scope_above_area", field="scope")
+        raise ValidationFailed(
+            "a township sees its own township: choose scope township or below", code="scope_above_area", field="scope"
+        )
     base = DIRECTORY[scope]
     params = {"prefix": area.code, "code": code, "limit": limit, "offset": offset}
     where = " AND code = :code" if code else ""
-    rows = session.execute(text(f"SELECT code, name FROM ({base}) u WHERE true{where} ORDER BY code "
-                                "LIMIT :limit OFFSET :offset"), params).all()
+    rows = session.execute(
+        text(f"SELECT code, name FROM ({base}) u WHERE true{where} ORDER BY code LIMIT :limit OFFSET :offset"), params
+    ).all()
     if code and not rows:
         raise NotFound(f"no {scope} {code!r} in your area", code="unit_not_found")
     total = 1 if code else session.execute(text(f"SELECT count(*) FROM ({base}) u"), params).scalar_one()
@@ -116,11 +119,20 @@ WHERE l.scope_kind = :scope AND l.{area} = :area AND l.code = ANY(:codes) AND l.
 GROUP BY l.code
 """
 # the code of a fact row in a scope: (event facts e, task facts t)
-CODE_OF = {ScopeKind.COUNTY: "e.county_code", ScopeKind.TOWNSHIP: "e.township_code",
-           ScopeKind.COMMUNITY: "e.community_code", ScopeKind.GRID: "e.grid_code",
-           ScopeKind.TEAM: "t.unit_code", ScopeKind.DEPARTMENT: "t.unit_code", ScopeKind.MEMBER: "t.member_code"}
-UNIT_FILTER = {ScopeKind.TEAM: "t.unit_kind = 'team'", ScopeKind.DEPARTMENT: "t.unit_kind = 'department'",
-               ScopeKind.MEMBER: "t.member_code IS NOT NULL"}
+CODE_OF = {
+    ScopeKind.COUNTY: "e.county_code",
+    ScopeKind.TOWNSHIP: "e.township_code",
+    ScopeKind.COMMUNITY: "e.community_code",
+    ScopeKind.GRID: "e.grid_code",
+    ScopeKind.TEAM: "t.unit_code",
+    ScopeKind.DEPARTMENT: "t.unit_code",
+    ScopeKind.MEMBER: "t.member_code",
+}
+UNIT_FILTER = {
+    ScopeKind.TEAM: "t.unit_kind = 'team'",
+    ScopeKind.DEPARTMENT: "t.unit_kind = 'department'",
+    ScopeKind.MEMBER: "t.member_code IS NOT NULL",
+}
 OPEN_DUE_SQL = """
 SELECT {code} AS code, count(*) AS n FROM eval_task_facts t JOIN eval_event_facts e USING (event_id)
 WHERE t.open_due < :asof AND e.accepted_day >= :start AND e.accepted_day < :end AND e.{area} = :area
@@ -146,15 +158,22 @@ def as_of(period: Period, now: datetime) -> datetime:
     return min(end, now)
 
 
-def measures(session: Session, area: Area, scope: ScopeKind, codes: list[str], period: Period,
-             now: datetime) -> dict[str, dict]:
+def measures(
+    session: Session, area: Area, scope: ScopeKind, codes: list[str], period: Period, now: datetime
+) -> dict[str, dict]:
     """{code: {measure: value}} for the period, the end-dependent measures included."""
     out: dict[str, dict] = {c: dict.fromkeys(MEASURES, 0) for c in codes}
     if not codes:
         return out
     whole, rest = buckets(period, daily=scope in DAILY_SCOPES)
-    params = {"scope": str(scope), "area": area.code, "codes": codes, "to": period.end,
-              "kinds": [b.kind for b in whole], "starts": [b.start for b in whole]}
+    params = {
+        "scope": str(scope),
+        "area": area.code,
+        "codes": codes,
+        "to": period.end,
+        "kinds": [b.kind for b in whole],
+        "starts": [b.start for b in whole],
+    }
     if whole:
         for row in session.execute(text(BUCKET_SQL.format(area=area.column)), params).mappings():
             _add(out[row["code"]], row)
@@ -162,8 +181,10 @@ def measures(session: Session, area: Area, scope: ScopeKind, codes: list[str], p
             out[row["code"]]["closed"] += row["n"]
             out[row["code"]]["closed_on_time"] += row["n_on_time"]
     for stretch in rest:
-        for row in session.execute(text(RESIDUAL_SQL.format(area=area.column, held=_held(scope))),
-                                   {**params, "start": stretch.start, "end": stretch.end}).mappings():
+        for row in session.execute(
+            text(RESIDUAL_SQL.format(area=area.column, held=_held(scope))),
+            {**params, "start": stretch.start, "end": stretch.end},
+        ).mappings():
             _add(out[row["code"]], row)
     due = _open_due(session, area, scope, codes, period, now)
     for code, values in out.items():
@@ -178,8 +199,10 @@ def _held(scope: ScopeKind) -> str:
     unit = UNIT_FILTER.get(scope)
     if unit is None:
         return f"{CODE_OF[scope]} = ANY(:codes)"
-    return (f"EXISTS (SELECT 1 FROM eval_task_facts t WHERE t.event_id = e.event_id AND {unit} "
-            f"AND {CODE_OF[scope]} = ANY(:codes))")
+    return (
+        f"EXISTS (SELECT 1 FROM eval_task_facts t WHERE t.event_id = e.event_id AND {unit} "
+        f"AND {CODE_OF[scope]} = ANY(:codes))"
+    )
 
 
 def _add(target: dict, row) -> None:
@@ -189,18 +212,32 @@ def _add(target: dict, row) -> None:
             target[name] += float(value) if name.endswith("minutes") else int(value)
 
 
-def _open_due(session: Session, area: Area, scope: ScopeKind, codes: list[str], period: Period,
-              now: datetime) -> dict[str, int]:
+def _open_due(
+    session: Session, area: Area, scope: ScopeKind, codes: list[str], period: Period, now: datetime
+) -> dict[str, int]:
     sql = OPEN_DUE_SQL.format(code=CODE_OF[scope], area=area.column, unit=UNIT_FILTER.get(scope, "true"))
-    rows = session.execute(text(sql), {"asof": as_of(period, now), "start": period.start, "end": period.end,
-                                       "area": area.code, "codes": codes})
+    rows = session.execute(
+        text(sql),
+        {"asof": as_of(period, now), "start": period.start, "end": period.end, "area": area.code, "codes": codes},
+    )
     return {r.code: r.n for r in rows}
 
 
 # ----------------------------------------------------------------------------- the answer
 
-def evaluate(session: Session, area: Area, scope: ScopeKind, period: Period, *, code: str | None = None,
-             now: datetime | None = None, limit: int = 500, offset: int = 0, compare: bool = True) -> dict:
+
+def evaluate(
+    session: Session,
+    area: Area,
+    scope: ScopeKind,
+    period: Period,
+    *,
+    code: str | None = None,
+    now: datetime | None = None,
+    limit: int = 500,
+    offset: int = 0,
+    compare: bool = True,
+) -> dict:
     """The figures of each unit of a scope in the caller's area, with the previous period and a year before."""
     now = now or datetime.now(timezone.utc)
     page, total = units(session, area, scope, code, limit, offset)
@@ -218,8 +255,13 @@ def evaluate(session: Session, area: Area, scope: ScopeKind, period: Period, *, 
         rows.append(row)
     if code:
         _add_medians(session, area, scope, code, period, rows[0])
-    answer = {"period": _period(period), "scope": str(scope), "as_of": _iso(as_of(period, now)),
-              "total": total, "rows": rows}
+    answer = {
+        "period": _period(period),
+        "scope": str(scope),
+        "as_of": _iso(as_of(period, now)),
+        "total": total,
+        "rows": rows,
+    }
     if compare:
         answer.update(previous_period=_period(periods["previous"]), year_before_period=_period(periods["year_before"]))
     return answer
@@ -236,8 +278,9 @@ WHERE e.accepted_day >= :start AND e.accepted_day < :end AND e.{area} = :area AN
 def _add_medians(session: Session, area: Area, scope: ScopeKind, code: str, period: Period, row: dict) -> None:
     """The medians of one unit's response and handling minutes (read from the facts: a median does not add up)."""
     sql = MEDIAN_SQL.format(area=area.column, code=CODE_OF[scope], unit=UNIT_FILTER.get(scope, "true"))
-    response, handling = session.execute(text(sql), {"start": period.start, "end": period.end, "area": area.code,
-                                                     "code": code}).one()
+    response, handling = session.execute(
+        text(sql), {"start": period.start, "end": period.end, "area": area.code, "code": code}
+    ).one()
     row["medians"] = {"response_minutes": _round(response), "handling_minutes": _round(handling)}
 
 
@@ -257,18 +300,33 @@ def _iso(moment: datetime) -> str:
 
 # measure -> the condition on an event's facts (e) that counts it; task measures are conditions on tasks (t)
 EVENT_COUNTED = {
-    "reported": "true", "accepted": "true", "closed_by_to": "e.closed_day < :to",
-    "closed_on_time_by_to": "e.closed_day < :to AND e.closed_on_time", "handled_once": "e.handled_once",
-    "reworked": "e.reworked", "extended": "e.extended", "rated": "e.rated", "satisfied": "e.satisfied",
-    "patrol": "e.patrol", "self_handled": "e.self_handled", "repeats": "e.repeats",
+    "reported": "true",
+    "accepted": "true",
+    "closed_by_to": "e.closed_day < :to",
+    "closed_on_time_by_to": "e.closed_day < :to AND e.closed_on_time",
+    "handled_once": "e.handled_once",
+    "reworked": "e.reworked",
+    "extended": "e.extended",
+    "rated": "e.rated",
+    "satisfied": "e.satisfied",
+    "patrol": "e.patrol",
+    "self_handled": "e.self_handled",
+    "repeats": "e.repeats",
     "supervisions": "e.supervisions > 0",
 }
 TASK_COUNTED = {
-    "tasks_dispatched": "true", "tasks_responded_on_time": "t.responded_on_time", "tasks_returned": "t.returned",
-    "tasks_not_returned": "NOT t.returned", "handle_handled": "t.handled", "handle_on_time": "t.handled_on_time",
-    "handle_due": "(t.handled OR t.open_due < :asof)", "tasks_overdue": "t.overdue",
-    "response_minutes": "t.response_minutes IS NOT NULL", "response_n": "t.response_minutes IS NOT NULL",
-    "handling_minutes": "t.handling_minutes IS NOT NULL", "handling_n": "t.handling_minutes IS NOT NULL",
+    "tasks_dispatched": "true",
+    "tasks_responded_on_time": "t.responded_on_time",
+    "tasks_returned": "t.returned",
+    "tasks_not_returned": "NOT t.returned",
+    "handle_handled": "t.handled",
+    "handle_on_time": "t.handled_on_time",
+    "handle_due": "(t.handled OR t.open_due < :asof)",
+    "tasks_overdue": "t.overdue",
+    "response_minutes": "t.response_minutes IS NOT NULL",
+    "response_n": "t.response_minutes IS NOT NULL",
+    "handling_minutes": "t.handling_minutes IS NOT NULL",
+    "handling_n": "t.handling_minutes IS NOT NULL",
 }
 DRILL_SQL = """
 SELECT e.event_id AS id, count(t.task_id) AS tasks, ev.category_code, ev.status, ev.grid_code, e.accepted_day,
@@ -282,8 +340,19 @@ LIMIT :limit OFFSET :offset
 """
 
 
-def drill(session: Session, area: Area, kpi: str, part: str, scope: ScopeKind, code: str, period: Period, *,
-          now: datetime | None = None, limit: int = 100, offset: int = 0) -> dict:
+def drill(
+    session: Session,
+    area: Area,
+    kpi: str,
+    part: str,
+    scope: ScopeKind,
+    code: str,
+    period: Period,
+    *,
+    now: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> dict:
     """The events counted in one figure's numerator or denominator for one unit (paged, by id)."""
     now = now or datetime.now(timezone.utc)
     units(session, area, scope, code, 1, 0)  # 404 outside the caller's area
@@ -292,15 +361,46 @@ def drill(session: Session, area: Area, kpi: str, part: str, scope: ScopeKind, c
     if measure is None:
         raise ValidationFailed(f"{kpi} is a count: it has no denominator", code="no_denominator", field="part")
     sql = _drill_sql(area, scope, measure)
-    rows = session.execute(text(sql), {"area": area.code, "start": period.start, "end": period.end,
-                                       "to": period.end, "asof": as_of(period, now), "code": code,
-                                       "limit": limit, "offset": offset}).mappings().all()
+    rows = (
+        session.execute(
+            text(sql),
+            {
+                "area": area.code,
+                "start": period.start,
+                "end": period.end,
+                "to": period.end,
+                "asof": as_of(period, now),
+                "code": code,
+                "limit": limit,
+                "offset": offset,
+            },
+        )
+        .mappings()
+        .all()
+    )
     total = rows[0]["total"] if rows else _drill_total(session, sql, area, scope, period, now, code)
-    items = [{"id": r["id"], "category": r["category_code"], "status": r["status"], "grid_code": r["grid_code"],
-              "accepted_day": r["accepted_day"] and r["accepted_day"].isoformat(),
-              "reported_day": r["reported_day"].isoformat(), "tasks": r["tasks"]} for r in rows]
-    return {"kpi": kpi, "part": part, "measure": measure, "scope": str(scope), "code": code,
-            "period": _period(period), "total": total, "items": items}
+    items = [
+        {
+            "id": r["id"],
+            "category": r["category_code"],
+            "status": r["status"],
+            "grid_code": r["grid_code"],
+            "accepted_day": r["accepted_day"] and r["accepted_day"].isoformat(),
+            "reported_day": r["reported_day"].isoformat(),
+            "tasks": r["tasks"],
+        }
+        for r in rows
+    ]
+    return {
+        "kpi": kpi,
+        "part": part,
+        "measure": measure,
+        "scope": str(scope),
+        "code": code,
+        "period": _period(period),
+        "total": total,
+        "items": items,
+    }
 
 
 def _drill_sql(area: Area, scope: ScopeKind, measure: str) -> str:
@@ -313,16 +413,30 @@ def _drill_sql(area: Area, scope: ScopeKind, measure: str) -> str:
     else:
         counted = EVENT_COUNTED[measure]
         join = "LEFT JOIN eval_task_facts t ON false"
-        scope_filter = (f"EXISTS (SELECT 1 FROM eval_task_facts t WHERE t.event_id = e.event_id AND {unit} "
-                        f"AND {CODE_OF[scope]} = :code)") if unit else f"{CODE_OF[scope]} = :code"
+        scope_filter = (
+            (
+                f"EXISTS (SELECT 1 FROM eval_task_facts t WHERE t.event_id = e.event_id AND {unit} "
+                f"AND {CODE_OF[scope]} = :code)"
+            )
+            if unit
+            else f"{CODE_OF[scope]} = :code"
+        )
     return DRILL_SQL.format(join=join, area=area.column, day=day, counted=counted, scope_filter=scope_filter)
 
 
 def _drill_total(session, sql, area, scope, period, now, code) -> int:
     """The total when the page is past the end: count the rows without a page."""
-    return session.execute(text(f"SELECT count(*) FROM ({sql.replace('LIMIT :limit OFFSET :offset', '')}) x"),
-                           {"area": area.code, "start": period.start, "end": period.end, "to": period.end,
-                            "asof": as_of(period, now), "code": code}).scalar_one()
+    return session.execute(
+        text(f"SELECT count(*) FROM ({sql.replace('LIMIT :limit OFFSET :offset', '')}) x"),
+        {
+            "area": area.code,
+            "start": period.start,
+            "end": period.end,
+            "to": period.end,
+            "asof": as_of(period, now),
+            "code": code,
+        },
+    ).scalar_one()
 
 
 def today_local(now: datetime | None = None) -> date:
@@ -330,11 +444,14 @@ def today_local(now: datetime | None = None) -> date:
     return (now or datetime.now(timezone.utc)).astimezone(TZ).date()
 
 
-
 # ----------------------------------------------------------------------------- workload and trends
 
-BREAKDOWN_COLUMN = {"category": "w.category_code", "channel": "w.channel", "level": "w.level::text",
-                    "kind": "c.kind_code"}
+BREAKDOWN_COLUMN = {
+    "category": "w.category_code",
+    "channel": "w.channel",
+    "level": "w.level::text",
+    "kind": "c.kind_code",
+}
 WORKLOAD_SQL = """
 SELECT {column} AS key, sum(w.reported) AS reported, sum(w.accepted) AS accepted
 FROM eval_workload w JOIN categories c ON c.code = w.category_code
@@ -351,8 +468,10 @@ WHERE w.{area} = :area AND w.township_code LIKE :prefix || '%'
   AND ((w.reported_day >= :start AND w.reported_day < :end) OR (w.accepted_day >= :start AND w.accepted_day < :end))
 GROUP BY 1
 """
-NAMES = {"category": "SELECT code, name, name_en FROM categories",
-         "kind": "SELECT code, name, name_en FROM category_kinds"}
+NAMES = {
+    "category": "SELECT code, name, name_en FROM categories",
+    "kind": "SELECT code, name, name_en FROM category_kinds",
+}
 
 
 def workload(session: Session, area: Area, period: Period, by: str, code: str | None = None) -> dict:
@@ -363,8 +482,7 @@ def workload(session: Session, area: Area, period: Period, by: str, code: str | 
         raise NotFound(f"no county or township {code!r} in your area", code="unit_not_found")
     whole, rest = buckets(period, daily=False)
     column = BREAKDOWN_COLUMN[by]
-    params = {"area": area.code, "prefix": prefix, "kinds": [b.kind for b in whole],
-              "starts": [b.start for b in whole]}
+    params = {"area": area.code, "prefix": prefix, "kinds": [b.kind for b in whole], "starts": [b.start for b in whole]}
     counts: dict[str, dict] = {}
     queries = [(WORKLOAD_SQL, params)] if whole else []
     queries += [(WORKLOAD_FACTS_SQL, {**params, "start": s.start, "end": s.end}) for s in rest]
@@ -374,19 +492,23 @@ def workload(session: Session, area: Area, period: Period, by: str, code: str | 
             entry["reported"] += int(row.reported)
             entry["accepted"] += int(row.accepted)
     names = {r.code: (r.name, r.name_en) for r in session.execute(text(NAMES[by]))} if by in NAMES else {}
-    rows = [{"key": key, "name": names.get(key, (key, key))[0], "name_en": names.get(key, (key, key))[1], **n}
-            for key, n in sorted(counts.items(), key=lambda kv: (-kv[1]["accepted"], kv[0]))]
+    rows = [
+        {"key": key, "name": names.get(key, (key, key))[0], "name_en": names.get(key, (key, key))[1], **n}
+        for key, n in sorted(counts.items(), key=lambda kv: (-kv[1]["accepted"], kv[0]))
+    ]
     return {"period": _period(period), "by": by, "code": prefix, "rows": rows}
 
 
-def trend(session: Session, area: Area, scope: ScopeKind, code: str, period: Period, bucket: str,
-          now: datetime | None = None) -> dict:
+def trend(
+    session: Session, area: Area, scope: ScopeKind, code: str, period: Period, bucket: str, now: datetime | None = None
+) -> dict:
     """One unit's figures day by day or month by month over the period (for the charts)."""
     now = now or datetime.now(timezone.utc)
     units(session, area, scope, code, 1, 0)
     if bucket == "day" and period.days > 400:
-        raise ValidationFailed("a daily trend covers at most 400 days: choose bucket=month",
-                               code="trend_too_long", field="bucket")
+        raise ValidationFailed(
+            "a daily trend covers at most 400 days: choose bucket=month", code="trend_too_long", field="bucket"
+        )
     points = []
     for part in _steps(period, bucket):
         values = measures(session, area, scope, [code], part, now)[code]

@@ -10,6 +10,7 @@ the area analysed, and neighbours across the township's border are left out.
 The counting sits in two functions only, `event_counts_by_grid` and `event_counts_by_category`; both fold
 pending steps into the facts first.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from gisapp.domain.analysis import PREVIOUS_PERIODS, Period, trend
 from gisapp.errors import ValidationFailed
-from gisapp.services.evaluation.figures import AREA_COLUMNS, Area, fold
 from gisapp.services.command.support import ensure_adjacency
+from gisapp.services.evaluation.figures import AREA_COLUMNS, Area, fold
 from gisapp.spatial.hotspots import COLD_CLASSES, HOT_CLASSES, NOT_SIGNIFICANT, getis_ord_star, method
 
 # the events counted: the cohort of [start, end) in the area; {column} from AREA_COLUMNS only
@@ -46,8 +47,9 @@ def _count_params(area_column: str, area_code: str, start: date, end: date) -> d
     return {"area": area_code, "start": start, "end": end}
 
 
-def event_counts_by_grid(session: Session, area_column: str, area_code: str, category: str | None,
-                         start: date, end: date) -> dict[str, int]:
+def event_counts_by_grid(
+    session: Session, area_column: str, area_code: str, category: str | None, start: date, end: date
+) -> dict[str, int]:
     """Accepted events per grid of the area reported on the days [start, end) (county time), of one category
     or all (None); every live grid of the area is a key, 0 when it had none."""
     fold(session)  # the facts as of every committed step
@@ -56,8 +58,9 @@ def event_counts_by_grid(session: Session, area_column: str, area_code: str, cat
     return {code: n for code, n in session.execute(text(sql), params)}
 
 
-def event_counts_by_category(session: Session, area_column: str, area_code: str, start: date,
-                             end: date) -> dict[str, int]:
+def event_counts_by_category(
+    session: Session, area_column: str, area_code: str, start: date, end: date
+) -> dict[str, int]:
     """Accepted events per category in the area on the days [start, end); categories without any left out."""
     fold(session)
     sql = COUNTS_BY_CATEGORY.format(counted=COUNTED.format(column=area_column))
@@ -74,8 +77,9 @@ def _category(session: Session, code: str | None) -> dict | None:
         return None
     names = category_names(session)  # checked here, in Python: no odd string reaches a statement
     if code not in names:
-        raise ValidationFailed("unknown category: see /api/v1/categories for the codes", code="unknown_category",
-                               field="category")
+        raise ValidationFailed(
+            "unknown category: see /api/v1/categories for the codes", code="unknown_category", field="category"
+        )
     return {"code": code, "name": names[code]}
 
 
@@ -92,23 +96,40 @@ def hot_spots(session: Session, area: Area, category: str | None, period: Period
     codes = sorted(counts)
     result = getis_ord_star(codes, [counts[c] for c in codes], adjacency_pairs(session, area))
     names = dict(session.execute(GRID_NAMES, {"area": area.code}).all())
-    grids = [{"code": r["code"], "name": names[r["code"]], **{k: r[k] for k in ("count", "z", "p", "class")}}
-             for r in result.rows()]
-    return {"period": period.to_dict(), "category": chosen, "method": method(), "grids": grids,
-            "summary": {"hot": sum(k in HOT_CLASSES for k in result.classes),
-                        "cold": sum(k in COLD_CLASSES for k in result.classes)}}
+    grids = [
+        {"code": r["code"], "name": names[r["code"]], **{k: r[k] for k in ("count", "z", "p", "class")}}
+        for r in result.rows()
+    ]
+    return {
+        "period": period.to_dict(),
+        "category": chosen,
+        "method": method(),
+        "grids": grids,
+        "summary": {
+            "hot": sum(k in HOT_CLASSES for k in result.classes),
+            "cold": sum(k in COLD_CLASSES for k in result.classes),
+        },
+    }
 
 
 def hot_spot_features(session: Session, analysis: dict) -> dict:
     """The significant grids of an analysis as a GeoJSON FeatureCollection (EPSG:4326) for the map, with the
     period, category, method and summary beside the features."""
     significant = [g for g in analysis["grids"] if g["class"] != NOT_SIGNIFICANT]
-    shapes = dict(session.execute(text("SELECT code, ST_AsGeoJSON(geom, 7)::json FROM grids WHERE code = ANY(:c)"),
-                                  {"c": [g["code"] for g in significant]}).all())
-    features = [{"type": "Feature", "id": g["code"], "geometry": shapes[g["code"]], "properties": g}
-                for g in significant]
-    return {"type": "FeatureCollection", "features": features,
-            **{k: analysis[k] for k in ("period", "category", "method", "summary")}}
+    shapes = dict(
+        session.execute(
+            text("SELECT code, ST_AsGeoJSON(geom, 7)::json FROM grids WHERE code = ANY(:c)"),
+            {"c": [g["code"] for g in significant]},
+        ).all()
+    )
+    features = [
+        {"type": "Feature", "id": g["code"], "geometry": shapes[g["code"]], "properties": g} for g in significant
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        **{k: analysis[k] for k in ("period", "category", "method", "summary")},
+    }
 
 
 def emerging_trends(session: Session, area: Area, period: Period, previous: int = PREVIOUS_PERIODS) -> dict:
@@ -120,7 +141,15 @@ def emerging_trends(session: Session, area: Area, period: Period, previous: int 
     items = []
     for code, name in category_names(session).items():
         t = trend(now.get(code, 0), [counts.get(code, 0) for counts in before])
-        items.append({"category": code, "name": name, "count": t.count, "previous_mean": round(t.previous_mean, 2),
-                      "ratio": None if t.ratio is None else round(t.ratio, 2), "emerging": t.emerging})
+        items.append(
+            {
+                "category": code,
+                "name": name,
+                "count": t.count,
+                "previous_mean": round(t.previous_mean, 2),
+                "ratio": None if t.ratio is None else round(t.ratio, 2),
+                "emerging": t.emerging,
+            }
+        )
     items.sort(key=lambda i: (not i["emerging"], -i["count"], i["category"]))
     return {"period": period.to_dict(), "previous_periods": [p.to_dict() for p in earlier], "items": items}

@@ -4,6 +4,7 @@ the overdue list (open tasks past their limit, supervision records of the period
 The hot spots are the analysis's (gisapp.services.evaluation.hotspots): grids whose neighbourhood holds significantly
 more accepted events than the area's mean (Getis-Ord Gi*), the highest z first.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -46,18 +47,28 @@ def report(session: Session, area: Area, kind: ReportKind, day: date, now: datet
     now = now or datetime.now(timezone.utc)
     current, previous = report_periods(kind, day)
     scope = ScopeKind.COUNTY if area.is_county else ScopeKind.TOWNSHIP
-    found = {name: evaluate(session, area, scope, p, code=area.code, now=now, compare=False)
-             for name, p in (("current", current), ("previous", previous))}
+    found = {
+        name: evaluate(session, area, scope, p, code=area.code, now=now, compare=False)
+        for name, p in (("current", current), ("previous", previous))
+    }
     now_kpis, before_kpis = found["current"]["rows"][0]["kpis"], found["previous"]["rows"][0]["kpis"]
     delta = changes(now_kpis, before_kpis)
-    figures = [{"kpi": k, "current": now_kpis[k.key], "previous": before_kpis[k.key], "change": delta[k.key]}
-               for k in KPIS]
+    figures = [
+        {"kpi": k, "current": now_kpis[k.key], "previous": before_kpis[k.key], "change": delta[k.key]} for k in KPIS
+    ]
     cut = as_of(current, now)
-    return {"kind": str(kind), "day": day, "period": current, "previous": previous, "as_of": cut,
-            "area": {"code": area.code, "name": found["current"]["rows"][0]["name"]}, "figures": figures,
-            "overdue_tasks": _listed(session, OVERDUE_TASKS_SQL, area, {"asof": cut}),
-            "supervisions": _listed(session, SUPERVISIONS_SQL, area, _bounds(current)),
-            "hot_spots": hot_spots(session, area, current)}
+    return {
+        "kind": str(kind),
+        "day": day,
+        "period": current,
+        "previous": previous,
+        "as_of": cut,
+        "area": {"code": area.code, "name": found["current"]["rows"][0]["name"]},
+        "figures": figures,
+        "overdue_tasks": _listed(session, OVERDUE_TASKS_SQL, area, {"asof": cut}),
+        "supervisions": _listed(session, SUPERVISIONS_SQL, area, _bounds(current)),
+        "hot_spots": hot_spots(session, area, current),
+    }
 
 
 def _bounds(period: Period) -> dict:
@@ -68,8 +79,11 @@ def _bounds(period: Period) -> dict:
 
 
 def _listed(session: Session, sql: str, area: Area, params: dict) -> dict:
-    rows = session.execute(text(sql.format(column=area.column)),
-                           {**params, "area": area.code, "limit": LIST_LIMIT}).mappings().all()
+    rows = (
+        session.execute(text(sql.format(column=area.column)), {**params, "area": area.code, "limit": LIST_LIMIT})
+        .mappings()
+        .all()
+    )
     return {"total": rows[0]["total"] if rows else 0, "items": [dict(r) for r in rows]}
 
 

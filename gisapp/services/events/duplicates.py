@@ -7,6 +7,7 @@ reporter then follows the main event with the tracking token they hold (tracking
 closing reply; a rating through it rates the main event, which has one rating however many reports it
 gathered: the first reporter to rate it gives it, the others are told it was already rated.
 """
+
 from __future__ import annotations
 
 import functools
@@ -22,8 +23,8 @@ from gisapp.domain.permissions import Scope, event_scope
 from gisapp.errors import Conflict, NotFound, ValidationFailed
 from gisapp.services.access.accounts import Account
 from gisapp.services.access.audit import Actor, record
-from gisapp.services.events.read import get_event, scope_clause
 from gisapp.services.events.lifecycle import caller_for
+from gisapp.services.events.read import get_event, scope_clause
 
 DEFAULT_MINUTES = 60
 DEFAULT_RADIUS_M = 200
@@ -67,18 +68,36 @@ SELECT id FROM chain WHERE merged_into IS NULL
 """)
 
 
-def propose(session: Session, event_id: int, scope: Scope, *, minutes: int = DEFAULT_MINUTES,
-            radius_m: int = DEFAULT_RADIUS_M) -> list[dict]:
+def propose(
+    session: Session, event_id: int, scope: Scope, *, minutes: int = DEFAULT_MINUTES, radius_m: int = DEFAULT_RADIUS_M
+) -> list[dict]:
     """Open events in the scope within radius_m metres and ±minutes of the event: other channels first, nearest."""
     get_event(session, event_id, scope)  # 404 outside the caller's area
     clause, params = scope_clause(scope)
-    rows = session.execute(text(PROPOSE_SQL.format(scope=clause)),
-                           {"id": event_id, "r": float(radius_m), "mpd": METRES_PER_DEGREE, "minutes": minutes,
-                            "limit": PROPOSAL_LIMIT, **params}).mappings()
-    return [{"id": r["id"], "channel": r["channel"],
-             "category": {"code": r["category_code"], "name": r["category_name"]}, "status": r["status"],
-             "distance_m": round(r["distance_m"], 1), "minutes_apart": round(float(r["minutes_apart"]), 1),
-             "same_category": r["same_category"], "same_channel": r["same_channel"]} for r in rows]
+    rows = session.execute(
+        text(PROPOSE_SQL.format(scope=clause)),
+        {
+            "id": event_id,
+            "r": float(radius_m),
+            "mpd": METRES_PER_DEGREE,
+            "minutes": minutes,
+            "limit": PROPOSAL_LIMIT,
+            **params,
+        },
+    ).mappings()
+    return [
+        {
+            "id": r["id"],
+            "channel": r["channel"],
+            "category": {"code": r["category_code"], "name": r["category_name"]},
+            "status": r["status"],
+            "distance_m": round(r["distance_m"], 1),
+            "minutes_apart": round(float(r["minutes_apart"]), 1),
+            "same_category": r["same_category"],
+            "same_channel": r["same_channel"],
+        }
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -115,34 +134,78 @@ def _locked(session: Session, ids: tuple[int, int], scope: Scope) -> dict:
 def _refuse_states(duplicate, into) -> None:
     """The states a merge may not start from (the same pair merged again is answered before this)."""
     if duplicate.merged_into is not None:
-        raise Conflict(f"event {duplicate.id} was already merged into event {duplicate.merged_into}",
-                       code="already_merged")
+        raise Conflict(
+            f"event {duplicate.id} was already merged into event {duplicate.merged_into}", code="already_merged"
+        )
     if duplicate.status == "closed":
         raise TransitionNotAllowed(f"event {duplicate.id} is closed: a closed case is not merged")
     if into.merged_into is not None:
-        raise TransitionNotAllowed(f"event {into.id} was itself merged into event {into.merged_into}: "
-                                   f"merge into event {into.merged_into}")
+        raise TransitionNotAllowed(
+            f"event {into.id} was itself merged into event {into.merged_into}: merge into event {into.merged_into}"
+        )
     if into.status in FINAL:
         raise TransitionNotAllowed(f"event {into.id} is {into.status}: merge into an open event")
 
 
 def _write(session: Session, actor: Actor, duplicate, into, note: str, now: datetime) -> None:
-    session.execute(text(
-        "UPDATE events SET merged_into = :into, status = 'voided', parked_from = NULL, updated_at = :now "
-        "WHERE id = :id"), {"into": into.id, "now": now, "id": duplicate.id})
-    session.execute(text(
-        "UPDATE event_tasks SET status = 'cancelled', extension_pending = false "
-        "WHERE event_id = :id AND status IN ('dispatched', 'acknowledged', 'on_scene')"), {"id": duplicate.id})
-    log = text("INSERT INTO event_log (event_id, at, actor, action, from_status, to_status, note, details) "
-               "VALUES (:e, :at, :actor, :action, :f, :t, :note, CAST(:d AS jsonb))")
-    session.execute(log, {"e": duplicate.id, "at": now, "actor": actor.name, "action": "merged_into",
-                          "f": duplicate.status, "t": "voided", "note": note, "d": json.dumps({"into": into.id})})
-    session.execute(log, {"e": into.id, "at": now, "actor": actor.name, "action": "merged_from",
-                          "f": into.status, "t": into.status, "note": note, "d": json.dumps({"from": duplicate.id})})
+    session.execute(
+        text(
+            "UPDATE events SET merged_into = :into, status = 'voided', parked_from = NULL, updated_at = :now "
+            "WHERE id = :id"
+        ),
+        {"into": into.id, "now": now, "id": duplicate.id},
+    )
+    session.execute(
+        text(
+            "UPDATE event_tasks SET status = 'cancelled', extension_pending = false "
+            "WHERE event_id = :id AND status IN ('dispatched', 'acknowledged', 'on_scene')"
+        ),
+        {"id": duplicate.id},
+    )
+    log = text(
+        "INSERT INTO event_log (event_id, at, actor, action, from_status, to_status, note, details) "
+        "VALUES (:e, :at, :actor, :action, :f, :t, :note, CAST(:d AS jsonb))"
+    )
+    session.execute(
+        log,
+        {
+            "e": duplicate.id,
+            "at": now,
+            "actor": actor.name,
+            "action": "merged_into",
+            "f": duplicate.status,
+            "t": "voided",
+            "note": note,
+            "d": json.dumps({"into": into.id}),
+        },
+    )
+    session.execute(
+        log,
+        {
+            "e": into.id,
+            "at": now,
+            "actor": actor.name,
+            "action": "merged_from",
+            "f": into.status,
+            "t": into.status,
+            "note": note,
+            "d": json.dumps({"from": duplicate.id}),
+        },
+    )
 
 
-def merge(session: Session, key: bytes, account: Account, actor: Actor, duplicate_id: int, into_id: int,
-          note: str = "", *, scope: Scope | None = None, now: datetime | None = None) -> Merged:
+def merge(
+    session: Session,
+    key: bytes,
+    account: Account,
+    actor: Actor,
+    duplicate_id: int,
+    into_id: int,
+    note: str = "",
+    *,
+    scope: Scope | None = None,
+    now: datetime | None = None,
+) -> Merged:
     """Merge a duplicate report into the main event, as the center of both (403 not_your_step, 404, 409, 422)."""
     _check_request(duplicate_id, into_id, note)
     scope = scope or event_scope(str(account.role), account.bound_to, f"user:{account.username}")
@@ -155,8 +218,15 @@ def merge(session: Session, key: bytes, account: Account, actor: Actor, duplicat
     _refuse_states(duplicate, into)
     now = now or datetime.now(timezone.utc)
     _write(session, actor, duplicate, into, note, now)
-    record(session, key, actor, "event.merge", target=f"event:{duplicate_id}",
-           details={"into": into_id, "from": duplicate.status}, at=now)
+    record(
+        session,
+        key,
+        actor,
+        "event.merge",
+        target=f"event:{duplicate_id}",
+        details={"into": into_id, "from": duplicate.status},
+        at=now,
+    )
     return Merged(duplicate_id, into_id, replayed=False)
 
 
@@ -170,6 +240,7 @@ def shows_merge(view):
 
     The view has read the followed event's status, milestones and reply; a view that answered was given a
     valid token, whose head is the report's own id."""
+
     @functools.wraps(view)
     def wrapped(session: Session, key: bytes, token: str, *args, **kwargs) -> dict:
         out = view(session, key, token, *args, **kwargs)
@@ -177,6 +248,6 @@ def shows_merge(view):
         if own == out["id"]:
             return {**out, "merged_into": None}
         created = session.execute(text("SELECT created_at FROM events WHERE id = :id"), {"id": own}).scalar_one()
-        return {**out, "id": own, "merged_into": out["id"],
-                "reported_at": created.isoformat().replace("+00:00", "Z")}
+        return {**out, "id": own, "merged_into": out["id"], "reported_at": created.isoformat().replace("+00:00", "Z")}
+
     return wrapped

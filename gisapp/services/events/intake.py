@@ -1,4 +1,5 @@
 """Event intake (standard 6.1-6.2): convert, geocode, route and record in one transaction."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,12 +14,14 @@ from gisapp.domain.routing import Party, route_event
 from gisapp.errors import Conflict, OutsideJurisdiction, ValidationFailed
 from gisapp.services.access.audit import Actor, record
 from gisapp.services.events.notify import announce
-from gisapp.services.jurisdiction.worktime import category_deadlines
 from gisapp.services.events.read import find_by_client_ref, serialize_event
 from gisapp.services.jurisdiction.geocode import Location, covering_grid, location_from_row, outside
+from gisapp.services.jurisdiction.worktime import category_deadlines
 
 # the category and the geocoded place in one round trip; the place only for a known category
-CONTEXT = Prepared("gisapp_intake_context", f"""
+CONTEXT = Prepared(
+    "gisapp_intake_context",
+    f"""
 SELECT c.code, c.name, c.kind_code, c.priority, c.level, c.response_minutes, c.handling_minutes,
        c.handling_unit, c.handling_amount,
        d.code AS department_code, d.name AS department_name, l.*
@@ -26,21 +29,46 @@ FROM (SELECT 1) AS one
 LEFT JOIN categories c ON c.code = $1
 LEFT JOIN departments d ON d.code = c.department_code
 LEFT JOIN LATERAL ({covering_grid("$2", "$3")}) AS l ON c.code IS NOT NULL
-""", ("text", "float8", "float8"))
+""",
+    ("text", "float8", "float8"),
+)
 
 # (column, SQL type) of the event row, in parameter order; lon and lat make the point
 EVENT_FIELDS = (
-    ("submitted_by", "text"), ("client_ref", "text"), ("request_hash", "text"), ("category_code", "text"),
-    ("description", "text"), ("channel", "text"), ("status", "text"), ("level", "smallint"),
-    ("priority", "text"), ("reported_crs", "text"), ("reported_lon", "float8"),
-    ("reported_lat", "float8"), ("grid_code", "text"), ("community_code", "text"),
-    ("township_code", "text"), ("county_code", "text"), ("center_code", "text"),
-    ("assignee_kind", "text"), ("team_code", "text"), ("department_code", "text"),
-    ("reporter_name", "text"), ("reporter_phone", "text"), ("respond_by", "timestamptz"),
-    ("handle_by", "timestamptz"), ("created_at", "timestamptz"),
+    ("submitted_by", "text"),
+    ("client_ref", "text"),
+    ("request_hash", "text"),
+    ("category_code", "text"),
+    ("description", "text"),
+    ("channel", "text"),
+    ("status", "text"),
+    ("level", "smallint"),
+    ("priority", "text"),
+    ("reported_crs", "text"),
+    ("reported_lon", "float8"),
+    ("reported_lat", "float8"),
+    ("grid_code", "text"),
+    ("community_code", "text"),
+    ("township_code", "text"),
+    ("county_code", "text"),
+    ("center_code", "text"),
+    ("assignee_kind", "text"),
+    ("team_code", "text"),
+    ("department_code", "text"),
+    ("reporter_name", "text"),
+    ("reporter_phone", "text"),
+    ("respond_by", "timestamptz"),
+    ("handle_by", "timestamptz"),
+    ("created_at", "timestamptz"),
 )
-INSERT_FIELDS = EVENT_FIELDS + (("lon", "float8"), ("lat", "float8"), ("actor", "text"), ("note", "text"),
-                               ("repeat_radius_m", "float8"), ("repeat_days", "integer"))
+INSERT_FIELDS = EVENT_FIELDS + (
+    ("lon", "float8"),
+    ("lat", "float8"),
+    ("actor", "text"),
+    ("note", "text"),
+    ("repeat_radius_m", "float8"),
+    ("repeat_days", "integer"),
+)
 _n = len(EVENT_FIELDS)
 
 
@@ -55,13 +83,15 @@ _point = f"ST_SetSRID(ST_MakePoint({_p('lon')}, {_p('lat')}), 4326)"
 # the box prefilter uses the partial GiST index on closed events, the geography distance decides
 PRIOR = f"""
     SELECT p.id FROM events p
-    WHERE p.status = 'closed' AND p.category_code = {_p('category_code')}
-      AND p.closed_at >= {_p('created_at')} - make_interval(days => {_p('repeat_days')})
-      AND p.geom && ST_Expand({_point}, {_p('repeat_radius_m')} / 50000.0)  -- degrees: enough up to 60° N
-      AND ST_DWithin(p.geom::geography, {_point}::geography, {_p('repeat_radius_m')})
+    WHERE p.status = 'closed' AND p.category_code = {_p("category_code")}
+      AND p.closed_at >= {_p("created_at")} - make_interval(days => {_p("repeat_days")})
+      AND p.geom && ST_Expand({_point}, {_p("repeat_radius_m")} / 50000.0)  -- degrees: enough up to 60° N
+      AND ST_DWithin(p.geom::geography, {_point}::geography, {_p("repeat_radius_m")})
     ORDER BY p.geom::geography <-> {_point}::geography LIMIT 1"""
 
-INSERT = Prepared("gisapp_intake_insert", f"""
+INSERT = Prepared(
+    "gisapp_intake_insert",
+    f"""
 WITH prior AS ({PRIOR}
 ), ins AS (
     INSERT INTO events ({", ".join(name for name, _ in EVENT_FIELDS)}, geom, repeat_of)
@@ -81,7 +111,9 @@ WITH prior AS ({PRIOR}
     SELECT id, created_at, ${_n + 3}, 'created', NULL, status, ${_n + 4} FROM ins
 )
 SELECT id, repeat_of FROM ins
-""", tuple(sql_type for _, sql_type in INSERT_FIELDS))
+""",
+    tuple(sql_type for _, sql_type in INSERT_FIELDS),
+)
 
 
 @dataclass(frozen=True)
@@ -94,10 +126,10 @@ class IntakeResult:
 class Submitter:
     """Who reports: recorded on the event (it may read it back), in its log and in the audit trail."""
 
-    key: str                  # "user:<name>" or "integration:<code>"
+    key: str  # "user:<name>" or "integration:<code>"
     actor: Actor
     county: str | None = None  # the county it may report in (None: any)
-    accepts: bool = True       # staff reports are accepted and dispatched at once; outside systems' await 受理
+    accepts: bool = True  # staff reports are accepted and dispatched at once; outside systems' await 受理
 
 
 def _replay(session: Session, report: EventReport, submitter: str) -> IntakeResult | None:
@@ -107,9 +139,11 @@ def _replay(session: Session, report: EventReport, submitter: str) -> IntakeResu
         return None
     event, fingerprint = found
     if fingerprint != report.fingerprint():
-        raise Conflict(f"client_ref {report.client_ref!r} was already used for a different report "
-                       f"(event {event['id']}); use a new client_ref for a new report",
-                       code="client_ref_conflict")
+        raise Conflict(
+            f"client_ref {report.client_ref!r} was already used for a different report "
+            f"(event {event['id']}); use a new client_ref for a new report",
+            code="client_ref_conflict",
+        )
     return IntakeResult(event, created=False)
 
 
@@ -135,7 +169,8 @@ class RepeatRule:
 def _route(report: EventReport, category: dict, where: Location):
     """Level 1 or 2 and the receiver (6.2.1): the category's level, raised by an emergency or a staff reporter."""
     return route_event(
-        category_level=category["level"], grid_team=_party("team", where.team),
+        category_level=category["level"],
+        grid_team=_party("team", where.team),
         township_center=_party("center", where.township_center),
         county_center=_party("center", where.county_center),
         department=Party("department", category["department_code"], category["department_name"]),
@@ -143,38 +178,73 @@ def _route(report: EventReport, category: dict, where: Location):
     )
 
 
-def _event_row(report: EventReport, by: Submitter, category: dict, where: Location, route, point: tuple,
-               created_at: datetime, repeat: RepeatRule, due) -> dict:
+def _event_row(
+    report: EventReport,
+    by: Submitter,
+    category: dict,
+    where: Location,
+    route,
+    point: tuple,
+    created_at: datetime,
+    repeat: RepeatRule,
+    due,
+) -> dict:
     """The new event's values: what the prepared insert takes and what the answer shows."""
     lon, lat = point
     return {
-        "client_ref": report.client_ref, "request_hash": report.fingerprint(),
-        "category_code": category["code"], "category_name": category["name"],
-        "kind_code": category["kind_code"], "description": report.description,
-        "channel": str(report.channel), "status": str(_first_status(by, route)), "level": int(route.level),
+        "client_ref": report.client_ref,
+        "request_hash": report.fingerprint(),
+        "category_code": category["code"],
+        "category_name": category["name"],
+        "kind_code": category["kind_code"],
+        "description": report.description,
+        "channel": str(report.channel),
+        "status": str(_first_status(by, route)),
+        "level": int(route.level),
         "priority": str(graver(category["priority"], report.priority)),
-        "lon": lon, "lat": lat, "reported_crs": str(report.crs),
-        "reported_lon": report.point.lon, "reported_lat": report.point.lat,
-        "grid_code": where.grid.code, "grid_name": where.grid.name,
-        "community_code": where.community.code, "community_name": where.community.name,
-        "township_code": where.township.code, "township_name": where.township.name,
-        "county_code": where.county.code, "county_name": where.county.name,
-        "center_code": route.center.code, "center_name": route.center.name,
-        "assignee_kind": route.assignee.kind, "assignee_code": route.assignee.code,
+        "lon": lon,
+        "lat": lat,
+        "reported_crs": str(report.crs),
+        "reported_lon": report.point.lon,
+        "reported_lat": report.point.lat,
+        "grid_code": where.grid.code,
+        "grid_name": where.grid.name,
+        "community_code": where.community.code,
+        "community_name": where.community.name,
+        "township_code": where.township.code,
+        "township_name": where.township.name,
+        "county_code": where.county.code,
+        "county_name": where.county.name,
+        "center_code": route.center.code,
+        "center_name": route.center.name,
+        "assignee_kind": route.assignee.kind,
+        "assignee_code": route.assignee.code,
         "assignee_name": route.assignee.name,
         "team_code": route.assignee.code if route.assignee.kind == "team" else None,
         "department_code": category["department_code"] if route.level == 2 else None,
-        "reporter_name": report.reporter_name, "reporter_phone": report.reporter_phone,
-        "respond_by": due.respond_by, "handle_by": due.handle_by, "created_at": created_at,
-        "actor": by.actor.name, "submitted_by": by.key,
-        "repeat_radius_m": repeat.radius_m, "repeat_days": repeat.days,
+        "reporter_name": report.reporter_name,
+        "reporter_phone": report.reporter_phone,
+        "respond_by": due.respond_by,
+        "handle_by": due.handle_by,
+        "created_at": created_at,
+        "actor": by.actor.name,
+        "submitted_by": by.key,
+        "repeat_radius_m": repeat.radius_m,
+        "repeat_days": repeat.days,
         "note": f"level {int(route.level)} dispatch to {route.assignee.name} via {route.center.name}"
-                + (f" ({report.level2_reason})" if report.level2_reason else ""),
+        + (f" ({report.level2_reason})" if report.level2_reason else ""),
     }
 
 
-def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_key: bytes | None,
-                 now: datetime | None = None, repeat: RepeatRule = RepeatRule()) -> IntakeResult:
+def submit_event(
+    session: Session,
+    report: EventReport,
+    *,
+    by: Submitter,
+    audit_key: bytes | None,
+    now: datetime | None = None,
+    repeat: RepeatRule = RepeatRule(),
+) -> IntakeResult:
     """Record a validated report as a routed event with deadlines, its first log entry and its audit record.
 
     audit_key None: no audit record per event (a bulk import of history, audited as a whole by its caller).
@@ -186,8 +256,11 @@ def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_
     lon, lat = report.location.x, report.location.y  # WGS84, converted at the edge
     context = CONTEXT.fetch_one(session, (report.category, lon, lat))
     if context.code is None:
-        raise ValidationFailed(f"unknown category {report.category!r}; see GET /api/v1/categories",
-                               code="unknown_category", field="category")
+        raise ValidationFailed(
+            f"unknown category {report.category!r}; see GET /api/v1/categories",
+            code="unknown_category",
+            field="category",
+        )
     if context.grid_code is None:
         raise outside(lon, lat)
     where: Location = location_from_row(context)
@@ -196,8 +269,17 @@ def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_
     category = context._asdict()
     route = _route(report, category, where)
     created_at = now or datetime.now(timezone.utc)
-    row = _event_row(report, by, category, where, route, (lon, lat), created_at, repeat,
-                     category_deadlines(session, category, created_at))
+    row = _event_row(
+        report,
+        by,
+        category,
+        where,
+        route,
+        (lon, lat),
+        created_at,
+        repeat,
+        category_deadlines(session, category, created_at),
+    )
     inserted = INSERT.fetch_one(session, [row[name] for name, _ in INSERT_FIELDS])
     if inserted is None:  # this client_ref is already recorded (a retry, or a racing twin)
         replay = _replay(session, report, by.key)
@@ -206,6 +288,12 @@ def submit_event(session: Session, report: EventReport, *, by: Submitter, audit_
     receivers = {f"{row['assignee_kind']}:{row['assignee_code']}"} if row["status"] == "dispatched" else set()
     announce(session, inserted.id, "created", receivers, at=created_at, center=row["center_code"])
     if audit_key is not None:
-        record(session, audit_key, by.actor, "event.create", target=f"event:{inserted.id}",
-               details={"level": row["level"], "assignee": row["assignee_code"], "grid": row["grid_code"]})
+        record(
+            session,
+            audit_key,
+            by.actor,
+            "event.create",
+            target=f"event:{inserted.id}",
+            details={"level": row["level"], "assignee": row["assignee_code"], "grid": row["grid_code"]},
+        )
     return IntakeResult(serialize_event({**row, "id": inserted.id, "repeat_of": inserted.repeat_of}), created=True)

@@ -4,6 +4,7 @@
 of a change exactly when it is committed, and never of one that was rolled back. `visible` decides
 which subscriber may hear of which notification, by the same area rules as the events themselves.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,15 +30,23 @@ SELECT pg_notify(:channel, json_build_object('id', id, 'at', at, 'event_id', eve
 """)
 
 
-def announce(session: Session, event_id: int, action: str, receivers: set[str], *, at: datetime,
-             center: str | None = None) -> None:
+def announce(
+    session: Session, event_id: int, action: str, receivers: set[str], *, at: datetime, center: str | None = None
+) -> None:
     """Record and broadcast one step of an event to its center (the current one unless given) and the
     receivers it concerns ('team:<code>', 'department:<code>'), in the caller's transaction."""
     if center is None:
-        center = session.execute(text("SELECT center_code FROM events WHERE id = :id"),
-                                 {"id": event_id}).scalar_one()
-    session.execute(ANNOUNCE, {"at": at, "action": action, "event": event_id, "channel": CHANNEL,
-                               "audiences": sorted({f"center:{center}", *receivers})})
+        center = session.execute(text("SELECT center_code FROM events WHERE id = :id"), {"id": event_id}).scalar_one()
+    session.execute(
+        ANNOUNCE,
+        {
+            "at": at,
+            "action": action,
+            "event": event_id,
+            "channel": CHANNEL,
+            "audiences": sorted({f"center:{center}", *receivers}),
+        },
+    )
 
 
 # members' duty reports (status and position), told to the stream as they are committed; not kept (a position
@@ -48,6 +57,8 @@ DUTY_CHANNEL = "gisapp_duty"
 def listen(connection) -> None:
     """Subscribe a DB-API connection of its own (autocommit) to the events' and the duty channels."""
     connection.cursor().execute(f"LISTEN {CHANNEL}; LISTEN {DUTY_CHANNEL}")
+
+
 ANNOUNCE_DUTY = text("""
 SELECT pg_notify(:channel, json_build_object('member', m.code, 'name', m.name, 'team', m.team_code,
                  'duty_status', m.duty_status, 'lon', ST_X(m.position), 'lat', ST_Y(m.position), 'at', m.position_at,
@@ -86,10 +97,14 @@ def visible(note: dict, role: str, bound_to: str, team: str | None) -> bool:
 
 def missed(session: Session, after_id: int, county: str, limit: int = 500) -> list[dict]:
     """Notifications after a given id in a county (a reconnecting stream catches up), oldest first."""
-    rows = session.execute(text(
-        "SELECT id, at, event_id, action, status, level, audiences, county_code AS county, "
-        "township_code AS township, grid_code AS grid FROM notifications WHERE id > :after AND county_code = :k "
-        "ORDER BY id LIMIT :n"), {"after": after_id, "k": county, "n": limit}).mappings()
+    rows = session.execute(
+        text(
+            "SELECT id, at, event_id, action, status, level, audiences, county_code AS county, "
+            "township_code AS township, grid_code AS grid FROM notifications WHERE id > :after AND county_code = :k "
+            "ORDER BY id LIMIT :n"
+        ),
+        {"after": after_id, "k": county, "n": limit},
+    ).mappings()
     return [{**r, "at": r["at"].isoformat(), "audiences": list(r["audiences"])} for r in rows]
 
 

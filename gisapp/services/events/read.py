@@ -1,4 +1,5 @@
 """Reading events: one query shape, one serializer, for the single view and the list."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -52,8 +53,7 @@ def serialize_event(row: Mapping[str, Any], *, with_reporter: bool = True) -> di
         "category": {"code": row["category_code"], "name": row["category_name"], "kind": row["kind_code"]},
         "description": row["description"],
         "location": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
-        "reported_location": {"crs": row["reported_crs"],
-                              "coordinates": [row["reported_lon"], row["reported_lat"]]},
+        "reported_location": {"crs": row["reported_crs"], "coordinates": [row["reported_lon"], row["reported_lat"]]},
         "grid": {"code": row["grid_code"], "name": row["grid_name"]},
         "community": {"code": row["community_code"], "name": row["community_name"]},
         "township": {"code": row["township_code"], "name": row["township_name"]},
@@ -71,8 +71,10 @@ def serialize_event(row: Mapping[str, Any], *, with_reporter: bool = True) -> di
 
 
 SCOPE_COLUMNS = frozenset({"county_code", "township_code", "grid_code", "department_code"})
-TASK_SCOPE = {"department_code": "st.department_code = :scope_value",
-              "grid_code": "st.team_code = (SELECT code FROM teams WHERE grid_code = :scope_value)"}
+TASK_SCOPE = {
+    "department_code": "st.department_code = :scope_value",
+    "grid_code": "st.team_code = (SELECT code FROM teams WHERE grid_code = :scope_value)",
+}
 
 
 def scope_clause(scope: Scope) -> tuple[str, dict]:
@@ -90,8 +92,13 @@ def scope_clause(scope: Scope) -> tuple[str, dict]:
 def get_event(session: Session, event_id: int, scope: Scope) -> dict:
     """One event by id if the scope sees it, else NotFound (whether or not it exists)."""
     clause, params = scope_clause(scope)
-    row = session.execute(text(f"SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.id = :id AND {clause}"),
-                          {"id": event_id, **params}).mappings().one_or_none()
+    row = (
+        session.execute(
+            text(f"SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.id = :id AND {clause}"), {"id": event_id, **params}
+        )
+        .mappings()
+        .one_or_none()
+    )
     if row is None:
         raise NotFound(f"event {event_id} does not exist", code="event_not_found")
     return serialize_event(row)
@@ -99,9 +106,17 @@ def get_event(session: Session, event_id: int, scope: Scope) -> dict:
 
 def find_by_client_ref(session: Session, submitter: str, client_ref: str) -> tuple[dict, str | None] | None:
     """The event a submitter recorded under its client reference, and its request fingerprint, if any."""
-    row = session.execute(text(f"SELECT {EVENT_COLUMNS}, e.request_hash {EVENT_FROM} "
-                               "WHERE e.submitted_by = :by AND e.client_ref = :ref"),
-                          {"by": submitter, "ref": client_ref}).mappings().one_or_none()
+    row = (
+        session.execute(
+            text(
+                f"SELECT {EVENT_COLUMNS}, e.request_hash {EVENT_FROM} "
+                "WHERE e.submitted_by = :by AND e.client_ref = :ref"
+            ),
+            {"by": submitter, "ref": client_ref},
+        )
+        .mappings()
+        .one_or_none()
+    )
     return (serialize_event(row), row["request_hash"]) if row else None
 
 
@@ -120,8 +135,12 @@ class EventFilter:
 def _where(f: EventFilter) -> tuple[str, dict]:
     clause, params = scope_clause(f.scope)
     clauses = [clause]
-    for column, value in (("e.grid_code", f.grid), ("e.township_code", f.township),
-                          ("e.status", f.status), ("e.category_code", f.category)):
+    for column, value in (
+        ("e.grid_code", f.grid),
+        ("e.township_code", f.township),
+        ("e.status", f.status),
+        ("e.category_code", f.category),
+    ):
         if value is not None:
             name = column.split(".")[1]
             clauses.append(f"{column} = :{name}")
@@ -147,16 +166,31 @@ def list_events(session: Session, f: EventFilter, *, limit: int, offset: int) ->
     """A page of events, newest first, and the total matching the filter."""
     where, params = _where(f)
     total = session.execute(text(f"SELECT count(*) FROM events e {where}"), params).scalar_one()
-    rows = session.execute(
-        text(f"SELECT {EVENT_COLUMNS} {EVENT_FROM} {where} "
-             "ORDER BY e.created_at DESC, e.id DESC LIMIT :limit OFFSET :offset"),
-        {**params, "limit": limit, "offset": offset}).mappings().all()
+    rows = (
+        session.execute(
+            text(
+                f"SELECT {EVENT_COLUMNS} {EVENT_FROM} {where} "
+                "ORDER BY e.created_at DESC, e.id DESC LIMIT :limit OFFSET :offset"
+            ),
+            {**params, "limit": limit, "offset": offset},
+        )
+        .mappings()
+        .all()
+    )
     return [serialize_event(r, with_reporter=False) for r in rows], total
 
 
 def reporter_of(session: Session, event_id: int) -> dict | None:
     """The event's scope (township, grid, team, department) and its reporter, unmasked."""
-    row = session.execute(text(
-        "SELECT township_code, county_code, grid_code, department_code, reporter_name, reporter_phone "
-        "FROM events WHERE id = :id"), {"id": event_id}).mappings().one_or_none()
+    row = (
+        session.execute(
+            text(
+                "SELECT township_code, county_code, grid_code, department_code, reporter_name, reporter_phone "
+                "FROM events WHERE id = :id"
+            ),
+            {"id": event_id},
+        )
+        .mappings()
+        .one_or_none()
+    )
     return dict(row) if row else None

@@ -5,6 +5,7 @@ and committed before the next. A task that reaches a worse state gets a supervis
 its center sees, an entry in the event's log and an audit record; where the policy says so, a
 level-1 event overdue on handling is escalated to the county center through the life cycle.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,12 +30,15 @@ SELECT t.id, t.event_id, t.kind, t.team_code, t.department_code, t.dispatched_at
        e.level, e.center_code, e.county_code, e.township_code, e.status AS event_status
 FROM event_tasks t JOIN events e ON e.id = t.event_id JOIN categories c ON c.code = e.category_code
 """
-OPEN_TASKS = text(TASK_CLOCK + """
+OPEN_TASKS = text(
+    TASK_CLOCK
+    + """
 WHERE t.status IN ('dispatched', 'acknowledged', 'on_scene') AND e.status <> 'parked'
   AND t.dispatched_at <= :now AND t.id > :after
 ORDER BY t.id LIMIT :batch
 FOR UPDATE OF t SKIP LOCKED
-""")
+"""
+)
 ONE_TASK = text(TASK_CLOCK + "WHERE t.id = :id")
 PAUSE_LOG = text("""
 SELECT event_id, task_id, action, at FROM event_log
@@ -45,7 +49,7 @@ ORDER BY at, id
 """)
 # the center decides every request of the event waiting then; an escalation or closure cancels their tasks
 DECIDES = {"approve_extension", "refuse_extension", "escalate", "close"}
-LAPSES = {"acknowledge", "arrive", "handle", "return"}    # the task moved on: its request can no longer be decided
+LAPSES = {"acknowledge", "arrive", "handle", "return"}  # the task moved on: its request can no longer be decided
 
 
 @dataclass
@@ -82,9 +86,18 @@ def pauses_by_task(session: Session, event_ids: list[int], now: datetime) -> dic
 
 
 def _clock(row, pauses: dict) -> Clock:
-    return Clock("team" if row.team_code else "department", row.dispatched_at, row.respond_by, row.handle_by,
-                 row.acknowledged_at, row.arrived_at, tuple(pauses.get((row.event_id, None), [])),
-                 row.handling_unit, row.extension_approved_at, tuple(pauses.get((row.event_id, row.id), [])))
+    return Clock(
+        "team" if row.team_code else "department",
+        row.dispatched_at,
+        row.respond_by,
+        row.handle_by,
+        row.acknowledged_at,
+        row.arrived_at,
+        tuple(pauses.get((row.event_id, None), [])),
+        row.handling_unit,
+        row.extension_approved_at,
+        tuple(pauses.get((row.event_id, row.id), [])),
+    )
 
 
 def _calendar_for(session: Session, rows) -> WorkCalendar | None:
@@ -100,32 +113,73 @@ def task_due(session: Session, task_id: int, now: datetime) -> Due:
 
 
 def _note(session: Session, key: bytes, row, finding: Finding, now: datetime, escalated: bool) -> None:
-    session.execute(text("UPDATE event_tasks SET supervision = :s WHERE id = :id"),
-                    {"s": str(finding.state), "id": row.id})
-    session.execute(text(
-        "INSERT INTO supervisions (event_id, task_id, at, state, time_limit, due, center_code, county_code, "
-        "township_code, escalated) VALUES (:e, :t, :at, :s, :l, :due, :c, :k, :tw, :esc) "
-        "ON CONFLICT (task_id, time_limit, state) DO NOTHING"),
-        {"e": row.event_id, "t": row.id, "at": now, "s": str(finding.state), "l": finding.time_limit,
-         "due": finding.due, "c": row.center_code, "k": row.county_code, "tw": row.township_code, "esc": escalated})
+    session.execute(
+        text("UPDATE event_tasks SET supervision = :s WHERE id = :id"), {"s": str(finding.state), "id": row.id}
+    )
+    session.execute(
+        text(
+            "INSERT INTO supervisions (event_id, task_id, at, state, time_limit, due, center_code, county_code, "
+            "township_code, escalated) VALUES (:e, :t, :at, :s, :l, :due, :c, :k, :tw, :esc) "
+            "ON CONFLICT (task_id, time_limit, state) DO NOTHING"
+        ),
+        {
+            "e": row.event_id,
+            "t": row.id,
+            "at": now,
+            "s": str(finding.state),
+            "l": finding.time_limit,
+            "due": finding.due,
+            "c": row.center_code,
+            "k": row.county_code,
+            "tw": row.township_code,
+            "esc": escalated,
+        },
+    )
     details = {"state": str(finding.state), "limit": finding.time_limit, "due": finding.due.isoformat()}
-    session.execute(text(
-        "INSERT INTO event_log (event_id, at, actor, action, note, task_id, details) "
-        "VALUES (:e, :at, 'supervisor', 'supervise', :note, :t, CAST(:d AS jsonb))"),
-        {"e": row.event_id, "at": now, "t": row.id, "d": json.dumps(details),
-         "note": f"{finding.time_limit} limit {'passed' if finding.state == State.OVERDUE else 'nearly used'}"})
-    record(session, key, SUPERVISOR, "event.supervise", target=f"event:{row.event_id}",
-           details={**details, "task": row.id}, at=now)
-    announce(session, row.event_id, "supervise", {f"team:{row.team_code}" if row.team_code else
-                                                   f"department:{row.department_code}"}, at=now)
+    session.execute(
+        text(
+            "INSERT INTO event_log (event_id, at, actor, action, note, task_id, details) "
+            "VALUES (:e, :at, 'supervisor', 'supervise', :note, :t, CAST(:d AS jsonb))"
+        ),
+        {
+            "e": row.event_id,
+            "at": now,
+            "t": row.id,
+            "d": json.dumps(details),
+            "note": f"{finding.time_limit} limit {'passed' if finding.state == State.OVERDUE else 'nearly used'}",
+        },
+    )
+    record(
+        session,
+        key,
+        SUPERVISOR,
+        "event.supervise",
+        target=f"event:{row.event_id}",
+        details={**details, "task": row.id},
+        at=now,
+    )
+    announce(
+        session,
+        row.event_id,
+        "supervise",
+        {f"team:{row.team_code}" if row.team_code else f"department:{row.department_code}"},
+        at=now,
+    )
 
 
 def _escalate(session: Session, key: bytes, row, now: datetime) -> None:
     """The county center's authority, exercised by the policy: the same life-cycle step a commander takes."""
     from gisapp.services.events.lifecycle import act_as_center
 
-    act_as_center(session, key, row.county_code, SUPERVISOR, row.event_id,
-                  Step(Action.ESCALATE, note="handling limit passed: escalated by the supervision policy"), now)
+    act_as_center(
+        session,
+        key,
+        row.county_code,
+        SUPERVISOR,
+        row.event_id,
+        Step(Action.ESCALATE, note="handling limit passed: escalated by the supervision policy"),
+        now,
+    )
 
 
 def run_pass(session: Session, key: bytes, *, now: datetime, policy: Policy = Policy(), batch: int = 500) -> PassResult:
@@ -161,14 +215,16 @@ def list_supervisions(session: Session, scope: Scope, *, state: str | None, limi
     column = {"county_code": "county_code", "township_code": "township_code"}.get(scope.column or "")
     if column is None:
         return [], 0
-    where, params = f"s.{column} = :v" + (" AND s.state = :state" if state else ""), {"v": scope.value,
-                                                                                       "state": state}
+    where, params = f"s.{column} = :v" + (" AND s.state = :state" if state else ""), {"v": scope.value, "state": state}
     total = session.execute(text(f"SELECT count(*) FROM supervisions s WHERE {where}"), params).scalar_one()
-    rows = session.execute(text(
-        f"SELECT s.id, s.event_id, s.task_id, s.at, s.state, s.time_limit, s.due, s.center_code, s.escalated "
-        f"FROM supervisions s WHERE {where} ORDER BY s.at DESC, s.id DESC LIMIT :limit OFFSET :offset"),
-        {**params, "limit": limit, "offset": offset}).mappings()
-    iso = (lambda v: v.isoformat().replace("+00:00", "Z"))
+    rows = session.execute(
+        text(
+            f"SELECT s.id, s.event_id, s.task_id, s.at, s.state, s.time_limit, s.due, s.center_code, s.escalated "
+            f"FROM supervisions s WHERE {where} ORDER BY s.at DESC, s.id DESC LIMIT :limit OFFSET :offset"
+        ),
+        {**params, "limit": limit, "offset": offset},
+    ).mappings()
+    iso = lambda v: v.isoformat().replace("+00:00", "Z")
     return [{**r, "at": iso(r["at"]), "due": iso(r["due"])} for r in rows], total
 
 
@@ -197,6 +253,10 @@ def task_limits(session: Session, event_id: int, now: datetime) -> dict[int, Tas
         due = effective_due(clock, now, calendar)
         parked = row.event_status == "parked"
         waiting = tuple((start, None) for start, end in clock.extension_waits if end is None or end > now)
-        out[row.id] = TaskLimits(row.dispatched_at, None if parked else due.response,
-                                 None if parked or row.extension_pending else due.handling, clock.pauses + waiting)
+        out[row.id] = TaskLimits(
+            row.dispatched_at,
+            None if parked else due.response,
+            None if parked or row.extension_pending else due.handling,
+            clock.pauses + waiting,
+        )
     return out

@@ -7,6 +7,7 @@ in the same run: docs/benchmarks-layers.md), and written with COPY. A few change
 refresh_grid_adjacency(), whose triggers noted them: it measures them against their surroundings
 through the GiST index in milliseconds.
 """
+
 from __future__ import annotations
 
 import io
@@ -30,14 +31,17 @@ def rebuild_adjacency(session: Session, tolerance_m: float | None = None) -> int
     tolerance = state.tolerance_m if tolerance_m is None else float(tolerance_m)
     last_note = session.execute(text("SELECT max(id) FROM grid_adjacency_changes")).scalar()
     rows = session.execute(text("SELECT code, ST_AsBinary(geom) AS wkb FROM grids")).all()
-    graph = build_adjacency([r.code for r in rows], shapely.from_wkb([bytes(r.wkb) for r in rows]),
-                            tolerance_m=tolerance)
+    graph = build_adjacency(
+        [r.code for r in rows], shapely.from_wkb([bytes(r.wkb) for r in rows]), tolerance_m=tolerance
+    )
     session.execute(text("DELETE FROM grid_adjacency"))  # not TRUNCATE: readers keep the old graph until commit
     _copy_both_ways(session, graph)
     if last_note is not None:  # exactly the notes read before the grids: later ones wait for the next refresh
         session.execute(text("DELETE FROM grid_adjacency_changes WHERE id <= :n"), {"n": last_note})
-    session.execute(text("UPDATE grid_adjacency_state SET tolerance_m = :t, srid = :s, refreshed_at = now(), "
-                         "built_at = now()"), {"t": tolerance, "s": graph.srid})
+    session.execute(
+        text("UPDATE grid_adjacency_state SET tolerance_m = :t, srid = :s, refreshed_at = now(), built_at = now()"),
+        {"t": tolerance, "s": graph.srid},
+    )
     return 2 * len(graph)
 
 

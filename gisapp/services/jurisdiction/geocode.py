@@ -6,6 +6,7 @@ fixed, so the rule is deterministic and needs no geometry beyond the indexed cov
 It reads grid_directory (sql/008_grid_directory.sql): one row per grid with its parents' names,
 its team and its centers, so a look-up is one indexed covers test on one table.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,8 +60,10 @@ def _area(row, prefix: str) -> Area | None:
 
 
 def outside(lon: float, lat: float) -> OutsideJurisdiction:
-    return OutsideJurisdiction(f"the point ({lon:.6f}, {lat:.6f}) is outside every grid of the "
-                               "jurisdiction; check the coordinates and their crs")
+    return OutsideJurisdiction(
+        f"the point ({lon:.6f}, {lat:.6f}) is outside every grid of the "
+        "jurisdiction; check the coordinates and their crs"
+    )
 
 
 def locate(session: Session, lon: float, lat: float) -> Location:
@@ -74,8 +77,11 @@ def locate(session: Session, lon: float, lat: float) -> Location:
 def location_from_row(row) -> Location:
     """A Location from a row carrying DIRECTORY_COLUMNS."""
     return Location(
-        grid=_area(row, "grid"), community=_area(row, "community"),
-        township=_area(row, "township"), county=_area(row, "county"),
-        team=_area(row, "team"), township_center=_area(row, "sub_center"),
+        grid=_area(row, "grid"),
+        community=_area(row, "community"),
+        township=_area(row, "township"),
+        county=_area(row, "county"),
+        team=_area(row, "team"),
+        township_center=_area(row, "sub_center"),
         county_center=_area(row, "county_center"),
     )

@@ -9,6 +9,7 @@ event's assignee (team, department, center) is left as it is: dispatchers re-rou
 The placement is gisapp.spatial.reassign.PointAssigner: one vectorised pass over every candidate
 event, with the shared-edge rule (lowest code on a shared edge or vertex).
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -26,7 +27,8 @@ from gisapp.spatial.reassign import PointAssigner
 OPEN_EVENTS = """SELECT e.id, e.grid_code, ST_X(e.geom) AS lon, ST_Y(e.geom) AS lat FROM events e
 WHERE e.status <> ALL (CAST(:terminal AS text[]))"""
 # open events of the given grids, or lying in the given boxes (which a changed grid may now cover)
-NEAR_EVENTS = text("""
+NEAR_EVENTS = text(
+    """
 WITH boxes AS (
     SELECT ST_MakeEnvelope(x0, y0, x1, y1, 4326) AS box
     FROM unnest(CAST(:x0 AS float8[]), CAST(:y0 AS float8[]), CAST(:x1 AS float8[]), CAST(:y1 AS float8[]))
@@ -36,10 +38,13 @@ WITH boxes AS (
     UNION
     SELECT e.id FROM boxes b JOIN events e ON e.geom && b.box
 )
-""" + OPEN_EVENTS.replace("FROM events e", "FROM events e JOIN near USING (id)"))
+"""
+    + OPEN_EVENTS.replace("FROM events e", "FROM events e JOIN near USING (id)")
+)
 ALL_EVENTS = text(OPEN_EVENTS)
-GRIDS_NEAR = text("SELECT code, ST_AsBinary(geom) AS wkb FROM grids "
-                  "WHERE geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)")
+GRIDS_NEAR = text(
+    "SELECT code, ST_AsBinary(geom) AS wkb FROM grids WHERE geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
+)
 APPLY_SQL = text("""
 WITH moved AS (
     SELECT m.id, m.to_grid, d.community_code, d.township_code, d.county_code
@@ -60,8 +65,8 @@ SELECT id, :actor, 'reassign', status, status, 'grid ' || from_grid || ' -> ' ||
 @dataclass(frozen=True)
 class Move:
     event: int
-    grid: str               # the event's grid now
-    to: str | None          # the grid containing it (None: outside every grid; such events are not moved)
+    grid: str  # the event's grid now
+    to: str | None  # the grid containing it (None: outside every grid; such events are not moved)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -72,8 +77,9 @@ def _candidate_events(session: Session, grid_codes, boxes: list[tuple]):
     if grid_codes is None:
         return session.execute(ALL_EVENTS, {"terminal": terminal}).all()
     x0, y0, x1, y1 = (list(v) for v in zip(*boxes)) if boxes else ([], [], [], [])
-    return session.execute(NEAR_EVENTS, {"terminal": terminal, "codes": list(grid_codes),
-                                         "x0": x0, "y0": y0, "x1": x1, "y1": y1}).all()
+    return session.execute(
+        NEAR_EVENTS, {"terminal": terminal, "codes": list(grid_codes), "x0": x0, "y0": y0, "x1": x1, "y1": y1}
+    ).all()
 
 
 def _grids_around(session: Session, lon: np.ndarray, lat: np.ndarray, proposed: Mapping) -> PointAssigner:
@@ -85,9 +91,15 @@ def _grids_around(session: Session, lon: np.ndarray, lat: np.ndarray, proposed: 
     return PointAssigner(list(geoms), list(geoms.values()))
 
 
-def reassign_events(session: Session, *, grid_codes: Sequence[str] | None = None,
-                    proposed: Mapping[str, shapely.Geometry] | None = None, apply: bool = False,
-                    key: bytes | None = None, actor: Actor | None = None) -> list[Move]:
+def reassign_events(
+    session: Session,
+    *,
+    grid_codes: Sequence[str] | None = None,
+    proposed: Mapping[str, shapely.Geometry] | None = None,
+    apply: bool = False,
+    key: bytes | None = None,
+    actor: Actor | None = None,
+) -> list[Move]:
     """Open events that are not in the grid containing them, once `proposed` geometries replace
     those of their grids; with apply=True (key and actor required) move them.
 
@@ -115,10 +127,16 @@ def reassign_events(session: Session, *, grid_codes: Sequence[str] | None = None
 
 def _changed_boxes(session: Session, codes: list[str], proposed: Mapping) -> list[tuple]:
     """Bounding boxes (x0, y0, x1, y1) of the stored and proposed shapes of the changed grids."""
-    rows = session.execute(text("SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM grids "
-                                "WHERE code = ANY (CAST(:c AS text[]))"), {"c": codes}).all()
-    return [tuple(float(v) for v in r) for r in rows] + \
-        [tuple(float(v) for v in shapely.bounds(g)) for g in proposed.values() if not g.is_empty]
+    rows = session.execute(
+        text(
+            "SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM grids "
+            "WHERE code = ANY (CAST(:c AS text[]))"
+        ),
+        {"c": codes},
+    ).all()
+    return [tuple(float(v) for v in r) for r in rows] + [
+        tuple(float(v) for v in shapely.bounds(g)) for g in proposed.values() if not g.is_empty
+    ]
 
 
 def _apply(session: Session, key: bytes, actor: Actor, moves: list[Move]) -> None:
@@ -126,8 +144,12 @@ def _apply(session: Session, key: bytes, actor: Actor, moves: list[Move]) -> Non
     placed = [m for m in moves if m.to is not None]
     if not placed:
         return
-    session.execute(APPLY_SQL, {"ids": [m.event for m in placed], "to": [m.to for m in placed],
-                                "actor": actor.name})
-    record(session, key, actor, "events.reassign", target=f"events:{len(placed)}",
-           details={"moves": [m.to_dict() for m in placed],
-                    "outside": [m.event for m in moves if m.to is None]})
+    session.execute(APPLY_SQL, {"ids": [m.event for m in placed], "to": [m.to for m in placed], "actor": actor.name})
+    record(
+        session,
+        key,
+        actor,
+        "events.reassign",
+        target=f"events:{len(placed)}",
+        details={"moves": [m.to_dict() for m in placed], "outside": [m.event for m in moves if m.to is None]},
+    )

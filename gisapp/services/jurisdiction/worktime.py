@@ -5,6 +5,7 @@ year its release knows; `work_calendar_days` holds the county's entries for late
 corrections, and a row there wins over the package for its day. `load_calendar` reads afresh;
 `current_calendar` keeps the result for a minute per process, for the request path.
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,9 +51,14 @@ def merge(holidays: set[date], workdays: set[date], overrides: Iterable[tuple[da
         (holidays if kind == "holiday" else workdays).add(day)
 
 
-def load_calendar(session: Session, *, hours: Sequence[Sequence[time | str]] = DEFAULT_PERIODS,
-                  tz: str = DEFAULT_TZ, today: date | None = None,
-                  years: Iterable[int] | None = None) -> WorkCalendar:
+def load_calendar(
+    session: Session,
+    *,
+    hours: Sequence[Sequence[time | str]] = DEFAULT_PERIODS,
+    tz: str = DEFAULT_TZ,
+    today: date | None = None,
+    years: Iterable[int] | None = None,
+) -> WorkCalendar:
     """The working-time calendar: the package's years around today with the table's rows over them."""
     today = today or datetime.now(timezone.utc).date()
     span = set(years) if years is not None else set(range(today.year - YEARS_BEFORE, today.year + YEARS_AFTER + 1))
@@ -62,8 +68,11 @@ def load_calendar(session: Session, *, hours: Sequence[Sequence[time | str]] = D
     known = (package_years() & span) | {day.year for day, _kind, _name in overrides}
     calendar = WorkCalendar(periods=hours, holidays=holidays, workdays=workdays, tz=tz, known_years=known)
     if today.year not in known:
-        log.warning("work calendar: no holidays known for %s; enter the State Council's announcement "
-                    "in work_calendar_days (deadlines count plain weekends until then)", today.year)
+        log.warning(
+            "work calendar: no holidays known for %s; enter the State Council's announcement "
+            "in work_calendar_days (deadlines count plain weekends until then)",
+            today.year,
+        )
     return calendar
 
 
@@ -86,6 +95,10 @@ def category_deadlines(session: Session, category, start: datetime) -> Deadlines
     """A category's limits from start: working-time units load the county's calendar (cached a minute)."""
     unit = category["handling_unit"]
     calendar = current_calendar(session) if unit != "minutes" else None
-    return deadlines_for(start, response_minutes=category["response_minutes"],
-                         handling_minutes=category["handling_minutes"],
-                         handling=(category["handling_amount"], unit), calendar=calendar)
+    return deadlines_for(
+        start,
+        response_minutes=category["response_minutes"],
+        handling_minutes=category["handling_minutes"],
+        handling=(category["handling_amount"], unit),
+        calendar=calendar,
+    )

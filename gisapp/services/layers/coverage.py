@@ -4,6 +4,7 @@ each location covered or not, and the totals per township and for the area asked
 
 The coverage itself is a maintained result (sql/027_coverage_maintained.sql): triggers recompute the
 roads and locations a changed camera, road or location concerns; refresh() recomputes everything."""
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,13 @@ def _ratio(covered: float, length: float) -> float | None:
 def _totals(roads: list[dict], locations: list[dict]) -> dict:
     length = sum(r["length_m"] for r in roads)
     covered = sum(r["covered_m"] for r in roads)
-    return {"length_m": round(length, 1), "covered_m": round(covered, 1), "covered_ratio": _ratio(covered, length),
-            "key_locations": len(locations), "key_locations_covered": sum(l["covered"] for l in locations)}
+    return {
+        "length_m": round(length, 1),
+        "covered_m": round(covered, 1),
+        "covered_ratio": _ratio(covered, length),
+        "key_locations": len(locations),
+        "key_locations_covered": sum(l["covered"] for l in locations),
+    }
 
 
 def _townships(session: Session, road_rows, locations: list[dict]) -> list[dict]:
@@ -55,30 +61,52 @@ def _townships(session: Session, road_rows, locations: list[dict]) -> list[dict]
             t = acc.setdefault(loc["township"], {"length_m": 0.0, "covered_m": 0.0, "locations": 0, "covered": 0})
             t["locations"] += 1
             t["covered"] += loc["covered"]
-    names = dict(session.execute(text("SELECT code, name FROM townships WHERE code = ANY(:c)"),
-                                 {"c": list(acc)}).all())
-    return [{"code": code, "name": names.get(code), "length_m": round(t["length_m"], 1),
-             "covered_m": round(t["covered_m"], 1), "covered_ratio": _ratio(t["covered_m"], t["length_m"]),
-             "key_locations": t["locations"], "key_locations_covered": t["covered"]}
-            for code, t in sorted(acc.items())]
+    names = dict(session.execute(text("SELECT code, name FROM townships WHERE code = ANY(:c)"), {"c": list(acc)}).all())
+    return [
+        {
+            "code": code,
+            "name": names.get(code),
+            "length_m": round(t["length_m"], 1),
+            "covered_m": round(t["covered_m"], 1),
+            "covered_ratio": _ratio(t["covered_m"], t["length_m"]),
+            "key_locations": t["locations"],
+            "key_locations_covered": t["covered"],
+        }
+        for code, t in sorted(acc.items())
+    ]
 
 
 def coverage(session: Session, binding: Binding, code: str) -> dict:
     """Coverage of the key roads and locations in an account's area (see layers.area_filter)."""
     clause, params = area_filter(binding, code, "r.geom")
     rows = session.execute(text(ROADS_SQL.format(area=clause)), params).all()
-    roads = [{"id": r.code, "name": r.name, "length_m": round(r.length_m, 1), "covered_m": round(r.covered_m, 1),
-              "covered_ratio": None if r.covered_ratio is None else round(r.covered_ratio, 4), "gaps": json.loads(r.gaps)} for r in rows]
-    locations = [{"id": l.code, "name": l.name, "covered": l.covered, "township": l.township} for l in
-                 session.execute(text(LOCATIONS_SQL.format(area=area_filter(binding, code, "l.geom")[0])), params)]
-    return {"key_roads": roads,
-            "key_locations": [{k: v for k, v in l.items() if k != "township"} for l in locations],
-            "townships": _townships(session, rows, locations), "county": _totals(roads, locations)}
+    roads = [
+        {
+            "id": r.code,
+            "name": r.name,
+            "length_m": round(r.length_m, 1),
+            "covered_m": round(r.covered_m, 1),
+            "covered_ratio": None if r.covered_ratio is None else round(r.covered_ratio, 4),
+            "gaps": json.loads(r.gaps),
+        }
+        for r in rows
+    ]
+    locations = [
+        {"id": l.code, "name": l.name, "covered": l.covered, "township": l.township}
+        for l in session.execute(text(LOCATIONS_SQL.format(area=area_filter(binding, code, "l.geom")[0])), params)
+    ]
+    return {
+        "key_roads": roads,
+        "key_locations": [{k: v for k, v in l.items() if k != "township"} for l in locations],
+        "townships": _townships(session, rows, locations),
+        "county": _totals(roads, locations),
+    }
 
 
 def refresh(session: Session) -> dict:
     """Recompute the stored coverage of every key road and key location (gisapp coverage refresh)."""
     session.execute(text("SELECT refresh_coverage()"))
-    roads, locations = session.execute(text(
-        "SELECT (SELECT count(*) FROM key_road_coverage), (SELECT count(*) FROM key_location_coverage)")).one()
+    roads, locations = session.execute(
+        text("SELECT (SELECT count(*) FROM key_road_coverage), (SELECT count(*) FROM key_location_coverage)")
+    ).one()
     return {"key_roads": roads, "key_locations": locations}

@@ -7,6 +7,7 @@ names the version it was based on (If-Match: the feature's ETag; for a grid its 
 is audited as feature.create / feature.replace / feature.update / feature.delete in the same
 transaction, and a camera's view follows its position and angles by trigger (sql/020).
 """
+
 from __future__ import annotations
 
 import shapely
@@ -16,22 +17,28 @@ from sqlalchemy.orm import Session
 
 from gisapp.domain.areas import community_code
 from gisapp.domain.features import CleanFeature, clean_feature, merge_patch
-from gisapp.domain.layers import catalogue
-from gisapp.errors import AppError, Conflict, NotFound, OutsideJurisdiction, PreconditionFailed, PreconditionRequired, \
-    ValidationFailed
 from gisapp.domain.grid_edit import GridItem
-from gisapp.services.jurisdiction import grid_edit
+from gisapp.domain.layers import catalogue
+from gisapp.errors import (
+    AppError,
+    Conflict,
+    NotFound,
+    OutsideJurisdiction,
+    PreconditionFailed,
+    PreconditionRequired,
+    ValidationFailed,
+)
 from gisapp.services.access.audit import Actor, record
+from gisapp.services.jurisdiction import grid_edit
 from gisapp.services.jurisdiction.grid_edit import DEFAULT_MIN_AREA_M2
 from gisapp.services.layers.features import feature_one
-
 
 
 def _table(layer: str) -> tuple[str, str, str]:
     """Where a layer's features are written (all but grids): its table, id column and stored geometry's SQL."""
     declared = catalogue()[layer]
     geometry = "ST_GeomFromWKB(:wkb, 4326)"
-    if declared.geometry_type.startswith("Multi"):   # a LineString sent is stored as a MultiLineString
+    if declared.geometry_type.startswith("Multi"):  # a LineString sent is stored as a MultiLineString
         geometry = f"ST_Multi({geometry})"
     return declared.source.table, declared.id_property, geometry
 
@@ -46,8 +53,11 @@ def etag(version: str) -> str:
 
 def _editable(layer: str) -> None:
     if layer not in editable_layers():
-        raise AppError(f"the layer {layer} is read-only; editable: {', '.join(sorted(editable_layers()))}",
-                       code="read_only_layer", status=405)
+        raise AppError(
+            f"the layer {layer} is read-only; editable: {', '.join(sorted(editable_layers()))}",
+            code="read_only_layer",
+            status=405,
+        )
 
 
 def _check_version(current: str, if_match: str | None) -> None:
@@ -55,8 +65,9 @@ def _check_version(current: str, if_match: str | None) -> None:
     if not if_match or if_match.strip() == "*":
         raise PreconditionRequired("send If-Match with the ETag of the feature as you read it")
     if if_match.strip() != current:
-        raise PreconditionFailed(f"the feature changed since it was read (now {current}): reload it and edit again",
-                                 code="stale_version")
+        raise PreconditionFailed(
+            f"the feature changed since it was read (now {current}): reload it and edit again", code="stale_version"
+        )
 
 
 def _current(session: Session, layer: str, area: tuple[str, dict], fid: str, if_match: str | None) -> dict:
@@ -74,14 +85,17 @@ def _current(session: Session, layer: str, area: tuple[str, dict], fid: str, if_
 
 def _inside(session: Session, area: tuple[str, dict], geom) -> None:
     clause, params = area
-    inside = session.execute(text(f"SELECT {clause} FROM (SELECT ST_GeomFromWKB(:wkb, 4326) AS geom) t"),
-                             {**params, "wkb": shapely.to_wkb(geom)}).scalar()
+    inside = session.execute(
+        text(f"SELECT {clause} FROM (SELECT ST_GeomFromWKB(:wkb, 4326) AS geom) t"),
+        {**params, "wkb": shapely.to_wkb(geom)},
+    ).scalar()
     if not inside:
         raise OutsideJurisdiction("the geometry lies outside your area", field="geometry")
 
 
-def _audit(session: Session, key: bytes, actor: Actor, action: str, layer: str, clean: CleanFeature | dict,
-           reason: str) -> None:
+def _audit(
+    session: Session, key: bytes, actor: Actor, action: str, layer: str, clean: CleanFeature | dict, reason: str
+) -> None:
     if isinstance(clean, CleanFeature):
         details = {"properties": clean.properties, "geometry": mapping(clean.geometry)}
         fid = clean.id
@@ -95,8 +109,18 @@ def _values(clean: CleanFeature) -> dict:
     return {**clean.properties, "fid": clean.id, "wkb": shapely.to_wkb(clean.geometry)}
 
 
-def create_feature(session: Session, key: bytes, actor: Actor, layer: str, area: tuple[str, dict], feature,
-                   *, reason: str, if_match: str | None = None, grid_min_area_m2: float = DEFAULT_MIN_AREA_M2) -> str:
+def create_feature(
+    session: Session,
+    key: bytes,
+    actor: Actor,
+    layer: str,
+    area: tuple[str, dict],
+    feature,
+    *,
+    reason: str,
+    if_match: str | None = None,
+    grid_min_area_m2: float = DEFAULT_MIN_AREA_M2,
+) -> str:
     """Add a feature (its id in the body); a second create of the same id is 409, nothing duplicated.
     A grid is created in its community's layout (If-Match optional: the layout as it is now)."""
     _editable(layer)
@@ -108,66 +132,142 @@ def create_feature(session: Session, key: bytes, actor: Actor, layer: str, area:
         return clean.id
     table, column, geometry = _table(layer)
     names = list(clean.properties)
-    created = session.execute(text(
-        f"INSERT INTO {table} ({column}, {', '.join(names)}, geom) "
-        f"VALUES (:fid, {', '.join(':' + n for n in names)}, {geometry}) "
-        f"ON CONFLICT ({column}) DO NOTHING RETURNING {column}"), _values(clean)).scalar_one_or_none()
+    created = session.execute(
+        text(
+            f"INSERT INTO {table} ({column}, {', '.join(names)}, geom) "
+            f"VALUES (:fid, {', '.join(':' + n for n in names)}, {geometry}) "
+            f"ON CONFLICT ({column}) DO NOTHING RETURNING {column}"
+        ),
+        _values(clean),
+    ).scalar_one_or_none()
     if created is None:
-        raise Conflict(f"{layer} already has a feature {clean.id}: replace it (PUT) instead",
-                       code="duplicate_feature")
+        raise Conflict(f"{layer} already has a feature {clean.id}: replace it (PUT) instead", code="duplicate_feature")
     _audit(session, key, actor, "feature.create", layer, clean, reason)
     return clean.id
 
 
-def _write(session: Session, key: bytes, actor: Actor, layer: str, clean: CleanFeature, current: dict,
-           *, action: str, reason: str, if_match: str, grid_min_area_m2: float) -> None:
+def _write(
+    session: Session,
+    key: bytes,
+    actor: Actor,
+    layer: str,
+    clean: CleanFeature,
+    current: dict,
+    *,
+    action: str,
+    reason: str,
+    if_match: str,
+    grid_min_area_m2: float,
+) -> None:
     if layer == "grids":
-        _replace_grid(session, key, actor, clean, current, reason=reason, if_match=if_match,
-                      min_area_m2=grid_min_area_m2)
+        _replace_grid(
+            session, key, actor, clean, current, reason=reason, if_match=if_match, min_area_m2=grid_min_area_m2
+        )
     else:
         table, column, geometry = _table(layer)
         assignments = ", ".join(f"{n} = :{n}" for n in clean.properties)
-        session.execute(text(f"UPDATE {table} SET {assignments}, geom = {geometry} WHERE {column} = :fid"),
-                        _values(clean))
+        session.execute(
+            text(f"UPDATE {table} SET {assignments}, geom = {geometry} WHERE {column} = :fid"), _values(clean)
+        )
     _audit(session, key, actor, action, layer, clean, reason)
 
 
-def replace_feature(session: Session, key: bytes, actor: Actor, layer: str, area: tuple[str, dict], fid: str,
-                    feature, *, if_match: str | None, reason: str,
-                    grid_min_area_m2: float = DEFAULT_MIN_AREA_M2) -> None:
+def replace_feature(
+    session: Session,
+    key: bytes,
+    actor: Actor,
+    layer: str,
+    area: tuple[str, dict],
+    fid: str,
+    feature,
+    *,
+    if_match: str | None,
+    reason: str,
+    grid_min_area_m2: float = DEFAULT_MIN_AREA_M2,
+) -> None:
     """Replace a feature's properties and geometry as a whole (PUT)."""
     _editable(layer)
     current = _current(session, layer, area, fid, if_match)
     clean = clean_feature(layer, feature, fid)
     _inside(session, area, clean.geometry)
-    _write(session, key, actor, layer, clean, current, action="feature.replace", reason=reason, if_match=if_match,
-           grid_min_area_m2=grid_min_area_m2)
+    _write(
+        session,
+        key,
+        actor,
+        layer,
+        clean,
+        current,
+        action="feature.replace",
+        reason=reason,
+        if_match=if_match,
+        grid_min_area_m2=grid_min_area_m2,
+    )
 
 
-def update_feature(session: Session, key: bytes, actor: Actor, layer: str, area: tuple[str, dict], fid: str,
-                   patch, *, if_match: str | None, reason: str,
-                   grid_min_area_m2: float = DEFAULT_MIN_AREA_M2) -> None:
+def update_feature(
+    session: Session,
+    key: bytes,
+    actor: Actor,
+    layer: str,
+    area: tuple[str, dict],
+    fid: str,
+    patch,
+    *,
+    if_match: str | None,
+    reason: str,
+    grid_min_area_m2: float = DEFAULT_MIN_AREA_M2,
+) -> None:
     """Change part of a feature (PATCH): a JSON merge patch of its properties and/or geometry."""
     _editable(layer)
     if not isinstance(patch, dict) or not set(patch) <= {"type", "id", "properties", "geometry"}:
-        raise ValidationFailed('send a JSON merge patch of the feature: {"properties": {...}, "geometry": {...}}',
-                               code="invalid_patch")
+        raise ValidationFailed(
+            'send a JSON merge patch of the feature: {"properties": {...}, "geometry": {...}}', code="invalid_patch"
+        )
     current = _current(session, layer, area, fid, if_match)
     merged = merge_patch(current, patch)
     clean = clean_feature(layer, merged, fid)
     _inside(session, area, clean.geometry)
-    _write(session, key, actor, layer, clean, current, action="feature.update", reason=reason, if_match=if_match,
-           grid_min_area_m2=grid_min_area_m2)
+    _write(
+        session,
+        key,
+        actor,
+        layer,
+        clean,
+        current,
+        action="feature.update",
+        reason=reason,
+        if_match=if_match,
+        grid_min_area_m2=grid_min_area_m2,
+    )
 
 
-def delete_feature(session: Session, key: bytes, actor: Actor, layer: str, area: tuple[str, dict], fid: str,
-                   *, if_match: str | None, reason: str, grid_min_area_m2: float = DEFAULT_MIN_AREA_M2) -> None:
+def delete_feature(
+    session: Session,
+    key: bytes,
+    actor: Actor,
+    layer: str,
+    area: tuple[str, dict],
+    fid: str,
+    *,
+    if_match: str | None,
+    reason: str,
+    grid_min_area_m2: float = DEFAULT_MIN_AREA_M2,
+) -> None:
     """Remove a feature; its last state stays in the audit record. A grid is retired (its code never reused)."""
     _editable(layer)
     current = _current(session, layer, area, fid, if_match)
     if layer == "grids":
-        grid_edit.edit(session, key, actor, community_code(fid), [], retires=[fid], if_match=if_match, reason=reason,
-                       min_area_m2=grid_min_area_m2)
+        grid_edit.edit(
+            session,
+            key,
+            actor,
+            community_code(fid),
+            [],
+            retires=[fid],
+            if_match=if_match,
+            reason=reason,
+            min_area_m2=grid_min_area_m2,
+        )
     else:
         table, column, _ = _table(layer)
         session.execute(text(f"DELETE FROM {table} WHERE {column} = :fid"), {"fid": fid})
@@ -176,22 +276,62 @@ def delete_feature(session: Session, key: bytes, actor: Actor, layer: str, area:
 
 # --- grids: through the versioned, topology-checked editing of their community -----------------------
 
-def _replace_grid(session: Session, key: bytes, actor: Actor, clean: CleanFeature, current: dict, *,
-                  reason: str, if_match: str, min_area_m2: float) -> None:
+
+def _replace_grid(
+    session: Session,
+    key: bytes,
+    actor: Actor,
+    clean: CleanFeature,
+    current: dict,
+    *,
+    reason: str,
+    if_match: str,
+    min_area_m2: float,
+) -> None:
     if clean.properties["name"] != current["properties"]["name"]:
-        raise ValidationFailed("a grid keeps its name here: only its geometry changes", code="rename_not_supported",
-                               field="name")
-    grid_edit.edit(session, key, actor, community_code(clean.id), [GridItem(clean.id, clean.geometry)],
-                   if_match=if_match, reason=reason, min_area_m2=min_area_m2)
+        raise ValidationFailed(
+            "a grid keeps its name here: only its geometry changes", code="rename_not_supported", field="name"
+        )
+    grid_edit.edit(
+        session,
+        key,
+        actor,
+        community_code(clean.id),
+        [GridItem(clean.id, clean.geometry)],
+        if_match=if_match,
+        reason=reason,
+        min_area_m2=min_area_m2,
+    )
 
 
-def _create_grid(session: Session, key: bytes, actor: Actor, clean: CleanFeature, *, reason: str,
-                 if_match: str | None, min_area_m2: float) -> None:
+def _create_grid(
+    session: Session,
+    key: bytes,
+    actor: Actor,
+    clean: CleanFeature,
+    *,
+    reason: str,
+    if_match: str | None,
+    min_area_m2: float,
+) -> None:
     community = community_code(clean.id)
-    version = session.execute(text("SELECT layout_version FROM communities WHERE code = :c"),
-                              {"c": community}).scalar_one_or_none()
+    version = session.execute(
+        text("SELECT layout_version FROM communities WHERE code = :c"), {"c": community}
+    ).scalar_one_or_none()
     if version is None:
-        raise ValidationFailed(f"{clean.id}: a grid code is a community's code and 3 more digits; there is no "
-                               f"community {community}", code="bad_grid_code", field="code")
-    grid_edit.edit(session, key, actor, community, [], if_match=if_match or grid_edit.etag(community, version),
-                   reason=reason, creates=[GridItem(clean.id, clean.geometry, clean.properties["name"])], min_area_m2=min_area_m2)
+        raise ValidationFailed(
+            f"{clean.id}: a grid code is a community's code and 3 more digits; there is no community {community}",
+            code="bad_grid_code",
+            field="code",
+        )
+    grid_edit.edit(
+        session,
+        key,
+        actor,
+        community,
+        [],
+        if_match=if_match or grid_edit.etag(community, version),
+        reason=reason,
+        creates=[GridItem(clean.id, clean.geometry, clean.properties["name"])],
+        min_area_m2=min_area_m2,
+    )

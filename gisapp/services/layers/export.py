@@ -2,6 +2,7 @@
 requested one: EPSG:4490, a CGCS2000 3-degree Gauss-Kruger zone (EPSG:4534-4554, metres), or the
 GCJ-02 / BD-09 offsets of Chinese web maps. Written with pyogrio (GDAL), the features of the caller's area.
 Shapefile is the old format it is: field names are cut to 10 characters (GDAL warns), text is UTF-8."""
+
 from __future__ import annotations
 
 import io
@@ -16,9 +17,11 @@ import shapely
 from gisapp.errors import ValidationFailed
 from gisapp.spatial.crs import Crs, UnknownCrs, crs_name, is_offset, xy_from_wgs84
 
-FORMATS = {"geojson": ("GeoJSON", ".geojson", "application/geo+json"),
-           "gpkg": ("GPKG", ".gpkg", "application/geopackage+sqlite3"),
-           "shp": ("ESRI Shapefile", ".shp", "application/zip")}
+FORMATS = {
+    "geojson": ("GeoJSON", ".geojson", "application/geo+json"),
+    "gpkg": ("GPKG", ".gpkg", "application/geopackage+sqlite3"),
+    "shp": ("ESRI Shapefile", ".shp", "application/zip"),
+}
 
 
 def target_crs(value: str | None) -> str:
@@ -26,8 +29,11 @@ def target_crs(value: str | None) -> str:
     try:
         return crs_name(value, prefixed=False)
     except UnknownCrs:
-        raise ValidationFailed("crs: EPSG:4326, EPSG:4490, EPSG:4534 to EPSG:4554 (CGCS2000 Gauss-Kruger), GCJ-02 "
-                               "or BD-09", code="unknown_crs", field="crs") from None
+        raise ValidationFailed(
+            "crs: EPSG:4326, EPSG:4490, EPSG:4534 to EPSG:4554 (CGCS2000 Gauss-Kruger), GCJ-02 or BD-09",
+            code="unknown_crs",
+            field="crs",
+        ) from None
 
 
 def export_layer(geojson_text: str, name: str, fmt: str, crs: str) -> tuple[bytes, str, str]:
@@ -45,8 +51,13 @@ def export_layer(geojson_text: str, name: str, fmt: str, crs: str) -> tuple[byte
             frame = frame.set_crs(crs, allow_override=True)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{name}{suffix}"
-        frame.to_file(path, driver=driver, engine="pyogrio", layer=name,
-                      **({"layer_options": {"ENCODING": "UTF-8"}} if fmt == "shp" else {}))
+        frame.to_file(
+            path,
+            driver=driver,
+            engine="pyogrio",
+            layer=name,
+            **({"layer_options": {"ENCODING": "UTF-8"}} if fmt == "shp" else {}),
+        )
         if fmt != "shp":
             return path.read_bytes(), path.name, media
         buffer = io.BytesIO()
@@ -54,4 +65,3 @@ def export_layer(geojson_text: str, name: str, fmt: str, crs: str) -> tuple[byte
             for part in sorted(Path(tmp).iterdir()):
                 archive.write(part, part.name)
         return buffer.getvalue(), f"{name}.zip", media
-

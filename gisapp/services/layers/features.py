@@ -1,4 +1,5 @@
 """Map layers as GeoJSON, filtered by bounding box, read from the views layers/*.toml declare (domain.layers)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,9 +34,9 @@ AREA_SQL: dict[Binding, str] = {
     Binding.COUNTY: "(SELECT geom FROM counties WHERE code = :scope_code)",
     Binding.TOWNSHIP: "(SELECT geom FROM townships WHERE code = :scope_code)",
     Binding.GRID: "(SELECT ST_Union(n.geom) FROM grids o JOIN grids n ON ST_Intersects(n.geom, o.geom) "
-                  "WHERE o.code = :scope_code)",
+    "WHERE o.code = :scope_code)",
     Binding.DEPARTMENT: "(SELECT k.geom FROM counties k JOIN departments d ON d.county_code = k.code "
-                        "WHERE d.code = :scope_code)",
+    "WHERE d.code = :scope_code)",
 }
 INSIDE = "ST_Relate({feature}, {area}, 'T********')"  # interiors meet: a shared edge alone is not in
 
@@ -100,8 +101,10 @@ def _where(name: str, selection: Selection) -> tuple[str, dict]:
 def _feature_json(name: str, *, with_id: bool) -> str:
     """SQL building one feature (alias t) as json; the id member only where asked (the OGC API)."""
     ident = f"'id', {id_column(name)}, " if with_id else ""
-    return (f"json_build_object('type', 'Feature', {ident}'geometry', ST_AsGeoJSON(t.geom, 7)::json, "
-            f"'properties', json_build_object({properties_sql(name)}))")
+    return (
+        f"json_build_object('type', 'Feature', {ident}'geometry', ST_AsGeoJSON(t.geom, 7)::json, "
+        f"'properties', json_build_object({properties_sql(name)}))"
+    )
 
 
 def source_sql(name: str) -> str:
@@ -109,8 +112,9 @@ def source_sql(name: str) -> str:
     return f"{declared(name).source.view} t"
 
 
-def layer_geojson(session: Session, name: str, bbox: tuple[float, float, float, float] | None,
-                  area: tuple[str, dict]) -> str:
+def layer_geojson(
+    session: Session, name: str, bbox: tuple[float, float, float, float] | None, area: tuple[str, dict]
+) -> str:
     """A FeatureCollection (as JSON text, built in PostGIS) of one layer within an area_filter, optionally a bbox."""
     source = source_sql(name)
     where, params = _where(name, Selection(area, bbox))
@@ -123,17 +127,19 @@ def layer_geojson(session: Session, name: str, bbox: tuple[float, float, float, 
     return session.execute(sql, {"layer": name, **params}).scalar_one()
 
 
-def feature_page(session: Session, name: str, selection: Selection, *, limit: int,
-                 offset: int) -> tuple[str, int, int]:
+def feature_page(session: Session, name: str, selection: Selection, *, limit: int, offset: int) -> tuple[str, int, int]:
     """A page of a selection's features in id order (a JSON array as text, built in PostGIS), how many it holds
     and how many match in all."""
     source = source_sql(name)
     where, params = _where(name, selection)
-    features, returned = session.execute(text(f"""
+    features, returned = session.execute(
+        text(f"""
         SELECT COALESCE(json_agg(f.feature), '[]'::json)::text, count(*)
         FROM (SELECT {_feature_json(name, with_id=True)} AS feature FROM {source} {where}
               ORDER BY {id_column(name)} LIMIT :limit OFFSET :offset) f
-    """), {**params, "limit": limit, "offset": offset}).one()
+    """),
+        {**params, "limit": limit, "offset": offset},
+    ).one()
     matched = session.execute(text(f"SELECT count(*) FROM {source} {where}"), params).scalar_one()
     return features, returned, matched
 
@@ -144,8 +150,10 @@ def feature_one(session: Session, name: str, area: tuple[str, dict], feature_id:
     where, params = _where(name, Selection(area, feature_id=feature_id))
     column = declared(name).source.version
     version = f"t.{column}" if column else "NULL"
-    row = session.execute(text(f"SELECT {_feature_json(name, with_id=True)} AS feature, {version} AS version "
-                               f"FROM {source} {where}"), params).one_or_none()
+    row = session.execute(
+        text(f"SELECT {_feature_json(name, with_id=True)} AS feature, {version} AS version FROM {source} {where}"),
+        params,
+    ).one_or_none()
     return (row.feature, row.version) if row else None
 
 
@@ -154,9 +162,14 @@ def layer_extent(session: Session, name: str, area: tuple[str, dict]) -> tuple[l
     source = source_sql(name)
     where, params = _where(name, Selection(area))
     moment = time_column(name) or "CAST(NULL AS timestamptz)"
-    row = session.execute(text(f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), first, last FROM "
-                               f"(SELECT ST_Extent(t.geom) AS e, min({moment}) AS first, max({moment}) AS last "
-                               f"FROM {source} {where}) x"), params).one()
+    row = session.execute(
+        text(
+            f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), first, last FROM "
+            f"(SELECT ST_Extent(t.geom) AS e, min({moment}) AS first, max({moment}) AS last "
+            f"FROM {source} {where}) x"
+        ),
+        params,
+    ).one()
     bbox = [round(v, 7) for v in row[:4]] if row[0] is not None else None
     return bbox, ([row.first, row.last] if row.first is not None else None)
 
@@ -164,5 +177,8 @@ def layer_extent(session: Session, name: str, area: tuple[str, dict]) -> tuple[l
 def grid_in_area(session: Session, grid_code: str, area: tuple[str, dict]) -> bool:
     """Is the grid inside an area_filter (alias g)?"""
     clause, params = area
-    return bool(session.execute(text(f"SELECT {clause} FROM grids g WHERE g.code = :grid"),
-                                {"grid": grid_code, **params}).scalar())
+    return bool(
+        session.execute(
+            text(f"SELECT {clause} FROM grids g WHERE g.code = :grid"), {"grid": grid_code, **params}
+        ).scalar()
+    )

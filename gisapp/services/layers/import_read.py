@@ -10,6 +10,7 @@ look the same in WGS84, CGCS2000, GCJ-02 and BD-09 (a few hundred metres apart),
 GeoJSON and CSV are parsed here (json, csv) so that one broken feature or row is reported with its index
 instead of failing the whole file inside GDAL; GeoPackage and Shapefile are read with pyogrio (GDAL).
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,8 +26,16 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gisapp.errors import UnsupportedMediaType, ValidationFailed
-from gisapp.spatial.crs import (GEOGRAPHIC, UnacceptedCrs, UnknownCrs, crs_name, file_crs_name,
-                                gauss_kruger_prefixed_srid, is_offset, xy_to_wgs84)
+from gisapp.spatial.crs import (
+    GEOGRAPHIC,
+    UnacceptedCrs,
+    UnknownCrs,
+    crs_name,
+    file_crs_name,
+    gauss_kruger_prefixed_srid,
+    is_offset,
+    xy_to_wgs84,
+)
 
 SUFFIXES = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".zip": "shp", ".csv": "csv"}
 ACCEPTED = "EPSG:4326, EPSG:4490, EPSG:4513-4554 (CGCS2000 Gauss-Kruger), GCJ-02 or BD-09"
@@ -44,16 +53,16 @@ class FileRefused(ValidationFailed):
 
 @dataclass
 class SourceFeature:
-    index: int                       # position in the file, from 0 (a CSV's data rows, header not counted)
+    index: int  # position in the file, from 0 (a CSV's data rows, header not counted)
     properties: dict
-    geometry: BaseGeometry | None    # in EPSG:4326 once read_layer_file returns
-    error: str | None = None         # why no geometry could be read
+    geometry: BaseGeometry | None  # in EPSG:4326 once read_layer_file returns
+    error: str | None = None  # why no geometry could be read
 
 
 @dataclass
 class SourceFile:
     format: str
-    crs: str                         # the CRS the coordinates were in (EPSG:xxxx, GCJ-02, BD-09)
+    crs: str  # the CRS the coordinates were in (EPSG:xxxx, GCJ-02, BD-09)
     features: list[SourceFeature]
 
 
@@ -61,8 +70,10 @@ def file_format(filename: str) -> str:
     """geojson, gpkg, shp (a .zip) or csv from the file name; 415 for anything else."""
     fmt = SUFFIXES.get(Path(filename or "").suffix.lower())
     if fmt is None:
-        raise UnsupportedMediaType(f"{filename!r}: send a .geojson/.json, .gpkg, zipped Shapefile (.zip) or .csv file",
-                                   code="unknown_file_type")
+        raise UnsupportedMediaType(
+            f"{filename!r}: send a .geojson/.json, .gpkg, zipped Shapefile (.zip) or .csv file",
+            code="unknown_file_type",
+        )
     return fmt
 
 
@@ -81,26 +92,35 @@ def _name_of(crs) -> str:
     try:
         return file_crs_name(crs)
     except UnacceptedCrs as exc:
-        raise FileRefused(f"the file's CRS {exc.name!r} is not accepted: reproject it to one of {ACCEPTED}",
-                          code="unsupported_crs") from None
+        raise FileRefused(
+            f"the file's CRS {exc.name!r} is not accepted: reproject it to one of {ACCEPTED}", code="unsupported_crs"
+        ) from None
 
 
 def resolve_crs(from_file: str | None, declared: str | None, fmt: str) -> str:
     """The CRS of the coordinates: the file's, the caller's, or both when they agree."""
     if from_file is None and declared is None:
         hint = "a CSV has no CRS" if fmt == "csv" else "the file names no CRS (a Shapefile without .prj?)"
-        raise FileRefused(f"{hint}: declare it (crs), e.g. EPSG:4326, EPSG:4549, GCJ-02", code="crs_required",
-                          field="crs")
+        raise FileRefused(
+            f"{hint}: declare it (crs), e.g. EPSG:4326, EPSG:4549, GCJ-02", code="crs_required", field="crs"
+        )
     if declared is None or from_file is None or declared == from_file:
         return declared or from_file
     if from_file in GEOGRAPHIC and (declared in GEOGRAPHIC or is_offset(declared)):
         return declared  # offset coordinates are routinely labelled WGS84: the caller knows better
-    raise FileRefused(f"the file says {from_file} but crs {declared} was declared: remove one", code="crs_conflict",
-                      field="crs")
+    raise FileRefused(
+        f"the file says {from_file} but crs {declared} was declared: remove one", code="crs_conflict", field="crs"
+    )
 
 
-def read_layer_file(data: bytes, filename: str, declared: str | None = None, *, layer: str = "",
-                    max_unpacked_bytes: int = 512 * 1024 * 1024) -> SourceFile:
+def read_layer_file(
+    data: bytes,
+    filename: str,
+    declared: str | None = None,
+    *,
+    layer: str = "",
+    max_unpacked_bytes: int = 512 * 1024 * 1024,
+) -> SourceFile:
     """The features of a file with their geometry in EPSG:4326 (FileRefused / 415 when it cannot be read)."""
     fmt = file_format(filename)
     declared = declared_crs(declared)
@@ -157,6 +177,7 @@ def _transformer(crs: str):
 
 # --- GeoJSON --------------------------------------------------------------------------------------
 
+
 def _read_geojson(data: bytes) -> tuple[list[SourceFeature], str | None]:
     try:
         doc = json.loads(data.decode("utf-8-sig"))
@@ -179,9 +200,11 @@ def _geojson_crs(member) -> str:
     try:
         return _name_of(name)
     except UnknownCrs:
-        raise FileRefused(f"the GeoJSON crs member {json.dumps(member, ensure_ascii=False)[:120]} is not a CRS "
-                          "name: use {\"type\": \"name\", \"properties\": {\"name\": \"EPSG:4549\"}}",
-                          code="unsupported_crs") from None
+        raise FileRefused(
+            f"the GeoJSON crs member {json.dumps(member, ensure_ascii=False)[:120]} is not a CRS "
+            'name: use {"type": "name", "properties": {"name": "EPSG:4549"}}',
+            code="unsupported_crs",
+        ) from None
 
 
 def _geojson_feature(index: int, feature) -> SourceFeature:
@@ -197,6 +220,7 @@ def _geojson_feature(index: int, feature) -> SourceFeature:
 
 
 # --- CSV ------------------------------------------------------------------------------------------
+
 
 def _decode(data: bytes) -> str:
     """UTF-8 (with or without BOM), else GB18030: what Excel in China writes."""
@@ -220,15 +244,21 @@ def _read_csv(data: bytes) -> list[SourceFeature]:
     xy = next(((columns[x], columns[y]) for x, y in CSV_XY if x in columns and y in columns), None)
     wkt = next((columns[w] for w in CSV_WKT if w in columns), None)
     if xy is None and wkt is None:
-        raise FileRefused("the CSV has no coordinate columns: lon,lat (or lng,lat / longitude,latitude / x,y / "
-                          "经度,纬度) or a WKT column (wkt, geometry, geom, the_geom)", code="no_coordinates")
+        raise FileRefused(
+            "the CSV has no coordinate columns: lon,lat (or lng,lat / longitude,latitude / x,y / "
+            "经度,纬度) or a WKT column (wkt, geometry, geom, the_geom)",
+            code="no_coordinates",
+        )
     used = set(xy or ()) | {wkt}
     return [_csv_row(i, row, xy, wkt, used) for i, row in enumerate(rows)]
 
 
 def _csv_row(index: int, row: dict, xy, wkt, used: set) -> SourceFeature:
-    props = {k.strip(): (v.strip() if isinstance(v, str) and v.strip() else None)
-             for k, v in row.items() if k is not None and k not in used}
+    props = {
+        k.strip(): (v.strip() if isinstance(v, str) and v.strip() else None)
+        for k, v in row.items()
+        if k is not None and k not in used
+    }
     if xy is not None:
         raw = (row.get(xy[0]) or "").strip(), (row.get(xy[1]) or "").strip()
         try:
@@ -246,6 +276,7 @@ def _csv_row(index: int, row: dict, xy, wkt, used: set) -> SourceFeature:
 
 # --- GeoPackage and Shapefile (GDAL) ----------------------------------------------------------------
 
+
 def _unpack_shapefile(data: bytes, into: Path, max_bytes: int) -> Path:
     """The .shp of the zip with its sibling parts, written under into; refused when parts are missing."""
     try:
@@ -255,16 +286,21 @@ def _unpack_shapefile(data: bytes, into: Path, max_bytes: int) -> Path:
         raise FileRefused("the file is not a readable zip archive (truncated or damaged?)") from None
     shps = [m for m in members if m.filename.lower().endswith(".shp")]
     if len(shps) != 1:
-        raise FileRefused("the zip has no .shp file" if not shps else
-                          f"the zip has {len(shps)} .shp files: send one layer per zip",
-                          code="missing_shapefile_part" if not shps else "ambiguous_layer")
+        raise FileRefused(
+            "the zip has no .shp file" if not shps else f"the zip has {len(shps)} .shp files: send one layer per zip",
+            code="missing_shapefile_part" if not shps else "ambiguous_layer",
+        )
     stem = shps[0].filename[:-4]
-    parts = {m.filename[len(stem):].lower(): m for m in members if m.filename[:len(stem)] == stem
-             and m.filename[len(stem):].lower() in (*SHAPEFILE_PARTS, ".prj", ".cpg")}
+    parts = {
+        m.filename[len(stem) :].lower(): m
+        for m in members
+        if m.filename[: len(stem)] == stem and m.filename[len(stem) :].lower() in (*SHAPEFILE_PARTS, ".prj", ".cpg")
+    }
     missing = [p for p in SHAPEFILE_PARTS if p not in parts]
     if missing:
-        raise FileRefused(f"the zip lacks {', '.join(missing)} beside {shps[0].filename}",
-                          code="missing_shapefile_part")
+        raise FileRefused(
+            f"the zip lacks {', '.join(missing)} beside {shps[0].filename}", code="missing_shapefile_part"
+        )
     if sum(m.file_size for m in parts.values()) > max_bytes:
         raise FileRefused(f"the shapefile unpacks to more than {max_bytes} bytes", code="file_too_large")
     try:
@@ -307,8 +343,9 @@ def _gpkg_layer(layers, wanted: str) -> str:
     for name in names:
         if name.lower().replace("_", "-") == wanted:
             return name
-    raise FileRefused(f"the GeoPackage has layers {', '.join(names)}: keep one, or name it {wanted}",
-                      code="ambiguous_layer")
+    raise FileRefused(
+        f"the GeoPackage has layers {', '.join(names)}: keep one, or name it {wanted}", code="ambiguous_layer"
+    )
 
 
 def _plain(value):

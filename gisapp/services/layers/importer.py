@@ -10,6 +10,7 @@ their grids.
 Every problem of every feature is reported (ImportRejected, 422 `import_rejected`, details: index, id,
 check, message, where) before anything is written; the caller's transaction is then rolled back.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -20,14 +21,14 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gisapp.domain.areas import community_code
 from gisapp.domain import layer_rules as rules
+from gisapp.domain.areas import community_code
 from gisapp.domain.layers import catalogue
-from gisapp.spatial.topology import check_layout
 from gisapp.errors import NotFound, ValidationFailed
 from gisapp.services.access.audit import Actor, record
 from gisapp.services.jurisdiction.grid_edit import DEFAULT_MIN_AREA_M2
 from gisapp.services.layers.import_read import SourceFile
+from gisapp.spatial.topology import check_layout
 
 Progress = Callable[[str, int, int], None]  # (stage, processed, total)
 MAX_PROBLEMS = 1000  # reported in full up to this many; the count is always exact
@@ -41,7 +42,7 @@ class ImportRejected(ValidationFailed):
 
 @dataclass
 class Checked:
-    rows: list[tuple[int, dict]]     # (index in the file, row to write)
+    rows: list[tuple[int, dict]]  # (index in the file, row to write)
     problems: list[rules.Problem]
 
 
@@ -56,15 +57,22 @@ def county_boundary(session: Session, county: str) -> shapely.Geometry:
     return shapely.from_wkb(bytes(wkb))
 
 
-def check_source(session: Session, county: str, layer: str, source: SourceFile,
-                 progress: Progress = _no_progress, min_area_m2: float = DEFAULT_MIN_AREA_M2) -> Checked:
+def check_source(
+    session: Session,
+    county: str,
+    layer: str,
+    source: SourceFile,
+    progress: Progress = _no_progress,
+    min_area_m2: float = DEFAULT_MIN_AREA_M2,
+) -> Checked:
     """Every feature against the layer's rules, the county, and what the database already holds."""
     area = rules.county_area(county_boundary(session, county))
-    loose = source.format != "geojson"   # JSON is typed like an edit; CSV cells are text, dBase/GPKG columns loose
+    loose = source.format != "geojson"  # JSON is typed like an edit; CSV cells are text, dBase/GPKG columns loose
     total, rows, problems = len(source.features), [], []
     for n, feature in enumerate(source.features, 1):
-        row, found = rules.check_feature(layer, feature.index, feature.properties, feature.geometry, feature.error,
-                                         county, area, loose=loose)
+        row, found = rules.check_feature(
+            layer, feature.index, feature.properties, feature.geometry, feature.error, county, area, loose=loose
+        )
         problems += found
         if row is not None:
             rows.append((feature.index, row))
@@ -72,8 +80,11 @@ def check_source(session: Session, county: str, layer: str, source: SourceFile,
     if not source.features:
         problems.append(rules.Problem(None, None, "empty_file", "the file has no features"))
     problems += rules.duplicates(layer, rows)
-    problems += (_grid_problems(session, county, rows, min_area_m2) if layer == "grids"
-                 else _foreign_rows(session, county, layer, rows))
+    problems += (
+        _grid_problems(session, county, rows, min_area_m2)
+        if layer == "grids"
+        else _foreign_rows(session, county, layer, rows)
+    )
     return Checked(rows, problems)
 
 
@@ -81,28 +92,50 @@ def _foreign_rows(session: Session, county: str, layer: str, rows: list[tuple[in
     """Existing features with the file's codes that lie in another area: not the caller's to change."""
     table, key = _table(layer)
     ids = [row[key] for _, row in rows]
-    foreign = {r[0] for r in session.execute(text(
-        f"SELECT t.{key} FROM {table} t WHERE t.{key} = ANY(:ids) AND NOT EXISTS "
-        "(SELECT 1 FROM counties k WHERE k.code = :county AND ST_Intersects(k.geom, t.geom))"),
-        {"ids": ids, "county": county})}
-    return [rules.Problem(i, row[key], "foreign_feature", f"{key} {row[key]} exists outside county {county}",
-                          row["geometry"]) for i, row in rows if row[key] in foreign]
+    foreign = {
+        r[0]
+        for r in session.execute(
+            text(
+                f"SELECT t.{key} FROM {table} t WHERE t.{key} = ANY(:ids) AND NOT EXISTS "
+                "(SELECT 1 FROM counties k WHERE k.code = :county AND ST_Intersects(k.geom, t.geom))"
+            ),
+            {"ids": ids, "county": county},
+        )
+    }
+    return [
+        rules.Problem(
+            i, row[key], "foreign_feature", f"{key} {row[key]} exists outside county {county}", row["geometry"]
+        )
+        for i, row in rows
+        if row[key] in foreign
+    ]
 
 
-def _grid_problems(session: Session, county: str, rows: list[tuple[int, dict]],
-                   min_area_m2: float) -> list[rules.Problem]:
+def _grid_problems(
+    session: Session, county: str, rows: list[tuple[int, dict]], min_area_m2: float
+) -> list[rules.Problem]:
     """Each community's grids in the file must tile it, with the same checks as an edit."""
     by_community: dict[str, list[tuple[int, dict]]] = defaultdict(list)
     for index, row in rows:
         by_community[community_code(row["code"])].append((index, row))
-    known = {r.code: shapely.from_wkb(bytes(r.wkb)) for r in session.execute(text(
-        "SELECT code, ST_AsBinary(geom) AS wkb FROM communities WHERE code = ANY(:c) AND area_county(code) = :county"),
-        {"c": list(by_community), "county": county})}
+    known = {
+        r.code: shapely.from_wkb(bytes(r.wkb))
+        for r in session.execute(
+            text(
+                "SELECT code, ST_AsBinary(geom) AS wkb FROM communities WHERE code = ANY(:c) AND area_county(code) = :county"
+            ),
+            {"c": list(by_community), "county": county},
+        )
+    }
     problems = _retired_codes(session, rows)
     for community, members in sorted(by_community.items()):
         if community not in known:
-            problems += [rules.Problem(i, row["code"], "unknown_community", f"no community {community} in county "
-                                       f"{county}", row["geometry"]) for i, row in members]
+            problems += [
+                rules.Problem(
+                    i, row["code"], "unknown_community", f"no community {community} in county {county}", row["geometry"]
+                )
+                for i, row in members
+            ]
             continue
         index_of = {row["code"]: i for i, row in members}
         layout = {row["code"]: row["geometry"] for _, row in members}
@@ -113,11 +146,23 @@ def _grid_problems(session: Session, county: str, rows: list[tuple[int, dict]],
 
 def _retired_codes(session: Session, rows: list[tuple[int, dict]]) -> list[rules.Problem]:
     """Grid codes retired before: a code is never issued again (022)."""
-    retired = set(session.execute(text("SELECT code FROM grid_codes WHERE code = ANY(:c) AND retired_at IS NOT NULL"),
-                                  {"c": [row["code"] for _, row in rows]}).scalars())
-    return [rules.Problem(i, row["code"], "grid_code_retired", f"grid code {row['code']} was retired and is never "
-                          "reused: give the grid a new code", row["geometry"])
-            for i, row in rows if row["code"] in retired]
+    retired = set(
+        session.execute(
+            text("SELECT code FROM grid_codes WHERE code = ANY(:c) AND retired_at IS NOT NULL"),
+            {"c": [row["code"] for _, row in rows]},
+        ).scalars()
+    )
+    return [
+        rules.Problem(
+            i,
+            row["code"],
+            "grid_code_retired",
+            f"grid code {row['code']} was retired and is never reused: give the grid a new code",
+            row["geometry"],
+        )
+        for i, row in rows
+        if row["code"] in retired
+    ]
 
 
 def report(problems: list[rules.Problem]) -> list[dict]:
@@ -126,8 +171,9 @@ def report(problems: list[rules.Problem]) -> list[dict]:
 
 def reject(problems: list[rules.Problem]) -> ImportRejected:
     shown = "" if len(problems) <= MAX_PROBLEMS else f" (the first {MAX_PROBLEMS} are listed)"
-    rejected = ImportRejected(f"{len(problems)} problem(s) in the file{shown}; nothing was imported",
-                              details=report(problems))
+    rejected = ImportRejected(
+        f"{len(problems)} problem(s) in the file{shown}; nothing was imported", details=report(problems)
+    )
     rejected.count = len(problems)
     return rejected
 
@@ -156,7 +202,8 @@ def upsert_sql(layer: str):
         f"VALUES (:{key}, {', '.join(':' + n for n in names)}, {geometry}) ON CONFLICT ({key}) DO UPDATE "
         f"SET {', '.join(f'{n} = EXCLUDED.{n}' for n in names)}, geom = EXCLUDED.geom "
         f"WHERE ({', '.join('t.' + n for n in names)}) IS DISTINCT FROM "
-        f"({', '.join('EXCLUDED.' + n for n in names)}) OR {CHANGED} RETURNING (xmax = 0) AS inserted")
+        f"({', '.join('EXCLUDED.' + n for n in names)}) OR {CHANGED} RETURNING (xmax = 0) AS inserted"
+    )
 
 
 def _upsert(session: Session, layer: str, rows: list[tuple[int, dict]], progress: Progress) -> dict:
@@ -170,8 +217,16 @@ def _upsert(session: Session, layer: str, rows: list[tuple[int, dict]], progress
     return counts
 
 
-def _write_grids(session: Session, key: bytes, actor: Actor, rows: list[tuple[int, dict]], reason: str,
-                 progress: Progress, min_area_m2: float, preview: bool = False) -> dict:
+def _write_grids(
+    session: Session,
+    key: bytes,
+    actor: Actor,
+    rows: list[tuple[int, dict]],
+    reason: str,
+    progress: Progress,
+    min_area_m2: float,
+    preview: bool = False,
+) -> dict:
     """Each community's layout through the grid editing service: checked again, versioned, audited.
 
     With preview, nothing is written and the result carries each community's impact (events leaving their
@@ -194,8 +249,17 @@ def _write_grids(session: Session, key: bytes, actor: Actor, rows: list[tuple[in
     return counts | ({"impact": impacts} if preview else {})
 
 
-def _edit_community(session: Session, key: bytes, actor: Actor, community: str, grids: dict[str, dict],
-                    plan: dict[str, list[str]], reason: str, min_area_m2: float, preview: bool) -> dict:
+def _edit_community(
+    session: Session,
+    key: bytes,
+    actor: Actor,
+    community: str,
+    grids: dict[str, dict],
+    plan: dict[str, list[str]],
+    reason: str,
+    min_area_m2: float,
+    preview: bool,
+) -> dict:
     """One community's new layout as one grid edit, based on the layout version read under its lock."""
     from gisapp.domain.grid_edit import GridItem
     from gisapp.services.jurisdiction import grid_edit
@@ -206,8 +270,18 @@ def _edit_community(session: Session, key: bytes, actor: Actor, community: str, 
     if plan["retired"]:
         extra["retires"] = plan["retired"]
     _, tag = grid_edit.layout(session, community)
-    return grid_edit.edit(session, key, actor, community, [GridItem(c, grids[c]["geometry"]) for c in plan["updated"]],
-                          if_match=tag, reason=reason, min_area_m2=min_area_m2, preview=preview, **extra)
+    return grid_edit.edit(
+        session,
+        key,
+        actor,
+        community,
+        [GridItem(c, grids[c]["geometry"]) for c in plan["updated"]],
+        if_match=tag,
+        reason=reason,
+        min_area_m2=min_area_m2,
+        preview=preview,
+        **extra,
+    )
 
 
 def _multi(geom: shapely.Geometry) -> shapely.Geometry:
@@ -219,10 +293,19 @@ def _grid_plan(session: Session, community: str, grids: dict[str, dict]) -> dict
 
     Grid editing changes shapes, not names: an existing grid keeps its name (names_kept lists those the
     file names otherwise)."""
-    current = {r.code: (r.name, shapely.from_wkb(bytes(r.wkb))) for r in session.execute(text(
-        "SELECT code, name, ST_AsBinary(geom) AS wkb FROM grids WHERE community_code = :c"), {"c": community})}
-    plan = {"inserted": [], "updated": [], "unchanged": [], "retired": sorted(set(current) - set(grids)),
-            "names_kept": sorted(c for c, row in grids.items() if c in current and current[c][0] != row["name"])}
+    current = {
+        r.code: (r.name, shapely.from_wkb(bytes(r.wkb)))
+        for r in session.execute(
+            text("SELECT code, name, ST_AsBinary(geom) AS wkb FROM grids WHERE community_code = :c"), {"c": community}
+        )
+    }
+    plan = {
+        "inserted": [],
+        "updated": [],
+        "unchanged": [],
+        "retired": sorted(set(current) - set(grids)),
+        "names_kept": sorted(c for c, row in grids.items() if c in current and current[c][0] != row["name"]),
+    }
     for code, row in sorted(grids.items()):
         if code not in current:
             plan["inserted"].append(code)
@@ -233,16 +316,25 @@ def _grid_plan(session: Session, community: str, grids: dict[str, dict]) -> dict
     return plan
 
 
-def _preview(session: Session, key: bytes, actor: Actor, layer: str, rows: list[tuple[int, dict]], reason: str,
-             progress: Progress, min_area_m2: float) -> dict:
+def _preview(
+    session: Session,
+    key: bytes,
+    actor: Actor,
+    layer: str,
+    rows: list[tuple[int, dict]],
+    reason: str,
+    progress: Progress,
+    min_area_m2: float,
+) -> dict:
     """A dry run's counts: grids through the editing service's preview, inside a savepoint rolled back
     (the service records first versions of grids that have none: a dry run leaves even that out); other
     layers: how many features are new and how many match an existing one (to update, or unchanged)."""
     if layer != "grids":
         table, key_column = _table(layer)
         ids = [row[key_column] for _, row in rows]
-        matched = session.execute(text(f"SELECT count(*) FROM {table} WHERE {key_column} = ANY(:ids)"),
-                                  {"ids": ids}).scalar()
+        matched = session.execute(
+            text(f"SELECT count(*) FROM {table} WHERE {key_column} = ANY(:ids)"), {"ids": ids}
+        ).scalar()
         return {"inserted": len(ids) - matched, "matched": matched, "dry_run": True}
     savepoint = session.begin_nested()
     try:
@@ -251,9 +343,21 @@ def _preview(session: Session, key: bytes, actor: Actor, layer: str, rows: list[
         savepoint.rollback()
 
 
-def import_layer(session: Session, key: bytes, actor: Actor, county: str, layer: str, source: SourceFile, *,
-                 file_name: str, file_hash: str, dry_run: bool = False, reason: str | None = None,
-                 progress: Progress = _no_progress, min_area_m2: float = DEFAULT_MIN_AREA_M2) -> dict:
+def import_layer(
+    session: Session,
+    key: bytes,
+    actor: Actor,
+    county: str,
+    layer: str,
+    source: SourceFile,
+    *,
+    file_name: str,
+    file_hash: str,
+    dry_run: bool = False,
+    reason: str | None = None,
+    progress: Progress = _no_progress,
+    min_area_m2: float = DEFAULT_MIN_AREA_M2,
+) -> dict:
     """Check every feature, then (unless dry_run) write them all in the session's transaction; the counts."""
     if layer not in rules.importable():
         raise NotFound(f"no importable layer {layer}: one of {', '.join(rules.importable())}", code="unknown_layer")
@@ -264,8 +368,17 @@ def import_layer(session: Session, key: bytes, actor: Actor, county: str, layer:
     reason = reason or f"import of {file_name}"
     if dry_run:
         return summary | _preview(session, key, actor, layer, checked.rows, reason, progress, min_area_m2)
-    counts = (_write_grids(session, key, actor, checked.rows, reason, progress, min_area_m2) if layer == "grids"
-              else _upsert(session, layer, checked.rows, progress))
-    record(session, key, actor, "layer.import", target=f"layer:{layer}",
-           details={"file": file_name, "sha256": file_hash, "county": county, **summary, **counts})
+    counts = (
+        _write_grids(session, key, actor, checked.rows, reason, progress, min_area_m2)
+        if layer == "grids"
+        else _upsert(session, layer, checked.rows, progress)
+    )
+    record(
+        session,
+        key,
+        actor,
+        "layer.import",
+        target=f"layer:{layer}",
+        details={"file": file_name, "sha256": file_hash, "county": county, **summary, **counts},
+    )
     return summary | counts

@@ -6,6 +6,7 @@ township outlines below the communities' min_zoom and community outlines below t
 (layers/*.toml), drawn from the outlines precomputed by sql/023. Tiles are cached per caller's scope
 in the table tile_cache, which triggers (sql/024) purge when a layer changes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,18 +15,18 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gisapp.domain.layers import catalogue
 from gisapp.domain.security import Binding
 from gisapp.errors import NotFound
-from gisapp.domain.layers import catalogue
 from gisapp.services.layers.features import AREA_SQL, area_filter, id_column, properties_sql, source_sql
 from gisapp.spatial.tiles import is_tile
 
 MAX_ZOOM = 18
-EXTENT = 4096          # MVT units per tile side
-BUFFER = 256           # units drawn beyond the edge, so strokes and labels do not break at tile seams
+EXTENT = 4096  # MVT units per tile side
+BUFFER = 256  # units drawn beyond the edge, so strokes and labels do not break at tile seams
 MARGIN = BUFFER / EXTENT
-JURISDICTION = ("townships", "communities", "grids")   # coarse to fine
-GENERALISED = {"townships", "communities"}             # have geom_z9 and geom_z12 (sql/023)
+JURISDICTION = ("townships", "communities", "grids")  # coarse to fine
+GENERALISED = {"townships", "communities"}  # have geom_z9 and geom_z12 (sql/023)
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 JSON_TYPES = {"string": "String", "number": "Number", "boolean": "Boolean"}
 
@@ -43,7 +44,7 @@ class TileLayer:
 class Tile:
     data: bytes
     etag: str
-    source: str   # "hit" (from the cache), "miss" (built and stored), "bypass" (built during a change: not stored)
+    source: str  # "hit" (from the cache), "miss" (built and stored), "bypass" (built during a change: not stored)
 
 
 def tilesets() -> dict[str, tuple[TileLayer, ...]]:
@@ -54,7 +55,7 @@ def tilesets() -> dict[str, tuple[TileLayer, ...]]:
         if name not in JURISDICTION:
             out[name] = (TileLayer(name, min_zoom[name], MAX_ZOOM),)
             continue
-        ladder = JURISDICTION[:JURISDICTION.index(name) + 1]
+        ladder = JURISDICTION[: JURISDICTION.index(name) + 1]
         starts = [0, *(min_zoom[n] for n in ladder[1:])]
         ends = [s - 1 for s in starts[1:]] + [MAX_ZOOM]
         out[name] = tuple(TileLayer(n, s, e) for n, s, e in zip(ladder, starts, ends))
@@ -96,20 +97,25 @@ def _layer_mvt_sql(layer: str, z: int, area_clause: str) -> str:
 
 def tile_sql(layers: tuple[TileLayer, ...], z: int, area_clause: str) -> str:
     """SELECT the bytes of a tile: the MVT layers shown at z, concatenated (an MVT is a list of layers)."""
-    parts = [f"COALESCE({_layer_mvt_sql(layer.name, z, area_clause)}, ''::bytea)"
-             for layer in layers if layer.minzoom <= z <= layer.maxzoom]
+    parts = [
+        f"COALESCE({_layer_mvt_sql(layer.name, z, area_clause)}, ''::bytea)"
+        for layer in layers
+        if layer.minzoom <= z <= layer.maxzoom
+    ]
     return "SELECT " + (" || ".join(parts) if parts else "''::bytea")
 
 
-def build_tile(session: Session, layers: tuple[TileLayer, ...], z: int, x: int, y: int,
-               area: tuple[str, dict]) -> bytes:
+def build_tile(
+    session: Session, layers: tuple[TileLayer, ...], z: int, x: int, y: int, area: tuple[str, dict]
+) -> bytes:
     """The tile's bytes, straight from PostGIS (no cache)."""
     clause, params = area
     return bytes(session.execute(text(tile_sql(layers, z, clause)), {"z": z, "x": x, "y": y, **params}).scalar_one())
 
 
-CACHED_SQL = text("SELECT tile, etag FROM tile_cache WHERE tileset = :tileset AND z = :z AND x = :x AND y = :y "
-                  "AND scope = :scope")
+CACHED_SQL = text(
+    "SELECT tile, etag FROM tile_cache WHERE tileset = :tileset AND z = :z AND x = :x AND y = :y AND scope = :scope"
+)
 STORE_SQL = text("""
     INSERT INTO tile_cache (tileset, z, x, y, scope, tile, etag, envelope)
     VALUES (:tileset, :z, :x, :y, :scope, :tile, md5(:tile),
@@ -122,8 +128,7 @@ STORE_SQL = text("""
 
 def check_tile(z: int, x: int, y: int) -> None:
     if not is_tile(z, x, y, MAX_ZOOM):
-        raise NotFound(f"no tile {z}/{x}/{y}: zooms are 0..{MAX_ZOOM} and x, y 0..2^z-1",
-                       code="tile_out_of_range")
+        raise NotFound(f"no tile {z}/{x}/{y}: zooms are 0..{MAX_ZOOM} and x, y 0..2^z-1", code="tile_out_of_range")
 
 
 def get_tile(session: Session, name: str, z: int, x: int, y: int, binding: Binding, code: str) -> Tile:
@@ -147,11 +152,13 @@ def get_tile(session: Session, name: str, z: int, x: int, y: int, binding: Bindi
 def layer_fields(session: Session, layer: str) -> dict[str, str]:
     """An MVT layer's attributes and their types, read from the layer's own SQL (a sample of its rows: an object
     property such as a grid's team becomes several attributes), labelled as declared."""
-    rows = session.execute(text(f"""
+    rows = session.execute(
+        text(f"""
         SELECT p.key, min(jsonb_typeof(p.value)) FROM (
             SELECT tile_properties(jsonb_build_object({properties_sql(layer)})) AS j FROM {source_sql(layer)}
             LIMIT 200) s,
-            jsonb_each(s.j) p GROUP BY p.key ORDER BY p.key""")).all()
+            jsonb_each(s.j) p GROUP BY p.key ORDER BY p.key""")
+    ).all()
     labels = {p.name: p.label for p in catalogue()[layer].properties}
     out = {}
     for key, json_type in rows:
@@ -163,8 +170,10 @@ def layer_fields(session: Session, layer: str) -> dict[str, str]:
 
 def area_bounds(session: Session, binding: Binding, code: str) -> list[float]:
     """[west, south, east, north] of a caller's area (the whole Mercator world when it has none)."""
-    row = session.execute(text(f"SELECT ST_XMin(a), ST_YMin(a), ST_XMax(a), ST_YMax(a) "
-                               f"FROM (SELECT {AREA_SQL[binding]}::box2d AS a) s"), {"scope_code": code}).one()
+    row = session.execute(
+        text(f"SELECT ST_XMin(a), ST_YMin(a), ST_XMax(a), ST_YMax(a) FROM (SELECT {AREA_SQL[binding]}::box2d AS a) s"),
+        {"scope_code": code},
+    ).one()
     if row[0] is None:
         return [-180.0, -85.0511, 180.0, 85.0511]
     return [round(float(v), 6) for v in row]
@@ -176,9 +185,16 @@ def tilejson(session: Session, name: str, origin: str, binding: Binding, code: s
     decls = catalogue()
     bounds = area_bounds(session, binding, code)
     minzoom = min(layer.minzoom for layer in layers)
-    vector_layers = [{"id": layer.name, "description": decls[layer.name].title,
-                      "minzoom": layer.minzoom, "maxzoom": layer.maxzoom, "fields": layer_fields(session, layer.name)}
-                     for layer in layers]
+    vector_layers = [
+        {
+            "id": layer.name,
+            "description": decls[layer.name].title,
+            "minzoom": layer.minzoom,
+            "maxzoom": layer.maxzoom,
+            "fields": layer_fields(session, layer.name),
+        }
+        for layer in layers
+    ]
     return {
         "tilejson": "3.0.0",
         "name": name,
@@ -188,8 +204,7 @@ def tilejson(session: Session, name: str, origin: str, binding: Binding, code: s
         "minzoom": minzoom,
         "maxzoom": MAX_ZOOM,
         "bounds": bounds,
-        "center": [round((bounds[0] + bounds[2]) / 2, 6), round((bounds[1] + bounds[3]) / 2, 6),
-                   max(minzoom, 12)],
+        "center": [round((bounds[0] + bounds[2]) / 2, 6), round((bounds[1] + bounds[3]) / 2, 6), max(minzoom, 12)],
         "vector_layers": vector_layers,
     }
 
@@ -198,5 +213,6 @@ def clear_cache(session: Session, older_than_hours: float | None = None) -> int:
     """Delete cached tiles (all, or those stored more than some hours ago); how many went."""
     if older_than_hours is None:
         return session.execute(text("DELETE FROM tile_cache")).rowcount
-    return session.execute(text("DELETE FROM tile_cache WHERE made_at < now() - make_interval(secs => :s)"),
-                           {"s": older_than_hours * 3600}).rowcount
+    return session.execute(
+        text("DELETE FROM tile_cache WHERE made_at < now() - make_interval(secs => :s)"), {"s": older_than_hours * 3600}
+    ).rowcount

@@ -1,14 +1,22 @@
 """Accounts: policy, binding, argon2id, lockout, tokens; every outcome audited."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
 
 from gisapp.errors import Conflict, ValidationFailed
-from gisapp.services.access.accounts import (AuthenticationFailed, account_for_token, authenticate, create_user,
-                                      disable_user, issue_token, reset_password, revoke_token)
+from gisapp.services.access.accounts import (
+    AuthenticationFailed,
+    account_for_token,
+    authenticate,
+    create_user,
+    disable_user,
+    issue_token,
+    reset_password,
+    revoke_token,
+)
 from gisapp.services.access.audit import Actor, verify
-
 from tests.support import TEST_AUDIT_KEY
 
 KEY = TEST_AUDIT_KEY
@@ -22,13 +30,15 @@ def a_grid(session):
 
 
 def make(session, username="officer-1", role="grid_officer", bound_to=None, password=STRONG):
-    return create_user(session, KEY, ADMIN, username=username, role=role,
-                       bound_to=bound_to or a_grid(session), password=password)
+    return create_user(
+        session, KEY, ADMIN, username=username, role=role, bound_to=bound_to or a_grid(session), password=password
+    )
 
 
 def audit_actions(session, actor):
-    return session.execute(text("SELECT action, success FROM audit_log WHERE actor = :a ORDER BY id"),
-                           {"a": actor}).all()
+    return session.execute(
+        text("SELECT action, success FROM audit_log WHERE actor = :a ORDER BY id"), {"a": actor}
+    ).all()
 
 
 def test_account_is_stored_with_argon2id_and_audited(session):
@@ -38,14 +48,17 @@ def test_account_is_stored_with_argon2id_and_audited(session):
     assert audit_actions(session, "sec-admin") == [("account.create", True)]
 
 
-@pytest.mark.parametrize("kwargs, code", [
-    # a weak password is refused by the policy
-    ({"password": "password1"}, "password_too_simple"),
-    ({"role": "mayor"}, "unknown_role"),
-    # a township dispatcher is bound to a 9-digit township code
-    ({"role": "township_dispatcher", "bound_to": "320102"}, "invalid_binding"),
-    ({"role": "township_dispatcher", "bound_to": "320102999"}, "unknown_binding"),
-])
+@pytest.mark.parametrize(
+    "kwargs, code",
+    [
+        # a weak password is refused by the policy
+        ({"password": "password1"}, "password_too_simple"),
+        ({"role": "mayor"}, "unknown_role"),
+        # a township dispatcher is bound to a 9-digit township code
+        ({"role": "township_dispatcher", "bound_to": "320102"}, "invalid_binding"),
+        ({"role": "township_dispatcher", "bound_to": "320102999"}, "unknown_binding"),
+    ],
+)
 def test_bad_accounts_are_refused(session, kwargs, code):
     with pytest.raises(ValidationFailed) as err:
         make(session, **kwargs)

@@ -1,4 +1,5 @@
 """The audit chain in PostGIS: append-only, and any direct alteration is caught by verify."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -24,8 +25,10 @@ def empty_trail(session):
 
 
 def _fill(session, n=5):
-    return [record(session, KEY, WHO, "event.dispatch", target=f"event:{i}", details={"n": i, "名": "张三"})
-            for i in range(n)]
+    return [
+        record(session, KEY, WHO, "event.dispatch", target=f"event:{i}", details={"n": i, "名": "张三"})
+        for i in range(n)
+    ]
 
 
 def test_records_chain_and_verify(session):
@@ -48,12 +51,15 @@ def test_the_database_refuses_update_and_delete(session):
                 session.execute(text(sql), {"id": first})
 
 
-@pytest.mark.parametrize("tamper, reason", [
-    # a DBA edits a record's content behind the application's back
-    ("UPDATE audit_log SET target = 'event:999' WHERE id = :id", "altered"),
-    # a record disappears from the middle of the chain
-    ("DELETE FROM audit_log WHERE id = :id", "removed or inserted"),
-])
+@pytest.mark.parametrize(
+    "tamper, reason",
+    [
+        # a DBA edits a record's content behind the application's back
+        ("UPDATE audit_log SET target = 'event:999' WHERE id = :id", "altered"),
+        # a record disappears from the middle of the chain
+        ("DELETE FROM audit_log WHERE id = :id", "removed or inserted"),
+    ],
+)
 def test_verify_names_the_first_broken_record(session, tamper, reason):
     ids = _fill(session, 5)
     session.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
@@ -79,8 +85,9 @@ def _hash_of(session, record_id):
 
 
 def test_purge_removes_only_the_old_prefix_and_leaves_a_checkpoint(session):
-    old = [record(session, KEY, WHO, "account.login", target=f"old:{i}", at=OLD + timedelta(minutes=i))
-           for i in range(3)]
+    old = [
+        record(session, KEY, WHO, "account.login", target=f"old:{i}", at=OLD + timedelta(minutes=i)) for i in range(3)
+    ]
     recent = record(session, KEY, WHO, "event.dispatch", target="recent")
     # old by its timestamp, but after a recent record in the chain: not part of the prefix, so it stays
     late_old = record(session, KEY, WHO, "event.dispatch", target="late-old", at=OLD)
@@ -92,8 +99,9 @@ def test_purge_removes_only_the_old_prefix_and_leaves_a_checkpoint(session):
     assert [r.id for r in left[:2]] == [recent, late_old]
     assert left[2].action == "audit.purge"
     assert left[2].details == {"purged": 3, "upto_id": old[-1], "last_hash": last_hash, "retention_days": 180}
-    checkpoint = session.execute(text("SELECT upto_id, last_hash, purged FROM audit_checkpoints "
-                                      "ORDER BY id DESC LIMIT 1")).one()
+    checkpoint = session.execute(
+        text("SELECT upto_id, last_hash, purged FROM audit_checkpoints ORDER BY id DESC LIMIT 1")
+    ).one()
     assert tuple(checkpoint) == (old[-1], last_hash, 3)
     result = verify(session, KEY)
     assert result.ok and result.checked == 3
@@ -130,8 +138,13 @@ def test_a_checkpoint_written_by_hand_does_not_hide_a_removed_prefix(session):
     session.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
     session.execute(text("DELETE FROM audit_log WHERE id <= :id"), {"id": ids[1]})
     session.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
-    session.execute(text("INSERT INTO audit_checkpoints (upto_id, last_hash, purged) "
-                         "SELECT :id, prev_hash, 2 FROM audit_log WHERE id = :next"), {"id": ids[1], "next": ids[2]})
+    session.execute(
+        text(
+            "INSERT INTO audit_checkpoints (upto_id, last_hash, purged) "
+            "SELECT :id, prev_hash, 2 FROM audit_log WHERE id = :next"
+        ),
+        {"id": ids[1], "next": ids[2]},
+    )
     result = verify(session, KEY)
     assert result.first_broken == ids[2] and "not attested" in result.reason
 

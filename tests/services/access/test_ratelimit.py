@@ -1,4 +1,5 @@
 """Fixed-window rate limits in PostgreSQL: shared by every worker, per bucket, with Retry-After."""
+
 from datetime import datetime, timezone
 
 import pytest

@@ -1,4 +1,5 @@
 """The dashboard's overdue flag follows the handling limit as it stands (extensions, parking), not the event's first."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,8 +20,7 @@ def test_an_approved_extension_is_not_overdue_on_the_dashboard(session):
     after_first_limit = T0 + timedelta(minutes=world["handling"] + 60)
     item = next(e for e in open_events(session, scope, now=after_first_limit) if e["id"] == event)
     assert not item["overdue"] and item["due"].startswith(until.isoformat()[:16])
-    assert next(e for e in open_events(session, scope, now=until + timedelta(minutes=1))
-                if e["id"] == event)["overdue"]
+    assert next(e for e in open_events(session, scope, now=until + timedelta(minutes=1)) if e["id"] == event)["overdue"]
     assert today_figures(session, scope, now=after_first_limit)["overdue"] == 0
     assert grid_load(session, scope, None)[world["grid"]][0] >= 1
 

@@ -1,5 +1,6 @@
 """Evaluation figures on real PostGIS: formulas checked on events built step by step with known answers, and
 the roll-ups against a from-scratch computation after random life-cycle steps (hypothesis)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -34,28 +35,56 @@ def world(session) -> dict:
 
 
 def _world(session) -> dict:
-    grid, township, lon, lat = session.execute(text(
-        "SELECT g.code, left(g.code, 9), ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom)) "
-        "FROM grids g JOIN users u ON u.grid_code = g.code WHERE u.username = 'demo-grid'")).one()
+    grid, township, lon, lat = session.execute(
+        text(
+            "SELECT g.code, left(g.code, 9), ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom)) "
+            "FROM grids g JOIN users u ON u.grid_code = g.code WHERE u.username = 'demo-grid'"
+        )
+    ).one()
     team = session.execute(text("SELECT code FROM teams WHERE grid_code = :g"), {"g": grid}).scalar_one()
-    cat = session.execute(text("SELECT code, response_minutes, handling_minutes FROM categories "
-                               "WHERE level = 1 AND handling_unit = 'minutes' ORDER BY code LIMIT 1")).one()
-    return {"grid": grid, "township": township, "team": team, "lon": lon, "lat": lat, "category": cat.code,
-            "response": cat.response_minutes, "handling": cat.handling_minutes}
+    cat = session.execute(
+        text(
+            "SELECT code, response_minutes, handling_minutes FROM categories "
+            "WHERE level = 1 AND handling_unit = 'minutes' ORDER BY code LIMIT 1"
+        )
+    ).one()
+    return {
+        "grid": grid,
+        "township": township,
+        "team": team,
+        "lon": lon,
+        "lat": lat,
+        "category": cat.code,
+        "response": cat.response_minutes,
+        "handling": cat.handling_minutes,
+    }
 
 
 def report(session, world, at: datetime, *, by=STAFF, channel="patrol") -> int:
-    body = {"category": world["category"], "channel": channel,
-            "location": {"type": "Point", "coordinates": [world["lon"], world["lat"]]}}
+    body = {
+        "category": world["category"],
+        "channel": channel,
+        "location": {"type": "Point", "coordinates": [world["lon"], world["lat"]]},
+    }
     return submit_event(session, parse_event_report(body), by=by, audit_key=None, now=at).event["id"]
 
 
 def act(session, username: str, event_id: int, action: str, at: datetime, **fields) -> None:
-    acc = account_from_row(session.execute(text(f"SELECT {account_columns('u')} FROM users u WHERE u.username = :u"),
-                                           {"u": username}).one())
-    perform(session, KEY, acc, Actor(username, str(acc.role), None), event_id,
-            parse_step({"action": action, **fields}), event_scope(str(acc.role), acc.bound_to, f"user:{username}"),
-            now=at)
+    acc = account_from_row(
+        session.execute(
+            text(f"SELECT {account_columns('u')} FROM users u WHERE u.username = :u"), {"u": username}
+        ).one()
+    )
+    perform(
+        session,
+        KEY,
+        acc,
+        Actor(username, str(acc.role), None),
+        event_id,
+        parse_step({"action": action, **fields}),
+        event_scope(str(acc.role), acc.bound_to, f"user:{username}"),
+        now=at,
+    )
 
 
 def handle(session, event_id: int, ack: datetime, done: datetime) -> None:
@@ -104,16 +133,16 @@ def test_the_formulas_on_five_reports_with_known_outcomes(session, world):
     k, answer = kpis(session, code=world["grid"])
     pairs = {key: (v["numerator"], v["denominator"]) for key, v in k.items()}
     assert pairs["reported"] == (5, None)
-    assert pairs["valid_report_rate"] == (4, 5)            # the voided report is not a case
+    assert pairs["valid_report_rate"] == (4, 5)  # the voided report is not a case
     assert pairs["accepted"] == (4, None)
-    assert pairs["timely_response_rate"] == (2, 4)          # late: after its limit; returned: never acknowledged
-    assert pairs["on_time_handling_rate"] == (2, 3)         # returned task not a handling task; late one late
-    assert pairs["closure_rate"] == (2, 4)                  # the late one closed days after the period's end
+    assert pairs["timely_response_rate"] == (2, 4)  # late: after its limit; returned: never acknowledged
+    assert pairs["on_time_handling_rate"] == (2, 3)  # returned task not a handling task; late one late
+    assert pairs["closure_rate"] == (2, 4)  # the late one closed days after the period's end
     assert pairs["on_time_closure_rate"] == (2, 4)
-    assert pairs["rework_rate"] == (1, 3)                   # sent back once, of three handled at least once
-    assert pairs["accurate_dispatch_rate"] == (3, 4)        # one task returned
+    assert pairs["rework_rate"] == (1, 3)  # sent back once, of three handled at least once
+    assert pairs["accurate_dispatch_rate"] == (3, 4)  # one task returned
     assert pairs["satisfaction_rate"] == (1, 1)
-    assert pairs["self_handled_rate"] == (0, 4)             # reported by a commander, not a member
+    assert pairs["self_handled_rate"] == (0, 4)  # reported by a commander, not a member
     assert k["closure_rate"]["value"] == 0.5
     assert answer["rows"][0]["medians"]["response_minutes"] is not None
     assert set(ids) and answer["period"] == {"from": "2026-11-02", "to": "2026-11-03"}
@@ -122,13 +151,20 @@ def test_the_formulas_on_five_reports_with_known_outcomes(session, world):
 def test_every_area_level_and_the_team_count_the_same_cohort(session, world):
     scenario(session, world)
     grid, _ = kpis(session, ScopeKind.GRID, world["grid"])
-    for scope, code in ((ScopeKind.COMMUNITY, world["grid"][:12]), (ScopeKind.TOWNSHIP, world["township"]),
-                        (ScopeKind.COUNTY, "320102"), (ScopeKind.TEAM, world["team"])):
+    for scope, code in (
+        (ScopeKind.COMMUNITY, world["grid"][:12]),
+        (ScopeKind.TOWNSHIP, world["township"]),
+        (ScopeKind.COUNTY, "320102"),
+        (ScopeKind.TEAM, world["team"]),
+    ):
         other, _ = kpis(session, scope, code)
         assert other["accepted"] == grid["accepted"], scope
         assert other["closure_rate"] == grid["closure_rate"], scope
-    member, _ = kpis(session, ScopeKind.MEMBER, session.execute(text(
-        "SELECT member_code FROM users WHERE username = 'demo-grid'")).scalar_one())
+    member, _ = kpis(
+        session,
+        ScopeKind.MEMBER,
+        session.execute(text("SELECT member_code FROM users WHERE username = 'demo-grid'")).scalar_one(),
+    )
     assert member["on_time_handling_rate"]["numerator"] == 2  # the member who handled
 
 
@@ -137,12 +173,17 @@ def test_a_month_and_the_day_agree_and_a_past_period_counts_closures_before_its_
     day, _ = kpis(session, ScopeKind.TOWNSHIP, world["township"])
     month, _ = kpis(session, ScopeKind.TOWNSHIP, world["township"], Period(date(2026, 11, 1), date(2026, 12, 1)))
     assert {k: v for k, v in day.items() if "closure" not in k} == {
-        k: v for k, v in month.items() if "closure" not in k}
+        k: v for k, v in month.items() if "closure" not in k
+    }
     assert (day["closure_rate"]["numerator"], month["closure_rate"]["numerator"]) == (2, 3)
     # an event accepted on the last day of October and closed in November: not closed by the end of October
     late_close = report(session, world, datetime(2026, 10, 31, 8, 0, tzinfo=timezone.utc))
-    handle(session, late_close, datetime(2026, 10, 31, 8, 5, tzinfo=timezone.utc),
-           datetime(2026, 10, 31, 9, 0, tzinfo=timezone.utc))
+    handle(
+        session,
+        late_close,
+        datetime(2026, 10, 31, 8, 5, tzinfo=timezone.utc),
+        datetime(2026, 10, 31, 9, 0, tzinfo=timezone.utc),
+    )
     close(session, late_close, datetime(2026, 11, 1, 2, 0, tzinfo=timezone.utc))
     october, _ = kpis(session, ScopeKind.GRID, world["grid"], Period(date(2026, 10, 1), date(2026, 11, 1)))
     autumn, _ = kpis(session, ScopeKind.GRID, world["grid"], Period(date(2026, 10, 1), date(2026, 12, 1)))
@@ -163,8 +204,9 @@ def test_a_township_sees_its_own_and_not_the_county(session, world):
     own = Area("township_code", world["township"])
     k, answer = kpis(session, ScopeKind.GRID, world["grid"], area=own)
     assert k["accepted"]["value"] == 4
-    other = session.execute(text("SELECT code FROM grids WHERE left(code, 9) <> :t LIMIT 1"),
-                            {"t": world["township"]}).scalar_one()
+    other = session.execute(
+        text("SELECT code FROM grids WHERE left(code, 9) <> :t LIMIT 1"), {"t": world["township"]}
+    ).scalar_one()
     with pytest.raises(NotFound):
         evaluate(session, own, ScopeKind.GRID, DAY, code=other)
     with pytest.raises(ValidationFailed):
@@ -197,21 +239,34 @@ def test_rebuild_gives_what_the_incremental_folds_gave(session, world):
 
 # --------------------------------------------------------------------------- roll-ups against a from-scratch count
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session  # noqa: E402
 
 from gisapp.domain.evaluation import AS_OF_MEASURES, MEASURES  # noqa: E402
-from gisapp.errors import AppError  # noqa: E402
 from gisapp.domain.supervision import Policy  # noqa: E402
+from gisapp.errors import AppError  # noqa: E402
 from gisapp.services.evaluation.figures import TZ  # noqa: E402
 from gisapp.services.events.supervision import run_pass  # noqa: E402
 
 START = datetime(2026, 10, 30, 1, 0, tzinfo=timezone.utc)  # a Friday: the steps cross a weekend and a month
 RECEIVER = ("acknowledge", "arrive", "handle", "return", "request_extension", "request_support")
-CENTER = ("accept", "void", "dispatch", "verify", "close", "send_back", "park", "restore", "approve_extension",
-          "refuse_extension", "escalate")
-STEP = st.tuples(st.integers(0, 3), st.sampled_from(RECEIVER + CENTER + ("supervise", "rate")),
-                 st.integers(0, 2 * 24 * 60))
+CENTER = (
+    "accept",
+    "void",
+    "dispatch",
+    "verify",
+    "close",
+    "send_back",
+    "park",
+    "restore",
+    "approve_extension",
+    "refuse_extension",
+    "escalate",
+)
+STEP = st.tuples(
+    st.integers(0, 3), st.sampled_from(RECEIVER + CENTER + ("supervise", "rate")), st.integers(0, 2 * 24 * 60)
+)
 
 
 def _local(at: datetime | None) -> date | None:
@@ -224,8 +279,11 @@ def from_scratch(s: Session, scope: ScopeKind, period: Period, asof: datetime) -
     first = {(r.event_id, r.action): r.at for r in log}
     sup = dict(s.execute(text("SELECT event_id, count(*) FROM supervisions GROUP BY 1")).all())
     overdue = set(s.execute(text("SELECT task_id FROM supervisions WHERE state = 'overdue'")).scalars())
-    team_of = dict(s.execute(text("SELECT 'user:' || u.username, m.team_code FROM users u "
-                                  "JOIN members m ON m.code = u.member_code")).all())
+    team_of = dict(
+        s.execute(
+            text("SELECT 'user:' || u.username, m.team_code FROM users u JOIN members m ON m.code = u.member_code")
+        ).all()
+    )
     tasks: dict[int, list] = {}
     for t in s.execute(text("SELECT * FROM event_tasks")).mappings():
         tasks.setdefault(t["event_id"], []).append(t)
@@ -250,8 +308,9 @@ def _holders(scope: ScopeKind, e, tasks) -> dict[str, list]:
 
 
 def _count_event(out, scope, period, asof, e, tasks, first, sup, overdue, team_of) -> None:
-    accepted = None if e["status"] in ("reported", "voided") else _local(first.get((e["id"], "accept"))
-                                                                         or e["created_at"])
+    accepted = (
+        None if e["status"] in ("reported", "voided") else _local(first.get((e["id"], "accept")) or e["created_at"])
+    )
     handled = [t for t in tasks if t["kind"] == "handle" and t["status"] == "handled"]
     closed = e["status"] == "closed" and _local(e["closed_at"]) < period.end
     on_time = closed and all(t["handled_on_time"] for t in handled)
@@ -262,12 +321,19 @@ def _count_event(out, scope, period, asof, e, tasks, first, sup, overdue, team_o
             m["reported"] += 1
         if accepted is None or not period.start <= accepted < period.end:
             continue
-        flags = {"accepted": True, "closed": closed, "closed_on_time": on_time,
-                 "handled_once": (e["id"], "handle") in first, "reworked": e["rework"] > 0,
-                 "extended": (e["id"], "approve_extension") in first, "rated": e["rating"] is not None,
-                 "satisfied": e["rating"] in ("satisfied", "basically_satisfied"), "patrol": e["channel"] == "patrol",
-                 "self_handled": e["channel"] == "patrol" and any(t["team_code"] == reporter_team for t in handled),
-                 "repeats": e["repeat_of"] is not None}
+        flags = {
+            "accepted": True,
+            "closed": closed,
+            "closed_on_time": on_time,
+            "handled_once": (e["id"], "handle") in first,
+            "reworked": e["rework"] > 0,
+            "extended": (e["id"], "approve_extension") in first,
+            "rated": e["rating"] is not None,
+            "satisfied": e["rating"] in ("satisfied", "basically_satisfied"),
+            "patrol": e["channel"] == "patrol",
+            "self_handled": e["channel"] == "patrol" and any(t["team_code"] == reporter_team for t in handled),
+            "repeats": e["repeat_of"] is not None,
+        }
         for name, flag in flags.items():
             m[name] += int(bool(flag))
         m["supervisions"] += sup.get(e["id"], 0)
@@ -297,8 +363,12 @@ def _count_task(m: dict, t, overdue: set, asof: datetime) -> None:
 
 def _play(s: Session, world: dict, steps) -> datetime:
     """Four reports (one from the citizens' app, awaiting acceptance) and the steps, each tried as it comes."""
-    ids = [report(s, world, START), report(s, world, START), report(s, world, START, by=APP, channel="public"),
-           report(s, world, START + timedelta(hours=30))]
+    ids = [
+        report(s, world, START),
+        report(s, world, START),
+        report(s, world, START, by=APP, channel="public"),
+        report(s, world, START + timedelta(hours=30)),
+    ]
     now = START + timedelta(hours=30)
     for index, action, minutes in steps:
         now += timedelta(minutes=minutes)
@@ -341,11 +411,16 @@ def test_rollups_equal_a_count_from_scratch_after_random_steps(example_db, steps
             end = _play(s, _world(s), steps)
             fold(s)
             for scope in ScopeKind:
-                for period in (Period(date(2026, 10, 30), date(2026, 11, 1)), Period(date(2026, 10, 1), date(2026, 12, 1)),
-                               Period(date(2026, 10, 31), date(2026, 11, 4)), Period(date(2026, 1, 1), date(2027, 1, 1))):
+                for period in (
+                    Period(date(2026, 10, 30), date(2026, 11, 1)),
+                    Period(date(2026, 10, 1), date(2026, 12, 1)),
+                    Period(date(2026, 10, 31), date(2026, 11, 4)),
+                    Period(date(2026, 1, 1), date(2027, 1, 1)),
+                ):
                     area = Area("county_code", "320102")
-                    expected = from_scratch(s, scope, period, min(end, datetime.combine(
-                        period.end, datetime.min.time(), tzinfo=TZ)))
+                    expected = from_scratch(
+                        s, scope, period, min(end, datetime.combine(period.end, datetime.min.time(), tzinfo=TZ))
+                    )
                     codes = sorted(expected)
                     got = measures(s, area, scope, codes, period, end)
                     for code in codes:

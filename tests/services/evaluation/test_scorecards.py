@@ -1,6 +1,7 @@
 """Scorecards on real PostGIS: the rule on events built through intake and the life cycle (known answers), the
 score of every unit against a from-scratch computation (hypothesis), publication that freezes a ranking, the
 weights (audited, never all zero), and the duty report's lists."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -19,8 +20,17 @@ from gisapp.errors import Conflict, NotFound, ValidationFailed
 from gisapp.services.access.audit import Actor
 from gisapp.services.evaluation.figures import Area, fold
 from gisapp.services.evaluation.report import report as duty_report
-from gisapp.services.evaluation.scorecards import (all_figures, current_weights, list_scorecards, publish, ranking,
-                                        reset_weights, scorecard, scored, set_weight)
+from gisapp.services.evaluation.scorecards import (
+    all_figures,
+    current_weights,
+    list_scorecards,
+    publish,
+    ranking,
+    reset_weights,
+    scorecard,
+    scored,
+    set_weight,
+)
 from gisapp.services.events.supervision import run_pass
 from tests.domain.test_evaluation_score import WEIGHTS, from_scratch
 from tests.services.evaluation.test_figures import COUNTY, DAY, KEY, T0, close, handle, report, scenario, world  # noqa: F401
@@ -30,8 +40,10 @@ COMMANDER = Actor("demo-county", "county_commander", None)
 
 
 def audit_actions(session, action: str) -> list[dict]:
-    return [r.details for r in session.execute(text("SELECT details FROM audit_log WHERE action = :a ORDER BY id"),
-                                               {"a": action})]
+    return [
+        r.details
+        for r in session.execute(text("SELECT details FROM audit_log WHERE action = :a ORDER BY id"), {"a": action})
+    ]
 
 
 def row_of(answer: dict, code: str) -> dict:
@@ -62,8 +74,10 @@ def test_every_units_score_equals_a_from_scratch_computation_with_any_weights(se
     late = report(session, world, T0 + timedelta(hours=2))  # a second team's worth of figures: one more open case
     assert late
     fold(session)
-    units = {scope: all_figures(session, COUNTY, scope, DAY, LATER)[0]
-             for scope in (ScopeKind.TOWNSHIP, ScopeKind.TEAM, ScopeKind.DEPARTMENT)}
+    units = {
+        scope: all_figures(session, COUNTY, scope, DAY, LATER)[0]
+        for scope in (ScopeKind.TOWNSHIP, ScopeKind.TEAM, ScopeKind.DEPARTMENT)
+    }
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(weights=WEIGHTS.filter(lambda w: any(v > 0 for v in w.values())))
@@ -78,8 +92,9 @@ def test_every_units_score_equals_a_from_scratch_computation_with_any_weights(se
 
 def test_a_published_ranking_never_changes_when_weights_change_or_events_arrive(session, world):
     scenario(session, world)
-    card, created = publish(session, KEY, COMMANDER, "320102",
-                            Publication(ScopeKind.TOWNSHIP, DAY, "nov-02"), now=LATER)
+    card, created = publish(
+        session, KEY, COMMANDER, "320102", Publication(ScopeKind.TOWNSHIP, DAY, "nov-02"), now=LATER
+    )
     assert created and card["weights"] == {k: float(v) for k, v in DEFAULT_WEIGHTS.items()}
     assert row_of(card, world["township"])["score"] == 65.42
     # the county changes its weights, and more events of that day are handled and closed late
@@ -102,8 +117,9 @@ def test_a_published_ranking_never_changes_when_weights_change_or_events_arrive(
 def test_publishing_twice_is_refused_and_a_retry_gets_the_first(session, world):
     scenario(session, world)
     first, created = publish(session, KEY, COMMANDER, "320102", Publication(ScopeKind.TEAM, DAY, "r-1"), now=LATER)
-    again, created_again = publish(session, KEY, COMMANDER, "320102", Publication(ScopeKind.TEAM, DAY, "r-1"),
-                                   now=LATER + timedelta(days=1))
+    again, created_again = publish(
+        session, KEY, COMMANDER, "320102", Publication(ScopeKind.TEAM, DAY, "r-1"), now=LATER + timedelta(days=1)
+    )
     assert (created, created_again) == (True, False) and again == first
     with pytest.raises(Conflict) as twice:
         publish(session, KEY, COMMANDER, "320102", Publication(ScopeKind.TEAM, DAY), now=LATER)
@@ -117,8 +133,9 @@ def test_publishing_twice_is_refused_and_a_retry_gets_the_first(session, world):
         publish(session, KEY, COMMANDER, "320102", Publication(ScopeKind.TOWNSHIP, DAY), now=T0)
     assert running.value.code == "period_not_over"
     assert session.execute(text("SELECT count(*) FROM eval_scorecards")).scalar_one() == before
-    listed = list_scorecards(session, "320102", ScopeKind.TEAM, Period(date(2026, 11, 1), date(2026, 12, 1)),
-                             limit=10, offset=0)
+    listed = list_scorecards(
+        session, "320102", ScopeKind.TEAM, Period(date(2026, 11, 1), date(2026, 12, 1)), limit=10, offset=0
+    )
     assert listed["total"] == 1 and listed["items"][0]["id"] == first["id"] and "rows" not in listed["items"][0]
     with pytest.raises(NotFound):
         scorecard(session, "320999", first["id"])  # another county's caller
@@ -147,8 +164,9 @@ def test_the_monthly_report_lists_overdue_tasks_supervisions_and_hot_spots(sessi
     waiting = report(session, world, T0 + timedelta(hours=1))  # dispatched, never acknowledged
     run_pass(session, KEY, now=T0 + timedelta(days=3), policy=Policy())
     fold(session)
-    found = duty_report(session, Area("township_code", world["township"]), ReportKind.MONTHLY, date(2026, 11, 20),
-                        now=LATER)
+    found = duty_report(
+        session, Area("township_code", world["township"]), ReportKind.MONTHLY, date(2026, 11, 20), now=LATER
+    )
     assert found["period"] == Period(date(2026, 11, 1), date(2026, 12, 1))
     assert waiting in {t["event_id"] for t in found["overdue_tasks"]["items"]}
     assert {s["event_id"] for s in found["supervisions"]["items"]} >= {waiting}

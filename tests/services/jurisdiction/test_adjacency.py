@@ -1,5 +1,6 @@
 """The in-process full build of the adjacency graph writes what the SQL builder (sql/013) writes, and the
 SQL's incremental refresh carries on from it."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,7 +34,7 @@ def test_rebuild_in_process_writes_what_the_sql_builder_writes(session, toleranc
 def test_a_full_build_is_due_after_most_grids_changed_and_is_done_in_process(session):
     session.execute(text("UPDATE grids SET geom = geom"))  # not a change of shape: nothing noted
     assert session.execute(text("SELECT count(*) FROM grid_adjacency_changes")).scalar_one() == 0
-    session.execute(text("UPDATE grid_adjacency_state SET srid = NULL"))   # as after a bulk load
+    session.execute(text("UPDATE grid_adjacency_state SET srid = NULL"))  # as after a bulk load
     session.execute(text("DELETE FROM grid_adjacency"))
     session.execute(text("INSERT INTO grid_adjacency_changes (grid_code) VALUES ('x')"))
     rows = refresh_adjacency(session)
@@ -45,8 +46,9 @@ def test_a_full_build_is_due_after_most_grids_changed_and_is_done_in_process(ses
 def test_the_sql_refresh_carries_on_after_an_in_process_build(session):
     rebuild_adjacency(session)
     code = session.execute(text("SELECT grid_code FROM grid_adjacency ORDER BY grid_code LIMIT 1")).scalar_one()
-    session.execute(text("UPDATE grids SET geom = ST_Multi(ST_Translate(geom, 0.00002, 0)) WHERE code = :c"),
-                    {"c": code})
+    session.execute(
+        text("UPDATE grids SET geom = ST_Multi(ST_Translate(geom, 0.00002, 0)) WHERE code = :c"), {"c": code}
+    )
     refresh_adjacency(session)  # one grid noted: the SQL's incremental refresh
     incremental = graph(session)
     rebuild_adjacency(session)

@@ -1,4 +1,5 @@
 """The county's calendar: the package's data with work_calendar_days over it (real PostGIS, rolled back)."""
+
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -12,8 +13,9 @@ TODAY = date(2026, 11, 28)
 
 
 def add_day(session, day, kind, name=""):
-    session.execute(text("INSERT INTO work_calendar_days (day, kind, name) VALUES (:d, :k, :n)"),
-                    {"d": day, "k": kind, "n": name})
+    session.execute(
+        text("INSERT INTO work_calendar_days (day, kind, name) VALUES (:d, :k, :n)"), {"d": day, "k": kind, "n": name}
+    )
 
 
 def test_a_holiday_entered_by_the_county_moves_the_deadline(session):

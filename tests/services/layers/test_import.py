@@ -2,6 +2,7 @@
 
 Files are built in the tests with geopandas / pyogrio / json / csv under tmp_path: no binary fixtures.
 """
+
 from __future__ import annotations
 
 import io
@@ -27,8 +28,14 @@ PLANNER = Actor("demo-planner", "planner", "127.0.0.1")
 
 def camera(n: int, lon: float, lat: float, **props) -> dict:
     """A camera feature of the demo county (GB/T 28181 id: county, 00, 00, type 131, 0, serial)."""
-    base = {"device_id": f"32010200001310{900000 + n:06d}", "name": f"导入测试摄像机{n}", "azimuth_deg": 90,
-            "fov_deg": 60, "range_m": 80, "online": True}
+    base = {
+        "device_id": f"32010200001310{900000 + n:06d}",
+        "name": f"导入测试摄像机{n}",
+        "azimuth_deg": 90,
+        "fov_deg": 60,
+        "range_m": 80,
+        "online": True,
+    }
     return {"type": "Feature", "properties": base | props, "geometry": {"type": "Point", "coordinates": [lon, lat]}}
 
 
@@ -52,8 +59,9 @@ def gpkg(tmp_path, features: list[dict], crs: str) -> bytes:
 def zipped_shapefile(tmp_path, features: list[dict], crs: str | None, drop: tuple[str, ...] = ()) -> bytes:
     folder = tmp_path / "shp"
     folder.mkdir(exist_ok=True)
-    frame_of(features, crs or "EPSG:4326").to_file(folder / "layer.shp", engine="pyogrio",
-                                                   layer_options={"ENCODING": "UTF-8"})
+    frame_of(features, crs or "EPSG:4326").to_file(
+        folder / "layer.shp", engine="pyogrio", layer_options={"ENCODING": "UTF-8"}
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for part in sorted(folder.iterdir()):
@@ -71,20 +79,25 @@ def csv_bytes(rows: list[dict]) -> bytes:
 @pytest.fixture()
 def spot(session) -> tuple[float, float]:
     """A known point inside the demo county."""
-    lon, lat = session.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p "
-                                    "FROM counties WHERE code = :c) x"), {"c": COUNTY}).one()
+    lon, lat = session.execute(
+        text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM counties WHERE code = :c) x"),
+        {"c": COUNTY},
+    ).one()
     return round(lon, 6), round(lat, 6)
 
 
 def run(session, layer: str, data: bytes, name: str, crs: str | None = None, **kw) -> dict:
     source = read_layer_file(data, name, crs, layer=layer)
-    return import_layer(session, TEST_AUDIT_KEY, PLANNER, COUNTY, layer, source, file_name=name,
-                        file_hash="0" * 64, **kw)
+    return import_layer(
+        session, TEST_AUDIT_KEY, PLANNER, COUNTY, layer, source, file_name=name, file_hash="0" * 64, **kw
+    )
 
 
 def stored_camera(session, n: int) -> tuple[float, float]:
-    return session.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM cameras WHERE device_id = :d"),
-                           {"d": f"32010200001310{900000 + n:06d}"}).one()
+    return session.execute(
+        text("SELECT ST_X(geom), ST_Y(geom) FROM cameras WHERE device_id = :d"),
+        {"d": f"32010200001310{900000 + n:06d}"},
+    ).one()
 
 
 def projected(spot, epsg: int) -> tuple[float, float]:
@@ -92,6 +105,7 @@ def projected(spot, epsg: int) -> tuple[float, float]:
 
 
 # --- formats and CRSs: the stored point is the known point, within a metre ---------------------------
+
 
 def test_geojson_in_rfc7946_crs84(session, spot):
     result = run(session, "cameras", geojson([camera(1, *spot)]), "cams.geojson")
@@ -123,23 +137,37 @@ def test_geojson_in_gcj02_declared_by_the_caller(session, spot):
 
 def test_csv_in_bd09_declared_by_the_caller(session, spot):
     lon, lat = wgs84_to_bd09(*spot)
-    row = {"device_id": "32010200001310900005", "name": "百度坐标摄像机", "lng": lon, "lat": lat, "azimuth_deg": 10,
-           "fov_deg": 360, "range_m": 50, "online": "是"}
+    row = {
+        "device_id": "32010200001310900005",
+        "name": "百度坐标摄像机",
+        "lng": lon,
+        "lat": lat,
+        "azimuth_deg": 10,
+        "fov_deg": 360,
+        "range_m": 50,
+        "online": "是",
+    }
     result = run(session, "cameras", csv_bytes([row]), "cams.csv", crs="BD-09")
     assert result["crs"] == "BD-09" and distance_m(stored_camera(session, 5), spot) < 1
 
 
 def test_csv_with_a_wkt_column_in_a_gauss_kruger_zone(session, spot):
     x, y = projected(spot, 4549)
-    row = {"code": "R901", "name": "导入测试路", "road_class": "primary",
-           "wkt": f'"LINESTRING ({x} {y}, {x + 300} {y + 40})"'}
+    row = {
+        "code": "R901",
+        "name": "导入测试路",
+        "road_class": "primary",
+        "wkt": f'"LINESTRING ({x} {y}, {x + 300} {y + 40})"',
+    }
     assert run(session, "key-roads", csv_bytes([row]), "roads.csv", crs="EPSG:4549")["inserted"] == 1
-    start, = session.execute(text("SELECT ST_AsText(ST_StartPoint(ST_GeometryN(geom, 1))) FROM key_roads "
-                                  "WHERE code = 'R901'")).one()
+    (start,) = session.execute(
+        text("SELECT ST_AsText(ST_StartPoint(ST_GeometryN(geom, 1))) FROM key_roads WHERE code = 'R901'")
+    ).one()
     assert distance_m(shapely.from_wkt(start).coords[0], spot) < 1
 
 
 # --- broken files: refused as a whole with a code a user can act on ----------------------------------
+
 
 def test_invalid_json_is_refused_with_its_position():
     with pytest.raises(FileRefused) as refused:
@@ -171,10 +199,26 @@ def test_a_shapefile_without_prj_needs_a_declared_crs(session, tmp_path, spot):
 
 
 def test_csv_without_crs_and_with_a_non_numeric_coordinate(session, spot):
-    rows = [{"device_id": "32010200001310900009", "name": "甲", "lon": spot[0], "lat": spot[1], "azimuth_deg": 0,
-             "fov_deg": 90, "range_m": 50},
-            {"device_id": "32010200001310900010", "name": "乙", "lon": "东经118度", "lat": spot[1], "azimuth_deg": 0,
-             "fov_deg": 90, "range_m": 50}]
+    rows = [
+        {
+            "device_id": "32010200001310900009",
+            "name": "甲",
+            "lon": spot[0],
+            "lat": spot[1],
+            "azimuth_deg": 0,
+            "fov_deg": 90,
+            "range_m": 50,
+        },
+        {
+            "device_id": "32010200001310900010",
+            "name": "乙",
+            "lon": "东经118度",
+            "lat": spot[1],
+            "azimuth_deg": 0,
+            "fov_deg": 90,
+            "range_m": 50,
+        },
+    ]
     with pytest.raises(FileRefused) as refused:
         read_layer_file(csv_bytes(rows), "x.csv")
     assert refused.value.code == "crs_required"
@@ -210,13 +254,17 @@ def test_a_projected_file_crs_and_another_declared_one_conflict(spot):
 
 # --- every problem of every feature, and nothing written ---------------------------------------------
 
+
 def test_one_bad_feature_among_good_ones_writes_nothing_and_every_problem_is_listed(session, spot):
     lon, lat = spot
-    features = [camera(20, lon, lat), camera(21, lon + 0.001, lat),
-                camera(22, lon, lat, azimuth_deg=400, range_m=-5),          # two range problems
-                camera(23, lon, lat, device_id="3201020000131"),            # too short
-                camera(24, 121.47, 31.23),                                   # Shanghai: outside the county
-                camera(20, lon, lat + 0.001)]                                # the first one's id again
+    features = [
+        camera(20, lon, lat),
+        camera(21, lon + 0.001, lat),
+        camera(22, lon, lat, azimuth_deg=400, range_m=-5),  # two range problems
+        camera(23, lon, lat, device_id="3201020000131"),  # too short
+        camera(24, 121.47, 31.23),  # Shanghai: outside the county
+        camera(20, lon, lat + 0.001),
+    ]  # the first one's id again
     before = session.execute(text("SELECT count(*) FROM cameras")).scalar()
     with pytest.raises(ImportRejected) as rejected:
         run(session, "cameras", geojson(features), "cams.geojson")
@@ -230,16 +278,24 @@ def test_one_bad_feature_among_good_ones_writes_nothing_and_every_problem_is_lis
 
 def test_geometry_problems_carry_their_reason_and_location(session, spot):
     lon, lat = spot
-    bowtie = {"type": "Polygon", "coordinates": [[[lon, lat], [lon + 0.001, lat + 0.001], [lon + 0.001, lat],
-                                                  [lon, lat + 0.001], [lon, lat]]]}
-    features = [{"type": "Feature", "properties": {"code": "L901", "name": "自交", "kind": "school"},
-                 "geometry": bowtie},
-                {"type": "Feature", "properties": {"code": "L902", "name": "线", "kind": "school"},
-                 "geometry": {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.001, lat]]}},
-                {"type": "Feature", "properties": {"code": "L 903", "kind": "park", "risk_level": 4},
-                 "geometry": {"type": "Point", "coordinates": [lon, lat]}},
-                {"type": "Feature", "properties": {"code": "L904", "name": "无几何", "kind": "school"},
-                 "geometry": None}]
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[lon, lat], [lon + 0.001, lat + 0.001], [lon + 0.001, lat], [lon, lat + 0.001], [lon, lat]]],
+    }
+    features = [
+        {"type": "Feature", "properties": {"code": "L901", "name": "自交", "kind": "school"}, "geometry": bowtie},
+        {
+            "type": "Feature",
+            "properties": {"code": "L902", "name": "线", "kind": "school"},
+            "geometry": {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.001, lat]]},
+        },
+        {
+            "type": "Feature",
+            "properties": {"code": "L 903", "kind": "park", "risk_level": 4},
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        },
+        {"type": "Feature", "properties": {"code": "L904", "name": "无几何", "kind": "school"}, "geometry": None},
+    ]
     with pytest.raises(ImportRejected) as rejected:
         run(session, "key-locations", geojson(features), "locs.geojson")
     by = {(p["index"], p["check"]): p for p in rejected.value.details}
@@ -253,12 +309,19 @@ def test_geometry_problems_carry_their_reason_and_location(session, spot):
 
 # --- upsert: by code, a retry changes nothing ---------------------------------------------------------
 
+
 def test_upsert_inserts_updates_and_a_second_run_changes_nothing(session, spot):
     lon, lat = spot
-    road = {"type": "Feature", "properties": {"code": "R001", "name": "中山东路（改）", "road_class": "trunk"},
-            "geometry": {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.002, lat]]}}
-    new = {"type": "Feature", "properties": {"code": "R902", "name": "新路", "road_class": "secondary"},
-           "geometry": {"type": "MultiLineString", "coordinates": [[[lon, lat], [lon, lat + 0.002]]]}}
+    road = {
+        "type": "Feature",
+        "properties": {"code": "R001", "name": "中山东路（改）", "road_class": "trunk"},
+        "geometry": {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.002, lat]]},
+    }
+    new = {
+        "type": "Feature",
+        "properties": {"code": "R902", "name": "新路", "road_class": "secondary"},
+        "geometry": {"type": "MultiLineString", "coordinates": [[[lon, lat], [lon, lat + 0.002]]]},
+    }
     roads = session.execute(text("SELECT count(*) FROM key_roads")).scalar()
     first = run(session, "key-roads", geojson([road, new]), "roads.geojson")
     assert (first["inserted"], first["updated"], first["unchanged"]) == (1, 1, 0)
@@ -266,8 +329,9 @@ def test_upsert_inserts_updates_and_a_second_run_changes_nothing(session, spot):
     assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, 2)
     assert session.execute(text("SELECT count(*) FROM key_roads")).scalar() == roads + 1  # none removed
     assert session.execute(text("SELECT name FROM key_roads WHERE code = 'R001'")).scalar() == "中山东路（改）"
-    audit = session.execute(text("SELECT details FROM audit_log WHERE action = 'layer.import' ORDER BY id DESC "
-                                 "LIMIT 1")).scalar()
+    audit = session.execute(
+        text("SELECT details FROM audit_log WHERE action = 'layer.import' ORDER BY id DESC LIMIT 1")
+    ).scalar()
     assert audit["unchanged"] == 2 and audit["file"] == "roads.geojson"
 
 
@@ -275,19 +339,20 @@ def test_dry_run_checks_and_writes_nothing(session, spot):
     result = run(session, "cameras", geojson([camera(30, *spot)]), "cams.geojson", dry_run=True)
     assert result["dry_run"] is True and result["features"] == 1
     assert (result["inserted"], result["matched"]) == (1, 0)
-    assert session.execute(text("SELECT count(*) FROM cameras WHERE device_id = '32010200001310900030'")
-                           ).scalar() == 0
+    assert session.execute(text("SELECT count(*) FROM cameras WHERE device_id = '32010200001310900030'")).scalar() == 0
 
 
 def test_a_shapefile_keeps_chinese_names_and_truncated_fields(session, tmp_path, spot):
     data = zipped_shapefile(tmp_path, [camera(31, *spot, azimuth_deg=45.5)], "EPSG:4326")
-    assert run(session, "cameras", data, "cams.zip")["inserted"] == 1   # azimuth_deg is azimuth_de in dBase
-    name, azimuth = session.execute(text("SELECT name, azimuth_deg FROM cameras WHERE device_id = "
-                                         "'32010200001310900031'")).one()
+    assert run(session, "cameras", data, "cams.zip")["inserted"] == 1  # azimuth_deg is azimuth_de in dBase
+    name, azimuth = session.execute(
+        text("SELECT name, azimuth_deg FROM cameras WHERE device_id = '32010200001310900031'")
+    ).one()
     assert name == "导入测试摄像机31" and azimuth == pytest.approx(45.5)
 
 
 # --- the job: progress seen from another connection while it runs, done in the import's transaction ---
+
 
 @pytest.fixture()
 def factory(clone_db):
@@ -302,8 +367,9 @@ def test_a_job_shows_its_progress_to_others_and_a_retry_finds_it(factory):
     from gisapp.services.layers.import_jobs import read_job, run_job, start_job
 
     with factory() as s:
-        (lon, lat), = s.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p "
-                                     "FROM counties) x")).all()
+        ((lon, lat),) = s.execute(
+            text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM counties) x")
+        ).all()
     data = geojson([camera(500 + i, lon + i * 1e-5, lat) for i in range(30)])
     with factory() as s, s.begin():
         job, created = start_job(s, "demo-planner", COUNTY, "cameras", "cams.geojson", data, crs=None, dry_run=False)
@@ -314,8 +380,9 @@ def test_a_job_shows_its_progress_to_others_and_a_retry_finds_it(factory):
         if stage == "writing" and processed in (10, 30):
             with factory() as other:
                 polled = read_job(other, job["id"], COUNTY)
-                in_table = other.execute(text("SELECT count(*) FROM cameras WHERE device_id LIKE "
-                                              "'3201020000131090050%'")).scalar()
+                in_table = other.execute(
+                    text("SELECT count(*) FROM cameras WHERE device_id LIKE '3201020000131090050%'")
+                ).scalar()
             seen.append((polled["status"], polled["stage"], polled["total"], in_table))
 
     done = run_job(factory, TEST_AUDIT_KEY, PLANNER, job, data, echo=look)
@@ -323,8 +390,9 @@ def test_a_job_shows_its_progress_to_others_and_a_retry_finds_it(factory):
     # running while it writes, and nothing of the file visible before the commit
     assert [(status, stage, in_table) for status, stage, _, in_table in seen] == [("running", "writing", 0)] * 2
     with factory() as s, s.begin():
-        again, created = start_job(s, "demo-planner", COUNTY, "cameras", "other-name.geojson", data, crs=None,
-                                   dry_run=False)
+        again, created = start_job(
+            s, "demo-planner", COUNTY, "cameras", "other-name.geojson", data, crs=None, dry_run=False
+        )
     assert not created and again["id"] == job["id"]
 
 
@@ -341,30 +409,46 @@ def test_a_job_stopped_by_an_error_ends_failed_and_writes_nothing(factory):
 
 # --- grids: a community's whole layout, the editing service's checks ---------------------------------
 
+
 def layout_of(session, community: str) -> dict[str, tuple[str, shapely.Geometry]]:
-    return {r.code: (r.name, shapely.from_wkb(bytes(r.wkb))) for r in session.execute(text(
-        "SELECT code, name, ST_AsBinary(geom) AS wkb FROM grids WHERE community_code = :c ORDER BY code"),
-        {"c": community})}
+    return {
+        r.code: (r.name, shapely.from_wkb(bytes(r.wkb)))
+        for r in session.execute(
+            text("SELECT code, name, ST_AsBinary(geom) AS wkb FROM grids WHERE community_code = :c ORDER BY code"),
+            {"c": community},
+        )
+    }
 
 
 @pytest.fixture()
 def community(session) -> str:
     """A community of the demo with at least three grids, two of which share an edge."""
-    return session.execute(text(
-        "SELECT a.community_code FROM grids a JOIN grids b ON a.community_code = b.community_code AND a.code < b.code "
-        "AND ST_Length(ST_Intersection(ST_Boundary(a.geom), ST_Boundary(b.geom))::geography) > 100 "
-        "GROUP BY a.community_code HAVING count(DISTINCT a.code) >= 2 ORDER BY a.community_code LIMIT 1")).scalar()
+    return session.execute(
+        text(
+            "SELECT a.community_code FROM grids a JOIN grids b ON a.community_code = b.community_code AND a.code < b.code "
+            "AND ST_Length(ST_Intersection(ST_Boundary(a.geom), ST_Boundary(b.geom))::geography) > 100 "
+            "GROUP BY a.community_code HAVING count(DISTINCT a.code) >= 2 ORDER BY a.community_code LIMIT 1"
+        )
+    ).scalar()
 
 
 def grid_file(grids: dict[str, tuple[str, shapely.Geometry]]) -> bytes:
-    return geojson([{"type": "Feature", "properties": {"code": code, "name": name},
-                     "geometry": shapely.geometry.mapping(geom)} for code, (name, geom) in grids.items()])
+    return geojson(
+        [
+            {"type": "Feature", "properties": {"code": code, "name": name}, "geometry": shapely.geometry.mapping(geom)}
+            for code, (name, geom) in grids.items()
+        ]
+    )
 
 
 def touching_pair(grids) -> tuple[str, str]:
     codes = sorted(grids)
-    return next((a, b) for a in codes for b in codes
-                if a < b and grids[a][1].boundary.intersection(grids[b][1].boundary).length > 1e-3)
+    return next(
+        (a, b)
+        for a in codes
+        for b in codes
+        if a < b and grids[a][1].boundary.intersection(grids[b][1].boundary).length > 1e-3
+    )
 
 
 def test_a_grid_layout_with_an_overlap_is_refused_with_the_overlap(session, community):
@@ -408,8 +492,13 @@ def test_moving_a_shared_boundary_by_import_versions_the_two_grids(session, comm
     assert (result["updated"], result["unchanged"], result.get("retired", 0)) == (2, len(grids) - 2, 0)
     after = layout_of(session, community)
     assert after[a][1].area > grids[a][1].area and after[b][1].area < grids[b][1].area
-    reasons = session.execute(text("SELECT reason FROM grid_versions WHERE grid_code = ANY(:c) AND version > 1"),
-                              {"c": [a, b]}).scalars().all()
+    reasons = (
+        session.execute(
+            text("SELECT reason FROM grid_versions WHERE grid_code = ANY(:c) AND version > 1"), {"c": [a, b]}
+        )
+        .scalars()
+        .all()
+    )
     assert reasons == ["调整网格边界"] * 2
     again = run(session, "grids", grid_file(moved), "grids.geojson")
     assert again["updated"] == 0 and again["unchanged"] == len(grids)
@@ -421,8 +510,9 @@ def test_a_job_silent_for_ten_minutes_was_interrupted_and_the_file_may_be_sent_a
     data = geojson([camera(700, 118.8, 32.05)])
     with factory() as s, s.begin():
         job, _ = start_job(s, "demo-planner", COUNTY, "cameras", "x.geojson", data, crs=None, dry_run=False)
-        s.execute(text("UPDATE import_jobs SET updated_at = now() - interval '11 minutes' WHERE id = :id"),
-                  {"id": job["id"]})
+        s.execute(
+            text("UPDATE import_jobs SET updated_at = now() - interval '11 minutes' WHERE id = :id"), {"id": job["id"]}
+        )
     with factory() as s, s.begin():
         stopped = read_job(s, job["id"], COUNTY)
         retry, created = start_job(s, "demo-planner", COUNTY, "cameras", "x.geojson", data, crs=None, dry_run=False)
@@ -458,12 +548,13 @@ def test_a_layout_that_merges_two_grids_and_splits_a_third_creates_and_retires(s
     assert b not in after and after[new][0] == "新建网格" and after[new][1].equals(half)
     retired = session.execute(text("SELECT retired_at IS NOT NULL FROM grid_codes WHERE code = :c"), {"c": b}).scalar()
     assert retired
-    edits = session.execute(text("SELECT details FROM audit_log WHERE action = 'grid.edit' ORDER BY id DESC LIMIT 1")
-                            ).scalar()
+    edits = session.execute(
+        text("SELECT details FROM audit_log WHERE action = 'grid.edit' ORDER BY id DESC LIMIT 1")
+    ).scalar()
     assert edits["retired"] == [b] and edits["created"] == [new] and edits["reason"] == "合并后重划"
     # the retired code cannot come back through an import
     with pytest.raises(ImportRejected) as rejected:
-        run(session, "grids", grid_file(grids), "grids.geojson")   # the layout as it was, b included
+        run(session, "grids", grid_file(grids), "grids.geojson")  # the layout as it was, b included
     assert [(p["id"], p["check"]) for p in rejected.value.details] == [(b, "grid_code_retired")]
 
 

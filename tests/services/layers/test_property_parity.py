@@ -10,6 +10,7 @@ Part 4 create, against the real PostGIS, each in a savepoint rolled back.
 Grids: an import of one grid is refused by the layout checks whatever its properties, and a grid edit by the
 topology checks, so for grids the outcomes compared are the property checks' codes alone.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,8 +58,21 @@ def values_for(prop: Property, valid) -> list:
         if prop.pattern:
             cases += [f"-{valid}", f"{valid}!", valid[:-1], valid + "0", f"{valid} "]
     elif prop.type in ("integer", "number"):
-        cases += ["12", "", True, False, 2.5, 10 ** 30, -(10 ** 30), 10 ** 400, float("nan"), float("inf"),
-                  float("-inf"), 1e308, *_bounds_cases(prop)]
+        cases += [
+            "12",
+            "",
+            True,
+            False,
+            2.5,
+            10**30,
+            -(10**30),
+            10**400,
+            float("nan"),
+            float("inf"),
+            float("-inf"),
+            1e308,
+            *_bounds_cases(prop),
+        ]
     elif prop.type == "boolean":
         cases += ["true", "yes", 0, 1, False, True]
     return cases
@@ -66,25 +80,48 @@ def values_for(prop: Property, valid) -> list:
 
 def base_feature(session, layer: str, n: int) -> dict:
     """A valid new feature of the layer inside the demo county."""
-    lon, lat = session.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p "
-                                    "FROM counties WHERE code = :c) x"), {"c": COUNTY}).one()
+    lon, lat = session.execute(
+        text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM counties WHERE code = :c) x"),
+        {"c": COUNTY},
+    ).one()
     point = {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]}
     if layer == "cameras":
-        return {"type": "Feature", "geometry": point,
-                "properties": {"device_id": f"32010200001310{800000 + n:06d}", "name": "核对摄像机",
-                               "azimuth_deg": 90, "fov_deg": 60, "range_m": 80, "online": True}}
+        return {
+            "type": "Feature",
+            "geometry": point,
+            "properties": {
+                "device_id": f"32010200001310{800000 + n:06d}",
+                "name": "核对摄像机",
+                "azimuth_deg": 90,
+                "fov_deg": 60,
+                "range_m": 80,
+                "online": True,
+            },
+        }
     if layer == "key-locations":
-        return {"type": "Feature", "geometry": point,
-                "properties": {"code": f"L8{n:03d}", "name": "核对部位", "kind": "school", "risk_level": 2}}
+        return {
+            "type": "Feature",
+            "geometry": point,
+            "properties": {"code": f"L8{n:03d}", "name": "核对部位", "kind": "school", "risk_level": 2},
+        }
     if layer == "key-roads":
-        line = {"type": "LineString", "coordinates": [point["coordinates"],
-                                                      [point["coordinates"][0] + 0.001, point["coordinates"][1]]]}
-        return {"type": "Feature", "geometry": line,
-                "properties": {"code": f"R8{n:03d}", "name": "核对路", "road_class": "primary"}}
-    code, geometry = session.execute(text("SELECT code, ST_AsGeoJSON(geom, 7)::json FROM grids ORDER BY code "
-                                          "LIMIT 1")).one()
-    return {"type": "Feature", "geometry": geometry, "properties": {"code": code[:12] + "9" + f"{n % 100:02d}",
-                                                                    "name": "核对网格"}}
+        line = {
+            "type": "LineString",
+            "coordinates": [point["coordinates"], [point["coordinates"][0] + 0.001, point["coordinates"][1]]],
+        }
+        return {
+            "type": "Feature",
+            "geometry": line,
+            "properties": {"code": f"R8{n:03d}", "name": "核对路", "road_class": "primary"},
+        }
+    code, geometry = session.execute(
+        text("SELECT code, ST_AsGeoJSON(geom, 7)::json FROM grids ORDER BY code LIMIT 1")
+    ).one()
+    return {
+        "type": "Feature",
+        "geometry": geometry,
+        "properties": {"code": code[:12] + "9" + f"{n % 100:02d}", "name": "核对网格"},
+    }
 
 
 def with_value(feature: dict, name: str, value) -> dict:
@@ -99,8 +136,16 @@ def import_outcome(session, layer: str, feature: dict) -> set[str]:
     data = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()  # ASCII: \\ud800 survives
     savepoint = session.begin_nested()
     try:
-        import_layer(session, TEST_AUDIT_KEY, PLANNER, COUNTY, layer, read_layer_file(data, "f.geojson"),
-                     file_name="f.geojson", file_hash="0" * 64)
+        import_layer(
+            session,
+            TEST_AUDIT_KEY,
+            PLANNER,
+            COUNTY,
+            layer,
+            read_layer_file(data, "f.geojson"),
+            file_name="f.geojson",
+            file_hash="0" * 64,
+        )
         return set()
     except AppError as refused:
         return {p["check"] for p in refused.details} if isinstance(refused.details, list) else {refused.code}
@@ -112,8 +157,9 @@ def edit_outcome(session, layer: str, feature: dict) -> tuple[set[str], str | No
     """The OGC create's code and field for the feature (empty: written)."""
     savepoint = session.begin_nested()
     try:
-        create_feature(session, TEST_AUDIT_KEY, PLANNER, layer, area_filter(Binding.COUNTY, COUNTY), feature,
-                       reason="核对")
+        create_feature(
+            session, TEST_AUDIT_KEY, PLANNER, layer, area_filter(Binding.COUNTY, COUNTY), feature, reason="核对"
+        )
         return set(), None
     except AppError as refused:
         return {refused.code}, refused.field
@@ -134,11 +180,14 @@ def test_import_and_edit_refuse_the_same_values_with_the_same_codes(session, lay
     assert import_outcome(session, layer, base) & PROPERTY_CODES == set()
     disagreements = []
     for n, value in enumerate(values_for(prop, valid), 1):
-        feature = with_value(base_feature(session, layer, n), prop.name, value) if prop.name != \
-            catalogue()[layer].id_property else with_value(base, prop.name, value)
+        feature = (
+            with_value(base_feature(session, layer, n), prop.name, value)
+            if prop.name != catalogue()[layer].id_property
+            else with_value(base, prop.name, value)
+        )
         imported = import_outcome(session, layer, feature)
         edited, field = edit_outcome(session, layer, feature)
-        if layer == "grids":   # the layout's and topology's refusals are not the property check's
+        if layer == "grids":  # the layout's and topology's refusals are not the property check's
             imported, edited = imported & PROPERTY_CODES, edited & PROPERTY_CODES
         if imported != edited or (edited and field != prop.name):
             disagreements.append((value if not isinstance(value, str) else ascii(value), imported, edited, field))
