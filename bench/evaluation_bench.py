@@ -371,7 +371,7 @@ def _verdict(p95: float) -> str:
 
 
 def render(res: dict) -> str:
-    data, rows, m = res["data"], res["rows"], res["machine"]
+    m = res["machine"]
     lines = [
         "# Benchmark: evaluation figures at province scale",
         "",
@@ -539,9 +539,10 @@ REBUILD_FINDINGS = [
     "`eval_late_closures`, `eval_workload` and facts (EXCEPT ALL both ways, minutes to 3 decimals); old 13.5 s, "
     "new 4.0 s. tests/demo/test_history.py checks `measures` against the anchor after the new rebuild, and "
     "tests/services/evaluation/test_figures.py's rebuild-against-fold and from-scratch tests pass.",
-    "- The answers (gisapp/services/evaluation/figures.py and sql/037_evaluation_reads.sql), found with this benchmark on "
-    "2,000,000 events: `measures` for a page of 500 grids read 41,495 roll-up rows to find 179 (the primary key leads "
-    "with the bucket and the township, not the code): 300 ms; sql/037 adds indexes that lead with the code (5 ms). "
+    "- The answers (gisapp/services/evaluation/figures.py and sql/037_evaluation_reads.sql), found with this "
+    "benchmark on 2,000,000 events: `measures` for a page of 500 grids read 41,495 roll-up rows to find 179 "
+    "(the primary key leads with the bucket and the township, not the code): 300 ms; sql/037 adds indexes that "
+    "lead with the code (5 ms). "
     "`eval_contributions`, which a stretch read from the facts goes through, was compiled by JIT on every call "
     "(its generic plan costs millions): 0.79 s for 330 events, 0.17 s without; sql/037 turns JIT off for it. The "
     "bucket kinds were passed as `text[]` against a `char(1)` column, so they could not seek on the key: a "

@@ -132,7 +132,8 @@ def test_synth_then_load_with_history(empty_db, tmp_path):
               ON a.code < b.code AND ST_Touches(a.geom, b.geom)
              AND GeometryType(ST_Intersection(a.geom, b.geom)) = 'LINESTRING'
             CROSS JOIN LATERAL ST_LineInterpolatePoint(ST_Intersection(a.geom, b.geom), 0.5) AS m
-            WHERE ST_X(ST_StartPoint(ST_Intersection(a.geom, b.geom))) = ST_X(ST_EndPoint(ST_Intersection(a.geom, b.geom)))
+            WHERE ST_X(ST_StartPoint(ST_Intersection(a.geom, b.geom)))
+                  = ST_X(ST_EndPoint(ST_Intersection(a.geom, b.geom)))
             ORDER BY a.code, b.code LIMIT 1""")
         ).one()
         covering = (
@@ -424,7 +425,8 @@ def test_layers_import_with_progress_retry_dry_run_and_problems(empty_db, tmp_pa
         # a community's layout with its last grid merged into the one before it, as a dry run
         rows = conn.execute(
             text(
-                "WITH c AS (SELECT community_code AS code FROM grids GROUP BY 1 HAVING count(*) >= 2 ORDER BY 1 LIMIT 1), "
+                "WITH c AS "
+                "(SELECT community_code AS code FROM grids GROUP BY 1 HAVING count(*) >= 2 ORDER BY 1 LIMIT 1), "
                 "g AS (SELECT code, name, geom, row_number() OVER (ORDER BY code DESC) AS k FROM grids "
                 "WHERE community_code = (SELECT code FROM c)) "
                 "SELECT code, name, ST_AsGeoJSON(CASE WHEN k = 2 THEN (SELECT ST_Union(geom) FROM g WHERE k <= 2) "

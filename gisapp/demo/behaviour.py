@@ -136,7 +136,10 @@ class Fate:
 def fate_of(ref: str, channel: str) -> Fate:
     """The fate of the report with this reference (which carries the seed)."""
     rng = rng_for(ref, "fate")
-    chance = lambda p: rng.random() < p
+
+    def chance(p: float) -> bool:
+        return rng.random() < p
+
     return Fate(
         void=channel in OUTSIDE and chance(0.06),
         returned=chance(0.05),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from gisapp.errors import ValidationFailed
 
@@ -42,7 +43,9 @@ class Field:
     items: str | None = None  # an array's item type (strings: 1..max_item_length characters)
     max_item_length: int | None = None
     nested: Body | None = None  # an object's fields (documentation; `parse` checks them)
-    parse: Callable[[object], object] | None = None  # after the type check: the typed value, or ValidationFailed
+    # after the type check: the typed value, or ValidationFailed. Its argument is Any: it already has the
+    # declared JSON type (a str for "string", a dict for "object" ...), which the annotation cannot tie to `type`
+    parse: Callable[[Any], object] | None = None
     default: object = None  # an absent optional field's value (parsed like a given one)
     codes: tuple[str, ...] = ()  # the codes `parse` raises besides `code`
     description: str = ""
@@ -120,8 +123,10 @@ def _check(f: Field, value: object) -> object:
             f.max_length is not None and len(value) > f.max_length
         ):
             raise bad
+    # `items` is declared on arrays only, so the value is the list whose type was checked above
     if f.items is not None and not all(
-        _has_type(v, f.items) and (f.max_item_length is None or 0 < len(v) <= f.max_item_length) for v in value
+        _has_type(v, f.items) and (f.max_item_length is None or 0 < len(v) <= f.max_item_length)
+        for v in cast("list[Any]", value)
     ):
         raise bad
     return f.parse(value) if f.parse else value

@@ -389,7 +389,11 @@ def parse_period(
     if today is None and (raw_from is None or raw_to is None):
         missing = "from" if raw_from is None else "to"
         raise _bad("missing_period", f"{missing} is required: the period is [from, to) in dates", missing)
-    end = parse_date(raw_to, "to") if raw_to is not None else today + timedelta(days=1)
+    if raw_to is not None:
+        end = parse_date(raw_to, "to")
+    else:
+        assert today is not None  # checked above: without today both dates are required
+        end = today + timedelta(days=1)
     start = parse_date(raw_from, "from") if raw_from is not None else end - timedelta(days=default_days or 30)
     for name, day in (("from", start), ("to", end)):
         if not MIN_DAY <= day <= MAX_DAY:

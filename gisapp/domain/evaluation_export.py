@@ -29,9 +29,13 @@ class ExportQuery:
 def parse_export(args: dict) -> ExportQuery:
     """format xlsx or csv (422 unknown_format), scope of EXPORT_SCOPES (CSV: required), [from, to).
 
-    >>> parse_export({"format": "csv", "from": "2026-11-01", "to": "2026-12-01"})
-    Traceback (most recent call last):
-    gisapp.errors.ValidationFailed: a CSV file holds one scope: give scope (county, township, community, grid, team, department)
+    >>> try:
+    ...     parse_export({"format": "csv", "from": "2026-11-01", "to": "2026-12-01"})
+    ... except ValidationFailed as exc:
+    ...     print(type(exc).__name__, exc.code, exc.field)
+    ...     print(exc)
+    ValidationFailed missing_scope scope
+    a CSV file holds one scope: give scope (county, township, community, grid, team, department)
     """
     unknown = sorted(set(args) - EXPORT_FIELDS)
     if unknown:

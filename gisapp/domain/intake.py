@@ -7,6 +7,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 import shapely
 
@@ -259,17 +260,18 @@ ALLOWED_FIELDS = EVENT_REPORT.names
 def parse_event_report(body: object) -> EventReport:
     """Check a decoded JSON body field by field (EVENT_REPORT); raise ValidationFailed with a stable code."""
     got = read(EVENT_REPORT, body)
-    name, phone = got["reporter"] or (None, None)
-    point, crs = got["location"], got["crs"]
+    # the casts name what EVENT_REPORT's declaration (type, enum, parse function) has already made of each field
+    name, phone = cast("tuple[str | None, str | None] | None", got["reporter"]) or (None, None)
+    point, crs = cast(Point, got["location"]), cast(Crs, got["crs"])
     return EventReport(
-        priority=got["priority"],
-        level2_reason=got["level2_reason"],
-        category=got["category"],
-        description=got["description"] or "",
+        priority=cast("Priority | None", got["priority"]),
+        level2_reason=cast("str | None", got["level2_reason"]),
+        category=cast(str, got["category"]),
+        description=cast("str | None", got["description"]) or "",
         point=point,
         crs=crs,
-        channel=got["channel"],
+        channel=cast(Channel, got["channel"]),
         reporter_name=name,
         reporter_phone=phone,
-        client_ref=got["client_ref"],
+        client_ref=cast("str | None", got["client_ref"]),
     )

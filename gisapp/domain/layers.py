@@ -105,7 +105,7 @@ class Property:
 
     def describe(self) -> dict:
         """The property as declared (the layers index of /api/v1/layers)."""
-        out = {"type": self.type, "label": self.label}
+        out: dict[str, object] = {"type": self.type, "label": self.label}
         for key in ("values", "pattern", "max_length", *BOUNDS, "default"):
             value = getattr(self, key)
             if value not in (None, ()):
@@ -325,7 +325,7 @@ def parse_layer(file: str, raw: dict) -> Layer:
     _expect(
         file,
         "accepts",
-        isinstance(accepts, list) and accepts and set(accepts) <= set(GEOMETRY_TYPES),
+        bool(isinstance(accepts, list) and accepts and set(accepts) <= set(GEOMETRY_TYPES)),
         f"a list of {', '.join(GEOMETRY_TYPES)}",
     )
     _expect(file, "min_zoom", type(raw.get("min_zoom")) is int and 0 <= raw["min_zoom"] <= 22, "an integer 0..22")
@@ -333,7 +333,8 @@ def parse_layer(file: str, raw: dict) -> Layer:
     editable = raw.get("editable", False)
     _expect(file, "editable", isinstance(editable, bool), "must be true or false")
     props = raw.get("properties")
-    _expect(file, "properties", isinstance(props, dict) and props, "must be a table of properties")
+    _expect(file, "properties", isinstance(props, dict) and bool(props), "must be a table of properties")
+    assert isinstance(props, dict)  # _expect above raised otherwise
     properties = tuple(_property(file, name, value, editable) for name, value in props.items())
     source = _source(file, raw.get("source"))
     id_property = raw["id"]
@@ -366,7 +367,8 @@ def parse_layer(file: str, raw: dict) -> Layer:
 
 
 def load_layers(directory: Path) -> dict[str, Layer]:
-    """Every layers/*.toml of a directory by API name, in file-name order; LayerDeclarationError at the first bad one."""
+    """Every layers/*.toml of a directory by API name, in file-name order; LayerDeclarationError at the first bad
+    one."""
     out = {}
     for path in sorted(Path(directory).glob("*.toml")):
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import cast
 
 import shapely
 
@@ -279,6 +280,7 @@ def _receiver(case: Case, action: Action, caller: Caller, args: Args) -> Case:
             raise _refuse(action, case, "ask for at least one member")
         return replace(case, support_requested=case.support_requested + args.members)
     else:
+        assert to is not None  # only REQUEST_EXTENSION and REQUEST_SUPPORT (both above) have no target status
         task = replace(task, status=to, extension_pending=False)
     tasks = case.tasks[:i] + (task,) + case.tasks[i + 1 :]
     return replace(case, tasks=tasks, status=derived_status(tasks))
@@ -420,16 +422,17 @@ def parse_step(body) -> Step:
     gisapp.errors.ValidationFailed: action must be one of: accept, void, ...
     """
     got = read(STEP, body)
-    action = got["action"]
+    # the casts name what STEP's declaration (type, enum, parse function) has already made of each field
+    action = cast(Action, got["action"])
     if action == Action.REQUEST_EXTENSION and got["until"] is None:
         raise _bad("missing_until", "request_extension needs until: the new handling deadline (ISO 8601)", "until")
     return Step(
         action,
-        got["note"],
-        got["photos"] or (),
-        got["position"],
-        got["departments"] or (),
+        cast(str, got["note"]),
+        cast("tuple[str, ...] | None", got["photos"]) or (),
+        cast("shapely.Point | None", got["position"]),
+        cast("tuple[str, ...] | None", got["departments"]) or (),
         _members(got["members"], action),
-        got["until"],
-        got["client_ref"],
+        cast("str | None", got["until"]),
+        cast("str | None", got["client_ref"]),
     )

@@ -111,7 +111,7 @@ def _normalise(value: str) -> str:
     return "".join(ch for ch in value.upper() if ch not in "-_:/. \t")
 
 
-def parse_crs(value: str | None) -> Crs:
+def parse_crs(value: object) -> Crs:
     """Return the :class:`Crs` named by ``value`` (None means WGS84); raise UnknownCrs otherwise.
 
     >>> parse_crs(None), parse_crs("gcj02"), parse_crs("EPSG:4490"), parse_crs(" bd-09 ")

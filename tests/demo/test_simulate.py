@@ -154,7 +154,8 @@ def _history(url: str, days: int = 3, per_day: float = 30) -> dict:
         ).all()
         supervisions = session.execute(
             text(
-                "SELECT e.client_ref, s.at, s.state, s.time_limit FROM supervisions s JOIN events e ON e.id = s.event_id "
+                "SELECT e.client_ref, s.at, s.state, s.time_limit "
+                "FROM supervisions s JOIN events e ON e.id = s.event_id "
                 "ORDER BY 1, 2, 3"
             )
         ).all()

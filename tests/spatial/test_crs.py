@@ -460,7 +460,6 @@ def test_every_public_function_has_a_one_line_docstring_summary():
     for name in crs_module.__all__:
         doc = getattr(crs_module, name).__doc__
         assert doc and doc.strip().splitlines()[0].strip(), name
-        obj = getattr(crs_module, name)
         if name not in ("Crs", "UnknownCrs", "UnacceptedCrs"):
             assert ">>>" in doc, name
 

@@ -265,7 +265,10 @@ def shown_cells(driver) -> dict:
         document.querySelectorAll('#figures-table tbody tr[data-code]').forEach(tr => {
           out[tr.dataset.code] = {};
           tr.querySelectorAll('td[data-kpi]').forEach(td => {
-            const part = p => { const b = td.querySelector('.drill[data-part="' + p + '"]'); return b ? b.textContent : null; };
+            const part = p => {
+              const b = td.querySelector('.drill[data-part="' + p + '"]');
+              return b ? b.textContent : null;
+            };
             out[tr.dataset.code][td.dataset.kpi] = [td.dataset.value, part('numerator'), part('denominator')];
           });
         });

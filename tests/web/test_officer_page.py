@@ -18,6 +18,7 @@ from tests.web.page_checks import (
     phone,  # noqa: F401
     place_browser_at,
     screenshot,
+    watched_browser,  # noqa: F401  (a pytest fixture, used by name)
 )
 
 MY_GRID = """SELECT g.code, ST_X(p), ST_Y(p), ST_Distance(p::geography, ST_Boundary(g.geom)::geography),

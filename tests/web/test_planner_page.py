@@ -17,7 +17,8 @@ from tests.web.page_checks import (
     page_state,
     phone,
     screenshot,  # noqa: F401
-    )
+    watched_browser,  # noqa: F401  (a pytest fixture, used by name)
+)
 
 COMMUNITY_SQL = "SELECT u.grid_code FROM users u WHERE u.username = 'demo-grid'"
 
@@ -60,7 +61,8 @@ def junction(live, driver, community: str, by: tuple[int, int]) -> tuple[str, fl
             new = tuple(
                 driver.execute_script(
                     "var m = window.gisappPlanner.map, p = m.latLngToContainerPoint([arguments[1], arguments[0]]);"
-                    "var q = m.containerPointToLatLng([p.x + arguments[2], p.y + arguments[3]]); return [q.lng, q.lat];",
+                    "var q = m.containerPointToLatLng([p.x + arguments[2], p.y + arguments[3]]);"
+                    "return [q.lng, q.lat];",
                     lon,
                     lat,
                     *by,

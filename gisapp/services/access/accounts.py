@@ -450,7 +450,10 @@ def accounts_in_county(session: Session, county: str) -> list[dict]:
         ),
         {"k": county},
     )
-    iso = lambda v: v.isoformat().replace("+00:00", "Z") if v else None
+
+    def iso(v):
+        return v.isoformat().replace("+00:00", "Z") if v else None
+
     return [
         {
             **r,

@@ -102,8 +102,9 @@ def grid_load(session: Session, scope: Scope, bbox: tuple[float, float, float, f
         params.update(zip(("minx", "miny", "maxx", "maxy"), bbox))
     rows = session.execute(
         text(f"""
-        SELECT e.grid_code, count(*) AS open, count(*) FILTER (WHERE {SUPERVISION_SQL} = 2
-                                                              OR (e.status <> 'parked' AND {HANDLE_DUE_SQL} < now())) AS overdue
+        SELECT e.grid_code, count(*) AS open,
+               count(*) FILTER (WHERE {SUPERVISION_SQL} = 2
+                                OR (e.status <> 'parked' AND {HANDLE_DUE_SQL} < now())) AS overdue
         FROM events e WHERE e.status NOT IN :closed AND {clause}{where} GROUP BY e.grid_code"""),
         {**params, "closed": CLOSED},
     )

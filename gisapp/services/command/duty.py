@@ -74,8 +74,10 @@ def report_status(
     ).scalar_one()
     session.execute(
         text(
-            "UPDATE members SET duty_status = :s, status_at = CASE WHEN duty_status <> :s THEN :now ELSE status_at END, "
-            "position = COALESCE(ST_SetSRID(ST_MakePoint(CAST(:lon AS float8), CAST(:lat AS float8)), 4326), position), "
+            "UPDATE members SET duty_status = :s, "
+            "status_at = CASE WHEN duty_status <> :s THEN :now ELSE status_at END, "
+            "position = COALESCE(ST_SetSRID(ST_MakePoint(CAST(:lon AS float8), CAST(:lat AS float8)), 4326), "
+            "position), "
             "position_at = CASE WHEN CAST(:lon AS float8) IS NULL THEN position_at ELSE :now END WHERE code = :c"
         ),
         {

@@ -181,7 +181,8 @@ def may_see_candidates(session: Session, account: Account, event: dict) -> bool:
         return True
     receivers = session.execute(
         text(
-            "SELECT CASE WHEN team_code IS NOT NULL THEN 'team:' || team_code ELSE 'department:' || department_code END "
+            "SELECT CASE WHEN team_code IS NOT NULL THEN 'team:' || team_code "
+            "ELSE 'department:' || department_code END "
             "FROM event_tasks WHERE event_id = :id AND kind = 'handle' "
             "AND status IN ('dispatched', 'acknowledged', 'on_scene')"
         ),

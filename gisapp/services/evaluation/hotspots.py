@@ -2,10 +2,10 @@
 
 What is counted: the **cohort** of the evaluation (docs/evaluation.md): the events accepted (受理) on the
 period's days in Asia/Shanghai, voided reports (duplicates merged into another included) never, read from the
-evaluation's facts (eval_event_facts, sql/034), in the grids of the caller's area (a county or a township). Every live grid of the area is
-in the analysis, with 0 when it had no event; events of retired grids are not (they have no place on the
-map). A township's analysis is of its own grids: Gi* compares each grid's neighbourhood with the mean of
-the area analysed, and neighbours across the township's border are left out.
+evaluation's facts (eval_event_facts, sql/034), in the grids of the caller's area (a county or a township).
+Every live grid of the area is in the analysis, with 0 when it had no event; events of retired grids are not
+(they have no place on the map). A township's analysis is of its own grids: Gi* compares each grid's
+neighbourhood with the mean of the area analysed, and neighbours across the township's border are left out.
 
 The counting sits in two functions only, `event_counts_by_grid` and `event_counts_by_category`; both fold
 pending steps into the facts first.

@@ -83,7 +83,8 @@ def set_weight(session: Session, key: bytes, actor: Actor, county: str, kpi: str
     check_weights({**before, kpi: weight})
     session.execute(
         text(
-            "INSERT INTO eval_weights (county_code, kpi, weight, updated_at, updated_by) VALUES (:c, :k, :w, now(), :by) "
+            "INSERT INTO eval_weights (county_code, kpi, weight, updated_at, updated_by) "
+            "VALUES (:c, :k, :w, now(), :by) "
             "ON CONFLICT (county_code, kpi) DO UPDATE SET weight = EXCLUDED.weight, updated_at = EXCLUDED.updated_at, "
             "updated_by = EXCLUDED.updated_by"
         ),
@@ -219,7 +220,8 @@ def publish(
     period = publication.period
     existing = session.execute(
         text(
-            "SELECT id FROM eval_scorecards WHERE county_code = :c AND scope = :s AND period_from = :f AND period_to = :t"
+            "SELECT id FROM eval_scorecards "
+            "WHERE county_code = :c AND scope = :s AND period_from = :f AND period_to = :t"
         ),
         {"c": county, "s": str(publication.scope), "f": period.start, "t": period.end},
     ).scalar_one_or_none()

@@ -430,7 +430,10 @@ def task_rows(session: Session, event_id: int) -> list[dict]:
         WHERE t.event_id = :id ORDER BY t.id"""),
         {"id": event_id},
     ).mappings()
-    iso = lambda v: v.isoformat().replace("+00:00", "Z") if v else None
+
+    def iso(v):
+        return v.isoformat().replace("+00:00", "Z") if v else None
+
     return [
         {
             "id": r["id"],

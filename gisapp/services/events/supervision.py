@@ -224,7 +224,10 @@ def list_supervisions(session: Session, scope: Scope, *, state: str | None, limi
         ),
         {**params, "limit": limit, "offset": offset},
     ).mappings()
-    iso = lambda v: v.isoformat().replace("+00:00", "Z")
+
+    def iso(v):
+        return v.isoformat().replace("+00:00", "Z")
+
     return [{**r, "at": iso(r["at"]), "due": iso(r["due"])} for r in rows], total
 
 

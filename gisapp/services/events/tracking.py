@@ -97,7 +97,10 @@ def public_view(session: Session, key: bytes, token: str) -> dict:
         .all()
     )
     reply = next((s["note"] for s in reversed(steps) if s["action"] in ("close", "void") and s["note"]), None)
-    iso = lambda v: v.isoformat().replace("+00:00", "Z") if v else None
+
+    def iso(v):
+        return v.isoformat().replace("+00:00", "Z") if v else None
+
     return {
         "id": row["id"],
         "status": row["status"],

@@ -19,8 +19,9 @@ from gisapp.services.layers.features import area_filter
 # from the stored covered stretches, so a township boundary change needs no recompute
 ROADS_SQL = """
 SELECT r.code, r.name, k.length_m, k.covered_m, k.covered_ratio, ST_AsGeoJSON(k.gaps, 7) AS gaps,
-       (SELECT json_agg(json_build_object('code', t.code, 'length_m', ST_Length(ST_Intersection(r.geom, t.geom)::geography),
-                        'covered_m', ST_Length(ST_Intersection(k.seen, t.geom)::geography)))
+       (SELECT json_agg(json_build_object('code', t.code,
+                                          'length_m', ST_Length(ST_Intersection(r.geom, t.geom)::geography),
+                                          'covered_m', ST_Length(ST_Intersection(k.seen, t.geom)::geography)))
         FROM townships t WHERE t.geom && r.geom AND ST_Intersects(t.geom, r.geom)) AS by_township
 FROM key_roads r JOIN key_road_coverage k ON k.road_code = r.code WHERE {area} ORDER BY r.code
 """
@@ -45,7 +46,7 @@ def _totals(roads: list[dict], locations: list[dict]) -> dict:
         "covered_m": round(covered, 1),
         "covered_ratio": _ratio(covered, length),
         "key_locations": len(locations),
-        "key_locations_covered": sum(l["covered"] for l in locations),
+        "key_locations_covered": sum(loc["covered"] for loc in locations),
     }
 
 
@@ -92,12 +93,12 @@ def coverage(session: Session, binding: Binding, code: str) -> dict:
         for r in rows
     ]
     locations = [
-        {"id": l.code, "name": l.name, "covered": l.covered, "township": l.township}
-        for l in session.execute(text(LOCATIONS_SQL.format(area=area_filter(binding, code, "l.geom")[0])), params)
+        {"id": row.code, "name": row.name, "covered": row.covered, "township": row.township}
+        for row in session.execute(text(LOCATIONS_SQL.format(area=area_filter(binding, code, "l.geom")[0])), params)
     ]
     return {
         "key_roads": roads,
-        "key_locations": [{k: v for k, v in l.items() if k != "township"} for l in locations],
+        "key_locations": [{k: v for k, v in loc.items() if k != "township"} for loc in locations],
         "townships": _townships(session, rows, locations),
         "county": _totals(roads, locations),
     }

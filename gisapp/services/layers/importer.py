@@ -122,7 +122,8 @@ def _grid_problems(
         r.code: shapely.from_wkb(bytes(r.wkb))
         for r in session.execute(
             text(
-                "SELECT code, ST_AsBinary(geom) AS wkb FROM communities WHERE code = ANY(:c) AND area_county(code) = :county"
+                "SELECT code, ST_AsBinary(geom) AS wkb FROM communities "
+                "WHERE code = ANY(:c) AND area_county(code) = :county"
             ),
             {"c": list(by_community), "county": county},
         )

@@ -241,7 +241,8 @@ def test_stale_busy_off_duty_own_grid_and_already_sent_members_are_left_out(sess
     other = event_in(session, scene["ring2"][0])  # sent to another event, still open: not free
     session.execute(
         text(
-            "INSERT INTO event_tasks (event_id, kind, team_code, member_code, status, dispatched_at, respond_by, handle_by) "
+            "INSERT INTO event_tasks "
+            "(event_id, kind, team_code, member_code, status, dispatched_at, respond_by, handle_by) "
             "SELECT :e, 'support', team_code, code, 'acknowledged', :now, :now, :now FROM members WHERE code = :m"
         ),
         {"e": other["id"], "m": sent, "now": NOW},

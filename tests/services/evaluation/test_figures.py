@@ -6,18 +6,23 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
-from gisapp.domain.evaluation import Period, ScopeKind
+from gisapp.domain.evaluation import AS_OF_MEASURES, MEASURES, Period, ScopeKind
 from gisapp.domain.intake import parse_event_report
 from gisapp.domain.lifecycle import parse_step
 from gisapp.domain.permissions import event_scope
-from gisapp.errors import NotFound, ValidationFailed
+from gisapp.domain.supervision import Policy
+from gisapp.errors import AppError, NotFound, ValidationFailed
 from gisapp.services.access.accounts import account_columns, account_from_row
 from gisapp.services.access.audit import Actor
-from gisapp.services.evaluation.figures import Area, drill, evaluate, fold, measures, rebuild
+from gisapp.services.evaluation.figures import TZ, Area, drill, evaluate, fold, measures, rebuild
 from gisapp.services.events.intake import Submitter, submit_event
 from gisapp.services.events.lifecycle import perform
+from gisapp.services.events.supervision import run_pass
 from gisapp.services.events.tracking import rate, tracking_token
 from tests.support import TEST_AUDIT_KEY as KEY
 
@@ -239,15 +244,6 @@ def test_rebuild_gives_what_the_incremental_folds_gave(session, world):
 
 # --------------------------------------------------------------------------- roll-ups against a from-scratch count
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st
-from sqlalchemy.orm import Session  # noqa: E402
-
-from gisapp.domain.evaluation import AS_OF_MEASURES, MEASURES  # noqa: E402
-from gisapp.domain.supervision import Policy  # noqa: E402
-from gisapp.errors import AppError  # noqa: E402
-from gisapp.services.evaluation.figures import TZ  # noqa: E402
-from gisapp.services.events.supervision import run_pass  # noqa: E402
 
 START = datetime(2026, 10, 30, 1, 0, tzinfo=timezone.utc)  # a Friday: the steps cross a weekend and a month
 RECEIVER = ("acknowledge", "arrive", "handle", "return", "request_extension", "request_support")

@@ -57,7 +57,8 @@ def cluster(session):
     ensure_adjacency(session)
     centre, township = session.execute(
         text(
-            "SELECT grid_code, left(grid_code, 9) FROM grid_adjacency WHERE left(neighbour_code, 9) = left(grid_code, 9) "
+            "SELECT grid_code, left(grid_code, 9) FROM grid_adjacency "
+            "WHERE left(neighbour_code, 9) = left(grid_code, 9) "
             "GROUP BY grid_code ORDER BY count(*) DESC, grid_code LIMIT 1"
         )
     ).one()

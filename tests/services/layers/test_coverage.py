@@ -86,7 +86,7 @@ def test_key_locations_are_covered_when_a_view_reaches_them(scene):
     )
     camera(scene, "99010200001320000006", LON, 90, 60, 100)
     _, report = road(scene)
-    assert {l["id"]: l["covered"] for l in report["key_locations"]} == {"L1": True, "L2": False}
+    assert {loc["id"]: loc["covered"] for loc in report["key_locations"]} == {"L1": True, "L2": False}
     (town,) = [t for t in report["townships"] if t["length_m"] > 0]
     assert town["key_locations"] == 2 and town["key_locations_covered"] == 1
     assert abs(town["covered_m"] - 100) < 0.5
@@ -232,10 +232,10 @@ def test_a_new_key_location_is_covered_when_a_view_reaches_it(scene):
         {"x": LON + 30 / M_PER_DEG_LON, "y": LAT},
     )
     _, report = road(scene)
-    assert {l["id"]: l["covered"] for l in report["key_locations"]} == {"L7": True, "L8": True}
+    assert {loc["id"]: loc["covered"] for loc in report["key_locations"]} == {"L7": True, "L8": True}
     scene.execute(text("UPDATE cameras SET online = false WHERE device_id = '99010200001320000016'"))
     _, report = road(scene)
-    assert {l["id"]: l["covered"] for l in report["key_locations"]} == {"L7": False, "L8": False}
+    assert {loc["id"]: loc["covered"] for loc in report["key_locations"]} == {"L7": False, "L8": False}
 
 
 def test_a_closed_loop_road_and_a_two_part_road_are_measured_like_the_union_of_views(scene):
@@ -247,7 +247,8 @@ def test_a_closed_loop_road_and_a_two_part_road_are_measured_like_the_union_of_v
             "ST_GeomFromText(format('MULTILINESTRING((%s %s, %s %s, %s %s, %s %s, %s %s))', "
             ":x, :y, :x + :dx, :y, :x + :dx, :y + :dy, :x, :y + :dy, :x, :y)), 4326)), "
             "('R4', '断头路', 'secondary', ST_SetSRID(ST_GeomFromText(format('MULTILINESTRING((%s %s, %s %s), "
-            "(%s %s, %s %s))', :x, :y - :dy, :x + :dx, :y - :dy, :x + 2 * :dx, :y - :dy, :x + 3 * :dx, :y - :dy)), 4326))"
+            "(%s %s, %s %s))', :x, :y - :dy, :x + :dx, :y - :dy, :x + 2 * :dx, :y - :dy, :x + 3 * :dx, :y - :dy)), "
+            "4326))"
         ),
         {"x": LON, "y": LAT + 0.01, "dx": side_lon, "dy": side_lat},
     )

@@ -425,7 +425,8 @@ def community(session) -> str:
     """A community of the demo with at least three grids, two of which share an edge."""
     return session.execute(
         text(
-            "SELECT a.community_code FROM grids a JOIN grids b ON a.community_code = b.community_code AND a.code < b.code "
+            "SELECT a.community_code FROM grids a "
+            "JOIN grids b ON a.community_code = b.community_code AND a.code < b.code "
             "AND ST_Length(ST_Intersection(ST_Boundary(a.geom), ST_Boundary(b.geom))::geography) > 100 "
             "GROUP BY a.community_code HAVING count(DISTINCT a.code) >= 2 ORDER BY a.community_code LIMIT 1"
         )
