@@ -35,6 +35,8 @@ EDIT_ERRORS = error_responses(
             "invalid_split_line",
             "grids_not_adjacent",
             "different_communities",
+            "missing_name",
+            "invalid_property",  # a new grid's name, as layers/grids.toml declares it
         ]
     )
 )

@@ -11,6 +11,7 @@ import shapely.geometry
 from shapely.geometry.base import BaseGeometry
 
 from gisapp.domain.body import Body, Field, read, refuse
+from gisapp.domain.layers import catalogue, check_properties_of
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,22 @@ def _items(field_name: str):
         out = []
         for item in value:
             code = _code_of(item if isinstance(item, dict) else None, field_name)
-            name = item.get("name") if field_name == "creates" else None
+            name = _new_name(code, item.get("name")) if field_name == "creates" else None
             out.append(GridItem(code, geometry_of(item.get("geometry"), code, field_name), name))
         return tuple(out)
 
     return parse
+
+
+def _new_name(code: str, name: object) -> str | None:
+    """A created grid's name, checked as the grids layer declares it (layers/grids.toml: text, at most 200
+    characters, the same check as an import's and an OGC edit's); None when it is not given (missing_name)."""
+    if name is None or (isinstance(name, str) and not name.strip()):
+        return None
+    values, problems = check_properties_of((catalogue()["grids"].prop("name"),), {"name": name})
+    if problems:
+        raise refuse(problems[0].code, f"the new grid {code}: {problems[0].message}", "creates")
+    return str(values["name"])
 
 
 def _retires(value: list) -> tuple[str, ...]:

@@ -139,6 +139,16 @@ def test_create_and_retire_through_the_layout_edit(live):
         community,
         community,
     )
+    # a new grid's name is checked as the grids layer declares it (as an import or an OGC edit checks it)
+    for name, wanted in (
+        (None, "missing_name"),
+        ("  ", "missing_name"),
+        ("网" * 201, "invalid_property"),
+        (42, "invalid_property"),
+    ):
+        item = {"code": code, "geometry": mapping(strip), **({} if name is None else {"name": name})}
+        r = put(live, community, [{"code": b, "geometry": mapping(gb.difference(strip))}], etag, creates=[item])
+        assert (r.status_code, r.json()["error"]["code"]) == (422, wanted), r.text
     # a new grid carved out of b: refused while b still covers it (overlap), accepted when b gives it up
     r = put(live, community, [], etag, creates=[{"code": code, "name": "新网格", "geometry": mapping(strip)}])
     assert r.status_code == 422 and "overlap" in {d["check"] for d in r.json()["error"]["details"]}
