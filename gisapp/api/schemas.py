@@ -269,15 +269,21 @@ class FeatureCollection(Schema):
 
 
 class LayerInfo(Schema):
+    """A layer as layers/<name>.toml declares it (gisapp.domain.layers.Layer.describe)."""
+
     name = String()
     title = String()
     title_en = String()
     geometry_type = String()
     url = String()
     style = Dict()
-    properties = Dict()
+    properties = Dict(
+        metadata={"description": "each property: type, label, bounds, pattern, values, required, read_only, queryable"}
+    )
     min_zoom = Integer()
     source = Dict()
+    id = String(metadata={"description": "the property that identifies a feature"})
+    editable = Boolean(metadata={"description": "whether planners may edit it (OGC API Features Part 4)"})
 
 
 class LayerList(Schema):

@@ -95,6 +95,12 @@ def test_layers_are_geojson_with_their_properties(live):
         "coverage-gaps",
         "cameras",
     ]
+    # the index is each layer's declaration as loaded (the id property and editability included)
+    from gisapp.domain.layers import catalogue
+
+    assert {layer["name"]: (layer["id"], layer["editable"]) for layer in index} == {
+        name: (d.id_property, d.editable) for name, d in catalogue().items()
+    }
     counts = {}
     for layer in index:
         # every layer carries its declared title and style from layers/<name>.toml
