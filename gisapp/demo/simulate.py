@@ -379,7 +379,7 @@ class Simulation:
             step = Step(
                 Action(plan.action),
                 note=plan.note,
-                until=plan.until and plan.until.isoformat(),
+                until=plan.until,
                 members=self._members(view, plan, at) if plan.action == "confirm_support" else plan.members,
             )
             perform(self.session, self.key, who.account, who.actor, view.id, step, who.scope, now=at)

@@ -13,6 +13,7 @@ and otherwise returns the new case, which the service writes back with its log a
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import cast
 
@@ -299,12 +300,33 @@ class Step:
     position: shapely.Point | None = None  # where the actor was, WGS84
     departments: tuple[str, ...] = ()  # dispatch at level 2: the departments (default: the category's)
     members: int | tuple[str, ...] = 0  # request_support: how many; confirm_support: which member codes
-    until: str | None = None  # request_extension: the new handling deadline (ISO 8601)
+    until: datetime | None = None  # request_extension: the new handling deadline, with its UTC offset
     client_ref: str | None = None  # a retry with the same reference is done once
 
 
 def _bad(code: str, message: str, field: str):
     return ValidationFailed(message, code=code, field=field)
+
+
+UNTIL_MESSAGE = "until: an ISO 8601 time with its UTC offset, such as 2026-12-01T18:00:00+08:00"
+
+
+def _until(value: str) -> datetime:
+    """An ISO 8601 time with its offset (Z for UTC); the service checks it against now and the deadline.
+
+    >>> _until("2026-12-01T18:00:00+08:00").isoformat()
+    '2026-12-01T18:00:00+08:00'
+    >>> _until("2026-12-01T18:00:00")
+    Traceback (most recent call last):
+    gisapp.errors.ValidationFailed: until: an ISO 8601 time with its UTC offset, such as 2026-12-01T18:00:00+08:00
+    """
+    try:
+        until = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _bad("invalid_until", UNTIL_MESSAGE, "until") from None
+    if until.tzinfo is None:
+        raise _bad("invalid_until", UNTIL_MESSAGE, "until")
+    return until
 
 
 def _position(value: dict) -> shapely.Point:
@@ -368,7 +390,11 @@ STEP = Body(
             description="a retry with the same reference is done once",
         ),
         Field(
-            "until", "string", "invalid_until", description="request_extension: the new handling deadline (ISO 8601)"
+            "until",
+            "string",
+            "invalid_until",
+            parse=_until,
+            description="request_extension: the new handling deadline (ISO 8601 with its UTC offset)",
         ),
         Field(
             "photos",
@@ -433,6 +459,6 @@ def parse_step(body) -> Step:
         cast("shapely.Point | None", got["position"]),
         cast("tuple[str, ...] | None", got["departments"]) or (),
         _members(got["members"], action),
-        cast("str | None", got["until"]),
+        cast("datetime | None", got["until"]),
         cast("str | None", got["client_ref"]),
     )

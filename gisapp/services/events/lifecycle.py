@@ -256,14 +256,10 @@ def _extension_until(session: Session, step: Step, before: Case, after: Case, no
     """The time a request_extension asks for: later than now and than the task's handling deadline as it stands."""
     if step.action != Action.REQUEST_EXTENSION:
         return None
-    try:
-        until = datetime.fromisoformat(step.until.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationFailed(
-            "until: an ISO 8601 time such as 2026-12-01T18:00:00+08:00", code="invalid_until", field="until"
-        ) from None
-    if until.tzinfo is None or until <= now:
-        raise ValidationFailed("until: a future time with its UTC offset", code="invalid_until", field="until")
+    until = step.until  # parsed at the edge (domain/lifecycle: an ISO 8601 time with its offset)
+    assert until is not None  # request_extension without until is missing_until at the edge
+    if until <= now:
+        raise ValidationFailed("until: a future time", code="invalid_until", field="until")
     asking = next(
         new.id for old, new in zip(before.tasks, after.tasks) if new.extension_pending and not old.extension_pending
     )
