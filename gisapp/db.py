@@ -8,9 +8,45 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator, Sequence
 
-from sqlalchemy import create_engine, text
+from geoalchemy2 import Geometry
+from geoalchemy2.elements import WKBElement
+from geoalchemy2.shape import from_shape, to_shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import bindparam, create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.selectable import TextualSelect
+
+from gisapp.config import SRID
+
+# Geometry crossing the database edge: GeoAlchemy2's type writes a parameter as EWKB with the storage SRID
+# (ST_GeomFromEWKT of its hex form: exact) and reads a column as EWKB, so a statement names its geometry
+# parameters and columns (geometry_sql) and the services see shapely geometry only. Bulk reads of many thousands
+# of rows (adjacency, re-assignment) decode with shapely's vectorised from_wkb instead: one call, not one per row.
+GEOMETRY = Geometry(srid=SRID, spatial_index=False)
+
+
+def geometry_sql(
+    sql: str, *, params: tuple[str, ...] = (), columns: tuple[str, ...] = ()
+) -> TextClause | TextualSelect:
+    """A text() statement whose named parameters take geometry (to_db) and named result columns give it (from_db)."""
+    statement = text(sql)
+    if params:
+        statement = statement.bindparams(*(bindparam(name, type_=GEOMETRY) for name in params))
+    if columns:
+        return statement.columns(**dict.fromkeys(columns, GEOMETRY))
+    return statement
+
+
+def to_db(geom: BaseGeometry) -> WKBElement:
+    """A shapely geometry (WGS84) as a geometry parameter."""
+    return from_shape(geom, srid=SRID, extended=True)
+
+
+def from_db(value: WKBElement) -> BaseGeometry:
+    """A geometry column as shapely."""
+    return to_shape(value)
 
 
 def make_engine(url: str, pool_size: int = 10) -> Engine:

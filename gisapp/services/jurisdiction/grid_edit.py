@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gisapp.db import from_db, geometry_sql, to_db
 from gisapp.domain.areas import community_code, is_grid_of
 from gisapp.domain.grid_edit import GridItem
 from gisapp.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
@@ -39,8 +40,8 @@ WHERE (CAST(:community AS text) IS NULL OR g.community_code = :community)
   AND NOT EXISTS (SELECT 1 FROM grid_versions v WHERE v.grid_code = g.code)
 """)
 DEFAULT_MIN_AREA_M2 = 500.0  # a sliver is smaller (Settings.grid_min_area_m2, GISAPP_GRID_MIN_AREA_M2)
-GRIDS_SQL = text(
-    "SELECT code, name, version, ST_AsBinary(geom) AS wkb FROM grids WHERE community_code = :c ORDER BY code FOR UPDATE"
+GRIDS_SQL = geometry_sql(
+    "SELECT code, name, version, geom FROM grids WHERE community_code = :c ORDER BY code FOR UPDATE", columns=("geom",)
 )
 
 
@@ -50,9 +51,9 @@ def etag(community: str, version: int) -> str:
 
 def _community(session: Session, community: str, *, lock: bool = False):
     row = session.execute(
-        text(
-            "SELECT code, layout_version, ST_AsBinary(geom) AS wkb FROM communities "
-            "WHERE code = :c" + (" FOR UPDATE" if lock else "")
+        geometry_sql(
+            "SELECT code, layout_version, geom FROM communities WHERE code = :c" + (" FOR UPDATE" if lock else ""),
+            columns=("geom",),
         ),
         {"c": community},
     ).one_or_none()
@@ -236,12 +237,13 @@ def _write(session: Session, actor: Actor, proposal: Proposal, reason: str, effe
         )
     for code, geom in proposal.changes.items():
         session.execute(
-            text(
-                "WITH g AS (UPDATE grids SET geom = ST_Multi(ST_GeomFromWKB(:wkb, 4326)), "
+            geometry_sql(
+                "WITH g AS (UPDATE grids SET geom = ST_Multi(:geom), "
                 "version = version + 1 WHERE code = :c RETURNING code, name, version, geom) "
-                + VERSION_SQL.format(retired="false")
+                + VERSION_SQL.format(retired="false"),
+                params=("geom",),
             ),
-            {"wkb": shapely.to_wkb(geom), "c": code, **who},
+            {"geom": to_db(geom), "c": code, **who},
         )
     for code, (name, geom) in proposal.creates.items():
         if code in proposal.revives:  # a retired grid restored: the same place under its own code again
@@ -253,19 +255,20 @@ def _write(session: Session, actor: Actor, proposal: Proposal, reason: str, effe
                 {"c": code},
             )
         session.execute(
-            text(
+            geometry_sql(
                 "WITH g AS (INSERT INTO grids (code, name, community_code, geom, version) VALUES (:c, :n, "
-                "area_community(:c), ST_Multi(ST_GeomFromWKB(:wkb, 4326)), (SELECT COALESCE(max(version), 0) + 1 "
+                "area_community(:c), ST_Multi(:geom), (SELECT COALESCE(max(version), 0) + 1 "
                 "FROM grid_versions WHERE grid_code = :c)) RETURNING code, name, version, geom) "
-                + VERSION_SQL.format(retired="false")
+                + VERSION_SQL.format(retired="false"),
+                params=("geom",),
             ),
-            {"c": code, "n": name, "wkb": shapely.to_wkb(geom), **who},
+            {"c": code, "n": name, "geom": to_db(geom), **who},
         )
 
 
 def _current(session: Session, community: str) -> dict[str, BaseGeometry]:
     session.execute(FIRST_VERSIONS, {"community": community})
-    return {r.code: shapely.from_wkb(bytes(r.wkb)) for r in session.execute(GRIDS_SQL, {"c": community})}
+    return {r.code: from_db(r.geom) for r in session.execute(GRIDS_SQL, {"c": community})}
 
 
 def edit(
@@ -295,7 +298,7 @@ def edit(
     current = _current(session, community)
     proposal = _proposal(session, community, current, changes_in, creates, retires, revive)
     layout_after = proposal.layout(current)
-    _problems(community, shapely.from_wkb(bytes(row.wkb)), layout_after, min_area_m2)
+    _problems(community, from_db(row.geom), layout_after, min_area_m2)
     impact = _impact(session, proposal)
     if preview:
         return {"valid": True, "impact": impact, "etag": etag(community, row.layout_version)}
@@ -341,11 +344,11 @@ def next_code(session: Session, community: str) -> str:
 
 def _grid(session: Session, code: str) -> tuple[str, BaseGeometry]:
     row = session.execute(
-        text("SELECT name, ST_AsBinary(geom) AS wkb FROM grids WHERE code = :c"), {"c": code}
+        geometry_sql("SELECT name, geom FROM grids WHERE code = :c", columns=("geom",)), {"c": code}
     ).one_or_none()
     if row is None:
         raise NotFound(f"no grid {code}", code="unknown_grid")
-    return row.name, shapely.from_wkb(bytes(row.wkb))
+    return row.name, from_db(row.geom)
 
 
 def split(
@@ -424,14 +427,14 @@ def propose_fix(
     """A proposed repair of an edit's layout, not applied: the planner sends it back as an edit if it suits."""
     row = _community(session, community)
     current = {
-        r.code: shapely.from_wkb(bytes(r.wkb))
+        r.code: from_db(r.geom)
         for r in session.execute(
-            text("SELECT code, ST_AsBinary(geom) AS wkb FROM grids WHERE community_code = :c ORDER BY code"),
+            geometry_sql("SELECT code, geom FROM grids WHERE community_code = :c ORDER BY code", columns=("geom",)),
             {"c": community},
         )
     }
     proposal = _proposal(session, community, current, changes_in, creates, retires)
-    boundary, layout_in = shapely.from_wkb(bytes(row.wkb)), proposal.layout(current)
+    boundary, layout_in = from_db(row.geom), proposal.layout(current)
     fixed, fixes, remaining = grid_ops.propose_fix(community, boundary, layout_in, min_area_m2=min_area_m2)
     names = {code: name for code, (name, _) in proposal.creates.items()}
     return {

@@ -10,11 +10,11 @@ transaction, and a camera's view follows its position and angles by trigger (sql
 
 from __future__ import annotations
 
-import shapely
 from shapely.geometry import mapping
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gisapp.db import geometry_sql, to_db
 from gisapp.domain.areas import community_code
 from gisapp.domain.features import CleanFeature, clean_feature, merge_patch
 from gisapp.domain.grid_edit import GridItem
@@ -37,7 +37,7 @@ from gisapp.services.layers.features import feature_one
 def _table(layer: str) -> tuple[str, str, str]:
     """Where a layer's features are written (all but grids): its table, id column and stored geometry's SQL."""
     declared = catalogue()[layer]
-    geometry = "ST_GeomFromWKB(:wkb, 4326)"
+    geometry = ":geom"  # a geometry parameter (gisapp.db.geometry_sql)
     if declared.geometry_type.startswith("Multi"):  # a LineString sent is stored as a MultiLineString
         geometry = f"ST_Multi({geometry})"
     return declared.source.table, declared.id_property, geometry
@@ -86,8 +86,8 @@ def _current(session: Session, layer: str, area: tuple[str, dict], fid: str, if_
 def _inside(session: Session, area: tuple[str, dict], geom) -> None:
     clause, params = area
     inside = session.execute(
-        text(f"SELECT {clause} FROM (SELECT ST_GeomFromWKB(:wkb, 4326) AS geom) t"),
-        {**params, "wkb": shapely.to_wkb(geom)},
+        geometry_sql(f"SELECT {clause} FROM (SELECT :geom AS geom) t", params=("geom",)),
+        {**params, "geom": to_db(geom)},
     ).scalar()
     if not inside:
         raise OutsideJurisdiction("the geometry lies outside your area", field="geometry")
@@ -106,7 +106,7 @@ def _audit(
 
 
 def _values(clean: CleanFeature) -> dict:
-    return {**clean.properties, "fid": clean.id, "wkb": shapely.to_wkb(clean.geometry)}
+    return {**clean.properties, "fid": clean.id, "geom": to_db(clean.geometry)}
 
 
 def create_feature(
@@ -133,10 +133,11 @@ def create_feature(
     table, column, geometry = _table(layer)
     names = list(clean.properties)
     created = session.execute(
-        text(
+        geometry_sql(
             f"INSERT INTO {table} ({column}, {', '.join(names)}, geom) "
             f"VALUES (:fid, {', '.join(':' + n for n in names)}, {geometry}) "
-            f"ON CONFLICT ({column}) DO NOTHING RETURNING {column}"
+            f"ON CONFLICT ({column}) DO NOTHING RETURNING {column}",
+            params=("geom",),
         ),
         _values(clean),
     ).scalar_one_or_none()
@@ -167,7 +168,10 @@ def _write(
         table, column, geometry = _table(layer)
         assignments = ", ".join(f"{n} = :{n}" for n in clean.properties)
         session.execute(
-            text(f"UPDATE {table} SET {assignments}, geom = {geometry} WHERE {column} = :fid"), _values(clean)
+            geometry_sql(
+                f"UPDATE {table} SET {assignments}, geom = {geometry} WHERE {column} = :fid", params=("geom",)
+            ),
+            _values(clean),
         )
     _audit(session, key, actor, action, layer, clean, reason)
 

@@ -21,6 +21,7 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gisapp.db import from_db, geometry_sql, to_db
 from gisapp.domain import layer_rules as rules
 from gisapp.domain.areas import community_code
 from gisapp.domain.layers import catalogue
@@ -51,10 +52,12 @@ def _no_progress(stage: str, processed: int, total: int) -> None:
 
 
 def county_boundary(session: Session, county: str) -> shapely.Geometry:
-    wkb = session.execute(text("SELECT ST_AsBinary(geom) FROM counties WHERE code = :c"), {"c": county}).scalar()
-    if wkb is None:
+    geom = session.execute(
+        geometry_sql("SELECT geom FROM counties WHERE code = :c", columns=("geom",)), {"c": county}
+    ).scalar()
+    if geom is None:
         raise NotFound(f"no county {county}", code="unknown_county")
-    return shapely.from_wkb(bytes(wkb))
+    return from_db(geom)
 
 
 def check_source(
@@ -119,11 +122,11 @@ def _grid_problems(
     for index, row in rows:
         by_community[community_code(row["code"])].append((index, row))
     known = {
-        r.code: shapely.from_wkb(bytes(r.wkb))
+        r.code: from_db(r.geom)
         for r in session.execute(
-            text(
-                "SELECT code, ST_AsBinary(geom) AS wkb FROM communities "
-                "WHERE code = ANY(:c) AND area_county(code) = :county"
+            geometry_sql(
+                "SELECT code, geom FROM communities WHERE code = ANY(:c) AND area_county(code) = :county",
+                columns=("geom",),
             ),
             {"c": list(by_community), "county": county},
         )
@@ -195,15 +198,16 @@ def upsert_sql(layer: str):
     declared = catalogue()[layer]
     key = declared.id_property
     names = [p.name for p in declared.writable if p.name != key]
-    geometry = "ST_GeomFromWKB(:wkb, 4326)"
+    geometry = ":geom"  # a geometry parameter (gisapp.db.geometry_sql)
     if declared.geometry_type.startswith("Multi"):
         geometry = f"ST_Multi({geometry})"
-    return text(
+    return geometry_sql(
         f"INSERT INTO {declared.source.table} AS t ({key}, {', '.join(names)}, geom) "
         f"VALUES (:{key}, {', '.join(':' + n for n in names)}, {geometry}) ON CONFLICT ({key}) DO UPDATE "
         f"SET {', '.join(f'{n} = EXCLUDED.{n}' for n in names)}, geom = EXCLUDED.geom "
         f"WHERE ({', '.join('t.' + n for n in names)}) IS DISTINCT FROM "
-        f"({', '.join('EXCLUDED.' + n for n in names)}) OR {CHANGED} RETURNING (xmax = 0) AS inserted"
+        f"({', '.join('EXCLUDED.' + n for n in names)}) OR {CHANGED} RETURNING (xmax = 0) AS inserted",
+        params=("geom",),
     )
 
 
@@ -211,7 +215,7 @@ def _upsert(session: Session, layer: str, rows: list[tuple[int, dict]], progress
     counts = {"inserted": 0, "updated": 0, "unchanged": 0}
     upsert = upsert_sql(layer)
     for n, (_, row) in enumerate(rows, 1):
-        params = {k: v for k, v in row.items() if k != "geometry"} | {"wkb": shapely.to_wkb(row["geometry"])}
+        params = {k: v for k, v in row.items() if k != "geometry"} | {"geom": to_db(row["geometry"])}
         inserted = session.execute(upsert, params).scalar_one_or_none()
         counts["unchanged" if inserted is None else "inserted" if inserted else "updated"] += 1
         progress("writing", n, len(rows))
@@ -295,9 +299,10 @@ def _grid_plan(session: Session, community: str, grids: dict[str, dict]) -> dict
     Grid editing changes shapes, not names: an existing grid keeps its name (names_kept lists those the
     file names otherwise)."""
     current = {
-        r.code: (r.name, shapely.from_wkb(bytes(r.wkb)))
+        r.code: (r.name, from_db(r.geom))
         for r in session.execute(
-            text("SELECT code, name, ST_AsBinary(geom) AS wkb FROM grids WHERE community_code = :c"), {"c": community}
+            geometry_sql("SELECT code, name, geom FROM grids WHERE community_code = :c", columns=("geom",)),
+            {"c": community},
         )
     }
     plan = {
