@@ -23,7 +23,7 @@ test: setup
 	@if [ -z "$$TEST_DATABASE_URL" ] && [ -z "$$DATABASE_URL" ]; then $(GISAPP) db start; fi
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: python
+lint: system python
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
