@@ -13,7 +13,7 @@ from gisapp.api import access, db_session
 from gisapp.api.params import load_query
 from gisapp.api.schemas import CodeName, error_responses
 from gisapp.domain.analysis import COUNTY_TZ, DEFAULT_DAYS, EMERGING_MIN_COUNT, EMERGING_RATIO, PREVIOUS_PERIODS, Period
-from gisapp.domain.evaluation import MAX_PERIOD_DAYS, parse_period
+from gisapp.domain.evaluation import MAX_PERIOD_DAYS, PERIOD_CODES, parse_period
 from gisapp.services.evaluation.figures import area_of
 from gisapp.services.evaluation.hotspots import emerging_trends, hot_spot_features, hot_spots
 
@@ -116,11 +116,7 @@ def _period(args: dict) -> Period:
     responses=error_responses(
         "unknown_category",
         "invalid_format",
-        "invalid_from",
-        "invalid_to",
-        "date_out_of_range",
-        "invalid_period",
-        "period_too_long",
+        *PERIOD_CODES[1:],  # both have defaults: never missing_period
         "unknown_parameter",
         "repeated_parameter",
     ),
@@ -144,11 +140,7 @@ def hotspots(query_data):
     summary=f"Each category's accepted events in the caller's area in the period [from, to) against the mean "
     f"of the {PREVIOUS_PERIODS} periods of the same length before it; emerging ones first",
     responses=error_responses(
-        "invalid_from",
-        "invalid_to",
-        "date_out_of_range",
-        "invalid_period",
-        "period_too_long",
+        *PERIOD_CODES[1:],  # both have defaults: never missing_period
         "unknown_parameter",
         "repeated_parameter",
     ),

@@ -368,6 +368,17 @@ def parse_date(raw: object, field: str) -> date:
         raise _bad(f"invalid_{field}", f"{field}: a date such as 2026-11-01 (YYYY-MM-DD)", field) from None
 
 
+# what parse_period answers: every route reading a period lists these among its errors
+PERIOD_CODES = (
+    "missing_period",
+    "invalid_from",
+    "invalid_to",
+    "date_out_of_range",
+    "invalid_period",
+    "period_too_long",
+)
+
+
 def parse_period(
     raw_from: object, raw_to: object, *, today: date | None = None, default_days: int | None = None
 ) -> Period:

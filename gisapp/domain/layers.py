@@ -216,27 +216,8 @@ def _number_or_none(file: str, key: str, value) -> float | None:
     return value
 
 
-def _property(file: str, name: str, raw, editable: bool) -> Property:
-    key = f"properties.{name}"
-    _expect(file, key, isinstance(raw, dict), "must be a table { type = ..., label = ... }")
-    unknown = set(raw) - PROPERTY_KEYS
-    _expect(
-        file,
-        f"{key}.{min(unknown) if unknown else ''}",
-        not unknown,
-        f"unknown key; a property takes {', '.join(sorted(PROPERTY_KEYS))}",
-    )
-    _expect(file, key, IDENTIFIER.match(name) is not None, "a property name is a column name (a-z, 0-9, _)")
-    kind = raw.get("type")
-    _expect(file, f"{key}.type", kind in TYPES, f"must be one of {', '.join(TYPES)}")
-    _expect(file, f"{key}.label", isinstance(raw.get("label"), str) and raw["label"].strip(), "must be a text")
-    bounds = {b: _number_or_none(file, f"{key}.{b}", raw.get(b)) for b in BOUNDS}
-    _expect(
-        file,
-        key,
-        kind in ("integer", "number") or not any(v is not None for v in bounds.values()),
-        "bounds are for numbers",
-    )
+def _string_rules(file: str, key: str, raw: dict, kind: str) -> tuple[list, str | None, int | None]:
+    """A property's allowed values, pattern and max length: each for a string only, each well formed."""
     values = raw.get("values", [])
     _expect(
         file,
@@ -258,6 +239,31 @@ def _property(file: str, name: str, raw, editable: bool) -> Property:
         max_length is None or (type(max_length) is int and max_length > 0 and kind == "string"),
         "must be a positive integer",
     )
+    return values, pattern, max_length
+
+
+def _property(file: str, name: str, raw, editable: bool) -> Property:
+    key = f"properties.{name}"
+    _expect(file, key, isinstance(raw, dict), "must be a table { type = ..., label = ... }")
+    unknown = set(raw) - PROPERTY_KEYS
+    _expect(
+        file,
+        f"{key}.{min(unknown) if unknown else ''}",
+        not unknown,
+        f"unknown key; a property takes {', '.join(sorted(PROPERTY_KEYS))}",
+    )
+    _expect(file, key, IDENTIFIER.match(name) is not None, "a property name is a column name (a-z, 0-9, _)")
+    kind = raw.get("type")
+    _expect(file, f"{key}.type", kind in TYPES, f"must be one of {', '.join(TYPES)}")
+    _expect(file, f"{key}.label", isinstance(raw.get("label"), str) and raw["label"].strip(), "must be a text")
+    bounds = {b: _number_or_none(file, f"{key}.{b}", raw.get(b)) for b in BOUNDS}
+    _expect(
+        file,
+        key,
+        kind in ("integer", "number") or not any(v is not None for v in bounds.values()),
+        "bounds are for numbers",
+    )
+    values, pattern, max_length = _string_rules(file, key, raw, kind)
     for flag in ("required", "read_only", "queryable"):
         _expect(file, f"{key}.{flag}", isinstance(raw.get(flag, False), bool), "must be true or false")
     read_only = raw.get("read_only", not editable)
